@@ -1,0 +1,5 @@
+"""mlops-ci: GitOps CI/CD for machine learning."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Loading and validating mlops.yaml into a frozen ``Config``."""

@@ -1,0 +1,276 @@
+"""The validated configuration as typed, frozen values.
+
+Nothing downstream of ``config.load`` sees a raw dict: stages, plan and backends get these.
+Field names follow the keys of ``mlops.yaml`` (see ``schemas/mlops.schema.json``); defaults
+here equal the schema's ``default`` annotations (a test holds them together).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+DType = Literal["int", "float", "bool", "string", "category", "datetime"]
+DataFormat = Literal["csv", "parquet"]
+DriftMethod = Literal["auto", "psi", "ks", "chi2", "wasserstein", "jensenshannon"]
+Task = Literal["classification", "regression"]
+Bump = Literal["major", "minor", "patch"]
+Against = Literal["absolute", "production", "base"]
+Backend = Literal["docker", "command", "kubernetes"]
+Correction = Literal["bonferroni", "holm", "none"]
+
+
+class StageName(enum.StrEnum):
+    """The lifecycle stages a run can execute, in their natural order."""
+
+    VALIDATE = "validate"
+    DRIFT = "drift"
+    TRAIN = "train"
+    EVALUATE = "evaluate"
+    REGISTER = "register"
+    DEPLOY = "deploy"
+    MONITOR = "monitor"
+    REPORT = "report"
+
+
+class Trigger(enum.StrEnum):
+    """The kinds of event a ``triggers`` entry can name."""
+
+    PULL_REQUEST = "pull_request"
+    PUSH = "push"
+    REGISTRATION_TAG = "registration_tag"
+    PROMOTION_TAG = "promotion_tag"
+    RELEASE = "release"
+    SCHEDULE = "schedule"
+    WORKFLOW_DISPATCH = "workflow_dispatch"
+    REPOSITORY_DISPATCH = "repository_dispatch"
+
+
+DEFAULT_ID = "default"
+DEFAULT_BRANCH = "main"
+DEFAULT_STAGES: tuple[str, ...] = ("staging", "production")
+
+_CHECK = (StageName.VALIDATE, StageName.DRIFT, StageName.TRAIN, StageName.EVALUATE)
+_CHECK_AND_REGISTER = (*_CHECK, StageName.REGISTER, StageName.REPORT)
+
+DEFAULT_TRIGGERS: tuple[tuple[Trigger, tuple[StageName, ...]], ...] = (
+    (Trigger.PULL_REQUEST, (*_CHECK, StageName.REPORT)),
+    (Trigger.PUSH, _CHECK_AND_REGISTER),
+    (Trigger.REGISTRATION_TAG, (StageName.REGISTER,)),
+    (Trigger.PROMOTION_TAG, (StageName.DEPLOY,)),
+    (Trigger.RELEASE, (StageName.DEPLOY,)),
+    (Trigger.SCHEDULE, (StageName.MONITOR,)),
+    (Trigger.WORKFLOW_DISPATCH, _CHECK_AND_REGISTER),
+    (Trigger.REPOSITORY_DISPATCH, _CHECK_AND_REGISTER),
+)
+"""The steps each kind of event runs when ``triggers`` does not name it (steps in natural order)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnSpec:
+    name: str
+    dtype: DType
+    nullable: bool = True
+    min: float | None = None
+    max: float | None = None
+    allowed: tuple[str | int | float | bool, ...] | None = None
+    unique: bool = False
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RowBounds:
+    min: int | None = None
+    max: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DataSpec:
+    """Where a model's data lives and what it must look like. Paths are inside the workspace."""
+
+    train: Path
+    test: Path
+    target: str
+    reference: Path | None = None  # defaults to the training data
+    format: DataFormat | None = None  # None: by file extension
+    id_column: str | None = None
+    columns: tuple[ColumnSpec, ...] = ()
+    allow_extra_columns: bool = False
+    rows: RowBounds = field(default_factory=RowBounds)
+
+    @property
+    def reference_path(self) -> Path:
+        return self.reference if self.reference is not None else self.train
+
+
+@dataclass(frozen=True, slots=True)
+class Sampling:
+    rows: int
+    seed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnDrift:
+    """A per-column override of the drift method and/or threshold."""
+
+    column: str
+    method: DriftMethod | None = None
+    threshold: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DriftSpec:
+    enabled: bool = True
+    method: DriftMethod = "auto"
+    threshold: float | None = None  # None: the method's own default
+    large_sample: int = 1000  # above this many rows, "auto" picks an effect-size distance
+    p_value_correction: Correction = "holm"
+    columns: tuple[str, ...] | None = None  # None: every feature column
+    key_columns: tuple[str, ...] = ()  # any of these drifting fails the dataset
+    share: float = 0.5  # the dataset drifts when this share of columns drifts
+    fail_on_drift: bool = False
+    sample: Sampling | None = None
+    overrides: tuple[ColumnDrift, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Estimator:
+    class_path: str  # e.g. sklearn.ensemble.RandomForestClassifier
+    params: tuple[tuple[str, object], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TrainSpec:
+    """Exactly one of ``command`` and ``estimator`` is set."""
+
+    command: tuple[str, ...] | None = None  # argv, never run through a shell
+    estimator: Estimator | None = None
+    image: str | None = None
+    timeout_seconds: int = 3600
+    seed: int = 42
+    env: tuple[tuple[str, str], ...] = ()
+    model_file: str = "model.skops"  # name of the file the command writes in MLOPS_OUTPUT_DIR
+
+
+@dataclass(frozen=True, slots=True)
+class Gate:
+    metric: str
+    against: Against = "absolute"
+    min: float | None = None  # absolute: the metric must be >= min
+    max: float | None = None  # absolute: the metric must be <= max
+    max_regression: float | None = None  # vs production/base: allowed drop
+    min_improvement: float | None = None  # vs production/base: required gain
+    relative: bool = False  # regression/improvement as a fraction of the other value
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluateSpec:
+    task: Task
+    metrics: tuple[str, ...]
+    gates: tuple[Gate, ...] = ()
+    report_only: bool = False
+    trusted_types: tuple[str, ...] = ()  # extra types skops may load, beyond sklearn's own
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterSpec:
+    enabled: bool = True
+    bump: Bump = "patch"
+    first_version: str = "v0.1.0"
+    release: bool = True
+    assets: tuple[str, ...] = ()  # extra files (workspace paths) attached to the release
+    prerelease_stage: str | None = None  # a published pre-release promotes to this stage
+
+
+@dataclass(frozen=True, slots=True)
+class HealthCheck:
+    path: str = "/v2/health/ready"
+    timeout_seconds: int = 60
+    interval_seconds: float = 1.0
+    smoke_rows: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Environment:
+    name: str
+    stage: str
+    backend: Backend
+    url: str | None = None
+    port: int | None = None
+    command: tuple[str, ...] | None = None  # backend "command"
+    manifests_path: str | None = None  # backend "kubernetes": GitOps path
+    namespace: str = "default"
+    replicas: int = 1
+    health: HealthCheck = field(default_factory=HealthCheck)
+    rollback: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class DeploySpec:
+    environments: tuple[Environment, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorActions:
+    issue: bool = True
+    labels: tuple[str, ...] = ("mlops", "drift")
+    dispatch: bool = False
+    dispatch_event_type: str = "mlops-retrain"
+    workflow: str | None = None  # workflow file to dispatch instead of repository_dispatch
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorSpec:
+    production_data: tuple[str, ...] = ()  # workspace paths or globs
+    release_asset: str | None = None  # or: an asset of the latest release holding the data
+    schedule: str = "0 6 * * *"
+    actions: MonitorActions = field(default_factory=MonitorActions)
+    history: int = 10  # runs kept for the trend
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSpec:
+    name: str
+    path: str | None  # GTO's "dir/path" for a model in a subfolder, tag becomes dir/path=name
+    description: str | None
+    data: DataSpec
+    drift: DriftSpec
+    train: TrainSpec
+    evaluate: EvaluateSpec
+    register: RegisterSpec
+    deploy: DeploySpec
+    monitor: MonitorSpec | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReportSpec:
+    comment: bool = True
+    summary: bool = True
+    collapse_details: bool = True
+    max_table_rows: int = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """A validated mlops.yaml. ``root`` is the workspace all paths are relative to."""
+
+    file: Path
+    root: Path
+    version: int
+    id: str
+    default_branch: str
+    stages: tuple[str, ...]
+    models: tuple[ModelSpec, ...]
+    triggers: tuple[tuple[Trigger, tuple[StageName, ...]], ...]
+    report: ReportSpec
+
+    def model(self, name: str) -> ModelSpec:
+        for model in self.models:
+            if model.name == name:
+                return model
+        raise KeyError(name)
+
+    def stages_for(self, trigger: Trigger) -> tuple[StageName, ...]:
+        return dict(self.triggers).get(trigger, ())

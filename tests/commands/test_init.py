@@ -1,0 +1,72 @@
+"""``mlops-ci init``: what it writes validates, and it never overwrites by surprise."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import yaml
+
+from mlops_ci.cli import main
+from mlops_ci.config.loader import load_config
+
+CSV = "customer_id,tenure,plan,paperless,charges,churned\n" + "".join(
+    f"C{i:04d},{i % 70},{['basic', 'pro'][i % 2]},{str(i % 3 > 0).lower()},{i * 1.5},{i % 2}\n"
+    for i in range(60)
+)
+
+
+def run(argv: list[str]) -> tuple[int, str]:
+    err = io.StringIO()
+    return main(argv, stderr=err), err.getvalue()
+
+
+def test_init_with_data_writes_a_config_that_validates(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "train.csv").write_text(CSV, encoding="utf-8")
+    (tmp_path / "data" / "test.csv").write_text(CSV, encoding="utf-8")
+    code, err = run(["init", str(tmp_path), "--model", "churn"])
+    assert (code, err) == (0, "")
+    config = load_config(tmp_path / "mlops.yaml")
+    columns = {c.name: c for c in config.model("churn").data.columns}
+    assert config.model("churn").data.target == "churned"
+    assert columns["tenure"].dtype == "int"
+    assert columns["charges"].dtype == "float"
+    assert columns["paperless"].dtype == "bool"
+    assert columns["plan"].dtype == "category"
+    assert columns["plan"].allowed == ("basic", "pro")
+    assert columns["customer_id"].dtype == "string"
+
+
+def test_init_writes_a_schema_comment_and_a_valid_workflow(tmp_path: Path) -> None:
+    code, _ = run(["init", str(tmp_path)])
+    text = (tmp_path / "mlops.yaml").read_text(encoding="utf-8")
+    workflow = yaml.safe_load((tmp_path / ".github/workflows/mlops.yml").read_text("utf-8"))
+    assert code == 0
+    assert text.startswith("# yaml-language-server: $schema=")
+    assert "mlops" in workflow["jobs"]
+    assert workflow["jobs"]["mlops"]["permissions"]["contents"] == "write"
+
+
+def test_init_without_data_points_at_the_missing_files(tmp_path: Path) -> None:
+    run(["init", str(tmp_path)])
+    code, err = run(["validate", "-c", str(tmp_path / "mlops.yaml")])
+    assert code == 2
+    assert "models.model.data.train: 'data/train.csv' does not exist" in err
+
+
+def test_init_never_overwrites_without_force(tmp_path: Path) -> None:
+    (tmp_path / "mlops.yaml").write_text("mine\n", encoding="utf-8")
+    code, err = run(["init", str(tmp_path)])
+    assert code == 2
+    assert "already exists" in err
+    assert (tmp_path / "mlops.yaml").read_text(encoding="utf-8") == "mine\n"
+    code, _ = run(["init", str(tmp_path), "--force"])
+    assert code == 0
+    assert (tmp_path / "mlops.yaml").read_text(encoding="utf-8") != "mine\n"
+
+
+def test_init_refuses_a_bad_model_name(tmp_path: Path) -> None:
+    code, err = run(["init", str(tmp_path), "--model", "Churn Model"])
+    assert code == 2
+    assert "invalid model name" in err
