@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 
 from mlops_ci.config.model import Config
-from mlops_ci.config.yamlmarks import Document, load_document
+from mlops_ci.config.yamlmarks import Document, format_path, load_document
 from mlops_ci.errors import ConfigError, Problem, UserError
 
 DEFAULT_CONFIG = "mlops.yaml"
@@ -88,7 +88,7 @@ def load_document_checked(path: Path) -> tuple[Document, str, Path]:
 
 def load_config(path: Path, *, root: Path | None = None) -> Config:
     """The validated config at ``path`` (a file, or a folder holding mlops.yaml)."""
-    from mlops_ci.config.build import build_config
+    from mlops_ci.config.build import BuildError, build_config
     from mlops_ci.config.semantic import semantic_problems
 
     doc, name, folder = load_document_checked(path)
@@ -97,7 +97,12 @@ def load_config(path: Path, *, root: Path | None = None) -> Config:
     if problems:
         raise ConfigError(problems, file=name)
     config_file = path / DEFAULT_CONFIG if path.is_dir() else path
-    return build_config(doc.data, file=config_file, root=workspace)  # type: ignore[arg-type]
+    try:
+        return build_config(doc.data, file=config_file, root=workspace)  # type: ignore[arg-type]
+    except BuildError as error:
+        mark = doc.mark_of(error.path)
+        problem = Problem(name, mark.line, mark.column, format_path(error.path), error.message)
+        raise ConfigError([problem], file=name) from None
 
 
 def default_config_path(environ: os._Environ[str] | dict[str, str] | None = None) -> Path:

@@ -9,7 +9,7 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from hypothesis import given
+from hypothesis import event, given
 from hypothesis import strategies as st
 
 from mlops_ci.config.build import BuildError, build_config, format_path, parse_duration
@@ -398,3 +398,77 @@ def test_format_path() -> None:
     path = ("models", "churn", "evaluate", "gates", 0, "min")
     assert format_path(path) == "models.churn.evaluate.gates[0].min"
     assert format_path(()) == ""
+
+
+# Never a traceback: any mutation of the example the schema accepts builds.
+
+
+def _leaf_paths(value: object, path: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    if isinstance(value, dict):
+        return [path] + [p for k, v in value.items() for p in _leaf_paths(v, (*path, k))]
+    if isinstance(value, list):
+        return [path] + [p for i, v in enumerate(value) for p in _leaf_paths(v, (*path, i))]
+    return [path]
+
+
+EXAMPLE_DATA: dict[str, Any] = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+EXAMPLE_PATHS = [path for path in _leaf_paths(EXAMPLE_DATA) if path]
+DELETE = object()
+PLAUSIBLE_TEXT = ["10m", "90", "1h30m", "python 'x", "a b", "v1.2.3", "staging", "roc_auc", "mae"]
+
+
+def _like(original: object) -> st.SearchStrategy[object]:
+    """Values of the original's kind, which the schema accepts often enough to build."""
+    if isinstance(original, bool):
+        return st.booleans()
+    if isinstance(original, int):
+        return st.integers(-1, 70_000)
+    if isinstance(original, float):
+        return st.floats(0, 1.5)
+    if isinstance(original, str):
+        return st.sampled_from(PLAUSIBLE_TEXT) | st.text(max_size=8)
+    if isinstance(original, list) and original:
+        return st.lists(st.sampled_from(original), max_size=len(original) + 1)
+    return st.just(original)
+
+
+@st.composite
+def mutations(draw: st.DrawFn) -> list[tuple[tuple[str | int, ...], object]]:
+    changes = []
+    for _ in range(draw(st.integers(1, 4))):
+        path = draw(st.sampled_from(EXAMPLE_PATHS))
+        original: Any = EXAMPLE_DATA
+        for part in path:
+            original = original[part]
+        value = draw(st.just(DELETE) | _like(original) | st.none() | st.text(max_size=3))
+        changes.append((path, value))
+    return changes
+
+
+@given(mutations())
+def test_any_schema_valid_mutation_of_the_example_builds(
+    changes: list[tuple[tuple[str | int, ...], object]],
+) -> None:
+    data = copy.deepcopy(EXAMPLE_DATA)
+    for path, value in changes:
+        target: Any = data
+        try:
+            for part in path[:-1]:
+                target = target[part]
+            if value is DELETE:
+                del target[path[-1]]
+            else:
+                target[path[-1]] = copy.deepcopy(value)
+        except (KeyError, IndexError, TypeError):
+            continue
+    if not jsonschema.Draft202012Validator(load_schema()).is_valid(data):
+        event("rejected by the schema")
+        return
+    event("accepted by the schema")
+    try:
+        config = build_config(data, file=FILE, root=ROOT)
+    except BuildError as error:
+        assert error.path[-1] == "command"
+        assert "cannot split" in error.message
+    else:
+        assert config.version == 1

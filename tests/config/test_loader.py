@@ -263,3 +263,9 @@ def test_key_forbidden_by_a_rule_points_at_that_key(write_config: WriteConfig) -
     assert (problem.line, problem.column) == (18, 40)
     assert problem.path == "models.churn.evaluate.gates[0].max_regression"
     assert problem.message == "'max_regression' is not allowed here"
+
+
+def test_command_string_with_an_unclosed_quote(write_config: WriteConfig) -> None:
+    text = MINIMAL.replace("command: [python, train.py]", "command: \"python 'train.py\"")
+    problem = only(write_config(text))
+    assert (problem.line, problem.path) == (13, "models.churn.train.command")

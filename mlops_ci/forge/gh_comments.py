@@ -1,0 +1,125 @@
+"""Comments found again by a hidden marker: the PR report comment and keyed issue comments.
+
+A comment is ours when it carries the marker AND its author is the token's own identity
+(``GitHubApi.login``): a marker pasted by someone else is ignored, never edited. Comments are
+listed oldest first, 100 per page, and the search stops at the first page holding ours.
+Duplicates of our marker (two runs racing) collapse to the oldest: the others are deleted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mlops_ci.forge import markers
+from mlops_ci.forge.github import GitHubApi
+from mlops_ci.forge.limits import COMMENT_LIMIT, fit_comment
+from mlops_ci.forge.protocol import CommentResult, Outcome, ReportStamp
+from mlops_ci.forge.retry import ForgeReadOnly
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    id: int
+    body: str
+    author: str
+    url: str
+
+
+def parse_comment(item: Any) -> Comment:
+    user = item.get("user") or {}
+    return Comment(
+        id=int(item["id"]),
+        body=str(item.get("body") or ""),
+        author=str(user.get("login") or ""),
+        url=str(item.get("html_url") or item.get("url") or ""),
+    )
+
+
+def _same_text(left: str, right: str) -> bool:
+    return left.replace("\r\n", "\n").strip() == right.replace("\r\n", "\n").strip()
+
+
+def find_marked(api: GitHubApi, issue_number: int, marker: str) -> list[Comment]:
+    """Our comments carrying ``marker`` on the first page that has any, oldest first."""
+    login = api.login()
+    path = f"{api.repo}/issues/{issue_number}/comments"
+    for page in api.pages(path):
+        ours = [
+            comment
+            for comment in map(parse_comment, page)
+            if marker in comment.body and comment.author == login
+        ]
+        if ours:
+            return ours
+    return []
+
+
+def _create(api: GitHubApi, issue_number: int, marker: str, text: str) -> Comment:
+    def read_back() -> Comment | None:
+        found = find_marked(api, issue_number, marker)
+        return found[0] if found else None
+
+    created = api.create(
+        f"comment on #{issue_number}",
+        f"{api.repo}/issues/{issue_number}/comments",
+        {"body": text},
+        read_back,
+    )
+    return created if isinstance(created, Comment) else parse_comment(created)
+
+
+def _delete_extras(api: GitHubApi, extras: list[Comment]) -> int:
+    for comment in extras:
+        api.delete_if_present(f"{api.repo}/issues/comments/{comment.id}")
+    return len(extras)
+
+
+def upsert_report_comment(
+    api: GitHubApi, pr_number: int, report_id: str, body: str, stamp: ReportStamp
+) -> CommentResult:
+    """The one report comment of ``report_id`` on the PR, written unless newer or equal."""
+    marker = markers.report_marker(report_id)
+    text = markers.report_body(report_id, stamp, body)
+    if len(text) > COMMENT_LIMIT:
+        room = COMMENT_LIMIT - (len(text) - len(body))
+        text = markers.report_body(report_id, stamp, fit_comment(body, limit=room))
+    try:
+        ours = find_marked(api, pr_number, marker)
+        if not ours:
+            created = _create(api, pr_number, marker, text)
+            return CommentResult(Outcome.CREATED, created.id, created.url)
+        keep, extras = ours[0], ours[1:]
+        newest = max(
+            (s for s in (markers.read_stamp(c.body) for c in ours) if s is not None),
+            key=lambda s: s.run_key,
+            default=None,
+        )
+        deleted = _delete_extras(api, extras)
+        if _same_text(keep.body, text):
+            return CommentResult(Outcome.UNCHANGED, keep.id, keep.url, deleted)
+        if markers.is_older(stamp, newest):
+            return CommentResult(Outcome.SKIPPED_STALE, keep.id, keep.url, deleted)
+        api.send("PATCH", f"{api.repo}/issues/comments/{keep.id}", {"body": text})
+        return CommentResult(Outcome.UPDATED, keep.id, keep.url, deleted)
+    except ForgeReadOnly as error:
+        return CommentResult(Outcome.READ_ONLY, warning=error.message)
+
+
+def upsert_keyed_comment(api: GitHubApi, issue_number: int, key: str, body: str) -> CommentResult:
+    """The one comment of ``key`` on an issue: created once, edited when the body changes."""
+    marker = markers.comment_marker(key)
+    text = markers.marked(marker, fit_comment(body, limit=COMMENT_LIMIT - len(marker) - 1))
+    try:
+        ours = find_marked(api, issue_number, marker)
+        if not ours:
+            created = _create(api, issue_number, marker, text)
+            return CommentResult(Outcome.CREATED, created.id, created.url)
+        keep = ours[0]
+        deleted = _delete_extras(api, ours[1:])
+        if _same_text(keep.body, text):
+            return CommentResult(Outcome.UNCHANGED, keep.id, keep.url, deleted)
+        api.send("PATCH", f"{api.repo}/issues/comments/{keep.id}", {"body": text})
+        return CommentResult(Outcome.UPDATED, keep.id, keep.url, deleted)
+    except ForgeReadOnly as error:
+        return CommentResult(Outcome.READ_ONLY, warning=error.message)

@@ -1,0 +1,67 @@
+"""Hidden markers: how mlops-ci recognises its own comments and issues again.
+
+Pure string functions shared by the GitHub forge and the outbox. Markers are HTML comments
+(invisible on GitHub); keys are restricted to a safe alphabet so a key can never close the
+comment early or be confused with a longer key.
+"""
+
+from __future__ import annotations
+
+import re
+
+from mlops_ci.errors import UserError
+from mlops_ci.forge.protocol import ReportStamp
+
+_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@#/+-]{0,199}")
+_STAMP = re.compile(r"<!-- mlops-ci:stamp head=([0-9A-Za-z]{0,64}) run=(\d{1,20}) -->")
+
+
+def check_key(kind: str, key: str) -> str:
+    """``key`` unchanged if it is safe inside a marker, else a ``UserError`` naming it."""
+    if _KEY.fullmatch(key) is None:
+        raise UserError(
+            f"{kind} {key!r} cannot be used as a marker key",
+            hint="use letters, digits and . _ : @ # / + - (at most 200, starting alphanumeric)",
+        )
+    return key
+
+
+def report_marker(report_id: str) -> str:
+    return f"<!-- mlops-ci:report:{check_key('report id', report_id)} -->"
+
+
+def stamp_marker(stamp: ReportStamp) -> str:
+    if re.fullmatch(r"[0-9A-Za-z]{0,64}", stamp.head_sha) is None or stamp.run_key < 0:
+        raise UserError(f"invalid report stamp: head sha {stamp.head_sha!r}, run {stamp.run_key}")
+    return f"<!-- mlops-ci:stamp head={stamp.head_sha} run={stamp.run_key} -->"
+
+
+def issue_marker(marker: str) -> str:
+    return f"<!-- mlops-ci:issue:{check_key('issue marker', marker)} -->"
+
+
+def comment_marker(key: str) -> str:
+    return f"<!-- mlops-ci:comment:{check_key('comment key', key)} -->"
+
+
+def read_stamp(body: str) -> ReportStamp | None:
+    """The stamp embedded in a report body, or ``None`` for a body without one."""
+    found = _STAMP.search(body)
+    if found is None:
+        return None
+    return ReportStamp(head_sha=found.group(1), run_key=int(found.group(2)))
+
+
+def is_older(new: ReportStamp, existing: ReportStamp | None) -> bool:
+    """True when a report stamped ``new`` must not replace one stamped ``existing``."""
+    return existing is not None and new.run_key < existing.run_key
+
+
+def report_body(report_id: str, stamp: ReportStamp, body: str) -> str:
+    """The full comment text: both markers on top, then the report."""
+    return f"{report_marker(report_id)}\n{stamp_marker(stamp)}\n{body}"
+
+
+def marked(marker: str, body: str) -> str:
+    """``body`` carrying ``marker`` on its first line."""
+    return f"{marker}\n{body}"

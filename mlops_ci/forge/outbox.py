@@ -1,0 +1,332 @@
+"""The local forge: what would go to GitHub, written as files under ``.mlops/outbox/``.
+
+The embedded default when no token is present (a laptop, ``mlops-ci demo``, a fork without
+secrets). It keeps the GitHub forge's idempotency: every object has one file named by its key,
+so a rerun rewrites the same file, never a second one. Layout under ``<root>/.mlops/outbox/``::
+
+    comments/pr-<N>-<report id>.md          the PR comment, hidden markers included
+    releases/<tag>/release.json             name, body, prerelease, draft, assets and sha256s
+    releases/<tag>/assets/<asset name>      each asset, copied
+    deployments/<environment>/<version>.json   ref, description, payload, statuses
+    issues/<marker>.json                    title, body, labels, state, comments by key
+    dispatches/<event type>-<sha256>.json   one file per distinct (event type, payload)
+    workflow-dispatches/<workflow>-<sha256>.json
+    pulls/<N>.json                          read by ``read_pull``, written by whoever knows the PR
+
+File names are made of the keys with unsafe characters replaced (and a short hash added then),
+so an untrusted tag or marker can never escape the outbox directory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, get_args
+
+from mlops_ci.errors import UserError
+from mlops_ci.forge import markers
+from mlops_ci.forge.protocol import (
+    AssetFile,
+    CommentResult,
+    DeploymentRef,
+    DeploymentState,
+    DispatchResult,
+    IssueResult,
+    JsonValue,
+    Outcome,
+    PullInfo,
+    ReleaseResult,
+    ReportStamp,
+    StatusResult,
+)
+
+_SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,100}")
+
+
+def safe_name(key: str) -> str:
+    """A file name for ``key``: itself when harmless, else a cleaned form plus a short hash."""
+    if _SAFE.fullmatch(key) and ".." not in key:
+        return key
+    cleaned = re.sub(r"[^A-Za-z0-9._@+-]", "_", key).strip("._")[:80]
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
+    return f"{cleaned}-{digest}" if cleaned else digest
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _payload_digest(value: object) -> str:
+    canonical = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        stream.write(text)
+    Path(temporary).replace(path)
+
+
+def _write_json(path: Path, value: Mapping[str, Any]) -> None:
+    _write_atomic(path, json.dumps(value, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        loaded = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise UserError(f"{path}: unreadable outbox file ({error})") from None
+    if not isinstance(loaded, dict):
+        raise UserError(f"{path}: outbox file does not hold a JSON object")
+    return loaded
+
+
+class OutboxForge:
+    """A ``Forge`` writing files under ``<root>/.mlops/outbox/``; see the module docstring."""
+
+    def __init__(self, root: Path) -> None:
+        self.directory = root / ".mlops" / "outbox"
+
+    def __repr__(self) -> str:
+        return f"OutboxForge({self.directory})"
+
+    def read_pull(self, number: int) -> PullInfo:
+        path = self.directory / "pulls" / f"{number}.json"
+        if not path.is_file():
+            raise UserError(
+                f"pull request #{number} is unknown to the local outbox ({path} is missing)",
+                hint="run inside GitHub Actions with a token, or write that file",
+            )
+        data = _read_json(path)
+        try:
+            return PullInfo(
+                number=number,
+                head_sha=str(data["head_sha"]),
+                head_ref=str(data["head_ref"]),
+                base_ref=str(data["base_ref"]),
+                title=str(data.get("title", "")),
+                is_fork=bool(data.get("is_fork", False)),
+            )
+        except KeyError as error:
+            raise UserError(f"{path}: missing key {error}") from None
+
+    def upsert_report_comment(
+        self, pr_number: int, report_id: str, body: str, stamp: ReportStamp
+    ) -> CommentResult:
+        text = markers.report_body(report_id, stamp, body)
+        path = self.directory / "comments" / f"pr-{pr_number}-{safe_name(report_id)}.md"
+        if path.is_file():
+            existing = path.read_text(encoding="utf-8")
+            if existing == text:
+                return CommentResult(Outcome.UNCHANGED, url=path.as_uri())
+            if markers.is_older(stamp, markers.read_stamp(existing)):
+                return CommentResult(Outcome.SKIPPED_STALE, url=path.as_uri())
+            _write_atomic(path, text)
+            return CommentResult(Outcome.UPDATED, url=path.as_uri())
+        _write_atomic(path, text)
+        return CommentResult(Outcome.CREATED, url=path.as_uri())
+
+    def ensure_release(
+        self,
+        tag: str,
+        name: str,
+        body: str,
+        assets: Sequence[AssetFile],
+        *,
+        prerelease: bool = False,
+    ) -> ReleaseResult:
+        folder = self.directory / "releases" / safe_name(tag)
+        record_path = folder / "release.json"
+        existed = record_path.is_file()
+        record = _read_json(record_path) if existed else {}
+        recorded: dict[str, str] = dict(record.get("assets", {}))
+        uploaded: list[str] = []
+        kept: list[str] = []
+        replaced: list[str] = []
+        for asset in assets:
+            if not asset.path.is_file():
+                raise UserError(f"release asset {asset.name!r}: {asset.path} is not a file")
+            digest = sha256_file(asset.path)
+            target = folder / "assets" / safe_name(asset.name)
+            present = recorded.get(asset.name)
+            if present == digest and target.is_file() and sha256_file(target) == digest:
+                kept.append(asset.name)
+                continue
+            (replaced if present is not None else uploaded).append(asset.name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(asset.path, target)
+            recorded[asset.name] = digest
+        wanted = {
+            "tag": tag,
+            "name": name,
+            "body": body,
+            "prerelease": prerelease,
+            "draft": False,
+            "assets": recorded,
+        }
+        if existed and record == wanted:
+            return ReleaseResult(
+                Outcome.UNCHANGED, tag, url=folder.as_uri(), kept=tuple(kept), published=True
+            )
+        _write_json(record_path, wanted)
+        return ReleaseResult(
+            Outcome.UPDATED if existed else Outcome.CREATED,
+            tag,
+            url=folder.as_uri(),
+            uploaded=tuple(uploaded),
+            kept=tuple(kept),
+            replaced=tuple(replaced),
+            published=True,
+        )
+
+    def _deployment_path(self, environment: str, version: str) -> Path:
+        return (
+            self.directory / "deployments" / safe_name(environment) / f"{safe_name(version)}.json"
+        )
+
+    def create_deployment(
+        self,
+        environment: str,
+        ref: str,
+        version: str,
+        description: str,
+        payload: Mapping[str, JsonValue],
+    ) -> DeploymentRef:
+        path = self._deployment_path(environment, version)
+        if path.is_file():
+            statuses = _read_json(path).get("statuses") or [{}]
+            latest = statuses[-1].get("state")
+            return DeploymentRef(
+                Outcome.UNCHANGED,
+                environment,
+                version,
+                ref,
+                latest_state=latest if latest in get_args(DeploymentState) else None,
+            )
+        _write_json(
+            path,
+            {
+                "environment": environment,
+                "ref": ref,
+                "version": version,
+                "description": description,
+                "payload": dict(payload),
+                "statuses": [],
+            },
+        )
+        return DeploymentRef(Outcome.CREATED, environment, version, ref)
+
+    def set_deployment_status(
+        self,
+        deployment: DeploymentRef,
+        state: DeploymentState,
+        *,
+        environment_url: str | None = None,
+        description: str | None = None,
+    ) -> StatusResult:
+        path = self._deployment_path(deployment.environment, deployment.version)
+        if not path.is_file():
+            raise UserError(
+                f"no deployment of {deployment.version} to {deployment.environment} in the outbox"
+            )
+        record = _read_json(path)
+        statuses: list[dict[str, Any]] = list(record.get("statuses", []))
+        if statuses and statuses[-1].get("state") == state:
+            return StatusResult(Outcome.UNCHANGED, state)
+        statuses.append(
+            {"state": state, "environment_url": environment_url, "description": description}
+        )
+        _write_json(path, {**record, "statuses": statuses})
+        return StatusResult(Outcome.CREATED, state)
+
+    def mark_inactive(self, deployment: DeploymentRef) -> StatusResult:
+        return self.set_deployment_status(deployment, "inactive")
+
+    def _issue_path(self, marker: str) -> Path:
+        markers.check_key("issue marker", marker)
+        return self.directory / "issues" / f"{safe_name(marker)}.json"
+
+    def _issue_by_number(self, number: int) -> tuple[Path, dict[str, Any]]:
+        folder = self.directory / "issues"
+        for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+            record = _read_json(path)
+            if record.get("number") == number:
+                return path, record
+        raise UserError(f"issue #{number} is unknown to the local outbox")
+
+    def upsert_issue(
+        self, marker: str, title: str, body: str, labels: Sequence[str]
+    ) -> IssueResult:
+        path = self._issue_path(marker)
+        wanted = {
+            "title": title,
+            "body": markers.marked(markers.issue_marker(marker), body),
+            "labels": sorted(set(labels)),
+        }
+        if not path.is_file():
+            folder = self.directory / "issues"
+            number = len(list(folder.glob("*.json"))) + 1 if folder.is_dir() else 1
+            _write_json(
+                path,
+                {**wanted, "marker": marker, "number": number, "state": "open", "comments": {}},
+            )
+            return IssueResult(Outcome.CREATED, number, path.as_uri())
+        record = _read_json(path)
+        number = int(record["number"])
+        if record.get("state") == "closed":
+            _write_json(path, {**record, **wanted, "state": "open"})
+            return IssueResult(Outcome.REOPENED, number, path.as_uri())
+        if all(record.get(key) == value for key, value in wanted.items()):
+            return IssueResult(Outcome.UNCHANGED, number, path.as_uri())
+        _write_json(path, {**record, **wanted})
+        return IssueResult(Outcome.UPDATED, number, path.as_uri())
+
+    def comment_issue(self, issue_number: int, body: str, *, key: str) -> CommentResult:
+        markers.check_key("comment key", key)
+        path, record = self._issue_by_number(issue_number)
+        comments: dict[str, str] = dict(record.get("comments", {}))
+        previous = comments.get(key)
+        if previous == body:
+            return CommentResult(Outcome.UNCHANGED, url=path.as_uri())
+        comments[key] = body
+        _write_json(path, {**record, "comments": comments})
+        outcome = Outcome.CREATED if previous is None else Outcome.UPDATED
+        return CommentResult(outcome, url=path.as_uri())
+
+    def close_issue(self, issue_number: int, comment: str, *, key: str) -> IssueResult:
+        self.comment_issue(issue_number, comment, key=key)
+        path, record = self._issue_by_number(issue_number)
+        if record.get("state") == "closed":
+            return IssueResult(Outcome.UNCHANGED, issue_number, path.as_uri())
+        _write_json(path, {**record, "state": "closed"})
+        return IssueResult(Outcome.CLOSED, issue_number, path.as_uri())
+
+    def dispatch(self, event_type: str, client_payload: Mapping[str, JsonValue]) -> DispatchResult:
+        content = {"event_type": event_type, "client_payload": dict(client_payload)}
+        name = f"{safe_name(event_type)}-{_payload_digest(content)}.json"
+        return self._write_once(self.directory / "dispatches" / name, content)
+
+    def dispatch_workflow(
+        self, workflow: str, ref: str, inputs: Mapping[str, str]
+    ) -> DispatchResult:
+        content = {"workflow": workflow, "ref": ref, "inputs": dict(inputs)}
+        name = f"{safe_name(workflow)}-{_payload_digest(content)}.json"
+        return self._write_once(self.directory / "workflow-dispatches" / name, content)
+
+    def _write_once(self, path: Path, content: Mapping[str, Any]) -> DispatchResult:
+        if path.is_file():
+            return DispatchResult(Outcome.UNCHANGED)
+        _write_json(path, content)
+        return DispatchResult(Outcome.SENT)

@@ -1,0 +1,207 @@
+"""The forge: what stages may ask of GitHub (or of the local outbox), as typed values.
+
+Stages never talk to GitHub; they get a ``Forge`` and call these methods. Every write is
+idempotent by a key (see DESIGN.md, "Idempotency keys"): a rerun of the same event finds what
+an earlier run wrote and completes only what is missing, so calling a method twice with the
+same arguments leaves one object, not two. No PyGithub object crosses this boundary.
+
+A write that the token may not make (a fork's pull request, a read-only token) does not raise:
+it returns a result whose ``outcome`` is ``Outcome.READ_ONLY`` and whose ``warning`` says why,
+so the caller can put the report into the job summary instead.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol
+
+JsonScalar = str | int | float | bool | None
+JsonValue = JsonScalar | Sequence["JsonValue"] | Mapping[str, "JsonValue"]
+
+DeploymentState = Literal[
+    "error", "failure", "inactive", "in_progress", "queued", "pending", "success"
+]
+
+
+class Outcome(enum.StrEnum):
+    """What a write did. ``UNCHANGED`` means no write request was sent."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    REOPENED = "reopened"
+    CLOSED = "closed"
+    SENT = "sent"
+    SKIPPED_STALE = "skipped_stale"  # a report of a newer run is already there
+    UNCERTAIN = "uncertain"  # the request may or may not have taken effect (see warning)
+    READ_ONLY = "read_only"  # the token may not write here (fork PR, read-only token)
+
+
+@dataclass(frozen=True, slots=True)
+class PullInfo:
+    number: int
+    head_sha: str
+    head_ref: str
+    base_ref: str
+    title: str
+    is_fork: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ReportStamp:
+    """Which run wrote a report, so that an older run never overwrites a newer one.
+
+    ``run_key`` must grow with every new run of the workflow: ``GITHUB_RUN_ID`` does (it is
+    unique and increasing per repository, and the attempts of one run share it). A report is
+    replaced only by one whose ``run_key`` is equal or greater; ``head_sha`` is recorded for
+    readers and for the rule "equal run, other sha" (then the newer write wins).
+    """
+
+    head_sha: str
+    run_key: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CommentResult:
+    outcome: Outcome
+    comment_id: int | None = None
+    url: str | None = None
+    deleted_duplicates: int = 0
+    warning: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AssetFile:
+    """A local file to attach to a release under ``name``."""
+
+    name: str
+    path: Path
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseResult:
+    outcome: Outcome
+    tag: str
+    release_id: int | None = None
+    url: str | None = None
+    uploaded: tuple[str, ...] = ()  # asset names sent in this call
+    kept: tuple[str, ...] = ()  # asset names already present with the same sha256
+    replaced: tuple[str, ...] = ()  # asset names present with another sha256, re-uploaded
+    published: bool = False
+    warning: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeploymentRef:
+    """A deployment; when found again (``UNCHANGED``), ``latest_state`` is its latest status.
+
+    A rerun that finds ``latest_state == "success"`` has nothing left to deploy.
+    """
+
+    outcome: Outcome
+    environment: str
+    version: str
+    ref: str
+    deployment_id: int | None = None
+    latest_state: DeploymentState | None = None
+    warning: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusResult:
+    outcome: Outcome
+    state: DeploymentState
+    warning: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IssueResult:
+    outcome: Outcome
+    number: int | None = None
+    url: str | None = None
+    warning: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchResult:
+    outcome: Outcome
+    warning: str | None = None
+
+
+class Forge(Protocol):
+    """What a stage may ask of the forge. Implemented by GitHub and the local outbox."""
+
+    def read_pull(self, number: int) -> PullInfo:
+        """The pull request ``number``; ``UserError`` if there is none."""
+        ...
+
+    def upsert_report_comment(
+        self, pr_number: int, report_id: str, body: str, stamp: ReportStamp
+    ) -> CommentResult:
+        """Create or edit the one comment of ``report_id`` on the pull request."""
+        ...
+
+    def ensure_release(
+        self,
+        tag: str,
+        name: str,
+        body: str,
+        assets: Sequence[AssetFile],
+        *,
+        prerelease: bool = False,
+    ) -> ReleaseResult:
+        """The release of ``tag`` with exactly these assets, published once all are verified."""
+        ...
+
+    def create_deployment(
+        self,
+        environment: str,
+        ref: str,
+        version: str,
+        description: str,
+        payload: Mapping[str, JsonValue],
+    ) -> DeploymentRef:
+        """The deployment of ``version`` to ``environment`` (found again on a rerun)."""
+        ...
+
+    def set_deployment_status(
+        self,
+        deployment: DeploymentRef,
+        state: DeploymentState,
+        *,
+        environment_url: str | None = None,
+        description: str | None = None,
+    ) -> StatusResult:
+        """Add a status, unless the latest status already has this state."""
+        ...
+
+    def mark_inactive(self, deployment: DeploymentRef) -> StatusResult:
+        """Mark a superseded deployment inactive."""
+        ...
+
+    def upsert_issue(
+        self, marker: str, title: str, body: str, labels: Sequence[str]
+    ) -> IssueResult:
+        """Open, reopen or edit the one issue carrying ``marker``."""
+        ...
+
+    def comment_issue(self, issue_number: int, body: str, *, key: str) -> CommentResult:
+        """Add a comment to an issue once per ``key`` (a rerun edits it instead)."""
+        ...
+
+    def close_issue(self, issue_number: int, comment: str, *, key: str) -> IssueResult:
+        """Comment (once per ``key``) and close the issue, unless it is closed already."""
+        ...
+
+    def dispatch(self, event_type: str, client_payload: Mapping[str, JsonValue]) -> DispatchResult:
+        """Send a ``repository_dispatch`` event."""
+        ...
+
+    def dispatch_workflow(
+        self, workflow: str, ref: str, inputs: Mapping[str, str]
+    ) -> DispatchResult:
+        """Start ``workflow`` (file name or id) on ``ref`` via ``workflow_dispatch``."""
+        ...

@@ -1,0 +1,48 @@
+"""Hidden markers: exact, unforgeable by a longer key, and carrying the report's stamp."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mlops_ci.errors import UserError
+from mlops_ci.forge import markers
+from mlops_ci.forge.protocol import ReportStamp
+
+
+def test_report_body_carries_marker_and_stamp() -> None:
+    body = markers.report_body("churn-ci", ReportStamp("ab12", 42), "text")
+    assert body.splitlines()[:2] == [
+        "<!-- mlops-ci:report:churn-ci -->",
+        "<!-- mlops-ci:stamp head=ab12 run=42 -->",
+    ]
+    assert markers.read_stamp(body) == ReportStamp("ab12", 42)
+
+
+def test_a_longer_id_does_not_match_a_shorter_one() -> None:
+    assert markers.report_marker("churn") not in markers.report_body("churn2", ReportStamp("a"), "")
+
+
+def test_older_run_is_older_whatever_the_sha() -> None:
+    assert markers.is_older(ReportStamp("b", 9), ReportStamp("a", 10))
+    assert not markers.is_older(ReportStamp("a", 10), ReportStamp("b", 10))
+    assert not markers.is_older(ReportStamp("a", 1), None)
+
+
+@given(st.text(max_size=40))
+def test_any_key_is_either_rejected_or_cannot_close_the_comment(key: str) -> None:
+    try:
+        marker = markers.issue_marker(key)
+    except UserError:
+        return
+    assert marker.count("-->") == 1 and "\n" not in marker
+
+
+def test_body_without_stamp_has_none() -> None:
+    assert markers.read_stamp("no stamp here") is None
+
+
+def test_bad_key_names_itself() -> None:
+    with pytest.raises(UserError, match="comment key"):
+        markers.comment_marker("")
