@@ -36,7 +36,7 @@ class UsageError(Exception):
 
 
 # One module per command family, each with ``add_parsers(commands)``; argparse only.
-FAMILY_MODULES = ("core",)
+FAMILY_MODULES = ("core", "registry")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -84,6 +84,11 @@ def main(argv: Sequence[str] | None = None, *, stderr: TextIO | None = None) -> 
             print(line, file=err)
         annotate_error(error)
         return error.exit_code
+    except BrokenPipeError:
+        # The reader went away (``mlops-ci registry show | head``): not an error of ours.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("interrupted", file=err)
         return 130

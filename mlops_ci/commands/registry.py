@@ -1,0 +1,282 @@
+"""``mlops-ci registry``: show, history, register, promote, deprecate. One function per command.
+
+Each takes a typed request and returns an exit code; tables go to ``out`` (tabulate), notes and
+warnings to ``err``. ``--json`` output is stable:
+
+``registry show --json``::
+
+    {"models": [{"name": "churn", "latest": "v1.4.0", "stages": {"production": "v1.3.0"},
+                 "deprecated": false}],
+     "warnings": [{"tag": "churn@v9.9.9", "message": "lightweight tag ignored: ..."}],
+     "fetched_from": null}
+
+``registry show MODEL --json``: ``{"model", "latest", "stages", "deprecated", "versions":
+[{"version", "commit", "registered", "active", "stages", "registered_at", "tag"}], "warnings",
+"fetched_from"}``; versions highest first, deregistered ones included with ``"active": false``.
+
+``registry history MODEL --json``: ``{"model", "events": [{"timestamp" (unix seconds), "time"
+(ISO 8601, UTC), "event" (registration, deregistration, assignment, unassignment, deprecation),
+"version", "stage", "commit", "author", "author_email", "tag", "message", "evidence"}],
+"warnings", "fetched_from"}``, oldest first; ``evidence`` is the object documented in
+:mod:`mlops_ci.registry.evidence` or null. The human tables hide deprecated models unless asked.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+from mlops_ci.errors import EXIT_OK, UserError
+from mlops_ci.registry.evidence import Evidence
+from mlops_ci.registry.state import Event, ModelState, RegistryState
+from mlops_ci.registry.store import RegistryStore
+from mlops_ci.registry.tags import Bump
+
+
+@dataclass(frozen=True, slots=True)
+class ShowRequest:
+    repo: Path
+    model: str | None = None
+    json: bool = False
+    deprecated: bool = False  # include deprecated models in the table
+    remote: str | None = "origin"
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRequest:
+    repo: Path
+    model: str
+    json: bool = False
+    remote: str | None = "origin"
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterRequest:
+    repo: Path
+    model: str
+    version: str | None = None
+    bump: Bump | None = None
+    ref: str = "HEAD"
+    push: bool = True
+    remote: str = "origin"
+    evidence: Evidence | None = None
+    first_version: str = "v0.1.0"
+
+
+@dataclass(frozen=True, slots=True)
+class PromoteRequest:
+    repo: Path
+    model: str
+    version: str
+    stage: str
+    push: bool = True
+    remote: str = "origin"
+    evidence: Evidence | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeprecateRequest:
+    """No version: the whole model; a version: deregister it; version and stage: unassign."""
+
+    repo: Path
+    model: str
+    version: str | None = None
+    stage: str | None = None
+    push: bool = True
+    remote: str = "origin"
+
+
+def show(request: ShowRequest, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
+    state = RegistryStore(request.repo, request.remote).state()
+    _notes(state, err)
+    if request.model is not None:
+        model = _model(state, request.model)
+        if request.json:
+            _dump({**_model_json(model), "versions": _versions_json(model), **_meta(state)}, out)
+        else:
+            _print_versions(model, out)
+        return EXIT_OK
+    if request.json:
+        _dump({"models": [_model_json(m) for m in state.models.values()], **_meta(state)}, out)
+        return EXIT_OK
+    _print_models(state, out, deprecated=request.deprecated)
+    return EXIT_OK
+
+
+def history(request: HistoryRequest, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
+    state = RegistryStore(request.repo, request.remote).state()
+    _notes(state, err)
+    events = _model(state, request.model).events()
+    if request.json:
+        payload = {"model": request.model, "events": [_event_json(e) for e in events]}
+        _dump({**payload, **_meta(state)}, out)
+        return EXIT_OK
+    from tabulate import tabulate
+
+    rows = [
+        [_iso(e.time), e.action.value, e.version or "", e.stage or "", e.commit[:7],
+         _printable(e.tag)]
+        for e in events
+    ]
+    headers = ["time", "event", "version", "stage", "commit", "tag"]
+    print(tabulate(rows, headers=headers, tablefmt="simple"), file=out)
+    return EXIT_OK
+
+
+def register(request: RegisterRequest, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    store = RegistryStore(request.repo, request.remote if request.push else None)
+    done = store.register(
+        request.model,
+        version=request.version,
+        bump=request.bump,
+        ref=request.ref,
+        evidence=request.evidence,
+        first_version=request.first_version,
+    )
+    verb = "registered" if done.created else "already registered"
+    print(f"{verb} {done.model} {done.version} at {done.commit[:12]} (tag {done.tag})"
+          + _where(done.remote), file=out)
+    return EXIT_OK
+
+
+def promote(request: PromoteRequest, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    store = RegistryStore(request.repo, request.remote if request.push else None)
+    done = store.promote(request.model, request.version, request.stage, evidence=request.evidence)
+    verb = "promoted" if done.created else "already in stage"
+    print(f"{verb}: {done.model} {done.version} -> {done.stage} (tag {done.tag})"
+          + _where(done.remote), file=out)
+    return EXIT_OK
+
+
+def deprecate(request: DeprecateRequest, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    store = RegistryStore(request.repo, request.remote if request.push else None)
+    if request.version is None:
+        if request.stage is not None:
+            raise UserError("a stage needs a version: registry deprecate MODEL VERSION STAGE")
+        done = store.deprecate(request.model)
+    elif request.stage is None:
+        done = store.deregister(request.model, request.version)
+    else:
+        done = store.unassign(request.model, request.version, request.stage)
+    print(f"{done.action.value}: wrote tag {done.tag}" + _where(done.remote), file=out)
+    return EXIT_OK
+
+
+def _where(remote: str | None) -> str:
+    return f", pushed to {remote}" if remote else ", local only (not pushed)"
+
+
+def _model(state: RegistryState, name: str) -> ModelState:
+    model = state.model(name)
+    if model is None:
+        known = ", ".join(state.models) or "none"
+        raise UserError(f"no model {name!r} in the registry", hint=f"models: {known}")
+    return model
+
+
+def _notes(state: RegistryState, err: TextIO) -> None:
+    if state.fetched_from:
+        print(f"note: fetched registry tags from {state.fetched_from} "
+              "(the checkout was shallow or had no tags)", file=err)
+    for warning in state.warnings:
+        print(f"warning: {_printable(warning.tag)}: {warning.message}", file=err)
+
+
+def _meta(state: RegistryState) -> dict[str, object]:
+    return {
+        "warnings": [{"tag": w.tag, "message": w.message} for w in state.warnings],
+        "fetched_from": state.fetched_from,
+    }
+
+
+def _model_json(model: ModelState) -> dict[str, object]:
+    return {
+        "name": model.name,
+        "latest": model.latest,
+        "stages": dict(model.stages),
+        "deprecated": model.deprecated,
+    }
+
+
+def _versions_json(model: ModelState) -> list[dict[str, object]]:
+    return [
+        {
+            "version": v.version,
+            "commit": v.commit,
+            "registered": v.registered,
+            "active": v.active,
+            "stages": list(v.stages),
+            "registered_at": _iso(v.registered_at) if v.registered_at is not None else None,
+            "tag": v.tag,
+        }
+        for v in model.versions
+    ]
+
+
+def _event_json(event: Event) -> dict[str, object]:
+    evidence = event.evidence
+    return {
+        "timestamp": event.time,
+        "time": _iso(event.time),
+        "event": event.action.value,
+        "version": event.version,
+        "stage": event.stage,
+        "commit": event.commit,
+        "author": event.author,
+        "author_email": event.author_email,
+        "tag": event.tag,
+        "message": event.message,
+        "evidence": evidence.to_json() if evidence is not None else None,
+    }
+
+
+def _print_models(state: RegistryState, out: TextIO, *, deprecated: bool) -> None:
+    from tabulate import tabulate
+
+    shown = [m for m in state.models.values() if deprecated or not m.deprecated]
+    stages = sorted({stage for m in shown for stage in m.stages})
+    rows = [
+        [_printable(m.name) + (" (deprecated)" if m.deprecated else ""), m.latest or "-"]
+        + [m.stages.get(stage, "-") for stage in stages]
+        for m in shown
+    ]
+    if not rows:
+        print("no models in the registry", file=out)
+        return
+    print(tabulate(rows, headers=["model", "latest", *stages], tablefmt="simple"), file=out)
+
+
+def _print_versions(model: ModelState, out: TextIO) -> None:
+    from tabulate import tabulate
+
+    rows = [
+        [v.version if v.registered else f"({v.commit[:7]})", ", ".join(v.stages) or "-",
+         v.commit[:7], "active" if v.active else "deregistered",
+         _iso(v.registered_at) if v.registered_at is not None else "-"]
+        for v in model.versions
+    ]
+    headers = ["version", "stages", "commit", "status", "registered"]
+    print(tabulate(rows, headers=headers, tablefmt="simple"), file=out)
+
+
+def _iso(timestamp: int) -> str:
+    return datetime.fromtimestamp(timestamp, tz=UTC).isoformat()
+
+
+def _printable(text: str) -> str:
+    """Tag names and messages are untrusted: no terminal control sequences reach the screen."""
+    return "".join(c if c.isprintable() else "?" for c in text)
+
+
+def _dump(payload: dict[str, object], out: TextIO) -> None:
+    json.dump(payload, out, indent=2, sort_keys=False)
+    out.write("\n")

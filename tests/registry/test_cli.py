@@ -1,0 +1,66 @@
+"""``mlops-ci registry ...`` through the real entry point."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mlops_ci.cli import main
+from mlops_ci.registry import Evidence, RegistryStore
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_register_promote_show_history(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    where = ["--repo", str(repo)]
+    assert run(capsys, "registry", "register", "churn", "--version", "v1.0.0", *where)[0] == 0
+    RegistryStore(repo).register("churn", ref="HEAD~1", bump="minor",
+                                 evidence=Evidence(metrics=(("auc", 0.75),)))
+    code, out, _ = run(capsys, "registry", "promote", "churn", "v1.0.0", "production", *where)
+    assert code == 0 and "churn#production#1" in out
+
+    code, out, _ = run(capsys, "registry", "show", "--json", *where)
+    shown = json.loads(out)
+    assert shown["models"] == [{"name": "churn", "latest": "v1.1.0",
+                                "stages": {"production": "v1.0.0"}, "deprecated": False}]
+    code, out, _ = run(capsys, "registry", "show", *where)
+    assert code == 0 and "production" in out and "v1.1.0" in out
+
+    code, out, _ = run(capsys, "registry", "history", "churn", "--json", *where)
+    events = json.loads(out)["events"]
+    assert [e["event"] for e in events] == ["registration", "registration", "assignment"]
+    assert events[1]["evidence"]["metrics"] == {"auc": 0.75}
+    assert events[0]["evidence"] is None
+
+
+def test_unknown_model_exits_2_with_the_known_ones(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    RegistryStore(repo).register("churn")
+    code, _, err = run(capsys, "registry", "history", "nope", "--repo", str(repo))
+    assert code == 2 and "no model 'nope'" in err and "churn" in err
+
+
+def test_deprecate_forms(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    where = ["--repo", str(repo), "--no-push"]
+    RegistryStore(repo).register("churn")
+    RegistryStore(repo).promote("churn", "v0.1.0", "staging")
+    assert run(capsys, "registry", "deprecate", "churn", "v0.1.0", "staging", *where)[0] == 0
+    assert run(capsys, "registry", "deprecate", "churn", "v0.1.0", *where)[0] == 0
+    code, out, _ = run(capsys, "registry", "deprecate", "churn", *where)
+    assert code == 0 and "churn@deprecated" in out
+    code, out, _ = run(capsys, "registry", "show", "--repo", str(repo))
+    assert "no models" in out
+
+
+def test_not_a_repository_is_a_user_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "registry", "show", "--repo", str(tmp_path))
+    assert code == 2 and "not a git repository" in err

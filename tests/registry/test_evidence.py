@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import math
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mlops_ci.registry.evidence import Evidence, GateVerdict, parse_evidence, tag_message
+
+
+def full_evidence() -> Evidence:
+    return Evidence(
+        metrics=(("roc_auc", 0.83), ("f1", 0.61)),
+        compared_to="v1.3.0",
+        gates=(GateVerdict("roc_auc >= 0.7", True, "0.83"), GateVerdict("f1 vs base", False)),
+        data_fingerprint="sha256:abc",
+        config_fingerprint="sha256:def",
+        run_url="https://github.example/acme/churn/actions/runs/1",
+        extra=(("trigger", "push"),),
+    )
+
+
+def test_message_starts_with_gtos_line_and_round_trips() -> None:
+    message = tag_message("Registering artifact churn version v1.4.0", full_evidence())
+    subject, _, body = message.partition("\n\n")
+    assert subject == "Registering artifact churn version v1.4.0"
+    assert parse_evidence(body) == full_evidence()
+
+
+def test_non_finite_metric_is_recorded_as_null() -> None:
+    message = tag_message("x", Evidence(metrics=(("loss", math.inf),)))
+    parsed = parse_evidence(message)
+    assert parsed is not None and math.isnan(parsed.metrics[0][1])
+
+
+def test_message_without_evidence_is_gtos_line_alone() -> None:
+    assert tag_message("Registering artifact m version v1.0.0", None) == (
+        "Registering artifact m version v1.0.0\n"
+    )
+
+
+def test_malformed_block_gives_none() -> None:
+    assert parse_evidence("```mlops-ci\n{not json\n```") is None
+    assert parse_evidence('```mlops-ci\n{"schema": 1, "metrics": {"a": "high"}}\n```') is None
+    assert parse_evidence('```mlops-ci\n{"schema": 2}\n```') is None
+
+
+@given(st.text())
+def test_never_raises_on_arbitrary_text(body: str) -> None:
+    result = parse_evidence("```mlops-ci\n" + body + "\n```")
+    assert result is None or isinstance(result, Evidence)
