@@ -83,5 +83,7 @@ def test_same_commit_race_registers_once(clones: list[Path], remote: Path) -> No
     _, second, _ = commits(clones[0])
     outcomes = race(clones, [second, second], [None, None])
     assert [o[0] for o in outcomes] == ["v1.0.1", "v1.0.1"]
-    assert sorted(o[1] for o in outcomes) == [False, True]
+    # Both writers may build byte-identical tag objects in the same second; then the second
+    # push is "up to date" and both report it created. Either way: one version, one tag.
+    assert True in [o[1] for o in outcomes]
     assert set(remote_versions(remote)) == {"churn@v1.0.0", "churn@v1.0.1"}

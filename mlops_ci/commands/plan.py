@@ -1,0 +1,102 @@
+"""``mlops-ci plan``: what a run would do for this event, and why. Runs nothing.
+
+The event comes from ``--event-name``/``--event-path`` or the runner's ``GITHUB_EVENT_NAME``/
+``GITHUB_EVENT_PATH``; without either it is a local run. ``--json`` prints ``Plan.to_json()``
+(see :mod:`mlops_ci.plan`); the text form is for people. Names from the event (branches,
+tags, PR titles) are printed with control characters replaced, and never at the start of a
+line, so they cannot forge a workflow command (``::``) or rewrite the terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from mlops_ci.config.loader import default_config_path, load_config
+from mlops_ci.errors import EXIT_OK
+from mlops_ci.events import Event, read_event
+from mlops_ci.plan import Plan, PlanStep, build_plan
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+@dataclass(frozen=True, slots=True)
+class PlanRequest:
+    config: Path | None = None
+    event_name: str | None = None
+    event_path: Path | None = None
+    json: bool = False
+
+
+def plan(
+    request: PlanRequest,
+    *,
+    environ: Mapping[str, str] | None = None,
+    out: TextIO | None = None,
+) -> int:
+    """Print the plan for the event under the config; exit 0 (an empty plan is not an error)."""
+    env = os.environ if environ is None else environ
+    stream = sys.stdout if out is None else out
+    config_path = request.config if request.config is not None else default_config_path(dict(env))
+    config = load_config(config_path)
+    event = read_event(env, event_name=request.event_name, event_path=request.event_path)
+    result = build_plan(config, event)
+    if request.json:
+        json.dump(result.to_json(), stream, indent=2)
+        stream.write("\n")
+    else:
+        stream.write(render_plan(result))
+    return EXIT_OK
+
+
+def render_plan(plan: Plan) -> str:
+    """The plan as plain text lines for a terminal or a job log (not markdown)."""
+    lines = [f"event: {_describe_event(plan.event)}"]
+    if plan.trigger is not None:
+        lines.append(f"trigger: triggers.{plan.trigger.value}")
+    if plan.is_empty:
+        lines.append("steps: none")
+    else:
+        lines.append(f"steps: {len(plan.steps)}")
+        width = max(len(step.stage.value) for step in plan.steps)
+        lines += [
+            f"  {index:>2}. {_describe_step(step, width)}"
+            for index, step in enumerate(plan.steps, 1)
+        ]
+    lines.append("why:")
+    lines += [f"  - {_clean(reason)}" for reason in plan.reasons]
+    return "\n".join(lines) + "\n"
+
+
+def _describe_event(event: Event) -> str:
+    parts = [_clean(event.describe())]
+    if event.sha:
+        parts.append(f"at {event.sha[:12]}")
+    if event.pr is not None:
+        parts.append(f"({_clean(event.pr.head_ref)} -> {_clean(event.pr.base_ref)})")
+    if event.repository:
+        parts.append(f"in {_clean(event.repository)}")
+    if event.untrusted:
+        parts.append("[from a fork: untrusted]")
+    return " ".join(parts)
+
+
+def _describe_step(step: PlanStep, width: int) -> str:
+    text = f"{step.stage.value:<{width}}  {_clean(step.model)}"
+    if step.version:
+        text += f" {_clean(step.version)}"
+    if step.registry_stage:
+        text += f" -> {_clean(step.registry_stage)}"
+    if step.tag:
+        text += f" (tag {_clean(step.tag)})"
+    return text
+
+
+def _clean(text: str) -> str:
+    return _CONTROL.sub("?", text)

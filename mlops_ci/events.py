@@ -1,0 +1,412 @@
+"""What triggered this run, as one typed ``Event``. Pure: (name, payload, environ) in, value out.
+
+The runner names the event in ``GITHUB_EVENT_NAME`` and writes its webhook payload to the file
+in ``GITHUB_EVENT_PATH``; ``GITHUB_SHA``, ``GITHUB_REF``, ``GITHUB_REPOSITORY``,
+``GITHUB_RUN_ID`` and ``GITHUB_SERVER_URL`` complete it. Without ``GITHUB_EVENT_NAME`` the run
+is ``local``. Facts a caller may rely on:
+
+- ``Event.sha`` is the commit to check, report on and register. On ``pull_request`` that is
+  ``pull_request.head.sha``, never ``GITHUB_SHA`` (a merge commit that exists nowhere else,
+  kept as ``merge_sha``). On a push that deletes its ref there is none (``None``).
+- ``Event.untrusted`` is true for a pull request from a fork (head repository differs from the
+  base repository, or was deleted): its code and text come from someone without write access.
+- Tag names are read with the registry's grammar (``registry.tags.parse_tag``).
+- A payload of the wrong shape is a ``UserError`` naming the file and the field
+  (``event.json: pull_request.head.sha: missing``), never a ``KeyError``.
+
+:func:`parse_event` is the pure core; :func:`read_event` reads the payload file first.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+from mlops_ci.errors import UserError
+from mlops_ci.payload import Payload, is_commit_sha, json_kind
+from mlops_ci.registry.tags import RegistryTag, parse_tag
+
+DEFAULT_SERVER_URL = "https://github.com"
+MAX_PAYLOAD_BYTES = 25 * 1024 * 1024  # GitHub caps webhook payloads at 25 MB
+_ZERO_SHA = re.compile(r"0+")
+
+
+class EventKind(enum.StrEnum):
+    """What happened, refined from the GitHub event name by what the payload says."""
+
+    LOCAL = "local"
+    PUSH_BRANCH = "push_branch"
+    PUSH_TAG = "push_tag"
+    PULL_REQUEST = "pull_request"
+    CREATE_BRANCH = "create_branch"
+    CREATE_TAG = "create_tag"
+    RELEASE = "release"
+    SCHEDULE = "schedule"
+    WORKFLOW_DISPATCH = "workflow_dispatch"
+    REPOSITORY_DISPATCH = "repository_dispatch"
+    DEPLOYMENT = "deployment"
+
+
+SUPPORTED_EVENTS: tuple[str, ...] = (
+    "push",
+    "pull_request",
+    "create",
+    "release",
+    "schedule",
+    "workflow_dispatch",
+    "repository_dispatch",
+    "deployment",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PullRequestRef:
+    number: int
+    head_sha: str
+    head_ref: str
+    base_ref: str
+    base_sha: str
+    title: str
+    is_fork: bool
+    merged: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseRef:
+    tag_name: str
+    prerelease: bool
+    draft: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DeploymentRef:
+    id: int
+    environment: str
+    ref: str
+    task: str
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One triggering event. ``name`` is GitHub's event name (``local`` without one)."""
+
+    name: str
+    kind: EventKind
+    action: str | None = None  # payload "action"; repository_dispatch: its event_type
+    sha: str | None = None
+    merge_sha: str | None = None  # pull_request only: GITHUB_SHA, the test-merge commit
+    ref: str | None = None
+    branch: str | None = None
+    tag: str | None = None
+    registry_tag: RegistryTag | None = None  # ``tag`` read with the registry grammar
+    ref_deleted: bool = False  # a push or create that deleted its ref
+    pr: PullRequestRef | None = None
+    release: ReleaseRef | None = None
+    deployment: DeploymentRef | None = None
+    schedule: str | None = None  # the cron line that fired
+    actor: str | None = None
+    repository: str | None = None
+    default_branch: str | None = None  # as the payload's repository says
+    inputs: tuple[tuple[str, str], ...] = ()  # workflow_dispatch inputs / client_payload
+    run_id: str | None = None
+    server_url: str = DEFAULT_SERVER_URL
+
+    @property
+    def untrusted(self) -> bool:
+        """A pull request from a fork: its code and text come from outside the repository."""
+        return self.pr is not None and self.pr.is_fork
+
+    def input(self, name: str) -> str | None:
+        """The input (or client_payload field) ``name``, ``None`` when absent or empty."""
+        for key, value in self.inputs:
+            if key == name:
+                return value or None
+        return None
+
+    def to_json(self) -> dict[str, object]:
+        """The event as plain JSON values; keys are stable (see ``plan.Plan.to_json``)."""
+        return {
+            "name": self.name,
+            "kind": self.kind.value,
+            "action": self.action,
+            "sha": self.sha,
+            "merge_sha": self.merge_sha,
+            "ref": self.ref,
+            "branch": self.branch,
+            "tag": self.tag,
+            "ref_deleted": self.ref_deleted,
+            "pull_request": None if self.pr is None else asdict(self.pr),
+            "release": None if self.release is None else asdict(self.release),
+            "deployment": None if self.deployment is None else asdict(self.deployment),
+            "schedule": self.schedule,
+            "actor": self.actor,
+            "repository": self.repository,
+            "default_branch": self.default_branch,
+            "inputs": dict(self.inputs),
+            "run_id": self.run_id,
+            "server_url": self.server_url,
+            "untrusted": self.untrusted,
+        }
+
+    def describe(self) -> str:
+        """One line naming the event, e.g. ``pull_request #12 opened``; text is not escaped."""
+        if self.pr is not None:
+            return f"{self.name} #{self.pr.number} {self.action}"
+        if self.kind in (EventKind.PUSH_TAG, EventKind.CREATE_TAG):
+            return f"{self.name} of tag {self.tag}"
+        if self.kind in (EventKind.PUSH_BRANCH, EventKind.CREATE_BRANCH):
+            return f"{self.name} to branch {self.branch}"
+        if self.release is not None:
+            return f"{self.name} {self.action} {self.release.tag_name}"
+        if self.action:
+            return f"{self.name} {self.action}"
+        return self.name
+
+
+def read_event(
+    environ: Mapping[str, str],
+    *,
+    event_name: str | None = None,
+    event_path: Path | None = None,
+    local_sha: str | None = None,
+) -> Event:
+    """The event of this run: flags first, then ``GITHUB_EVENT_NAME``/``GITHUB_EVENT_PATH``.
+
+    With no event name at all the run is ``local`` (``local_sha`` is its commit, if known).
+    """
+    name = event_name or environ.get("GITHUB_EVENT_NAME") or None
+    if name is None:
+        if event_path is not None:
+            raise UserError(
+                "--event-path needs --event-name (or GITHUB_EVENT_NAME)",
+                hint="e.g. --event-name pull_request --event-path event.json",
+            )
+        return local_event(environ, sha=local_sha)
+    if event_path is None:
+        env_path = environ.get("GITHUB_EVENT_PATH")
+        if not env_path:
+            raise UserError(
+                f"the {name!r} event has no payload: GITHUB_EVENT_PATH is not set",
+                hint="pass --event-path FILE with the webhook payload",
+            )
+        event_path = Path(env_path)
+    return parse_event(name, load_payload(event_path), environ, source=event_path.name)
+
+
+def load_payload(path: Path) -> Mapping[str, object]:
+    """The JSON object in ``path``, or a ``UserError`` saying why it is not one."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise UserError(f"event payload not found: {path}") from None
+    except OSError as error:
+        raise UserError(f"cannot read event payload {path}: {error.strerror}") from None
+    if len(raw) > MAX_PAYLOAD_BYTES:
+        raise UserError(f"{path.name}: {len(raw):,} bytes; an event payload over 25 MB is refused")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise UserError(
+            f"{path.name}: not UTF-8 (byte {error.start}), so not a JSON event payload"
+        ) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UserError(
+            f"{path.name}:{error.lineno}:{error.colno}: not JSON: {error.msg}"
+        ) from None
+    except RecursionError:
+        raise UserError(f"{path.name}: JSON nested too deeply") from None
+    if not isinstance(data, dict):
+        raise UserError(f"{path.name}: an event payload is a JSON object, got {json_kind(data)}")
+    return data
+
+
+def local_event(environ: Mapping[str, str], *, sha: str | None = None) -> Event:
+    """A run outside GitHub Actions: no payload, the commit if the caller knows it."""
+    return Event(
+        name="local",
+        kind=EventKind.LOCAL,
+        sha=sha,
+        ref=environ.get("GITHUB_REF") or None,
+        repository=environ.get("GITHUB_REPOSITORY") or None,
+        server_url=environ.get("GITHUB_SERVER_URL") or DEFAULT_SERVER_URL,
+    )
+
+
+def parse_event(
+    name: str,
+    payload: Mapping[str, object],
+    environ: Mapping[str, str],
+    *,
+    source: str = "event payload",
+) -> Event:
+    """The typed event for GitHub event ``name`` with webhook ``payload``. Pure.
+
+    Raises ``UserError`` for an event mlops-ci does not handle and for a payload whose fields
+    are missing or of the wrong type, naming ``source`` and the field.
+    """
+    parser = _PARSERS.get(name)
+    if parser is None:
+        shown = name if len(name) <= 60 else name[:57] + "..."
+        raise UserError(
+            f"event {shown!r} is not one mlops-ci handles",
+            hint=f"trigger the workflow on: {', '.join(SUPPORTED_EVENTS)}",
+        )
+    if not isinstance(payload, Mapping):
+        raise UserError(f"{source}: an event payload is a JSON object, got {json_kind(payload)}")
+    data = Payload(payload, source, name)
+    common = Event(
+        name=name,
+        kind=EventKind.LOCAL,
+        sha=_runner_sha(environ),
+        ref=environ.get("GITHUB_REF") or None,
+        actor=data.optional_text("sender", "login") or environ.get("GITHUB_ACTOR") or None,
+        repository=environ.get("GITHUB_REPOSITORY")
+        or data.optional_text("repository", "full_name"),
+        default_branch=data.optional_text("repository", "default_branch"),
+        run_id=environ.get("GITHUB_RUN_ID") or None,
+        server_url=environ.get("GITHUB_SERVER_URL") or DEFAULT_SERVER_URL,
+    )
+    return parser(data, common)
+
+
+def _runner_sha(environ: Mapping[str, str]) -> str | None:
+    sha = _sha_or_none(environ.get("GITHUB_SHA"))
+    if sha is not None and not is_commit_sha(sha):
+        raise UserError(f"GITHUB_SHA: not a commit sha: {sha[:80]!r}")
+    return sha
+
+
+def _sha_or_none(text: str | None) -> str | None:
+    if not text or _ZERO_SHA.fullmatch(text):
+        return None
+    return text
+
+
+def _with_ref(event: Event, ref: str) -> Event:
+    """``event`` with ``ref`` set, and ``branch`` or ``tag`` (and its registry reading)."""
+    if ref.startswith("refs/heads/"):
+        return replace(event, ref=ref, branch=ref.removeprefix("refs/heads/"))
+    if ref.startswith("refs/tags/"):
+        tag = ref.removeprefix("refs/tags/")
+        return replace(event, ref=ref, tag=tag, registry_tag=parse_tag(tag))
+    return replace(event, ref=ref)
+
+
+def _push(data: Payload, event: Event) -> Event:
+    ref = data.text("ref")
+    if not ref.startswith(("refs/heads/", "refs/tags/")):
+        raise data.error(("ref",), f"{ref[:80]!r} is neither a branch nor a tag ref")
+    deleted = data.flag("deleted", default=False)
+    after = _sha_or_none(data.optional_sha("after"))
+    sha = None if deleted else (event.sha or after)
+    kind = EventKind.PUSH_TAG if ref.startswith("refs/tags/") else EventKind.PUSH_BRANCH
+    return _with_ref(replace(event, kind=kind, sha=sha, ref_deleted=deleted), ref)
+
+
+def _pull_request(data: Payload, event: Event) -> Event:
+    action = data.text("action")
+    head_repo = data.optional_mapping("pull_request", "head", "repo")
+    base_repo_name = data.text("pull_request", "base", "repo", "full_name")
+    head_repo_name = (
+        None if head_repo is None else data.text("pull_request", "head", "repo", "full_name")
+    )
+    number_field = ("number",) if data.has("number") else ("pull_request", "number")
+    pr = PullRequestRef(
+        number=data.integer(*number_field),
+        head_sha=data.sha("pull_request", "head", "sha"),
+        head_ref=data.text("pull_request", "head", "ref"),
+        base_ref=data.text("pull_request", "base", "ref"),
+        base_sha=data.sha("pull_request", "base", "sha"),
+        title=data.optional_text("pull_request", "title") or "",
+        is_fork=head_repo_name is None or head_repo_name != base_repo_name,
+        merged=data.flag("pull_request", "merged", default=False),
+    )
+    ref = event.ref or f"refs/pull/{pr.number}/merge"
+    return replace(
+        event,
+        kind=EventKind.PULL_REQUEST,
+        action=action,
+        sha=pr.head_sha,
+        merge_sha=event.sha,
+        ref=ref,
+        branch=pr.head_ref,
+        pr=pr,
+    )
+
+
+def _create(data: Payload, event: Event) -> Event:
+    name = data.text("ref")
+    ref_type = data.text("ref_type")
+    if ref_type == "tag":
+        return _with_ref(replace(event, kind=EventKind.CREATE_TAG), f"refs/tags/{name}")
+    if ref_type == "branch":
+        return _with_ref(replace(event, kind=EventKind.CREATE_BRANCH), f"refs/heads/{name}")
+    raise data.error(("ref_type",), f"expected 'tag' or 'branch', got {ref_type[:40]!r}")
+
+
+def _release(data: Payload, event: Event) -> Event:
+    release = ReleaseRef(
+        tag_name=data.text("release", "tag_name"),
+        prerelease=data.flag("release", "prerelease", default=False),
+        draft=data.flag("release", "draft", default=False),
+    )
+    typed = replace(event, kind=EventKind.RELEASE, action=data.text("action"), release=release)
+    return _with_ref(typed, f"refs/tags/{release.tag_name}")
+
+
+def _schedule(data: Payload, event: Event) -> Event:
+    typed = replace(event, kind=EventKind.SCHEDULE, schedule=data.optional_text("schedule"))
+    return _with_ref(typed, event.ref) if event.ref else typed
+
+
+def _workflow_dispatch(data: Payload, event: Event) -> Event:
+    ref = data.optional_text("ref") or event.ref
+    typed = replace(event, kind=EventKind.WORKFLOW_DISPATCH, inputs=data.string_pairs("inputs"))
+    return _with_ref(typed, ref) if ref else typed
+
+
+def _repository_dispatch(data: Payload, event: Event) -> Event:
+    field = "action" if data.has("action") else "event_type"
+    typed = replace(
+        event,
+        kind=EventKind.REPOSITORY_DISPATCH,
+        action=data.text(field),
+        inputs=data.string_pairs("client_payload"),
+    )
+    branch = data.optional_text("branch")
+    ref = event.ref or (f"refs/heads/{branch}" if branch else None)
+    return _with_ref(typed, ref) if ref else typed
+
+
+def _deployment(data: Payload, event: Event) -> Event:
+    deployment = DeploymentRef(
+        id=data.integer("deployment", "id"),
+        environment=data.text("deployment", "environment"),
+        ref=data.text("deployment", "ref"),
+        task=data.optional_text("deployment", "task") or "deploy",
+    )
+    return replace(
+        event,
+        kind=EventKind.DEPLOYMENT,
+        action=data.optional_text("action"),
+        sha=data.sha("deployment", "sha"),
+        deployment=deployment,
+    )
+
+
+_PARSERS = {
+    "push": _push,
+    "pull_request": _pull_request,
+    "create": _create,
+    "release": _release,
+    "schedule": _schedule,
+    "workflow_dispatch": _workflow_dispatch,
+    "repository_dispatch": _repository_dispatch,
+    "deployment": _deployment,
+}
