@@ -7,8 +7,9 @@ tuples in ``Trigger`` order, columns to ``ColumnSpec`` in file order. Defaults c
 dataclasses of ``model.py`` (a test holds the schema's ``default`` annotations equal to them).
 
 What the schema cannot express (a command string with an unclosed quote) raises
-``BuildError`` carrying the YAML path of the offending value, for the loader to turn into a
-``file:line:col`` problem. Nothing else here raises on schema-valid input.
+``BuildError`` (from ``fields.py``, re-exported here) carrying the YAML path of the offending
+value, for the loader to turn into a ``file:line:col`` problem. Nothing else here raises on
+schema-valid input.
 """
 
 from __future__ import annotations
@@ -17,8 +18,25 @@ import re
 import shlex
 from collections.abc import Mapping
 from pathlib import Path
-from typing import NoReturn, TypeVar, cast, get_args
+from typing import cast, get_args
 
+from mlops_ci.config.fields import (
+    BuildError,
+    YamlPath,
+    as_map,
+    choice,
+    fail,
+    format_path,
+    is_type,
+    number_or,
+    optional,
+    optional_choice,
+    optional_number,
+    required,
+    section,
+    strings,
+    value_or,
+)
 from mlops_ci.config.model import (
     DEFAULT_BRANCH,
     DEFAULT_ID,
@@ -55,11 +73,7 @@ from mlops_ci.config.model import (
     Trigger,
 )
 
-YamlPath = tuple[str | int, ...]
-"""Keys and list indices from the document root, like jsonschema's ``error.absolute_path``."""
-
-T = TypeVar("T")
-L = TypeVar("L", bound=str)
+__all__ = ["BuildError", "build_config", "format_path", "parse_duration", "split_command"]
 
 _DURATION = re.compile(r"(?:(?P<h>[0-9]+)h)?(?:(?P<m>[0-9]+)m)?(?:(?P<s>[0-9]+)s)?")
 _DURATION_HELP = "whole seconds (90) or a number with a unit: '90s', '10m', '2h', '1h30m'"
@@ -80,23 +94,6 @@ _TASKS: tuple[Task, ...] = get_args(Task)
 _AGAINST: tuple[Against, ...] = get_args(Against)
 _BUMPS: tuple[Bump, ...] = get_args(Bump)
 _BACKENDS: tuple[Backend, ...] = get_args(Backend)
-
-
-class BuildError(ValueError):
-    """A value the schema accepts but that cannot be converted, at ``path`` in the document."""
-
-    def __init__(self, path: YamlPath, message: str) -> None:
-        super().__init__(f"{format_path(path)}: {message}")
-        self.path = path
-        self.message = message
-
-
-def format_path(path: YamlPath) -> str:
-    """Dotted form of a path: ``("models", "churn", "gates", 0)`` -> ``models.churn.gates[0]``."""
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
-    return text
 
 
 def parse_duration(value: str | int) -> int:
@@ -135,20 +132,20 @@ def split_command(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
 
 def build_config(data: Mapping[str, object], *, file: Path, root: Path) -> Config:
     """The ``Config`` of a mapping that ``mlops.schema.json`` accepts."""
-    models = _map(data, "models", ())
+    models = section(data, "models", ())
     return Config(
         file=file,
         root=root,
-        version=_required(data, "version", (), int),
-        id=_value(data, "id", (), DEFAULT_ID),
-        default_branch=_value(data, "default_branch", (), DEFAULT_BRANCH),
-        stages=_strings(data, "stages", (), DEFAULT_STAGES),
+        version=required(data, "version", (), int),
+        id=value_or(data, "id", (), DEFAULT_ID),
+        default_branch=value_or(data, "default_branch", (), DEFAULT_BRANCH),
+        stages=strings(data, "stages", (), DEFAULT_STAGES),
         models=tuple(
-            _model(name, _as_map(spec, ("models", name)), ("models", name))
+            _model(name, as_map(spec, ("models", name)), ("models", name))
             for name, spec in models.items()
         ),
-        triggers=_triggers(_map(data, "triggers", ()), ("triggers",)),
-        report=_report(_map(data, "report", ()), ("report",)),
+        triggers=_triggers(section(data, "triggers", ()), ("triggers",)),
+        report=_report(section(data, "report", ()), ("report",)),
     )
 
 
@@ -159,7 +156,7 @@ def _triggers(
     out: list[tuple[Trigger, tuple[StageName, ...]]] = []
     for trigger in Trigger:
         if trigger.value in data:
-            named = set(_strings(data, trigger.value, at, ()))
+            named = set(strings(data, trigger.value, at, ()))
             steps = tuple(step for step in StageName if step.value in named)
         else:
             steps = defaults.get(trigger, ())
@@ -170,10 +167,10 @@ def _triggers(
 
 def _report(data: Mapping[str, object], at: YamlPath) -> ReportSpec:
     return ReportSpec(
-        comment=_value(data, "comment", at, _REPORT.comment),
-        summary=_value(data, "summary", at, _REPORT.summary),
-        collapse_details=_value(data, "collapse_details", at, _REPORT.collapse_details),
-        max_table_rows=_value(data, "max_table_rows", at, _REPORT.max_table_rows),
+        comment=value_or(data, "comment", at, _REPORT.comment),
+        summary=value_or(data, "summary", at, _REPORT.summary),
+        collapse_details=value_or(data, "collapse_details", at, _REPORT.collapse_details),
+        max_table_rows=value_or(data, "max_table_rows", at, _REPORT.max_table_rows),
     )
 
 
@@ -181,39 +178,39 @@ def _model(name: str, data: Mapping[str, object], at: YamlPath) -> ModelSpec:
     monitor = data.get("monitor")
     return ModelSpec(
         name=name,
-        path=_optional(data, "path", at, str),
-        description=_optional(data, "description", at, str),
-        data=_data(_map(data, "data", at), (*at, "data")),
-        drift=_drift(_map(data, "drift", at), (*at, "drift")),
-        train=_train(_map(data, "train", at), (*at, "train")),
-        evaluate=_evaluate(_map(data, "evaluate", at), (*at, "evaluate")),
-        register=_register(_map(data, "register", at), (*at, "register")),
-        deploy=_deploy(_map(data, "deploy", at), (*at, "deploy")),
+        path=optional(data, "path", at, str),
+        description=optional(data, "description", at, str),
+        data=_data(section(data, "data", at), (*at, "data")),
+        drift=_drift(section(data, "drift", at), (*at, "drift")),
+        train=_train(section(data, "train", at), (*at, "train")),
+        evaluate=_evaluate(section(data, "evaluate", at), (*at, "evaluate")),
+        register=_register(section(data, "register", at), (*at, "register")),
+        deploy=_deploy(section(data, "deploy", at), (*at, "deploy")),
         monitor=None
         if monitor is None
-        else _monitor(_as_map(monitor, (*at, "monitor")), (*at, "monitor")),
+        else _monitor(as_map(monitor, (*at, "monitor")), (*at, "monitor")),
     )
 
 
 def _data(data: Mapping[str, object], at: YamlPath) -> DataSpec:
-    reference = _optional(data, "reference", at, str)
-    rows = _map(data, "rows", at)
-    columns = _map(data, "columns", at)
+    reference = optional(data, "reference", at, str)
+    rows = section(data, "rows", at)
+    columns = section(data, "columns", at)
     return DataSpec(
-        train=Path(_required(data, "train", at, str)),
-        test=Path(_required(data, "test", at, str)),
-        target=_required(data, "target", at, str),
+        train=Path(required(data, "train", at, str)),
+        test=Path(required(data, "test", at, str)),
+        target=required(data, "target", at, str),
         reference=None if reference is None else Path(reference),
-        format=_optional_choice(data, "format", at, _FORMATS),
-        id_column=_optional(data, "id_column", at, str),
+        format=optional_choice(data, "format", at, _FORMATS),
+        id_column=optional(data, "id_column", at, str),
         columns=tuple(
-            _column(name, _as_map(spec, (*at, "columns", name)), (*at, "columns", name))
+            _column(name, as_map(spec, (*at, "columns", name)), (*at, "columns", name))
             for name, spec in columns.items()
         ),
-        allow_extra_columns=_value(data, "allow_extra_columns", at, False),
+        allow_extra_columns=value_or(data, "allow_extra_columns", at, False),
         rows=RowBounds(
-            min=_optional(rows, "min", (*at, "rows"), int),
-            max=_optional(rows, "max", (*at, "rows"), int),
+            min=optional(rows, "min", (*at, "rows"), int),
+            max=optional(rows, "max", (*at, "rows"), int),
         ),
     )
 
@@ -221,16 +218,16 @@ def _data(data: Mapping[str, object], at: YamlPath) -> DataSpec:
 def _column(name: str, data: Mapping[str, object], at: YamlPath) -> ColumnSpec:
     allowed = data.get("allowed")
     if allowed is not None and not isinstance(allowed, list):
-        _fail((*at, "allowed"), "expected a list")
+        fail((*at, "allowed"), "expected a list")
     return ColumnSpec(
         name=name,
-        dtype=_choice(data, "dtype", at, _DTYPES),
-        nullable=_value(data, "nullable", at, True),
-        min=_optional_number(data, "min", at),
-        max=_optional_number(data, "max", at),
+        dtype=choice(data, "dtype", at, _DTYPES),
+        nullable=value_or(data, "nullable", at, True),
+        min=optional_number(data, "min", at),
+        max=optional_number(data, "max", at),
         allowed=None if allowed is None else tuple(allowed),
-        unique=_value(data, "unique", at, False),
-        description=_optional(data, "description", at, str),
+        unique=value_or(data, "unique", at, False),
+        description=optional(data, "description", at, str),
     )
 
 
@@ -239,28 +236,28 @@ def _drift(data: Mapping[str, object], at: YamlPath) -> DriftSpec:
     sampling = None
     if sample is not None:
         sample_at = (*at, "sample")
-        sample_map = _as_map(sample, sample_at)
+        sample_map = as_map(sample, sample_at)
         sampling = Sampling(
-            rows=_required(sample_map, "rows", sample_at, int),
-            seed=_value(sample_map, "seed", sample_at, 0),
+            rows=required(sample_map, "rows", sample_at, int),
+            seed=value_or(sample_map, "seed", sample_at, 0),
         )
-    overrides = _map(data, "overrides", at)
+    overrides = section(data, "overrides", at)
     columns = data.get("columns")
     return DriftSpec(
-        enabled=_value(data, "enabled", at, _DRIFT.enabled),
-        method=_choice(data, "method", at, _DRIFT_METHODS, _DRIFT.method),
-        threshold=_optional_number(data, "threshold", at),
-        large_sample=_value(data, "large_sample", at, _DRIFT.large_sample),
-        p_value_correction=_choice(
+        enabled=value_or(data, "enabled", at, _DRIFT.enabled),
+        method=choice(data, "method", at, _DRIFT_METHODS, _DRIFT.method),
+        threshold=optional_number(data, "threshold", at),
+        large_sample=value_or(data, "large_sample", at, _DRIFT.large_sample),
+        p_value_correction=choice(
             data, "p_value_correction", at, _CORRECTIONS, _DRIFT.p_value_correction
         ),
-        columns=None if columns is None else _strings(data, "columns", at, ()),
-        key_columns=_strings(data, "key_columns", at, _DRIFT.key_columns),
-        share=_number(data, "share", at, _DRIFT.share),
-        fail_on_drift=_value(data, "fail_on_drift", at, _DRIFT.fail_on_drift),
+        columns=None if columns is None else strings(data, "columns", at, ()),
+        key_columns=strings(data, "key_columns", at, _DRIFT.key_columns),
+        share=number_or(data, "share", at, _DRIFT.share),
+        fail_on_drift=value_or(data, "fail_on_drift", at, _DRIFT.fail_on_drift),
         sample=sampling,
         overrides=tuple(
-            _column_drift(column, _as_map(spec, (*at, "overrides", column)), (*at, "overrides"))
+            _column_drift(column, as_map(spec, (*at, "overrides", column)), (*at, "overrides"))
             for column, spec in overrides.items()
         ),
     )
@@ -269,78 +266,78 @@ def _drift(data: Mapping[str, object], at: YamlPath) -> DriftSpec:
 def _column_drift(column: str, data: Mapping[str, object], at: YamlPath) -> ColumnDrift:
     return ColumnDrift(
         column=column,
-        method=_optional_choice(data, "method", (*at, column), _DRIFT_METHODS),
-        threshold=_optional_number(data, "threshold", (*at, column)),
+        method=optional_choice(data, "method", (*at, column), _DRIFT_METHODS),
+        threshold=optional_number(data, "threshold", (*at, column)),
     )
 
 
 def _train(data: Mapping[str, object], at: YamlPath) -> TrainSpec:
     estimator = data.get("estimator")
-    env = _map(data, "env", at)
+    env = section(data, "env", at)
     return TrainSpec(
         command=_command(data, "command", at),
         estimator=None
         if estimator is None
-        else _estimator(_as_map(estimator, (*at, "estimator")), (*at, "estimator")),
-        image=_optional(data, "image", at, str),
+        else _estimator(as_map(estimator, (*at, "estimator")), (*at, "estimator")),
+        image=optional(data, "image", at, str),
         timeout_seconds=_duration(data, "timeout", at, _TRAIN.timeout_seconds),
-        seed=_value(data, "seed", at, _TRAIN.seed),
-        env=tuple((name, _required(env, name, (*at, "env"), str)) for name in env),
-        model_file=_value(data, "model_file", at, _TRAIN.model_file),
+        seed=value_or(data, "seed", at, _TRAIN.seed),
+        env=tuple((name, required(env, name, (*at, "env"), str)) for name in env),
+        model_file=value_or(data, "model_file", at, _TRAIN.model_file),
     )
 
 
 def _estimator(data: Mapping[str, object], at: YamlPath) -> Estimator:
-    params = _map(data, "params", at)
-    return Estimator(class_path=_required(data, "class", at, str), params=tuple(params.items()))
+    params = section(data, "params", at)
+    return Estimator(class_path=required(data, "class", at, str), params=tuple(params.items()))
 
 
 def _evaluate(data: Mapping[str, object], at: YamlPath) -> EvaluateSpec:
     gates = data.get("gates", [])
     if not isinstance(gates, list):
-        _fail((*at, "gates"), "expected a list")
+        fail((*at, "gates"), "expected a list")
     return EvaluateSpec(
-        task=_choice(data, "task", at, _TASKS),
-        metrics=_strings(data, "metrics", at, ()),
+        task=choice(data, "task", at, _TASKS),
+        metrics=strings(data, "metrics", at, ()),
         gates=tuple(
-            _gate(_as_map(gate, (*at, "gates", index)), (*at, "gates", index))
+            _gate(as_map(gate, (*at, "gates", index)), (*at, "gates", index))
             for index, gate in enumerate(gates)
         ),
-        report_only=_value(data, "report_only", at, False),
-        trusted_types=_strings(data, "trusted_types", at, ()),
+        report_only=value_or(data, "report_only", at, False),
+        trusted_types=strings(data, "trusted_types", at, ()),
     )
 
 
 def _gate(data: Mapping[str, object], at: YamlPath) -> Gate:
     return Gate(
-        metric=_required(data, "metric", at, str),
-        against=_choice(data, "against", at, _AGAINST, "absolute"),
-        min=_optional_number(data, "min", at),
-        max=_optional_number(data, "max", at),
-        max_regression=_optional_number(data, "max_regression", at),
-        min_improvement=_optional_number(data, "min_improvement", at),
-        relative=_value(data, "relative", at, False),
+        metric=required(data, "metric", at, str),
+        against=choice(data, "against", at, _AGAINST, "absolute"),
+        min=optional_number(data, "min", at),
+        max=optional_number(data, "max", at),
+        max_regression=optional_number(data, "max_regression", at),
+        min_improvement=optional_number(data, "min_improvement", at),
+        relative=value_or(data, "relative", at, False),
     )
 
 
 def _register(data: Mapping[str, object], at: YamlPath) -> RegisterSpec:
     return RegisterSpec(
-        enabled=_value(data, "enabled", at, _REGISTER.enabled),
-        bump=_choice(data, "bump", at, _BUMPS, _REGISTER.bump),
-        first_version=_value(data, "first_version", at, _REGISTER.first_version),
-        release=_value(data, "release", at, _REGISTER.release),
-        assets=_strings(data, "assets", at, _REGISTER.assets),
-        prerelease_stage=_optional(data, "prerelease_stage", at, str),
+        enabled=value_or(data, "enabled", at, _REGISTER.enabled),
+        bump=choice(data, "bump", at, _BUMPS, _REGISTER.bump),
+        first_version=value_or(data, "first_version", at, _REGISTER.first_version),
+        release=value_or(data, "release", at, _REGISTER.release),
+        assets=strings(data, "assets", at, _REGISTER.assets),
+        prerelease_stage=optional(data, "prerelease_stage", at, str),
     )
 
 
 def _deploy(data: Mapping[str, object], at: YamlPath) -> DeploySpec:
-    environments = _map(data, "environments", at)
+    environments = section(data, "environments", at)
     return DeploySpec(
         environments=tuple(
             _environment(
                 name,
-                _as_map(spec, (*at, "environments", name)),
+                as_map(spec, (*at, "environments", name)),
                 (*at, "environments", name),
             )
             for name, spec in environments.items()
@@ -350,159 +347,60 @@ def _deploy(data: Mapping[str, object], at: YamlPath) -> DeploySpec:
 
 def _environment(name: str, data: Mapping[str, object], at: YamlPath) -> Environment:
     defaults = Environment(name=name, stage="", backend="docker")
-    health = _map(data, "health", at)
+    health = section(data, "health", at)
     health_at = (*at, "health")
     return Environment(
         name=name,
-        stage=_required(data, "stage", at, str),
-        backend=_choice(data, "backend", at, _BACKENDS),
-        url=_optional(data, "url", at, str),
-        port=_optional(data, "port", at, int),
+        stage=required(data, "stage", at, str),
+        backend=choice(data, "backend", at, _BACKENDS),
+        url=optional(data, "url", at, str),
+        port=optional(data, "port", at, int),
         command=_command(data, "command", at),
-        manifests_path=_optional(data, "manifests_path", at, str),
-        namespace=_value(data, "namespace", at, defaults.namespace),
-        replicas=_value(data, "replicas", at, defaults.replicas),
+        manifests_path=optional(data, "manifests_path", at, str),
+        namespace=value_or(data, "namespace", at, defaults.namespace),
+        replicas=value_or(data, "replicas", at, defaults.replicas),
         health=HealthCheck(
-            path=_value(health, "path", health_at, _HEALTH.path),
+            path=value_or(health, "path", health_at, _HEALTH.path),
             timeout_seconds=_duration(health, "timeout", health_at, _HEALTH.timeout_seconds),
             interval_seconds=float(
                 _duration(health, "interval", health_at, int(_HEALTH.interval_seconds))
             ),
-            smoke_rows=_value(health, "smoke_rows", health_at, _HEALTH.smoke_rows),
+            smoke_rows=value_or(health, "smoke_rows", health_at, _HEALTH.smoke_rows),
         ),
-        rollback=_value(data, "rollback", at, defaults.rollback),
+        rollback=value_or(data, "rollback", at, defaults.rollback),
     )
 
 
 def _monitor(data: Mapping[str, object], at: YamlPath) -> MonitorSpec:
-    actions = _map(data, "actions", at)
+    actions = section(data, "actions", at)
     actions_at = (*at, "actions")
     return MonitorSpec(
-        production_data=_strings(data, "production_data", at, _MONITOR.production_data),
-        release_asset=_optional(data, "release_asset", at, str),
-        schedule=_value(data, "schedule", at, _MONITOR.schedule),
+        production_data=strings(data, "production_data", at, _MONITOR.production_data),
+        release_asset=optional(data, "release_asset", at, str),
+        schedule=value_or(data, "schedule", at, _MONITOR.schedule),
         actions=MonitorActions(
-            issue=_value(actions, "issue", actions_at, _ACTIONS.issue),
-            labels=_strings(actions, "labels", actions_at, _ACTIONS.labels),
-            dispatch=_value(actions, "dispatch", actions_at, _ACTIONS.dispatch),
-            dispatch_event_type=_value(
+            issue=value_or(actions, "issue", actions_at, _ACTIONS.issue),
+            labels=strings(actions, "labels", actions_at, _ACTIONS.labels),
+            dispatch=value_or(actions, "dispatch", actions_at, _ACTIONS.dispatch),
+            dispatch_event_type=value_or(
                 actions, "dispatch_event_type", actions_at, _ACTIONS.dispatch_event_type
             ),
-            workflow=_optional(actions, "workflow", actions_at, str),
+            workflow=optional(actions, "workflow", actions_at, str),
         ),
-        history=_value(data, "history", at, _MONITOR.history),
+        history=value_or(data, "history", at, _MONITOR.history),
     )
-
-
-# Typed access to the mapping. The schema has checked every type already; these checks keep
-# mypy honest and turn a loader bug into a clear BuildError instead of a wrong Config.
-
-
-def _fail(at: YamlPath, message: str) -> NoReturn:
-    raise BuildError(at, message)
-
-
-def _is(value: object, kind: type[object]) -> bool:
-    if isinstance(value, bool) and kind is not bool:
-        return False
-    return isinstance(value, kind)
-
-
-def _as_map(value: object, at: YamlPath) -> Mapping[str, object]:
-    if not isinstance(value, Mapping):
-        _fail(at, "expected a mapping")
-    return cast(Mapping[str, object], value)
-
-
-def _map(data: Mapping[str, object], key: str, at: YamlPath) -> Mapping[str, object]:
-    """The mapping at ``key``; an absent key is an empty mapping."""
-    return _as_map(data.get(key, {}), (*at, key))
-
-
-def _optional(data: Mapping[str, object], key: str, at: YamlPath, kind: type[T]) -> T | None:
-    value = data.get(key)
-    if value is None:
-        return None
-    if not _is(value, kind):
-        _fail((*at, key), f"expected {kind.__name__}, got {value!r}")
-    return cast(T, value)
-
-
-def _required(data: Mapping[str, object], key: str, at: YamlPath, kind: type[T]) -> T:
-    value = _optional(data, key, at, kind)
-    if value is None:
-        _fail((*at, key), "is required")
-    return value
-
-
-def _value(data: Mapping[str, object], key: str, at: YamlPath, default: T) -> T:
-    """The value at ``key``, of the default's type, or the default when absent."""
-    value = _optional(data, key, at, type(default))
-    return default if value is None else value
-
-
-def _optional_number(data: Mapping[str, object], key: str, at: YamlPath) -> float | None:
-    value = data.get(key)
-    if value is None:
-        return None
-    if not (_is(value, int) or _is(value, float)):
-        _fail((*at, key), f"expected a number, got {value!r}")
-    return float(cast(float, value))
-
-
-def _number(data: Mapping[str, object], key: str, at: YamlPath, default: float) -> float:
-    value = _optional_number(data, key, at)
-    return default if value is None else value
-
-
-def _strings(
-    data: Mapping[str, object], key: str, at: YamlPath, default: tuple[str, ...]
-) -> tuple[str, ...]:
-    value = data.get(key)
-    if value is None:
-        return default
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        _fail((*at, key), f"expected a list of strings, got {value!r}")
-    return tuple(value)
-
-
-def _optional_choice(
-    data: Mapping[str, object], key: str, at: YamlPath, choices: tuple[L, ...]
-) -> L | None:
-    value = data.get(key)
-    if value is None:
-        return None
-    for choice in choices:
-        if value == choice:
-            return choice
-    _fail((*at, key), f"expected one of {', '.join(choices)}, got {value!r}")
-
-
-def _choice(
-    data: Mapping[str, object],
-    key: str,
-    at: YamlPath,
-    choices: tuple[L, ...],
-    default: L | None = None,
-) -> L:
-    value = _optional_choice(data, key, at, choices)
-    if value is not None:
-        return value
-    if default is None:
-        _fail((*at, key), "is required")
-    return default
 
 
 def _duration(data: Mapping[str, object], key: str, at: YamlPath, default: int) -> int:
     value = data.get(key)
     if value is None:
         return default
-    if not (_is(value, int) or isinstance(value, str)):
-        _fail((*at, key), f"expected a duration, got {value!r}")
+    if not (is_type(value, int) or isinstance(value, str)):
+        fail((*at, key), f"expected a duration, got {value!r}")
     try:
         return parse_duration(cast(int | str, value))
     except ValueError as error:
-        _fail((*at, key), str(error))
+        fail((*at, key), str(error))
 
 
 def _command(data: Mapping[str, object], key: str, at: YamlPath) -> tuple[str, ...] | None:
@@ -513,8 +411,8 @@ def _command(data: Mapping[str, object], key: str, at: YamlPath) -> tuple[str, .
         isinstance(value, str)
         or (isinstance(value, list) and all(isinstance(item, str) for item in value))
     ):
-        _fail((*at, key), f"expected a list of arguments or a string, got {value!r}")
+        fail((*at, key), f"expected a list of arguments or a string, got {value!r}")
     try:
         return split_command(value)
     except ValueError as error:
-        _fail((*at, key), f"cannot split {value!r} into arguments: {error}")
+        fail((*at, key), f"cannot split {value!r} into arguments: {error}")

@@ -11,6 +11,7 @@ paths, '..' and symlinks that lead outside it are refused.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from mlops_ci.config.model import Config
@@ -105,7 +106,7 @@ def load_config(path: Path, *, root: Path | None = None) -> Config:
         raise ConfigError([problem], file=name) from None
 
 
-def default_config_path(environ: os._Environ[str] | dict[str, str] | None = None) -> Path:
+def default_config_path(environ: Mapping[str, str] | None = None) -> Path:
     """``INPUT_CONFIG`` (the action's input) or ``mlops.yaml`` in the current folder."""
     env = os.environ if environ is None else environ
     return Path(env.get("INPUT_CONFIG") or DEFAULT_CONFIG)

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from mlops_ci.errors import ExternalError, UserError
+from mlops_ci.forge.checksums import digest_of, sha256_file
 from mlops_ci.forge.github import GitHubApi, quote
-from mlops_ci.forge.outbox import sha256_file
 from mlops_ci.forge.protocol import AssetFile, Outcome, ReleaseResult
 from mlops_ci.forge.retry import ForgeReadOnly
 
@@ -47,13 +47,6 @@ def find_release(api: GitHubApi, tag: str) -> dict[str, Any] | None:
     return None
 
 
-def _digest(asset: dict[str, Any]) -> str | None:
-    digest = asset.get("digest")
-    if isinstance(digest, str) and digest.startswith("sha256:"):
-        return digest.removeprefix("sha256:")
-    return None
-
-
 def _assets(api: GitHubApi, release_id: int) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     for page in api.pages(f"{api.repo}/releases/{release_id}/assets"):
@@ -70,7 +63,7 @@ def _upload(
         for present in _assets(api, release_id):
             if present.get("name") != asset.name:
                 continue
-            if _digest(present) == digest and present.get("state", "uploaded") == "uploaded":
+            if digest_of(present) == digest and present.get("state", "uploaded") == "uploaded":
                 return present
             api.delete_if_present(f"{api.repo}/releases/assets/{present['id']}")  # partial
         return None
@@ -140,7 +133,7 @@ def _ensure(
     verified: dict[str, str | None] = {}
     for asset in assets:
         existing = present.get(asset.name)
-        if existing is not None and _digest(existing) == digests[asset.name]:
+        if existing is not None and digest_of(existing) == digests[asset.name]:
             kept.append(asset.name)
             verified[asset.name] = digests[asset.name]
             continue
@@ -150,7 +143,7 @@ def _ensure(
         else:
             uploaded.append(asset.name)
         answer = _upload(api, release, asset, digests[asset.name])
-        verified[asset.name] = _digest(answer)
+        verified[asset.name] = digest_of(answer)
     mismatched = [n for n, d in verified.items() if d is not None and d != digests[n]]
     if mismatched:
         raise ExternalError(

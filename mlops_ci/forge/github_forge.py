@@ -8,10 +8,11 @@ Actions, or directly in tests (``GitHubApi`` takes the fake server's URL and fas
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from mlops_ci.errors import UserError
-from mlops_ci.forge import gh_comments, gh_issues, gh_releases
+from mlops_ci.forge import gh_assets, gh_comments, gh_issues, gh_releases
 from mlops_ci.forge.gh_deployments import Deployments
 from mlops_ci.forge.github import GitHubApi, api_from_environ, quote
 from mlops_ci.forge.protocol import (
@@ -20,6 +21,7 @@ from mlops_ci.forge.protocol import (
     DeploymentRef,
     DeploymentState,
     DispatchResult,
+    FetchResult,
     IssueResult,
     JsonValue,
     Outcome,
@@ -82,6 +84,13 @@ class GitHubForge:
         prerelease: bool = False,
     ) -> ReleaseResult:
         return gh_releases.ensure_release(self.api, tag, name, body, assets, prerelease=prerelease)
+
+    def fetch_release_asset(
+        self, tag: str, name: str, dest: Path, *, expected_sha256: str | None = None
+    ) -> FetchResult:
+        return gh_assets.fetch_release_asset(
+            self.api, tag, name, dest, expected_sha256=expected_sha256
+        )
 
     def create_deployment(
         self,

@@ -6,6 +6,7 @@ so a rerun rewrites the same file, never a second one. Layout under ``<root>/.ml
 
     comments/pr-<N>-<report id>.md          the PR comment, hidden markers included
     releases/<tag>/release.json             name, body, prerelease, draft, assets and sha256s
+                                            (read back by ``fetch_release_asset``)
     releases/<tag>/assets/<asset name>      each asset, copied
     deployments/<environment>/<version>.json   ref, description, payload, statuses
     issues/<marker>.json                    title, body, labels, state, comments by key
@@ -30,13 +31,15 @@ from pathlib import Path
 from typing import Any, get_args
 
 from mlops_ci.errors import UserError
-from mlops_ci.forge import markers
+from mlops_ci.forge import checksums, markers
+from mlops_ci.forge.checksums import SUMS_NAME, sha256_file
 from mlops_ci.forge.protocol import (
     AssetFile,
     CommentResult,
     DeploymentRef,
     DeploymentState,
     DispatchResult,
+    FetchResult,
     IssueResult,
     JsonValue,
     Outcome,
@@ -56,14 +59,6 @@ def safe_name(key: str) -> str:
     cleaned = re.sub(r"[^A-Za-z0-9._@+-]", "_", key).strip("._")[:80]
     digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
     return f"{cleaned}-{digest}" if cleaned else digest
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _payload_digest(value: object) -> str:
@@ -190,6 +185,40 @@ class OutboxForge:
             replaced=tuple(replaced),
             published=True,
         )
+
+    def fetch_release_asset(
+        self, tag: str, name: str, dest: Path, *, expected_sha256: str | None = None
+    ) -> FetchResult:
+        """The asset as ``ensure_release`` copied it; ``release.json``'s sha256 is the digest."""
+        wanted = checksums.check_sha256(expected_sha256) if expected_sha256 is not None else None
+        folder = self.directory / "releases" / safe_name(tag)
+        record_path = folder / "release.json"
+        record = _read_json(record_path) if record_path.is_file() else {"draft": True}
+        if record.get("draft", False):
+            return FetchResult(Outcome.MISSING_RELEASE, tag, name)
+        recorded = record.get("assets")
+        if not isinstance(recorded, dict):
+            raise UserError(f"{record_path}: 'assets' is not an object of name -> sha256")
+        if name not in recorded:
+            return FetchResult(Outcome.MISSING_ASSET, tag, name)
+        sums = None
+        if wanted is None and name != SUMS_NAME and SUMS_NAME in recorded:
+            with self._asset_file(folder, SUMS_NAME, record_path).open("rb") as stream:
+                data = stream.read(checksums.MAX_SUMS_BYTES + 1)
+            source = f"{SUMS_NAME} of release {tag}"
+            sums = checksums.verified_sums(data, str(recorded[SUMS_NAME]), source)
+        expected = checksums.expected_hash(name, wanted, sums, str(recorded[name]))
+        source_file = self._asset_file(folder, name, record_path)
+        return checksums.copy_verified(source_file, dest, tag, name, expected)
+
+    def _asset_file(self, folder: Path, name: str, record_path: Path) -> Path:
+        path = folder / "assets" / safe_name(name)
+        if not path.is_file():
+            raise UserError(
+                f"{record_path} lists asset {name!r}, but {path} is missing",
+                hint="the outbox was changed by hand; run the release step again",
+            )
+        return path
 
     def _deployment_path(self, environment: str, version: str) -> Path:
         return (

@@ -27,7 +27,10 @@ DeploymentState = Literal[
 
 
 class Outcome(enum.StrEnum):
-    """What a write did. ``UNCHANGED`` means no write request was sent."""
+    """What a call did. For a write, ``UNCHANGED`` means no write request was sent.
+
+    ``FOUND``, ``MISSING_RELEASE`` and ``MISSING_ASSET`` answer ``fetch_release_asset``.
+    """
 
     CREATED = "created"
     UPDATED = "updated"
@@ -38,6 +41,9 @@ class Outcome(enum.StrEnum):
     SKIPPED_STALE = "skipped_stale"  # a report of a newer run is already there
     UNCERTAIN = "uncertain"  # the request may or may not have taken effect (see warning)
     READ_ONLY = "read_only"  # the token may not write here (fork PR, read-only token)
+    FOUND = "found"
+    MISSING_RELEASE = "missing_release"  # no published release of the tag (drafts don't count)
+    MISSING_ASSET = "missing_asset"  # the release is published but holds no such asset
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +98,31 @@ class ReleaseResult:
     replaced: tuple[str, ...] = ()  # asset names present with another sha256, re-uploaded
     published: bool = False
     warning: str | None = None
+
+
+VerifiedBy = Literal["expected", "SHA256SUMS", "digest"]
+"""What vouched for a fetched file's sha256, strongest first: the caller's ``expected_sha256``,
+the release's ``SHA256SUMS`` asset, the digest the forge recorded at upload."""
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """A release asset read back: ``path`` and ``sha256`` are set when ``outcome`` is ``FOUND``.
+
+    ``verified_by`` is ``None`` only when nothing could vouch for the bytes (no expected hash,
+    no ``SHA256SUMS`` entry, no digest from the forge); the caller decides whether to trust them.
+    """
+
+    outcome: Outcome
+    tag: str
+    name: str
+    path: Path | None = None
+    sha256: str | None = None
+    verified_by: VerifiedBy | None = None
+
+    @property
+    def found(self) -> bool:
+        return self.outcome is Outcome.FOUND
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +185,20 @@ class Forge(Protocol):
         prerelease: bool = False,
     ) -> ReleaseResult:
         """The release of ``tag`` with exactly these assets, published once all are verified."""
+        ...
+
+    def fetch_release_asset(
+        self, tag: str, name: str, dest: Path, *, expected_sha256: str | None = None
+    ) -> FetchResult:
+        """Asset ``name`` of the PUBLISHED release of ``tag``, written to ``dest``, verified.
+
+        A missing release (drafts don't count) or asset is an outcome, not an error: the first
+        model of a repository has no production version yet. The sha256 is checked against
+        ``expected_sha256`` if given, else the release's ``SHA256SUMS`` (when it lists the
+        asset), else the forge's digest; a mismatch raises ``UserError`` and leaves no file
+        at ``dest``. ``dest`` is written atomically (temporary file, then rename) and its
+        directory created; when it already holds the expected bytes, nothing is downloaded.
+        """
         ...
 
     def create_deployment(

@@ -18,6 +18,8 @@ Interface (the contract with ``mlops_ci/forge``)::
         gh.inject(Fault.LOST_RESPONSE, method="POST", path_regex=r"/releases$", nth=1, times=1,
                   sleep=None)                          # sleep: TIMEOUT's stall (default 2 s)
         gh.clear_faults()
+        gh.redirect_downloads = True      # asset downloads: 302 to http://localhost:PORT/_storage
+                                          # (a foreign host: it refuses an Authorization header)
         gh.set_rate_limit(remaining=0, reset_in=1)     # primary budget; 403 when exhausted
         gh.requests                       # list[RecordedRequest], in order, faults included
         gh.writes()                       # the non-GET requests

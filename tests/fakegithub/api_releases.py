@@ -8,8 +8,10 @@ several drafts may share a tag name); publishing a release creates its tag ref f
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from typing import Any
+from urllib.parse import quote
 
 from . import paging, shapes
 from .routing import Call, Reply, Router, field_error, invalid, not_found
@@ -17,6 +19,8 @@ from .state import Asset, Release, RepoState, now_iso
 
 RELEASES = "/api/v3/repos/{owner}/{repo}/releases"
 ASSET = RELEASES + "/assets/{asset_id}"
+STORAGE = "/_storage/releases/{asset_id}/{name}"
+"""The storage host's URL of an asset's bytes (``Store.redirect_downloads``)."""
 
 
 def register(router: Router) -> None:
@@ -34,6 +38,7 @@ def register(router: Router) -> None:
     router.add("POST", "/api/uploads/repos/{owner}/{repo}/releases/{release_id}/assets",
                upload_asset)
     router.add("GET", "/{owner}/{repo}/releases/download/{tag}/{name}", download_by_name)
+    router.add("GET", STORAGE, download_from_storage)
 
 
 def _release(call: Call, repo: RepoState) -> Release:
@@ -189,12 +194,36 @@ def _bytes(asset: Asset) -> Reply:
                  content_type="application/octet-stream")
 
 
+def _signature(asset: Asset) -> str:
+    return hashlib.sha256(f"fake-storage:{asset.id}:{asset.name}".encode()).hexdigest()[:32]
+
+
 def get_asset(call: Call) -> Reply:
     repo = call.repo
     asset = _asset(call, repo)
-    if "application/octet-stream" in call.headers.get("accept", ""):
+    if "application/octet-stream" not in call.headers.get("accept", ""):
+        return Reply(200, shapes.asset(call.urls, repo, asset))
+    if not call.store.redirect_downloads:
         return _bytes(asset)
-    return Reply(200, shapes.asset(call.urls, repo, asset))
+    location = (f"{call.urls.storage}/releases/{asset.id}/{quote(asset.name, safe='')}"
+                f"?X-Fake-Signature={_signature(asset)}")
+    return Reply(302, None, {"Location": location})
+
+
+def download_from_storage(call: Call) -> Reply:
+    """The storage host behind a redirect: a signed URL, and, like S3 with a presigned URL,
+    a 400 for a request that also carries an ``Authorization`` header."""
+    if "authorization" in call.headers:
+        return Reply(400, b"<Error><Code>InvalidArgument</Code><Message>Only one auth"
+                     b" mechanism allowed</Message></Error>", content_type="application/xml")
+    for repo in call.store.repos.values():
+        asset = repo.asset_map.get(call.int_param("asset_id"))
+        if asset is not None and asset.name == call.params["name"]:
+            if call.query.get("X-Fake-Signature") != _signature(asset):
+                return Reply(403, b"<Error><Code>AccessDenied</Code></Error>",
+                             content_type="application/xml")
+            return _bytes(asset)
+    raise not_found()
 
 
 def update_asset(call: Call) -> Reply:

@@ -188,6 +188,16 @@ class FakeGitHub:
             if reset_in is not None:
                 rate.reset = int(time.time() + reset_in)
 
+    @property
+    def redirect_downloads(self) -> bool:
+        """Whether asset downloads answer 302 to the storage host (as github.com does)."""
+        return self._store.redirect_downloads
+
+    @redirect_downloads.setter
+    def redirect_downloads(self, value: bool) -> None:
+        with self._store.lock:
+            self._store.redirect_downloads = value
+
     def snapshot(self) -> dict[str, Any]:
         """All state as plain, comparable data; ids, timestamps and tag-object shas excluded."""
         with self._store.lock:

@@ -43,6 +43,13 @@ class Urls:
     def uploads(self) -> str:
         return f"{self.web}/api/uploads"
 
+    @property
+    def storage(self) -> str:
+        """Where asset downloads are redirected: the same server under another host name
+        (``localhost``), so a client must treat it as a foreign host, as it would
+        ``objects.githubusercontent.com``."""
+        return f"{self.web.replace('127.0.0.1', 'localhost')}/_storage"
+
     def repo(self, repo: RepoState) -> str:
         return f"{self.api}/repos/{repo.full_name}"
 

@@ -356,6 +356,9 @@ class Store:
         self.rate = RateBudget()
         self.bot = User(BOT_LOGIN, BOT_ID, "Bot")
         self.users[BOT_LOGIN] = self.bot
+        self.redirect_downloads = False
+        """Answer asset downloads (``Accept: application/octet-stream``) with a 302 to the
+        storage host, as github.com does, instead of serving the bytes directly."""
 
     def user(self, login: str) -> User:
         with self.lock:

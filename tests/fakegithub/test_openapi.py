@@ -15,8 +15,9 @@ from tests.fakegithub.conformance import SPEC_PATH, load_openapi, problems
 pytestmark = pytest.mark.skipif(not SPEC_PATH.exists(),
                                 reason=f"GitHub's OpenAPI description not at {SPEC_PATH}")
 
-NOT_API = {("GET", "/{owner}/{repo}/releases/download/{tag}/{name}")}
-"""Routes outside the REST API (browser downloads), not in the description."""
+NOT_API = {("GET", "/{owner}/{repo}/releases/download/{tag}/{name}"),
+           ("GET", "/_storage/releases/{asset_id}/{name}")}
+"""Routes outside the REST API (browser downloads, the storage host), not in the description."""
 
 
 @pytest.fixture(scope="session")

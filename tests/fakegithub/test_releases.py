@@ -121,3 +121,23 @@ def test_publishing_a_draft_onto_a_taken_tag_is_refused_and_changes_nothing(
     assert raised.value.status == 422
     unchanged = next(r for r in state.releases if r.id == draft.id)
     assert (unchanged.tag_name, unchanged.draft) == ("churn@v2", True)
+
+
+def test_redirected_download_goes_to_a_storage_host_that_refuses_the_token(
+        fake_github: FakeGitHub) -> None:
+    fake_github.create_repo("octo/churn")
+    release = fake_github.client().get_repo("octo/churn").create_git_release("churn@v1", "", "")
+    asset = release.upload_asset_from_memory(io.BytesIO(b"model"), 5, "model.skops")
+    fake_github.redirect_downloads = True
+    headers = {"Authorization": f"token {fake_github.token}", "Accept": "application/octet-stream"}
+
+    redirect = requests.get(asset.url, headers=headers, timeout=5, allow_redirects=False)
+    location = redirect.headers["Location"]
+    with_token = requests.get(location, headers=headers, timeout=5)
+    unsigned = requests.get(location.split("?")[0], timeout=5)
+    followed = requests.get(asset.url, headers=headers, timeout=5)  # requests drops the token
+
+    assert redirect.status_code == 302
+    assert location.startswith(f"http://localhost:{fake_github.port}/_storage/")
+    assert (with_token.status_code, unsigned.status_code) == (400, 403)
+    assert (followed.status_code, followed.content) == (200, b"model")

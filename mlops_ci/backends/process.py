@@ -1,0 +1,210 @@
+"""Run a user's command (an argv list, never a shell) and stream its output live.
+
+What a caller may rely on:
+
+- The command runs in its own process group with stdout and stderr merged; every line is
+  written to ``out`` as it arrives (``PYTHONUNBUFFERED=1`` is set unless the environment
+  says otherwise, so a Python script's prints are not held back in a buffer).
+- Under GitHub Actions (``GITHUB_ACTIONS=true`` in ``environ``) the streamed lines are
+  wrapped in ``::stop-commands::TOKEN`` ... ``::TOKEN::`` with a fresh random token, so a
+  line the command prints (``::error::``, ``::add-mask::``, ``::set-output``) is shown as
+  text and never obeyed by the runner.
+- On timeout the whole process group gets SIGTERM, then SIGKILL after a grace period.
+- A command that is not found, not executable, exits non-zero or times out raises
+  ``UserError`` (exit 2) naming the command, its exit code and the last lines it printed.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import os
+import secrets
+import shlex
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TextIO
+
+from mlops_ci.errors import UserError
+
+TAIL_LINES = 30
+KILL_GRACE_SECONDS = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessResult:
+    """A command that ran to completion with exit code 0."""
+
+    argv: tuple[str, ...]
+    returncode: int
+    duration_seconds: float
+    tail: tuple[str, ...]  # the last lines it printed, for reports
+
+
+def describe(argv: Sequence[str]) -> str:
+    """The command as a person would type it, for messages (never executed)."""
+    return shlex.join(argv)
+
+
+class OutputSink:
+    """Writes streamed lines to ``out``, keeps the last ones, and fences workflow commands.
+
+    Used as a context manager: entering prints ``::stop-commands::TOKEN`` under Actions,
+    leaving prints ``::TOKEN::`` so the runner obeys workflow commands again.
+    """
+
+    def __init__(self, out: TextIO, *, environ: Mapping[str, str], tail_lines: int = TAIL_LINES):
+        self.out = out
+        self.fenced = environ.get("GITHUB_ACTIONS") == "true"
+        self.token = secrets.token_hex(16)
+        self._tail: collections.deque[str] = collections.deque(maxlen=tail_lines)
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> OutputSink:
+        if self.fenced:
+            self._write(f"::stop-commands::{self.token}")
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self.fenced:
+            self._write(f"::{self.token}::")
+
+    def line(self, text: str) -> None:
+        text = text.rstrip("\r\n")
+        with self._lock:
+            self._tail.append(text)
+            self._write(text)
+
+    def lines(self, texts: Iterable[str]) -> None:
+        for text in texts:
+            self.line(text)
+
+    @property
+    def tail(self) -> tuple[str, ...]:
+        with self._lock:
+            return tuple(self._tail)
+
+    def _write(self, text: str) -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+
+def failure_message(what: str, detail: str, tail: Sequence[str]) -> str:
+    """``what`` failed, with ``detail`` and the indented last lines of its output."""
+    if not tail:
+        return f"{what} {detail} (it printed nothing)"
+    shown = "\n".join(f"    {line}" for line in tail)
+    return f"{what} {detail}; its last {len(tail)} line(s) of output:\n{shown}"
+
+
+def run_streamed(
+    argv: Sequence[str],
+    *,
+    cwd: Path,
+    environ: Mapping[str, str],
+    out: TextIO,
+    timeout_seconds: float,
+    what: str | None = None,
+    tail_lines: int = TAIL_LINES,
+) -> ProcessResult:
+    """Run ``argv`` in ``cwd`` with exactly ``environ``, streaming its output to ``out``.
+
+    ``what`` names the command in errors (default: the command line itself). Returns only
+    when the command exits 0; every other outcome raises ``UserError``.
+    """
+    args = tuple(argv)
+    if not args:
+        raise UserError("the command is empty")
+    label = what or f"`{describe(args)}`"
+    env = dict(environ)
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    started = time.monotonic()
+    with OutputSink(out, environ=environ, tail_lines=tail_lines) as sink:
+        process = _start(args, cwd=cwd, env=env, label=label)
+        assert process.stdout is not None  # noqa: S101 -- Popen(stdout=PIPE) always sets it
+        reader = threading.Thread(target=_pump, args=(process.stdout, sink), daemon=True)
+        reader.start()
+        timed_out = False
+        try:
+            returncode = process.wait(timeout=timeout_seconds)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            returncode = _stop_group(process)
+        finally:
+            if process.poll() is None:  # interrupted (e.g. KeyboardInterrupt): leave no orphans
+                _stop_group(process)
+        reader.join(timeout=KILL_GRACE_SECONDS)
+        if not reader.is_alive():  # a detached grandchild may still hold the pipe open
+            process.stdout.close()
+    duration = time.monotonic() - started
+    if timed_out:
+        raise UserError(
+            failure_message(label, f"timed out after {timeout_seconds:g}s and was stopped",
+                            sink.tail),
+            hint="make it faster, or raise the limit (train.timeout in mlops.yaml)",
+        )
+    if returncode != 0:
+        raise UserError(failure_message(label, _exit_detail(returncode), sink.tail))
+    return ProcessResult(args, returncode, duration, sink.tail)
+
+
+def _start(
+    args: tuple[str, ...], *, cwd: Path, env: Mapping[str, str], label: str
+) -> subprocess.Popen[bytes]:
+    if not cwd.is_dir():
+        raise UserError(f"{label} cannot start: the folder {cwd} does not exist")
+    try:
+        return subprocess.Popen(
+            args,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    except FileNotFoundError:
+        raise UserError(
+            f"{label} cannot start: {args[0]!r} was not found",
+            hint="the command's first word must be a program on PATH or a path relative to "
+            f"{cwd}",
+        ) from None
+    except PermissionError:
+        raise UserError(
+            f"{label} cannot start: {args[0]!r} is not executable",
+            hint=f"chmod +x it, or name its interpreter first: [python, {args[0]}]",
+        ) from None
+    except OSError as error:
+        raise UserError(f"{label} cannot start: {error.strerror or error}") from None
+
+
+def _pump(stream: IO[bytes], sink: OutputSink) -> None:
+    for raw in iter(stream.readline, b""):
+        sink.line(raw.decode("utf-8", errors="replace"))
+
+
+def _stop_group(process: subprocess.Popen[bytes]) -> int:
+    """SIGTERM the process group, SIGKILL it after a grace period; the exit code."""
+    for sig, wait in ((signal.SIGTERM, KILL_GRACE_SECONDS), (signal.SIGKILL, None)):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, sig)
+        try:
+            return process.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            continue
+    return process.wait()
+
+
+def _exit_detail(returncode: int) -> str:
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        return f"was killed by {name}"
+    return f"failed with exit code {returncode}"

@@ -1,0 +1,70 @@
+"""argparse for ``run``: the whole lifecycle for the event that triggered this run."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from mlops_ci.cli.core import add_config_option
+
+
+def add_parsers(commands: Any) -> None:
+    run = commands.add_parser(
+        "run",
+        help="run the stages the event and mlops.yaml call for, and report",
+        description="Read the event (GITHUB_EVENT_NAME/GITHUB_EVENT_PATH, or --event-name/"
+        "--event-path; a local run without either), plan the stages from mlops.yaml's "
+        "triggers, run them, and write the report (job summary; PR comment on a pull "
+        "request). Exit 1 when a gate or check fails.",
+    )
+    add_config_option(run)
+    run.add_argument("--event-name", default=None, help="e.g. pull_request, push, schedule")
+    run.add_argument("--event-path", type=Path, default=None, help="the webhook payload (JSON)")
+    run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="run read-only work only; print what would be written (tags, releases, comments)",
+    )
+    run.add_argument(
+        "--model", action="append", default=[], metavar="NAME", help="only this model (repeatable)"
+    )
+    run.add_argument(
+        "--run-dir", type=Path, default=None, help="scratch folder (default: .mlops/run)"
+    )
+    run.set_defaults(handler=_run)
+    add_demo_parser(commands)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from mlops_ci.commands.run import RunRequest, run
+
+    return run(
+        RunRequest(
+            config=args.config,
+            event_name=args.event_name,
+            event_path=args.event_path,
+            dry_run=args.dry_run,
+            models=tuple(args.model),
+            run_dir=args.run_dir,
+        )
+    )
+
+
+def add_demo_parser(commands: Any) -> None:
+    demo = commands.add_parser(
+        "demo",
+        help="play the whole lifecycle of the bundled example locally",
+        description="Copy examples/churn into a fresh git repository and play a pull "
+        "request, its merge, a promotion to production and a monitoring run, each as a real "
+        "`mlops-ci run` with the local outbox as the forge. Prints where everything is.",
+    )
+    demo.add_argument("--dir", type=Path, default=None, help="an empty folder to build it in")
+    demo.add_argument("--example", type=Path, default=None, help="another example folder")
+    demo.set_defaults(handler=_demo)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from mlops_ci.commands.demo import DemoRequest, demo
+
+    return demo(DemoRequest(directory=args.dir, example=args.example))

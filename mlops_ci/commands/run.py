@@ -1,0 +1,253 @@
+"""``mlops-ci run``: event + config -> plan -> stages -> report.
+
+Each planned step runs inside a ``::group::`` with its timing; results flow into one report
+that goes to the job summary and, on a pull request, to the one PR comment. Outputs go to
+``GITHUB_OUTPUT``. A failed gate or check exits 1; everything else that goes wrong is an
+``MlopsError`` raised to the entry point (exit 2 or 3).
+
+When a model's ``validate`` or ``train`` stage fails, its later stages are skipped with that
+reason: evaluating data that failed its schema, or a model that was not trained, says nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from mlops_ci.actions import append_summary, group, in_actions, write_outputs
+from mlops_ci.config.loader import default_config_path, load_config
+from mlops_ci.config.model import Config, StageName
+from mlops_ci.errors import EXIT_CHECK_FAILED, EXIT_OK
+from mlops_ci.stages.base import Stage, StageContext, StageResult, Status
+
+if TYPE_CHECKING:
+    from mlops_ci.events import Event, PullRequestRef
+    from mlops_ci.forge.protocol import Forge
+    from mlops_ci.plan import Plan
+    from mlops_ci.report.model import Report, RunInfo
+
+BLOCKING = frozenset({StageName.VALIDATE, StageName.TRAIN})
+
+
+@dataclass(frozen=True, slots=True)
+class RunRequest:
+    config: Path | None = None
+    event_name: str | None = None
+    event_path: Path | None = None
+    dry_run: bool = False
+    models: tuple[str, ...] = ()  # only these models (all when empty)
+    run_dir: Path | None = None  # default: <workspace>/.mlops/run
+
+
+@dataclass(frozen=True, slots=True)
+class RunOutcome:
+    """What a run did, for callers that drive several runs (``demo``, tests)."""
+
+    exit_code: int
+    plan: Plan
+    report: Report | None
+    markdown: str | None
+    comment_url: str | None
+
+
+STAGES: dict[StageName, str] = {
+    StageName.VALIDATE: "mlops_ci.stages.validate:ValidateStage",
+    StageName.DRIFT: "mlops_ci.stages.drift:DriftStage",
+    StageName.TRAIN: "mlops_ci.stages.train:TrainStage",
+    StageName.EVALUATE: "mlops_ci.stages.evaluate:EvaluateStage",
+    StageName.REGISTER: "mlops_ci.stages.register:RegisterStage",
+    StageName.DEPLOY: "mlops_ci.stages.deploy:DeployStage",
+    StageName.MONITOR: "mlops_ci.stages.monitor:MonitorStage",
+}
+
+
+def load_stage(name: StageName) -> Stage:
+    """A fresh stage. Imported on use: a stage pulls in only what it needs."""
+    import importlib
+
+    module, _, attribute = STAGES[name].partition(":")
+    stage: Stage = getattr(importlib.import_module(module), attribute)()
+    return stage
+
+
+def run(
+    request: RunRequest,
+    *,
+    environ: Mapping[str, str] | None = None,
+    out: TextIO | None = None,
+    forge: Forge | None = None,
+) -> int:
+    return execute(request, environ=environ, out=out, forge=forge).exit_code
+
+
+def execute(
+    request: RunRequest,
+    *,
+    environ: Mapping[str, str] | None = None,
+    out: TextIO | None = None,
+    forge: Forge | None = None,
+) -> RunOutcome:
+    from mlops_ci.events import read_event
+    from mlops_ci.forge.select import open_forge
+    from mlops_ci.plan import build_plan
+
+    env = os.environ if environ is None else environ
+    stream = out if out is not None else sys.stdout
+    config = load_config(request.config or default_config_path(env))
+    event = read_event(
+        env,
+        event_name=request.event_name,
+        event_path=request.event_path,
+        local_sha=_local_sha(config.root),
+    )
+    plan = _restrict(build_plan(config, event), request.models)
+    _print_plan(plan, stream)
+    if plan.is_empty:
+        write_outputs({"verdict": "skipped"}, environ=env)
+        return RunOutcome(EXIT_OK, plan, None, None, None)
+    chosen_forge = forge if forge is not None else open_forge(config.root, env)
+    run_dir = request.run_dir or config.root / ".mlops" / "run"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    context = StageContext(
+        config=config,
+        event=event,
+        forge=chosen_forge,
+        workspace=config.root,
+        run_dir=run_dir,
+        environ=env,
+        out=stream,
+        dry_run=request.dry_run,
+    )
+    results = _run_steps(plan, context, stream)
+    return _finish(plan, config, event, context, results, stream)
+
+
+def _run_steps(plan: Plan, context: StageContext, out: TextIO) -> list[StageResult]:
+    done: dict[tuple[str, StageName], StageResult] = {}
+    results: list[StageResult] = []
+    blocked: dict[str, str] = {}
+    steps = [step for step in plan.steps if step.stage is not StageName.REPORT]
+    for index, step in enumerate(steps, start=1):
+        model = context.config.model(step.model)
+        title = f"[{index}/{len(steps)}] {step.model}: {step.stage.value}"
+        with group(title, environ=context.environ, out=out):
+            started = time.monotonic()
+            if step.model in blocked:
+                result = StageResult(step.stage, step.model, Status.SKIPPED, blocked[step.model])
+            else:
+                stage_context = dataclasses.replace(context, results=dict(done), step=step)
+                result = load_stage(step.stage).run(stage_context, model)
+            result = dataclasses.replace(result, seconds=time.monotonic() - started)
+            print(
+                f"{result.status.value}: {result.summary} ({result.seconds:.1f} s)",
+                file=out,
+                flush=True,
+            )
+        if result.status is Status.FAILED and step.stage in BLOCKING:
+            blocked[step.model] = f"skipped: {step.stage.value} failed"
+        done[(step.model, step.stage)] = result
+        results.append(result)
+    return results
+
+
+def _finish(
+    plan: Plan,
+    config: Config,
+    event: Event,
+    context: StageContext,
+    results: list[StageResult],
+    out: TextIO,
+) -> RunOutcome:
+    from mlops_ci.forge.limits import fit_comment, fit_summary
+    from mlops_ci.report.markdown import render_report
+    from mlops_ci.report.model import build_report
+
+    report = build_report(
+        _run_info(config, event, context.environ), results, dry_run=context.dry_run
+    )
+    markdown = render_report(report, collapse=config.report.collapse_details)
+    report_file = context.run_dir / "report.md"
+    report_file.write_text(markdown, encoding="utf-8")
+    if config.report.summary:
+        append_summary(fit_summary(markdown), environ=context.environ)
+    comment_url = None
+    if StageName.REPORT in plan.stages and config.report.comment and event.pr is not None:
+        comment_url = _post_comment(context, config, event.pr, fit_comment(markdown), out)
+    outputs = {"verdict": report.status.value, "report_path": str(report_file)}
+    for result in results:
+        outputs.update(dict(result.outputs))
+    if comment_url:
+        outputs["report_url"] = comment_url
+    write_outputs(outputs, environ=context.environ)
+    print(f"{report.status.value}: report in {report_file}", file=out)
+    code = EXIT_CHECK_FAILED if report.status is Status.FAILED else EXIT_OK
+    return RunOutcome(code, plan, report, markdown, comment_url)
+
+
+def _post_comment(
+    context: StageContext, config: Config, pr: PullRequestRef, body: str, out: TextIO
+) -> str | None:
+    from mlops_ci.actions import command
+    from mlops_ci.forge.protocol import Outcome, ReportStamp
+
+    if context.dry_run:
+        print(f"dry run: would update the report comment on #{pr.number}", file=out)
+        return None
+    run_key = int(context.environ.get("GITHUB_RUN_ID", "0") or 0)
+    stamp = ReportStamp(head_sha=pr.head_sha, run_key=run_key)
+    result = context.forge.upsert_report_comment(pr.number, config.id, body, stamp)
+    if result.outcome is Outcome.READ_ONLY:
+        message = f"cannot comment on #{pr.number}: {result.warning}; see the job summary"
+        print(command("warning", message) if in_actions(context.environ) else message, file=out)
+        return None
+    print(f"report comment {result.outcome.value}: {result.url}", file=out)
+    return result.url
+
+
+def _run_info(config: Config, event: Event, environ: Mapping[str, str]) -> RunInfo:
+    from mlops_ci.report.model import RunInfo
+
+    run_url = None
+    if environ.get("GITHUB_RUN_ID") and event.repository:
+        run_url = f"{event.server_url}/{event.repository}/actions/runs/{environ['GITHUB_RUN_ID']}"
+    pr = event.pr
+    return RunInfo(
+        event=f"pull_request #{pr.number}" if pr else event.describe(),
+        ref=pr.head_ref if pr else event.branch or event.tag,
+        sha=event.sha,
+        config_id=config.id,
+        run_url=run_url,
+        title=pr.title if pr else None,
+    )
+
+
+def _restrict(plan: Plan, models: tuple[str, ...]) -> Plan:
+    if not models:
+        return plan
+    steps = tuple(step for step in plan.steps if step.model in models)
+    return dataclasses.replace(plan, steps=steps)
+
+
+def _print_plan(plan: Plan, out: TextIO) -> None:
+    for reason in plan.reasons:
+        print(f"plan: {reason}", file=out)
+    if plan.is_empty:
+        print("plan: nothing to run", file=out)
+        return
+    steps = ", ".join(f"{step.model}:{step.stage.value}" for step in plan.steps)
+    print(f"plan: {steps}", file=out, flush=True)
+
+
+def _local_sha(root: Path) -> str | None:
+    from mlops_ci.backends.git import Git
+
+    try:
+        return Git(root).resolve_commit("HEAD")
+    except Exception:  # not a git repository, or no commit yet: a local run without a sha
+        return None

@@ -1,0 +1,203 @@
+"""Validate a data file against its column schema (``DataSpec``).
+
+Every rule of the schema gives typed ``Finding`` values, never an exception: missing and
+unexpected columns, values that are not of the column's dtype, nulls in non-nullable columns,
+values below ``min`` / above ``max``, values outside ``allowed``, duplicates in ``unique``
+columns, and the row-count bounds. Each finding counts the offending rows and keeps a few
+examples with their lines. Warnings (they do not fail ``data validate``): a UTF-8 byte-order
+mark (accepted), and a nullable column whose values are all null.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from mlops_ci.config.model import ColumnSpec, DataSpec
+from mlops_ci.data.reader import MAX_EXAMPLES, Header, Table, read_header, read_table
+from mlops_ci.data.results import Finding, Rule, ValidationResult
+
+
+def validate_file(path: Path, spec: DataSpec) -> ValidationResult:
+    """Read only the columns the schema names (plus target and id) and validate them."""
+    header = read_header(path, spec.format)
+    findings = list(_column_findings(header, spec))
+    wanted = [c.name for c in spec.columns] + [spec.target]
+    if spec.id_column is not None:
+        wanted.append(spec.id_column)
+    present = [name for name in dict.fromkeys(wanted) if name in set(header.columns)]
+    table = read_table(header, present or [header.columns[0]], {c.name: c for c in spec.columns})
+    findings += validate_table(table, spec)
+    place: Literal["line", "row"] = "line" if header.format == "csv" else "row"
+    return ValidationResult(header.name, table.rows, header.columns, tuple(findings), place)
+
+
+def _column_findings(header: Header, spec: DataSpec) -> list[Finding]:
+    findings = []
+    if header.bom:
+        findings.append(
+            Finding("bom", "warning", None, 0,
+                    "the file starts with a UTF-8 byte-order mark (read as UTF-8)")
+        )
+    present = set(header.columns)
+    declared = {c.name: c for c in spec.columns}
+    roles = {spec.target: "target"}
+    if spec.id_column is not None:
+        roles.setdefault(spec.id_column, "id")
+    for name in dict.fromkeys([*declared, *roles]):
+        if name in present:
+            continue
+        role = f"{roles[name]} column" if name in roles else "column"
+        dtype = f" ({declared[name].dtype})" if name in declared else ""
+        findings.append(
+            Finding("missing_column", "error", name, 1, f"{role} {name!r}{dtype} is missing")
+        )
+    if spec.columns and not spec.allow_extra_columns:
+        for name in header.columns:
+            if name not in declared and name not in roles:
+                findings.append(
+                    Finding("unexpected_column", "error", name, 1,
+                            f"column {name!r} is not in the schema "
+                            "(declare it, or set allow_extra_columns: true)")
+                )
+    return findings
+
+
+def validate_table(table: Table, spec: DataSpec) -> list[Finding]:
+    """Findings for the values of an already-read table (typed by the spec's dtypes)."""
+    findings: list[Finding] = []
+    for bad in table.bad_values:
+        findings.append(
+            Finding("dtype", "error", bad.column, bad.count,
+                    f"{bad.count:,} value{'s' if bad.count != 1 else ''} not of type "
+                    f"{bad.dtype}", bad.examples, bad.lines)
+        )
+    for column in spec.columns:
+        if column.name in table.arrow.column_names:
+            findings += _value_findings(table, column)
+    findings += _row_findings(table.rows, spec)
+    return findings
+
+
+def _row_findings(rows: int, spec: DataSpec) -> list[Finding]:
+    bounds = spec.rows
+    if bounds.min is not None and rows < bounds.min:
+        return [Finding("rows_min", "error", None, rows,
+                        f"{rows:,} rows, fewer than the minimum {bounds.min:,}")]
+    if bounds.max is not None and rows > bounds.max:
+        return [Finding("rows_max", "error", None, rows,
+                        f"{rows:,} rows, more than the maximum {bounds.max:,}")]
+    return []
+
+
+def _value_findings(table: Table, column: ColumnSpec) -> list[Finding]:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = table.column(column.name)
+    name = column.name
+    findings: list[Finding] = []
+    missing = pc.is_null(values, nan_is_null=True)
+    for bad in table.bad_values:
+        if bad.column == name:  # reported as dtype findings, not again as nulls
+            missing = pc.and_(missing, pc.invert(bad.mask))
+    null_count = _count(missing)
+    if null_count and not column.nullable:
+        findings.append(
+            _finding(table, "null", name, missing, f"{null_count:,} null "
+                     f"value{'s' if null_count != 1 else ''} in a non-nullable column",
+                     show=False)
+        )
+    elif table.rows and null_count == table.rows:
+        findings.append(Finding("all_null", "warning", name, null_count, "every value is null"))
+    numeric = pa.types.is_integer(values.type) or pa.types.is_floating(values.type)
+    if numeric and column.min is not None:
+        below = pc.less(values, pa.scalar(column.min, pa.float64()))
+        findings += _if_any(table, "min", name, below, f"below the minimum {column.min:g}")
+    if numeric and column.max is not None:
+        above = pc.greater(values, pa.scalar(column.max, pa.float64()))
+        findings += _if_any(table, "max", name, above, f"above the maximum {column.max:g}")
+    if column.allowed is not None:
+        findings += _allowed(table, column, values)
+    if column.unique:
+        findings += _duplicates(name, values)
+    return findings
+
+
+def _allowed(table: Table, column: ColumnSpec, values: Any) -> list[Finding]:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if column.allowed is None:
+        return []
+    if pa.types.is_dictionary(values.type):
+        values = pc.cast(values, pa.string())
+    value_set = _value_set(column.allowed, values.type)
+    outside = pc.and_(pc.is_valid(values), pc.invert(pc.is_in(values, value_set=value_set)))
+    listing = ", ".join(str(v) for v in column.allowed[:10])
+    if len(column.allowed) > 10:
+        listing += ", ..."
+    return _if_any(table, "allowed", column.name, outside, f"not in the allowed values [{listing}]")
+
+
+def _value_set(allowed: Sequence[str | int | float | bool], arrow_type: Any) -> Any:
+    import pyarrow as pa
+
+    if pa.types.is_boolean(arrow_type):
+        return pa.array([v for v in allowed if isinstance(v, bool)], pa.bool_())
+    if pa.types.is_integer(arrow_type):
+        ints = [int(v) for v in allowed if isinstance(v, int | float) and float(v).is_integer()]
+        return pa.array(ints, arrow_type)
+    if pa.types.is_floating(arrow_type):
+        return pa.array([float(v) for v in allowed if isinstance(v, int | float)], arrow_type)
+    texts = [str(v).lower() if isinstance(v, bool) else str(v) for v in allowed]
+    return pa.array(texts, arrow_type)
+
+
+def _duplicates(name: str, values: Any) -> list[Finding]:
+    import pyarrow.compute as pc
+
+    counted = pc.value_counts(pc.drop_null(values))
+    counts = counted.field("counts")
+    repeated = pc.greater(counts, 1)
+    duplicated = counted.filter(repeated)
+    if len(duplicated) == 0:
+        return []
+    extra = int(pc.sum(pc.subtract(duplicated.field("counts"), 1)).as_py())
+    examples = tuple(str(v) for v in duplicated.field("values")[:MAX_EXAMPLES].to_pylist())
+    return [
+        Finding("unique", "error", name, extra,
+                f"{extra:,} duplicate value{'s' if extra != 1 else ''} in a unique column "
+                f"({len(duplicated):,} distinct values repeated)", examples)
+    ]
+
+
+def _count(mask: Any) -> int:
+    import pyarrow.compute as pc
+
+    return int(pc.sum(pc.cast(mask, "int64")).as_py() or 0)
+
+
+def _if_any(table: Table, rule: Rule, name: str, mask: Any, what: str) -> list[Finding]:
+    count = _count(mask)
+    if not count:
+        return []
+    noun = "value" if count == 1 else "values"
+    return [_finding(table, rule, name, mask, f"{count:,} {noun} {what}")]
+
+
+def _finding(
+    table: Table, rule: Rule, name: str, mask: Any, message: str, *, show: bool = True
+) -> Finding:
+    """A finding with the count of ``mask`` and the first few offending values and lines."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    flags = np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=bool)
+    rows = np.flatnonzero(flags)[:MAX_EXAMPLES]
+    column = table.column(name)
+    examples = tuple(str(column[int(r)].as_py()) for r in rows) if show else ()
+    offset = 2 if table.header.format == "csv" else 1
+    lines = tuple(int(r) + offset for r in rows)
+    return Finding(rule, "error", name, int(flags.sum()), message, examples, lines)

@@ -1,0 +1,187 @@
+"""Gate verdicts: does the candidate's metric meet the conditions ``evaluate.gates`` sets?
+
+What a caller may rely on:
+
+- Each condition of a gate is judged on its own, in config order: a gate with both ``min``
+  and ``max`` (or ``max_regression`` and ``min_improvement``) gives two verdicts.
+- Every verdict carries the numbers: the candidate's ``value``, the ``reference`` it is
+  compared with (production's or base's value; ``None`` for absolute bounds), ``delta``
+  (value - reference), the ``threshold`` the value had to reach, the comparison ``>=`` or
+  ``<=``, and a one-line explanation.
+- Direction-aware: for lower-is-better metrics (log_loss, mae...) a regression is an
+  increase, so ``max_regression: 0.02`` allows the value to rise by 0.02.
+- ``relative: true`` reads ``max_regression``/``min_improvement`` as fractions of the
+  reference's magnitude (0.05 = 5% of |reference|).
+- Comparisons allow for float rounding (1e-9 relative): a drop of exactly the allowed
+  regression passes.
+- A comparison without its reference model is SKIPPED with the reason ("no model in
+  production yet"); it never fails the run. A candidate metric without a value (undefined)
+  FAILS its gates: a gate that cannot be checked does not let a model through.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from mlops_ci.config.model import Gate
+from mlops_ci.metrics import MetricValue, direction
+
+Condition = Literal["min", "max", "max_regression", "min_improvement"]
+Comparison = Literal[">=", "<="]
+NO_PRODUCTION = "no model in production yet"
+NO_BASE = "no model for the base branch"
+_REL_TOL = 1e-9
+_ABS_TOL = 1e-12
+
+
+class Status(enum.StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class GateVerdict:
+    """One condition of one gate, judged."""
+
+    index: int  # the gate's position in evaluate.gates
+    gate: Gate
+    condition: Condition
+    status: Status
+    value: float | None
+    reference: float | None
+    delta: float | None
+    threshold: float | None
+    comparison: Comparison
+    explanation: str
+
+    @property
+    def config_path(self) -> str:
+        return f"evaluate.gates[{self.index}].{self.condition}"
+
+
+def decide_gates(
+    gates: Sequence[Gate],
+    *,
+    candidate: Mapping[str, MetricValue],
+    production: Mapping[str, MetricValue] | None,
+    base: Mapping[str, MetricValue] | None,
+) -> tuple[GateVerdict, ...]:
+    """Every condition of every gate, judged on the metric values given (by metric name).
+
+    ``production``/``base`` are ``None`` when there is no such model.
+    """
+    verdicts: list[GateVerdict] = []
+    for index, gate in enumerate(gates):
+        for condition, limit in _conditions(gate):
+            verdicts.append(
+                _judge(index, gate, condition, limit, candidate, production, base)
+            )
+    return tuple(verdicts)
+
+
+def _conditions(gate: Gate) -> list[tuple[Condition, float]]:
+    found: list[tuple[Condition, float]] = []
+    if gate.against == "absolute":
+        if gate.min is not None:
+            found.append(("min", gate.min))
+        if gate.max is not None:
+            found.append(("max", gate.max))
+    else:
+        if gate.max_regression is not None:
+            found.append(("max_regression", gate.max_regression))
+        if gate.min_improvement is not None:
+            found.append(("min_improvement", gate.min_improvement))
+    return found
+
+
+def _judge(
+    index: int,
+    gate: Gate,
+    condition: Condition,
+    limit: float,
+    candidate: Mapping[str, MetricValue],
+    production: Mapping[str, MetricValue] | None,
+    base: Mapping[str, MetricValue] | None,
+) -> GateVerdict:
+    name = gate.metric
+    higher_is_better = direction(name) == "higher"
+    comparison: Comparison = ">=" if higher_is_better else "<="
+
+    def verdict(
+        status: Status, explanation: str, *, value: float | None = None,
+        reference: float | None = None, threshold: float | None = None,
+        compare: Comparison = comparison,
+    ) -> GateVerdict:
+        delta = value - reference if value is not None and reference is not None else None
+        return GateVerdict(index, gate, condition, status, value, reference, delta, threshold,
+                           compare, explanation)
+
+    own = candidate.get(name)
+    if condition in ("min", "max"):
+        compare: Comparison = ">=" if condition == "min" else "<="
+        if own is None or own.value is None:
+            return verdict(Status.FAILED, _undefined(name, "the candidate", own),
+                           threshold=limit, compare=compare)
+        ok = _meets(own.value, compare, limit)
+        return verdict(
+            Status.PASSED if ok else Status.FAILED,
+            f"{name} {_num(own.value)} {compare if ok else _negate(compare)} {_num(limit)}",
+            value=own.value, threshold=limit, compare=compare,
+        )
+
+    against = "production" if gate.against == "production" else "base"
+    others = production if gate.against == "production" else base
+    if others is None:
+        return verdict(Status.SKIPPED, NO_PRODUCTION if against == "production" else NO_BASE)
+    other = others.get(name)
+    if other is None or other.value is None:
+        return verdict(Status.SKIPPED, _undefined(name, f"the {against} model", other))
+    reference = other.value
+    if own is None or own.value is None:
+        return verdict(Status.FAILED, _undefined(name, "the candidate", own),
+                       reference=reference)
+    amount = limit * abs(reference) if gate.relative else limit
+    shown = f"{_num(limit * 100)}% of {_num(abs(reference))}" if gate.relative else _num(limit)
+    # gain: how much better than the reference (positive = better), whichever direction.
+    allowed_gain = -amount if condition == "max_regression" else amount
+    threshold = reference + allowed_gain if higher_is_better else reference - allowed_gain
+    ok = _meets(own.value, comparison, threshold)
+    change = own.value - reference
+    what = "regression" if condition == "max_regression" else "improvement"
+    bound = "allowed" if condition == "max_regression" else "required"
+    sign = comparison if ok else _negate(comparison)
+    explanation = (
+        f"{name} {_num(own.value)} {sign} {_num(threshold)} ({against} {_num(reference)}, "
+        f"change {_signed(change)}, {bound} {what} {shown})"
+    )
+    return verdict(Status.PASSED if ok else Status.FAILED, explanation, value=own.value,
+                   reference=reference, threshold=threshold)
+
+
+def _meets(value: float, comparison: Comparison, threshold: float) -> bool:
+    if math.isclose(value, threshold, rel_tol=_REL_TOL, abs_tol=_ABS_TOL):
+        return True
+    return value >= threshold if comparison == ">=" else value <= threshold
+
+
+def _undefined(name: str, whose: str, value: MetricValue | None) -> str:
+    if value is None:
+        return f"{name} was not computed for {whose}"
+    return f"{name} is undefined for {whose}: {value.undefined_reason}"
+
+
+def _negate(comparison: Comparison) -> str:
+    return "<" if comparison == ">=" else ">"
+
+
+def _num(value: float) -> str:
+    return f"{value:.6g}"
+
+
+def _signed(value: float) -> str:
+    return f"{value:+.6g}"

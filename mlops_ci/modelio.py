@@ -1,0 +1,147 @@
+"""Model files: skops only, loaded against an explicit list of trusted types. Never pickle.
+
+What a caller may rely on:
+
+- ``save_model`` writes a skops file (a zip holding ``schema.json``), atomically.
+- ``load_model`` never unpickles. It first checks the file is a skops zip (a pickle, a
+  joblib dump or anything else is refused by its first bytes, without being parsed), then
+  asks skops which of the file's types skops does not trust by default (scikit-learn,
+  numpy and scipy's own are trusted), and refuses the file when any of them is missing
+  from ``trusted_types``. Names of modules that can run code (``builtins``, ``os``,
+  ``subprocess``...) are refused even when listed.
+- Every failure is a ``UserError`` naming the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from mlops_ci.errors import UserError
+
+SKOPS_SUFFIX = ".skops"
+_CHUNK = 1 << 20
+_PICKLE_PROTOCOL_MARK = 0x80
+NEVER_TRUSTED_MODULES = frozenset(
+    {
+        "builtins", "__builtin__", "os", "posix", "nt", "sys", "subprocess", "shutil",
+        "importlib", "runpy", "code", "codeop", "pickle", "_pickle", "marshal", "ctypes",
+        "socket", "pty", "operator", "webbrowser",
+    }
+)
+"""Modules whose members can run code or touch the system when a loader calls them."""
+
+
+def sha256_file(path: Path) -> str:
+    """The file's sha256 as 64 lowercase hex digits (streamed: any size)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def save_model(obj: object, path: Path) -> None:
+    """Write ``obj`` to ``path`` as a skops file (via a temporary file, then renamed)."""
+    import skops.io as sio
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        sio.dump(obj, partial)
+    except (TypeError, ValueError, NotImplementedError) as error:
+        partial.unlink(missing_ok=True)
+        raise UserError(
+            f"{path}: cannot save the model with skops: {error}",
+            hint="skops saves scikit-learn estimators and plain Python/numpy values",
+        ) from None
+    partial.replace(path)
+
+
+def untrusted_types(path: Path) -> tuple[str, ...]:
+    """The types in the skops file at ``path`` that skops does not trust by default."""
+    import skops.io as sio
+
+    check_skops_file(path)
+    try:
+        return tuple(sio.get_untrusted_types(file=path))
+    except Exception as error:  # skops raises many kinds on a corrupt file
+        raise _unreadable(path, error) from None
+
+
+def load_model(path: Path, trusted_types: Sequence[str]) -> object:
+    """The object in the skops file at ``path``, if every type in it is trusted.
+
+    Trusted means: trusted by skops by default, or named in ``trusted_types``. The check
+    runs before anything is constructed.
+    """
+    import skops.io as sio
+
+    _check_trusted_names(trusted_types)
+    found = untrusted_types(path)
+    refused = [name for name in found if name not in set(trusted_types)]
+    if refused:
+        listing = ", ".join(refused)
+        raise UserError(
+            f"{path}: refusing to load the model: it holds {len(refused)} type(s) that are "
+            f"not trusted: {listing}",
+            hint="only if you trust where this file comes from, list them under "
+            "evaluate.trusted_types in mlops.yaml",
+        )
+    try:
+        return sio.load(path, trusted=list(found))
+    except Exception as error:  # skops raises many kinds on a corrupt file
+        raise _unreadable(path, error) from None
+
+
+def check_skops_file(path: Path) -> None:
+    """Raise ``UserError`` unless ``path`` is a skops file (checked without parsing it)."""
+    if not path.is_file():
+        raise UserError(f"{path}: no such model file")
+    with path.open("rb") as handle:
+        head = handle.read(4)
+    if not zipfile.is_zipfile(path):
+        raise UserError(
+            f"{path}: not a skops model file ({_what_it_looks_like(head)})",
+            hint="save the model with skops.io.dump(model, path); mlops-ci never loads "
+            "pickle or joblib files, since loading them can run any code",
+        )
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError) as error:
+        raise _unreadable(path, error) from None
+    if "schema.json" not in names:
+        raise UserError(
+            f"{path}: a zip file but not a skops model file (it has no schema.json)",
+            hint="save the model with skops.io.dump(model, path)",
+        )
+
+
+def _check_trusted_names(trusted_types: Sequence[str]) -> None:
+    dangerous = [
+        name for name in trusted_types if name.split(".", 1)[0] in NEVER_TRUSTED_MODULES
+    ]
+    if dangerous:
+        raise UserError(
+            f"evaluate.trusted_types lists {', '.join(dangerous)}: types from these modules "
+            "can run code when a model file is loaded, so mlops-ci never trusts them",
+            hint="remove them; save the model without such objects",
+        )
+
+
+def _what_it_looks_like(head: bytes) -> str:
+    if head[:1] == bytes([_PICKLE_PROTOCOL_MARK]):
+        return "it starts like a Python pickle or joblib file"
+    if not head:
+        return "it is empty"
+    return f"it starts with the bytes {head.hex(' ')}, not a zip archive"
+
+
+def _unreadable(path: Path, error: BaseException) -> UserError:
+    return UserError(
+        f"{path}: the skops model file cannot be read: {type(error).__name__}: {error}",
+        hint="the file may be damaged or written by an incompatible skops version",
+    )

@@ -1,0 +1,1 @@
+"""Rendering stage results into markdown for the PR comment and the job summary."""

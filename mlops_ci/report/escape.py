@@ -1,0 +1,51 @@
+"""Make untrusted text inert in GitHub markdown and HTML.
+
+Column names, category values, branch names and model names come from users' files; a
+rendered report must show them as text, never as markup. ``escape_markdown`` returns a
+single-line string safe inside a paragraph or a table cell: HTML's ``& < > " '`` become
+entities (no tag, comment or entity survives), every markdown punctuation character is
+backslash-escaped (emphasis, links, code spans, headings, table pipes), ``@`` becomes an
+entity (no mention notifies anyone), and line breaks and other control characters become
+spaces (a value cannot end the table row or start a block). ``code_block`` fences text so
+that no backtick run inside it can close the fence.
+"""
+
+from __future__ import annotations
+
+import re
+
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "@": "&#64;"}
+# Punctuation with meaning anywhere in a GitHub markdown line (``$`` starts math).
+_MARKDOWN_PUNCTUATION = frozenset("\\`*_{}[]()#+!|~$")
+# Meaningful only at the start of a line: a list item, a numbered item, a setext underline.
+_LEADING = re.compile(r"^(\s*(?:\d+(?=\.))?)([-=.])")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]")
+_BACKTICK_RUN = re.compile(r"`+")
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` as inert, single-line markdown (safe in table cells); see the module doc."""
+    flat = _CONTROL.sub(" ", text)
+    out: list[str] = []
+    for char in flat:
+        if char in _HTML:
+            out.append(_HTML[char])
+        elif char in _MARKDOWN_PUNCTUATION:
+            out.append("\\" + char)
+        else:
+            out.append(char)
+    escaped = "".join(out)
+    return _LEADING.sub(lambda match: match.group(1) + "\\" + match.group(2), escaped, count=1)
+
+
+def code_block(text: str, info: str = "") -> str:
+    """``text`` in a fenced code block whose fence no backtick run inside can close.
+
+    Inside a fence markdown and HTML are not interpreted, so only the fence needs care;
+    control characters other than newlines are replaced by spaces. ``info`` must be trusted
+    (a language name we chose).
+    """
+    body = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", text.replace("\r\n", "\n"))
+    longest = max((len(run) for run in _BACKTICK_RUN.findall(body)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{info}\n{body}\n{fence}"

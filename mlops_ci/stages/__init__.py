@@ -1,0 +1,1 @@
+"""The lifecycle stages a run executes: each takes typed inputs and returns a typed result."""

@@ -1,0 +1,265 @@
+"""Evaluating a candidate beside the production and base models, and deciding its gates.
+
+``evaluate_models`` is what the evaluate stage calls. What a caller may rely on:
+
+- One test set (``data.test``) for all three models, read once with the column schema's
+  dtypes (``stages.dataset``); each model gets every column but the target and the id
+  column.
+- Every model is loaded through ``modelio.load_model`` with ``evaluate.trusted_types`` (plus
+  any extra types the caller passes): never unpickled, not even the candidate just trained.
+- Metrics are ``evaluate.metrics`` followed by any metric a gate names that the list lacks.
+- A missing production (or base) model is a note ("no model in production yet") and its
+  comparison gates are skipped; a production or base model that exists but cannot be
+  loaded or run on the test set is an error, so a pull request cannot slip past a
+  comparison gate by breaking the other model.
+- ``outcome`` is ``passed``, ``failed``, or ``passed-report-only`` (a gate failed but
+  ``evaluate.report_only`` is set, so the run does not fail).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from mlops_ci.config.model import ModelSpec, StageName, Task
+from mlops_ci.errors import UserError
+from mlops_ci.gates import NO_BASE, NO_PRODUCTION, GateVerdict, decide_gates
+from mlops_ci.gates import Status as GateStatus
+from mlops_ci.metrics import Direction, MetricValue, compute, metric, predict
+from mlops_ci.modelio import load_model, sha256_file
+from mlops_ci.stages.base import StageContext, StageResult, Status
+
+Role = Literal["candidate", "production", "base"]
+
+
+class Outcome(enum.StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    PASSED_REPORT_ONLY = "passed-report-only"  # a gate failed; evaluate.report_only is set
+
+    @property
+    def fails_run(self) -> bool:
+        return self is Outcome.FAILED
+
+
+@dataclass(frozen=True, slots=True)
+class MetricRow:
+    """One metric for the three models; deltas are candidate - other (None when undefined)."""
+
+    name: str
+    label: str
+    direction: Direction
+    candidate: MetricValue
+    production: MetricValue | None
+    base: MetricValue | None
+
+    @property
+    def delta_production(self) -> float | None:
+        return _delta(self.candidate, self.production)
+
+    @property
+    def delta_base(self) -> float | None:
+        return _delta(self.candidate, self.base)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelFile:
+    role: Role
+    path: Path
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    model_name: str
+    task: Task
+    test_file: str  # as written in mlops.yaml
+    test_rows: int
+    models: tuple[ModelFile, ...]  # the files evaluated, candidate first
+    rows: tuple[MetricRow, ...]
+    gates: tuple[GateVerdict, ...]
+    outcome: Outcome
+    notes: tuple[str, ...]
+    production_version: str | None = None  # the registry version compared against
+    base_version: str | None = None
+
+    def values(self, role: Role) -> tuple[MetricValue, ...]:
+        """The metric values of one model, in row order (empty if it was not evaluated)."""
+        found = (getattr(row, role) for row in self.rows)
+        return tuple(value for value in found if value is not None)
+
+    def to_json(self) -> dict[str, object]:
+        """A strict-JSON record of the evaluation (undefined values as null with reasons)."""
+        def value(v: MetricValue | None) -> object:
+            if v is None:
+                return None
+            return v.value if v.value is not None else {"undefined": v.undefined_reason}
+
+        return {
+            "model": self.model_name,
+            "task": self.task,
+            "test_file": self.test_file,
+            "test_rows": self.test_rows,
+            "models": {m.role: {"file": m.path.name, "sha256": m.sha256} for m in self.models},
+            "metrics": [
+                {"name": r.name, "direction": r.direction, "candidate": value(r.candidate),
+                 "production": value(r.production), "base": value(r.base),
+                 "delta_production": r.delta_production, "delta_base": r.delta_base}
+                for r in self.rows
+            ],
+            "gates": [
+                {"gate": g.index, "metric": g.gate.metric, "against": g.gate.against,
+                 "condition": g.condition, "status": str(g.status), "value": g.value,
+                 "reference": g.reference, "delta": g.delta, "threshold": g.threshold,
+                 "comparison": g.comparison, "explanation": g.explanation}
+                for g in self.gates
+            ],
+            "outcome": str(self.outcome),
+            "notes": list(self.notes),
+            "production_version": self.production_version,
+            "base_version": self.base_version,
+        }
+
+
+def evaluate_models(
+    model: ModelSpec,
+    *,
+    workspace: Path,
+    candidate: Path,
+    production: Path | None,
+    base: Path | None,
+    trusted_types: Sequence[str] = (),
+) -> Evaluation:
+    """Score the candidate, production and base models on the test set, then judge the gates."""
+    from mlops_ci.stages.dataset import read_split
+
+    spec = model.evaluate
+    trusted = tuple(dict.fromkeys((*spec.trusted_types, *trusted_types)))
+    names = tuple(dict.fromkeys((*spec.metrics, *(gate.metric for gate in spec.gates))))
+    for name in names:
+        if metric(name).task != spec.task:
+            raise UserError(f"models.{model.name}.evaluate: {name} is not a {spec.task} metric")
+    test = read_split(model.data, workspace / model.data.test, display=str(model.data.test))
+
+    files: list[ModelFile] = []
+    scored: dict[Role, dict[str, MetricValue]] = {}
+    inputs: tuple[tuple[Role, Path | None], ...] = (
+        ("candidate", candidate), ("production", production), ("base", base))
+    for role, path in inputs:
+        if path is None:
+            continue
+        files.append(ModelFile(role, path, sha256_file(path)))
+        scored[role] = _score(role, path, trusted, names, test.features, test.target, spec.task)
+
+    notes: list[str] = []
+    if production is None:
+        notes.append(f"{NO_PRODUCTION}: comparisons with production are skipped")
+    if base is None:
+        notes.append(f"{NO_BASE}: comparisons with the base branch are skipped")
+    rows = tuple(
+        MetricRow(name, metric(name).label, metric(name).direction, scored["candidate"][name],
+                  scored.get("production", {}).get(name), scored.get("base", {}).get(name))
+        for name in names
+    )
+    for row in rows:
+        for role in ("candidate", "production", "base"):
+            value: MetricValue | None = getattr(row, role)
+            if value is not None and value.undefined_reason:
+                notes.append(f"{row.name} is undefined for the {role} model: "
+                             f"{value.undefined_reason}")
+    verdicts = decide_gates(spec.gates, candidate=scored["candidate"],
+                            production=scored.get("production"), base=scored.get("base"))
+    return Evaluation(
+        model_name=model.name,
+        task=spec.task,
+        test_file=str(model.data.test),
+        test_rows=len(test.target),
+        models=tuple(files),
+        rows=rows,
+        gates=verdicts,
+        outcome=_outcome(verdicts, report_only=spec.report_only),
+        notes=tuple(notes),
+    )
+
+
+def _score(
+    role: Role,
+    path: Path,
+    trusted: Sequence[str],
+    names: Sequence[str],
+    features: Any,
+    target: Any,
+    task: Task,
+) -> dict[str, MetricValue]:
+    try:
+        loaded = load_model(path, trusted)
+        predictions = predict(loaded, features, target, task)
+    except UserError as error:
+        raise UserError(f"the {role} model: {error.message}", hint=error.hint) from None
+    return {value.name: value for value in compute(names, predictions)}
+
+
+def _outcome(verdicts: Sequence[GateVerdict], *, report_only: bool) -> Outcome:
+    if not any(v.status is GateStatus.FAILED for v in verdicts):
+        return Outcome.PASSED
+    return Outcome.PASSED_REPORT_ONLY if report_only else Outcome.FAILED
+
+
+def _delta(candidate: MetricValue, other: MetricValue | None) -> float | None:
+    if other is None or other.value is None or candidate.value is None:
+        return None
+    return candidate.value - other.value
+
+
+
+EVALUATION_FILE = "evaluation.json"
+
+
+class EvaluateStage:
+    """The ``evaluate`` stage: ``evaluate_models`` on the model the train stage wrote.
+
+    Inputs, inside ``context.model_dir(model)``: the candidate at ``train.model_file``; the
+    production and base models at ``production/<model_file>`` and ``base/<model_file>`` when
+    the run fetched them (absent: "no model in production yet"). Writes ``metrics.json``
+    (the candidate's, DVC-style) and ``evaluation.json`` there. Failed gates make the stage
+    FAILED (exit 1), or WARNING under ``evaluate.report_only``.
+    """
+
+    name = StageName.EVALUATE
+
+    def run(self, context: StageContext, model: ModelSpec) -> StageResult:
+        import json
+
+        from mlops_ci.metrics_file import METRICS_FILE, write_metrics
+        from mlops_ci.stages.references import fetch_reference_models
+
+        folder = context.model_dir(model)
+        candidate = folder / model.train.model_file
+        if not candidate.is_file():
+            return StageResult(self.name, model.name, Status.SKIPPED,
+                               "no candidate was trained in this run")
+        references = fetch_reference_models(context, model, folder)
+        evaluation = evaluate_models(
+            model, workspace=context.workspace, candidate=candidate,
+            production=references.production_file, base=references.base_file,
+        )
+        evaluation = dataclasses.replace(
+            evaluation,
+            production_version=references.production_version,
+            base_version=references.base_version,
+            notes=evaluation.notes + references.notes,
+        )
+        write_metrics(folder / METRICS_FILE, evaluation.values("candidate"))
+        (folder / EVALUATION_FILE).write_text(
+            json.dumps(evaluation.to_json(), indent=2, allow_nan=False) + "\n", encoding="utf-8")
+        counts = {s: sum(1 for v in evaluation.gates if v.status is s) for s in GateStatus}
+        summary = (f"{counts[GateStatus.PASSED]} gate checks passed, "
+                   f"{counts[GateStatus.FAILED]} failed, {counts[GateStatus.SKIPPED]} skipped")
+        status = {Outcome.PASSED: Status.PASSED, Outcome.FAILED: Status.FAILED,
+                  Outcome.PASSED_REPORT_ONLY: Status.WARNING}[evaluation.outcome]
+        return StageResult(self.name, model.name, status, summary, detail=evaluation,
+                           outputs=(("gates", str(evaluation.outcome)),))

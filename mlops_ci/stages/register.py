@@ -1,0 +1,158 @@
+"""The ``register`` stage: a candidate that passed its gates becomes the next version.
+
+Writes the annotated tag ``NAME@vX.Y.Z`` (GTO's format, evidence in the message) and pushes it,
+then makes the GitHub release holding the model file, ``metrics.json``, the model card and
+``SHA256SUMS``. Both writes are idempotent: a rerun for the same commit finds the tag
+(``created=False``) and the release, and completes only what is missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mlops_ci.config.model import ModelSpec, StageName
+from mlops_ci.stages.base import StageContext, StageResult, Status
+from mlops_ci.stages.references import registry_name, registry_remote
+
+if TYPE_CHECKING:
+    from mlops_ci.registry.evidence import Evidence
+
+
+class RegisterStage:
+    name = StageName.REGISTER
+
+    def run(self, context: StageContext, model: ModelSpec) -> StageResult:
+        from mlops_ci.forge.protocol import AssetFile
+        from mlops_ci.registry.store import RegistryStore
+
+        if not model.register.enabled:
+            return self._skipped(model, "register.enabled is false")
+        evaluation = context.result(model, StageName.EVALUATE)
+        if evaluation is None:
+            return self._skipped(model, "nothing was evaluated in this run")
+        if evaluation.status is Status.FAILED:
+            return self._skipped(model, "gates failed: nothing registered")
+        model_dir = context.model_dir(model)
+        model_file = model_dir / model.train.model_file
+        metrics_file = model_dir / "metrics.json"
+        if not model_file.is_file():
+            return self._skipped(model, "no trained model in this run")
+        if context.dry_run:
+            return self._skipped(model, f"dry run: would register the next {model.register.bump}")
+        store = RegistryStore(context.workspace, remote=registry_remote(context.workspace))
+        registration = store.register(
+            registry_name(model),
+            bump=model.register.bump,
+            ref=context.event.sha or "HEAD",
+            evidence=_evidence(context, model),
+            first_version=model.register.first_version,
+        )
+        outputs: tuple[tuple[str, str], ...] = (
+            ("model_version", registration.version),
+            ("tag", registration.tag),
+        )
+        what = "registered" if registration.created else "already registered"
+        summary = f"{what} {registration.tag} at {registration.commit[:12]}"
+        if not model.register.release:
+            return StageResult(self.name, model.name, Status.PASSED, summary, outputs=outputs)
+        card = model_dir / "model-card.md"
+        card.write_text(_model_card(model, registration.version, metrics_file), encoding="utf-8")
+        files = [
+            model_file,
+            metrics_file,
+            card,
+            *(context.workspace / a for a in model.register.assets),
+        ]
+        sums = model_dir / "SHA256SUMS"
+        sums.write_text("".join(f"{_sha256(f)}  {f.name}\n" for f in files), encoding="utf-8")
+        release = context.forge.ensure_release(
+            registration.tag,
+            f"{model.name} {registration.version}",
+            card.read_text(encoding="utf-8"),
+            [AssetFile(f.name, f) for f in [*files, sums]],
+        )
+        summary += f"; release {release.outcome.value}"
+        if release.url:
+            outputs += (("release_url", release.url),)
+        return StageResult(self.name, model.name, Status.PASSED, summary, outputs=outputs)
+
+    def _skipped(self, model: ModelSpec, why: str) -> StageResult:
+        return StageResult(self.name, model.name, Status.SKIPPED, why)
+
+
+def _evidence(context: StageContext, model: ModelSpec) -> Evidence:
+    from mlops_ci.registry.evidence import Evidence, GateVerdict
+    from mlops_ci.stages.evaluate import Evaluation
+
+    evaluation = context.result(model, StageName.EVALUATE)
+    detail = evaluation.detail if evaluation else None
+    metrics: tuple[tuple[str, float], ...] = ()
+    gates: tuple[GateVerdict, ...] = ()
+    compared_to = None
+    if isinstance(detail, Evaluation):
+        metrics = tuple(
+            (value.name, value.value)
+            for value in detail.values("candidate")
+            if value.value is not None
+        )
+        gates = tuple(
+            GateVerdict(g.config_path, str(g.status) != "failed", g.explanation)
+            for g in detail.gates
+        )
+        compared_to = detail.production_version
+    return Evidence(
+        metrics=metrics,
+        compared_to=compared_to,
+        gates=gates,
+        data_fingerprint=_data_fingerprint(context.workspace, model),
+        config_fingerprint=_sha256(context.config.file)[:16],
+        run_url=_run_url(context),
+    )
+
+
+def _data_fingerprint(workspace: Path, model: ModelSpec) -> str:
+    digest = hashlib.sha256()
+    for relative in (model.data.train, model.data.test, model.data.reference_path):
+        digest.update(_sha256(workspace / relative).encode())
+    return digest.hexdigest()[:16]
+
+
+def _run_url(context: StageContext) -> str | None:
+    env = context.environ
+    if not (env.get("GITHUB_RUN_ID") and env.get("GITHUB_REPOSITORY")):
+        return None
+    server = env.get("GITHUB_SERVER_URL", "https://github.com")
+    return f"{server}/{env['GITHUB_REPOSITORY']}/actions/runs/{env['GITHUB_RUN_ID']}"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _model_card(model: ModelSpec, version: str, metrics_file: Path) -> str:
+    from mlops_ci.report.escape import escape_markdown
+
+    lines = [f"# {escape_markdown(model.name)} {version}", ""]
+    if model.description:
+        lines += [escape_markdown(model.description), ""]
+    lines += [
+        f"- task: {model.evaluate.task}",
+        f"- target: {escape_markdown(model.data.target)}",
+        f"- features: {len(model.data.columns) - 1 if model.data.columns else 'as in the data'}",
+        "",
+        "## Metrics on the held-out test set",
+        "",
+    ]
+    if metrics_file.is_file():
+        import json
+
+        for name, value in sorted(json.loads(metrics_file.read_text(encoding="utf-8")).items()):
+            lines.append(f"- {escape_markdown(str(name))}: {value}")
+    lines += ["", "The model file is in skops format; check it against SHA256SUMS before use."]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,140 @@
+"""Model files: skops with an explicit trusted list; pickles are refused without being parsed."""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mlops_ci.errors import UserError
+from mlops_ci.modelio import load_model, save_model, sha256_file, untrusted_types
+
+
+def _fitted_logistic() -> Any:
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.array([[0.0], [1.0], [2.0], [3.0]])
+    return LogisticRegression().fit(x, [0, 0, 1, 1]), x
+
+
+class Doubler:
+    """A user's own transformer: not a type skops trusts by default."""
+
+    def fit(self, x: Any, y: Any = None) -> Doubler:
+        return self
+
+    def transform(self, x: Any) -> Any:
+        return x * 2
+
+
+class _TouchOnUnpickle:
+    """Unpickling this creates ``marker``: proof that a loader ran pickle."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[Any, tuple[str, str]]:
+        return (open, (str(self.marker), "w"))
+
+
+def test_a_saved_model_loads_and_predicts_the_same(tmp_path: Path) -> None:
+    model, x = _fitted_logistic()
+    path = tmp_path / "model.skops"
+    save_model(model, path)
+    loaded: Any = load_model(path, ())
+    assert list(loaded.predict(x)) == list(model.predict(x))
+    assert not list(tmp_path.glob(".*partial"))
+
+
+def test_sha256_file_is_the_files_sha256(tmp_path: Path) -> None:
+    path = tmp_path / "blob"
+    path.write_bytes(b"x" * 3_000_000)
+    assert sha256_file(path) == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_custom_class_is_refused_naming_it_and_the_setting(tmp_path: Path) -> None:
+    path = tmp_path / "model.skops"
+    save_model(Doubler(), path)
+    with pytest.raises(UserError) as caught:
+        load_model(path, ())
+    assert "tests.test_modelio.Doubler" in caught.value.message
+    assert str(path) in caught.value.message
+    assert "evaluate.trusted_types" in (caught.value.hint or "")
+
+
+def test_a_custom_class_loads_when_listed(tmp_path: Path) -> None:
+    path = tmp_path / "model.skops"
+    save_model(Doubler(), path)
+    assert untrusted_types(path) == ("tests.test_modelio.Doubler",)
+    assert isinstance(load_model(path, ["tests.test_modelio.Doubler"]), Doubler)
+
+
+def test_a_model_calling_eval_is_refused(tmp_path: Path) -> None:
+    from sklearn.preprocessing import FunctionTransformer
+
+    path = tmp_path / "model.skops"
+    save_model(FunctionTransformer(func=eval), path)
+    with pytest.raises(UserError) as caught:
+        load_model(path, ())
+    assert "builtins.eval" in caught.value.message
+
+
+def test_code_running_modules_are_refused_even_when_listed(tmp_path: Path) -> None:
+    from sklearn.preprocessing import FunctionTransformer
+
+    path = tmp_path / "model.skops"
+    save_model(FunctionTransformer(func=eval), path)
+    with pytest.raises(UserError) as caught:
+        load_model(path, ["builtins.eval"])
+    assert "never trusts" in caught.value.message
+
+
+def test_a_pickle_named_skops_is_refused_without_unpickling(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    path = tmp_path / "model.skops"
+    path.write_bytes(pickle.dumps(_TouchOnUnpickle(marker)))
+    pickle.loads(path.read_bytes())  # noqa: S301 -- proves the file is live: it does create the marker
+    assert marker.exists()
+    marker.unlink()
+
+    with pytest.raises(UserError) as caught:
+        load_model(path, ())
+    assert "pickle" in caught.value.message
+    assert not marker.exists()
+
+
+def test_a_zip_that_is_not_a_skops_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "model.skops"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("model.pkl", b"...")
+    with pytest.raises(UserError, match=r"no schema\.json"):
+        load_model(path, ())
+
+
+def test_a_damaged_skops_file_is_a_user_error(tmp_path: Path) -> None:
+    path = tmp_path / "model.skops"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("schema.json", "{not json")
+    with pytest.raises(UserError, match="cannot be read"):
+        load_model(path, ())
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [(b"", "it is empty"), (b"hello world", "68 65 6c 6c")],
+)
+def test_other_files_are_described(tmp_path: Path, content: bytes, expected: str) -> None:
+    path = tmp_path / "model.skops"
+    path.write_bytes(content)
+    with pytest.raises(UserError, match=expected):
+        load_model(path, ())
+
+
+def test_a_missing_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="no such model file"):
+        load_model(tmp_path / "absent.skops", ())
