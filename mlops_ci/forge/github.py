@@ -331,7 +331,9 @@ def api_from_environ(environ: Mapping[str, str], **options: Any) -> GitHubApi | 
 
     Token: the ``github_token`` input (``INPUT_GITHUB_TOKEN``), else ``GITHUB_TOKEN``.
     Repository: ``GITHUB_REPOSITORY``. API: ``GITHUB_API_URL`` (default api.github.com).
-    Login: ``MLOPS_CI_BOT_LOGIN`` when set (see ``GitHubApi.login``).
+    Login: ``MLOPS_CI_BOT_LOGIN`` when set (see ``GitHubApi.login``). Pause between writes:
+    ``MLOPS_CI_SECONDS_BETWEEN_WRITES`` (default 1, GitHub's advice against secondary rate
+    limits; 0 for a GitHub Enterprise server or a test double that does not need it).
     """
     token = environ.get("INPUT_GITHUB_TOKEN") or environ.get("GITHUB_TOKEN") or ""
     if not token.strip():
@@ -343,6 +345,14 @@ def api_from_environ(environ: Mapping[str, str], **options: Any) -> GitHubApi | 
             hint="set GITHUB_REPOSITORY=OWNER/NAME",
         )
     options.setdefault("login", environ.get("MLOPS_CI_BOT_LOGIN") or None)
+    pause = environ.get("MLOPS_CI_SECONDS_BETWEEN_WRITES")
+    if pause:
+        try:
+            options.setdefault("seconds_between_writes", max(0.0, float(pause)))
+        except ValueError:
+            raise UserError(
+                f"MLOPS_CI_SECONDS_BETWEEN_WRITES={pause!r} is not a number of seconds"
+            ) from None
     return GitHubApi(
         api_url=environ.get("GITHUB_API_URL") or DEFAULT_API_URL,
         token=token.strip(),

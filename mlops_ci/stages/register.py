@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlops_ci.config.model import ModelSpec, StageName
+from mlops_ci.forge.checksums import sha256_file
 from mlops_ci.stages.base import StageContext, StageResult, Status
 from mlops_ci.stages.references import registry_name, registry_remote
 
@@ -24,6 +25,7 @@ class RegisterStage:
     name = StageName.REGISTER
 
     def run(self, context: StageContext, model: ModelSpec) -> StageResult:
+        from mlops_ci.forge.checksums import render_sha256sums
         from mlops_ci.forge.protocol import AssetFile
         from mlops_ci.registry.store import RegistryStore
 
@@ -57,6 +59,16 @@ class RegisterStage:
         summary = f"{what} {registration.tag} at {registration.commit[:12]}"
         if not model.register.release:
             return StageResult(self.name, model.name, Status.PASSED, summary, outputs=outputs)
+        if not registration.created:
+            # A rerun: the release holds the model this version was registered with; a
+            # retrained file differs in bytes (skops is not byte-stable) and must not replace it.
+            registered = model_dir / "registered" / model.train.model_file
+            registered.parent.mkdir(parents=True, exist_ok=True)
+            fetched = context.forge.fetch_release_asset(
+                registration.tag, model.train.model_file, registered
+            )
+            if fetched.found and fetched.path is not None:
+                model_file = fetched.path
         card = model_dir / "model-card.md"
         card.write_text(_model_card(model, registration.version, metrics_file), encoding="utf-8")
         files = [
@@ -66,7 +78,9 @@ class RegisterStage:
             *(context.workspace / a for a in model.register.assets),
         ]
         sums = model_dir / "SHA256SUMS"
-        sums.write_text("".join(f"{_sha256(f)}  {f.name}\n" for f in files), encoding="utf-8")
+        sums.write_text(
+            render_sha256sums({f.name: sha256_file(f) for f in files}), encoding="utf-8"
+        )
         release = context.forge.ensure_release(
             registration.tag,
             f"{model.name} {registration.version}",
@@ -107,7 +121,7 @@ def _evidence(context: StageContext, model: ModelSpec) -> Evidence:
         compared_to=compared_to,
         gates=gates,
         data_fingerprint=_data_fingerprint(context.workspace, model),
-        config_fingerprint=_sha256(context.config.file)[:16],
+        config_fingerprint=sha256_file(context.config.file)[:16],
         run_url=_run_url(context),
     )
 
@@ -115,7 +129,7 @@ def _evidence(context: StageContext, model: ModelSpec) -> Evidence:
 def _data_fingerprint(workspace: Path, model: ModelSpec) -> str:
     digest = hashlib.sha256()
     for relative in (model.data.train, model.data.test, model.data.reference_path):
-        digest.update(_sha256(workspace / relative).encode())
+        digest.update(sha256_file(workspace / relative).encode())
     return digest.hexdigest()[:16]
 
 
@@ -125,14 +139,6 @@ def _run_url(context: StageContext) -> str | None:
         return None
     server = env.get("GITHUB_SERVER_URL", "https://github.com")
     return f"{server}/{env['GITHUB_REPOSITORY']}/actions/runs/{env['GITHUB_RUN_ID']}"
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _model_card(model: ModelSpec, version: str, metrics_file: Path) -> str:

@@ -1,0 +1,243 @@
+"""``mlops-ci monitor``: compare production data with the production version's reference.
+
+For each model with a ``monitor`` section (or the one ``--model`` names) the ``monitor`` stage
+runs: drift or data-quality errors open or update the model's one issue (with the trend of the
+last runs) and may dispatch retraining once per run; a clean run closes the issue.
+
+Exit codes: 0 no drift (or no version in production yet), 1 drift or data-quality errors
+found (the check failed as designed), 2 bad config or data, 3 GitHub failed after retries.
+``--json`` prints one stable object (see ``result_json``). Under GitHub Actions the outputs
+``drift`` (``true``/``false``) and ``issue_url`` are set and the job summary gets the report.
+``--dry-run`` measures and decides but writes nothing to GitHub or the outbox.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from mlops_ci.config.model import Config, ModelSpec
+from mlops_ci.errors import EXIT_CHECK_FAILED, EXIT_OK, UserError
+from mlops_ci.forge.protocol import Forge
+from mlops_ci.stages.base import StageResult, Status
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorRequest:
+    config: Path | None = None  # None: the action's input or ./mlops.yaml
+    model: str | None = None  # None: every model with a monitor section
+    dry_run: bool = False
+    json: bool = False
+
+
+def monitor(
+    request: MonitorRequest,
+    *,
+    environ: Mapping[str, str] = os.environ,
+    out: TextIO | None = None,
+    forge: Forge | None = None,
+    clock: Callable[[], float] = time.time,
+    remote: str | None = "origin",
+) -> int:
+    """Run the monitor stage for the chosen models; return the exit code (see module doc)."""
+    from mlops_ci import actions
+    from mlops_ci.config.loader import default_config_path, load_config
+    from mlops_ci.events import read_event
+    from mlops_ci.forge.select import open_forge
+    from mlops_ci.stages.base import StageContext
+    from mlops_ci.stages.monitor import MonitorStage
+
+    stream = out if out is not None else sys.stdout
+    config = load_config(
+        request.config if request.config is not None else default_config_path(environ)
+    )
+    models = monitored_models(config, request.model)
+    event = read_event(environ)
+    used_forge = forge if forge is not None else open_forge(config.root, environ)
+    stage = MonitorStage(clock=clock, remote=remote)
+    results: list[StageResult] = []
+    with tempfile.TemporaryDirectory(prefix="mlops-monitor-") as scratch:
+        log = stream if not request.json else io.StringIO()  # --json: stdout is the JSON only
+        context = StageContext(
+            config=config, event=event, forge=used_forge, workspace=config.root,
+            run_dir=Path(scratch), environ=environ, out=log, dry_run=request.dry_run,
+        )
+        for model in models:
+            with actions.group(f"monitor {model.name}", environ=environ, out=log):
+                results.append(stage.run(context, model))
+    report = "\n".join(result_markdown(result) for result in results)
+    if request.json:
+        json.dump(result_json(results, dry_run=request.dry_run), stream, indent=2)
+        stream.write("\n")
+    else:
+        stream.write(report)
+    actions.write_outputs(outputs(results), environ=environ)
+    actions.append_summary(report, environ=environ)
+    failed = any(result.status is Status.FAILED for result in results)
+    return EXIT_CHECK_FAILED if failed else EXIT_OK
+
+
+def monitored_models(config: Config, name: str | None) -> tuple[ModelSpec, ...]:
+    """The model ``name`` (which must have a monitor section), else every monitored model."""
+    if name is not None:
+        try:
+            model = config.model(name)
+        except KeyError:
+            names = ", ".join(m.name for m in config.models)
+            raise UserError(
+                f"no model {name!r} in {config.file}", hint=f"models: {names}"
+            ) from None
+        if model.monitor is None:
+            raise UserError(
+                f"model {name!r} has no monitor section in {config.file}",
+                hint="add models.NAME.monitor with production_data (see the README)",
+            )
+        return (model,)
+    chosen = tuple(model for model in config.models if model.monitor is not None)
+    if not chosen:
+        raise UserError(
+            f"no model in {config.file} has a monitor section",
+            hint="add models.NAME.monitor with production_data (see the README)",
+        )
+    return chosen
+
+
+def outputs(results: Sequence[StageResult]) -> dict[str, str]:
+    """``drift``: true when any model drifted; ``issue_url``: the issue URLs, one per line."""
+    values = [dict(result.outputs) for result in results]
+    drift = any(value.get("drift") == "true" for value in values)
+    urls = [value["issue_url"] for value in values if value.get("issue_url")]
+    return {"drift": "true" if drift else "false", "issue_url": "\n".join(urls)}
+
+
+def result_markdown(result: StageResult) -> str:
+    """The log and job-summary text of one model's run."""
+    from mlops_ci.data.markdown import render_drift_markdown, render_validation_markdown
+    from mlops_ci.report.escape import escape_markdown
+    from mlops_ci.stages.monitor import MonitorOutcome
+
+    head = f"## Monitoring {escape_markdown(result.model)}: {escape_markdown(result.summary)}"
+    outcome = result.detail
+    if not isinstance(outcome, MonitorOutcome):
+        return head + "\n"
+    lines = [head, ""]
+    lines += [f"- {line}" for line in action_lines(outcome)]
+    if outcome.check.drift is not None:
+        lines += ["", render_drift_markdown(outcome.check.drift).rstrip("\n")]
+    lines += [
+        render_validation_markdown(v).rstrip("\n") for v in outcome.check.validations if v.findings
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def action_lines(outcome: object) -> list[str]:
+    """What was done (or, on a dry run, what would be), one markdown line each.
+
+    Notes and warnings are escaped; the issue URL (GitHub's own, or the outbox file) is not.
+    """
+    from mlops_ci.monitoring.decision import IssueAction
+    from mlops_ci.report.escape import escape_markdown
+    from mlops_ci.stages.monitor import MonitorOutcome
+
+    if not isinstance(outcome, MonitorOutcome):
+        return []
+    decision, taken = outcome.decision, outcome.taken
+    lines = [escape_markdown(note) for note in outcome.notes]
+    if outcome.check.reference.note:
+        lines.append(escape_markdown(outcome.check.reference.note))
+    if taken is None:
+        lines.append(f"dry run: would {decision.issue.value} the issue"
+                     + (" and request retraining" if decision.dispatch else ""))
+        return lines
+    if taken.issue is not None:
+        where = f" #{taken.issue.number}" if taken.issue.number is not None else ""
+        lines.append(f"issue{where}: {taken.issue.outcome.value} {taken.issue.url or ''}".rstrip())
+    if taken.closed is not None:
+        lines.append(f"issue closed: {taken.closed.outcome.value}")
+    if taken.dispatch is not None:
+        lines.append(f"retraining dispatch: {taken.dispatch.outcome.value}")
+    elif decision.dispatch:
+        lines.append(f"retraining dispatch: {escape_markdown(taken.dispatch_note or '')}")
+    if decision.issue is IssueAction.NONE and not decision.dispatch:
+        lines.append(f"nothing to write ({decision.reason})")
+    lines += [f"warning: {escape_markdown(warning)}" for warning in taken.warnings]
+    return lines
+
+
+def result_json(results: Sequence[StageResult], *, dry_run: bool) -> dict[str, object]:
+    """The stable ``--json`` object: overall verdict, then one entry per model."""
+    entries = [_model_json(result) for result in results]
+    return {
+        "drift": any(entry["drifted"] for entry in entries),
+        "alert": any(entry["status"] == Status.FAILED.value for entry in entries),
+        "dry_run": dry_run,
+        "models": entries,
+    }
+
+
+_MODEL_KEYS = (
+    "version", "data_errors", "rows", "production", "reference", "run", "decision", "history",
+    "notes", "drift", "drift_error", "validation", "issue", "dispatch", "warnings",
+)
+
+
+def _model_json(result: StageResult) -> dict[str, object]:
+    from mlops_ci.data.results import to_json
+    from mlops_ci.stages.monitor import MonitorOutcome
+
+    entry: dict[str, object] = {
+        "model": result.model,
+        "status": result.status.value,
+        "summary": result.summary,
+        "drifted": False,
+        **dict.fromkeys(_MODEL_KEYS),
+    }
+    outcome = result.detail
+    if not isinstance(outcome, MonitorOutcome):
+        return entry
+    check, decision, taken = outcome.check, outcome.decision, outcome.taken
+    entry.update(
+        version=check.version,
+        drifted=check.drifted,
+        data_errors=check.data_errors,
+        rows=check.rows,
+        production=list(check.production),
+        reference={
+            "path": check.reference.relative.as_posix(),
+            "commit": check.reference.commit,
+            "at_version": check.reference.at_version,
+            "note": check.reference.note,
+        },
+        run={"run_id": outcome.run.run_id, "attempt": outcome.run.attempt},
+        decision={"issue": decision.issue.value, "dispatch": decision.dispatch,
+                  "reason": decision.reason},
+        history=to_json(decision.entries),
+        notes=list(outcome.notes),
+        drift=to_json(check.drift),
+        drift_error=check.drift_error,
+        validation=to_json(check.validations),
+        issue=None,
+        dispatch=None,
+    )
+    if taken is not None:
+        if taken.issue is not None:
+            entry["issue"] = {
+                "outcome": taken.issue.outcome.value,
+                "number": taken.issue.number,
+                "url": taken.issue.url,
+                "closed": taken.closed.outcome.value if taken.closed is not None else None,
+            }
+        entry["dispatch"] = {
+            "outcome": taken.dispatch.outcome.value if taken.dispatch is not None else None,
+            "note": taken.dispatch_note,
+        }
+        entry["warnings"] = list(taken.warnings)
+    return entry

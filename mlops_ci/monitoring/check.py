@@ -1,0 +1,121 @@
+"""One monitoring measurement: production data against the production version's reference.
+
+Data quality first: each production file is validated against the model's column schema (a
+missing target column is expected in production data, where labels arrive later, and is not a
+finding). Then drift, with the model's own ``drift`` rules, excluding the target and the id
+column, exactly as the pull-request check measures it. When the data is so broken that drift
+cannot be read (values of the wrong type), the data-quality errors are the finding and drift
+is reported as not measured; otherwise a bad input is a ``UserError`` as everywhere else.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlops_ci.config.model import DataSpec, ModelSpec
+from mlops_ci.data.results import DriftResult, ValidationResult
+from mlops_ci.errors import UserError
+from mlops_ci.monitoring.production import ProductionData
+from mlops_ci.monitoring.reference import ReferenceData
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorCheck:
+    """What one run measured for one model."""
+
+    model: str
+    version: str  # the version in production
+    reference: ReferenceData
+    production: tuple[str, ...]  # the production files, as shown to readers
+    validations: tuple[ValidationResult, ...]  # one per production file
+    drift: DriftResult | None  # None when it could not be measured (see ``drift_error``)
+    drift_error: str | None = None
+
+    @property
+    def data_errors(self) -> int:
+        return sum(len(result.errors) for result in self.validations)
+
+    @property
+    def drifted(self) -> bool:
+        return self.drift is not None and self.drift.drifted
+
+    @property
+    def alert(self) -> bool:
+        """Drift, or data-quality errors: either is reported and fails the check."""
+        return self.drifted or self.data_errors > 0
+
+    @property
+    def rows(self) -> int:
+        return sum(result.rows for result in self.validations)
+
+
+def check_production(
+    model: ModelSpec,
+    version: str,
+    reference: ReferenceData,
+    production: ProductionData,
+    *,
+    display_names: Sequence[str] | None = None,
+) -> MonitorCheck:
+    """Validate each production file, then measure drift of their union against ``reference``."""
+    from mlops_ci.data.drift import drift_files
+
+    names = tuple(display_names) if display_names is not None else tuple(
+        str(path) for path in production.files
+    )
+    validations = tuple(
+        _validate_production(path, model.data, name)
+        for path, name in zip(production.files, names, strict=True)
+    )
+    data = model.data
+    exclude = [data.target] + ([data.id_column] if data.id_column else [])
+    drift: DriftResult | None = None
+    error: str | None = None
+    try:
+        drift = drift_files(
+            reference.path,
+            production.union,
+            model.drift,
+            column_specs=data.columns,
+            exclude=exclude,
+            data_format=data.format,
+        )
+    except UserError as failure:
+        if not any(not result.ok for result in validations):
+            raise
+        error = failure.message
+    if drift is not None:
+        drift = dataclasses.replace(
+            drift, reference=_reference_name(reference), current=production.display
+        )
+    return MonitorCheck(
+        model=model.name,
+        version=version,
+        reference=reference,
+        production=names,
+        validations=validations,
+        drift=drift,
+        drift_error=error,
+    )
+
+
+def _reference_name(reference: ReferenceData) -> str:
+    if reference.at_version:
+        return f"{reference.relative.as_posix()} at {reference.commit[:12]}"
+    return f"{reference.relative.as_posix()} (workspace)"
+
+
+def _validate_production(path: Path, spec: DataSpec, name: str) -> ValidationResult:
+    """The file validated against the schema; an absent target column is not a finding."""
+    from mlops_ci.data.validate import validate_file
+
+    result = validate_file(path, spec)
+    findings = tuple(
+        finding
+        for finding in result.findings
+        if not (finding.rule == "missing_column" and finding.column == spec.target)
+    )
+    return dataclasses.replace(result, file=name, findings=findings)

@@ -1,0 +1,79 @@
+"""What a monitoring run does about its measurement. Pure: values in, a ``Decision`` out.
+
+- **Alert** (drift or data-quality errors): the model's one issue is opened, updated, or
+  reopened, its trend gaining this run; retraining is dispatched when ``actions.dispatch``.
+- **Clear** with the issue open: the trend gains this run (the recovery is part of it), a
+  comment says so, and the issue is closed.
+- **Clear** otherwise (no issue, or closed already): nothing is written. The trend lives in
+  the issue, so clean runs between alerts are not recorded anywhere.
+
+A rerun of the same run decides the same thing with the same history entry (keyed by run id),
+so the writes that follow find nothing to change. A rerun of a run that later runs have already
+followed (its entry is in the trend, and not last) writes nothing: it must not reopen an issue
+a newer run closed, nor dispatch again.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from mlops_ci.config.model import MonitorSpec
+from mlops_ci.monitoring.check import MonitorCheck
+from mlops_ci.monitoring.history import MAX_COLUMNS_KEPT, HistoryEntry, ParsedHistory, record_run
+from mlops_ci.monitoring.issue import RunInfo
+from mlops_ci.monitoring.issue_reader import ExistingIssue
+
+
+class IssueAction(enum.StrEnum):
+    UPSERT = "upsert"  # open, update or reopen the model's issue
+    CLOSE = "close"  # record the clear run, comment, close
+    NONE = "none"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    issue: IssueAction
+    dispatch: bool  # request retraining (once per run: see ``act``)
+    entries: tuple[HistoryEntry, ...]  # the trend to write into the issue
+    reason: str  # one line for the log and the job summary
+
+
+def history_entry(check: MonitorCheck, run: RunInfo) -> HistoryEntry:
+    drift = check.drift
+    drifted = drift.drifted_columns if drift is not None else ()
+    return HistoryEntry(
+        run_id=run.run_id,
+        at=run.at,
+        version=check.version,
+        alert=check.alert,
+        drifted=check.drifted,
+        share_drifted=drift.share_drifted if drift is not None else None,
+        drifted_count=len(drifted),
+        drifted_columns=drifted[:MAX_COLUMNS_KEPT],
+        data_errors=check.data_errors,
+        rows=check.rows,
+    )
+
+
+def decide(
+    check: MonitorCheck,
+    existing: ExistingIssue | None,
+    history: ParsedHistory,
+    run: RunInfo,
+    spec: MonitorSpec,
+) -> Decision:
+    recorded = [entry.run_id for entry in history.entries]
+    if run.run_id in recorded and recorded[-1] != run.run_id:
+        return Decision(IssueAction.NONE, False, history.entries,
+                        f"run {run.run_id} is already recorded and newer runs followed it")
+    entries = record_run(history.entries, history_entry(check, run), spec.history)
+    if check.alert:
+        issue = IssueAction.UPSERT if spec.actions.issue else IssueAction.NONE
+        what = "drift" if check.drifted else "data-quality errors"
+        if check.drifted and check.data_errors:
+            what = "drift and data-quality errors"
+        return Decision(issue, spec.actions.dispatch, entries, f"{what} in production data")
+    if existing is not None and existing.is_open:
+        return Decision(IssueAction.CLOSE, False, entries, "clear: closing the open issue")
+    return Decision(IssueAction.NONE, False, history.entries, "clear: no open issue")

@@ -1,0 +1,140 @@
+"""The ``monitor`` stage: production data against the version in production, then act.
+
+For a model with a ``monitor`` section: the version in production comes from the registry
+(none: the stage is skipped, nothing to compare); its reference data is read at its commit;
+the production files (and the asset of the production version's release, when
+``release_asset`` is set) are
+validated and compared; the model's issue, trend and retraining dispatch follow the
+``monitoring.decision`` rules. Drift or data-quality errors fail the stage (exit 1) as
+designed. With ``dry_run`` nothing is written to the forge.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlops_ci.config.model import ModelSpec, MonitorSpec, StageName
+from mlops_ci.monitoring.act import ActionsTaken
+from mlops_ci.monitoring.check import MonitorCheck
+from mlops_ci.monitoring.decision import Decision
+from mlops_ci.monitoring.issue import RunInfo
+from mlops_ci.monitoring.production import ProductionData
+from mlops_ci.stages.base import StageContext, StageResult, Status
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorOutcome:
+    """The stage's ``detail``: what was measured, decided and done."""
+
+    check: MonitorCheck
+    decision: Decision
+    taken: ActionsTaken | None  # None on a dry run
+    run: RunInfo
+    notes: tuple[str, ...] = ()
+
+
+class MonitorStage:
+    name = StageName.MONITOR
+
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], float] = time.time,
+        remote: str | None = "origin",
+    ) -> None:
+        self.clock = clock
+        self.remote = remote
+
+    def run(self, context: StageContext, model: ModelSpec) -> StageResult:
+        from mlops_ci.backends.git import Git
+        from mlops_ci.monitoring import act, check, decision, history, issue_reader
+        from mlops_ci.monitoring.issue import issue_marker
+        from mlops_ci.monitoring.reference import reference_at_commit
+        from mlops_ci.registry.store import RegistryStore
+
+        spec = model.monitor
+        if spec is None:
+            return self._skip(model, "no monitor section in mlops.yaml")
+        git = Git(context.workspace)
+        remote = self.remote if self.remote and git.has_remote(self.remote) else None
+        state = RegistryStore(context.workspace, remote, git=git).state()
+        version = state.production_version(model.name)
+        if version is None:
+            return self._skip(model, "no version in production: nothing to compare")
+        found = state.find_version(model.name, version)
+        if found is None:  # a stage holder is always a known version; never on a sound registry
+            return self._skip(model, f"version {version} in production is not registered")
+        scratch = context.model_dir(model) / "monitor"
+        reference = reference_at_commit(
+            git, found.commit, model.data.reference_path, context.workspace, scratch
+        )
+        tag = found.tag or f"{model.name}@{version}"
+        production, names = _production(context, spec, model, scratch, tag)
+        measured = check.check_production(
+            model, version, reference, production, display_names=names
+        )
+        run = run_info(context, self.clock)
+        existing = issue_reader.read_issue(context.forge, issue_marker(model.name))
+        parsed = history.parse_history(existing.body) if existing else history.ParsedHistory(())
+        decided = decision.decide(measured, existing, parsed, run, spec)
+        taken = None
+        if not context.dry_run:
+            taken = act.carry_out(
+                context.forge, decided, measured, existing, run, spec,
+                ref=context.config.default_branch, notes=parsed.notes,
+                max_rows=context.config.report.max_table_rows,
+            )
+        outcome = MonitorOutcome(measured, decided, taken, run, parsed.notes)
+        return _result(self.name, model, outcome)
+
+    def _skip(self, model: ModelSpec, why: str) -> StageResult:
+        outputs = (("drift", "false"), ("issue_url", ""))
+        return StageResult(self.name, model.name, Status.SKIPPED, why, outputs=outputs)
+
+
+def _production(
+    context: StageContext, spec: MonitorSpec, model: ModelSpec, scratch: Path, release_tag: str
+) -> tuple[ProductionData, tuple[str, ...]]:
+    from mlops_ci.monitoring.production import production_data, resolve_files
+
+    root = context.workspace
+    files = list(resolve_files(root, spec.production_data))
+    names = [path.relative_to(root).as_posix() for path in files]
+    if spec.release_asset:
+        from mlops_ci.monitoring.asset import fetch_release_data
+
+        asset = fetch_release_data(context.forge, release_tag, spec.release_asset, scratch)
+        files.append(asset.path)
+        names.append(asset.display)
+    display = names[0] if len(names) == 1 else f"{names[0]} and {len(names) - 1} more"
+    return production_data(files, scratch, model.data.format, display=display), tuple(names)
+
+
+def run_info(context: StageContext, clock: Callable[[], float]) -> RunInfo:
+    """This run's id (``GITHUB_RUN_ID``, else a local id from the clock), attempt and page."""
+    from mlops_ci.monitoring.history import is_run_id
+
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(clock()))
+    env = context.environ
+    run_id = context.event.run_id or env.get("GITHUB_RUN_ID") or ""
+    if not is_run_id(run_id):
+        run_id = "local-" + now.replace("-", "").replace(":", "")
+    attempt_text = env.get("GITHUB_RUN_ATTEMPT", "1")
+    attempt = int(attempt_text) if attempt_text.isdigit() else 1
+    url = None
+    repository = context.event.repository or env.get("GITHUB_REPOSITORY")
+    if run_id.isdigit() and repository:
+        url = f"{context.event.server_url}/{repository}/actions/runs/{run_id}"
+    return RunInfo(run_id=run_id, at=now, attempt=attempt, url=url)
+
+
+def _result(name: StageName, model: ModelSpec, outcome: MonitorOutcome) -> StageResult:
+    measured = outcome.check
+    url = outcome.taken.issue_url if outcome.taken is not None else None
+    outputs = (("drift", "true" if measured.drifted else "false"), ("issue_url", url or ""))
+    summary = f"{model.name} {measured.version}: {outcome.decision.reason}"
+    status = Status.FAILED if measured.alert else Status.PASSED
+    return StageResult(name, model.name, status, summary, detail=outcome, outputs=outputs)

@@ -1,0 +1,68 @@
+"""Git repositories holding the example, with a bare remote, for tests that run the lifecycle."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "churn"
+FIRST_GATE = "- {metric: roc_auc, min: 0.70}"
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Test Author",
+    "GIT_AUTHOR_EMAIL": "author@example.invalid",
+    "GIT_COMMITTER_NAME": "Test Author",
+    "GIT_COMMITTER_EMAIL": "author@example.invalid",
+    "GIT_ALLOW_PROTOCOL": "file",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+def git(repo: Path, *args: str) -> str:
+    env = {**os.environ, **GIT_ENV}
+    done = subprocess.run(
+        ["git", *args], cwd=repo, env=env, capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
+def example_repo(root: Path, *, gate: str | None = None) -> Path:
+    """``root/churn``: the example committed on main and pushed to ``root/remote.git``."""
+    repo = root / "churn"
+    shutil.copytree(EXAMPLE, repo, ignore=shutil.ignore_patterns(".mlops", "out", "__pycache__"))
+    if gate is not None:
+        config = repo / "mlops.yaml"
+        text = config.read_text(encoding="utf-8")
+        assert FIRST_GATE in text
+        config.write_text(text.replace(FIRST_GATE, f"- {gate}"), encoding="utf-8")
+    (repo / ".gitignore").write_text(".mlops/\nout/\n", encoding="utf-8")
+    git(root, "init", "-q", "--bare", "remote.git")
+    git(repo, "init", "-q", "--initial-branch=main")
+    git(repo, "config", "user.name", "Test Author")
+    git(repo, "config", "user.email", "author@example.invalid")
+    git(repo, "add", "--all")
+    git(repo, "commit", "-q", "-m", "the example")
+    git(repo, "remote", "add", "origin", str(root / "remote.git"))
+    git(repo, "push", "-q", "origin", "main")
+    return repo
+
+
+def shallow_clone(repo: Path, target: Path) -> Path:
+    """What actions/checkout makes: one commit, no tags."""
+    remote = repo.parent / "remote.git"
+    git(
+        repo.parent,
+        "clone",
+        "-q",
+        "--depth",
+        "1",
+        "--no-tags",
+        "--branch",
+        "main",
+        f"file://{remote}",
+        str(target),
+    )
+    git(target, "config", "user.name", "Test Author")
+    git(target, "config", "user.email", "author@example.invalid")
+    return target
