@@ -36,6 +36,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
     ours = str(Path(sys.executable).parent / "mlops-ci")
+    # A pip install compiles the package to bytecode; an editable checkout under
+    # PYTHONDONTWRITEBYTECODE never does. Compile it, as an install would, so both tools
+    # start from bytecode (gto's venv was compiled by pip).
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "mlops_ci")], check=True)
     gto = str(peer_venv("gto", ["gto"]) / "gto")
     example = str(REPO / "examples" / "churn" / "mlops.yaml")
     gto_help = median_seconds([gto, "--help"], args.runs)

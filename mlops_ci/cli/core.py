@@ -52,6 +52,7 @@ def add_parsers(commands: Any) -> None:
         "Schema (draft 2020-12) of mlops.yaml, for editors and other tools.",
     )
     schema.set_defaults(handler=_schema)
+    add_action_parser(commands)
 
 
 def _init(args: argparse.Namespace) -> int:
@@ -80,3 +81,20 @@ def _schema(_args: argparse.Namespace) -> int:
     from mlops_ci.commands.schema import print_schema
 
     return print_schema()
+
+
+def add_action_parser(commands: Any) -> None:
+    action = commands.add_parser(
+        "action",
+        help="the GitHub Action's entry point: run the command its inputs name",
+        description="Read the action's inputs (INPUT_COMMAND, INPUT_CONFIG, INPUT_MODEL, "
+        "INPUT_DRY_RUN, INPUT_WORKING_DIRECTORY, INPUT_VERSION, INPUT_STAGE, "
+        "INPUT_GITHUB_TOKEN) and run that command. See action.yml.",
+    )
+    action.set_defaults(handler=_action)
+
+
+def _action(_args: argparse.Namespace) -> int:
+    from mlops_ci.commands.action import action
+
+    return action()

@@ -93,7 +93,7 @@ def load_config(path: Path, *, root: Path | None = None) -> Config:
     from mlops_ci.config.semantic import semantic_problems
 
     doc, name, folder = load_document_checked(path)
-    workspace = root if root is not None else folder
+    workspace = (root if root is not None else folder).absolute()
     problems = semantic_problems(doc, name, workspace)
     if problems:
         raise ConfigError(problems, file=name)
