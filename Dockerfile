@@ -1,0 +1,58 @@
+# The mlops-ci image: the GitHub docker action (action.yml builds it) and the image published to
+# ghcr.io (.github/workflows/publish-image.yml). Works with BuildKit and the legacy builder.
+#
+# Python packages come from PyPI. For an offline build, put wheels in docker/wheels/ and pass
+#   --build-arg PIP_NO_INDEX=1 --build-arg PIP_FIND_LINKS=/wheels
+# which is what scripts/build-image does. Every stage uses the same base, so the venv's python
+# link (/usr/local/bin/python3 in the real python:3.11-slim, /usr/bin/python3 in the local
+# debootstrap stand-in from scripts/base-image) resolves in the final image.
+#
+# Two layers carry the Python code: the dependencies' venv (/opt/venv, large, changes only with
+# pyproject.toml's dependencies) and mlops-ci itself (/opt/app, small, on sys.path through a
+# .pth file). A code change rebuilds and ships only the small one.
+#
+# The container runs as root: GitHub mounts the workspace owned by the runner's uid, and the
+# entry point marks it a git safe.directory. Any other uid works too (docker run --user).
+
+FROM python:3.11-slim AS dependencies
+ARG PIP_NO_INDEX
+ARG PIP_FIND_LINKS
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PYTHONDONTWRITEBYTECODE=1
+COPY docker/wheels/ /wheels/
+COPY docker/prune-venv.sh docker/precompile.py /usr/local/lib/mlops-ci-build/
+COPY pyproject.toml /src/
+RUN python3 -m venv /opt/venv \
+    && /opt/venv/bin/python -c "import tomllib; \
+print(*tomllib.load(open('/src/pyproject.toml', 'rb'))['project']['dependencies'], sep='\n')" \
+        > /tmp/requirements.txt \
+    && /opt/venv/bin/pip install --no-compile -r /tmp/requirements.txt \
+    && /opt/venv/bin/pip uninstall --quiet --yes pip setuptools wheel \
+    && sh /usr/local/lib/mlops-ci-build/prune-venv.sh /opt/venv \
+    && /opt/venv/bin/python /usr/local/lib/mlops-ci-build/precompile.py \
+    && echo /opt/app > "$(/opt/venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/mlops-ci-app.pth" \
+    && printf '#!/bin/sh\nexec /opt/venv/bin/python -m mlops_ci "$@"\n' > /opt/venv/bin/mlops-ci \
+    && chmod 0755 /opt/venv/bin/mlops-ci
+
+FROM dependencies AS app
+ARG PIP_NO_INDEX
+ARG PIP_FIND_LINKS
+COPY README.md /src/
+COPY mlops_ci/ /src/mlops_ci/
+RUN python3 -m venv /tmp/build-venv \
+    && /tmp/build-venv/bin/pip install --quiet --no-compile --no-deps --target /opt/app /src \
+    && rm -rf /opt/app/bin \
+    && /opt/venv/bin/python -m compileall -q --invalidation-mode unchecked-hash /opt/app \
+    && /opt/venv/bin/python -c "import importlib, pkgutil, mlops_ci; \
+[importlib.import_module(m.name) for m in pkgutil.walk_packages(mlops_ci.__path__, 'mlops_ci.') \
+ if m.name != 'mlops_ci.__main__']"
+
+FROM python:3.11-slim
+# The real python:3.11-slim has no git; the local stand-in has it, so this is a no-op offline.
+RUN command -v git >/dev/null || { apt-get update \
+    && apt-get install -y --no-install-recommends git \
+    && rm -rf /var/lib/apt/lists/*; }
+COPY --from=dependencies /opt/venv /opt/venv
+COPY --from=app /opt/app /opt/app
+COPY docker/entrypoint.sh /usr/local/bin/mlops-ci-entrypoint
+ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
+ENTRYPOINT ["/bin/sh", "/usr/local/bin/mlops-ci-entrypoint"]
