@@ -113,7 +113,9 @@ def write_outputs(values: Mapping[str, str], *, environ: Mapping[str, str] | Non
     if not target:
         return False
     with Path(target).open("a", encoding="utf-8") as handle:
-        for name, value in values.items():
+        for name, raw in values.items():
+            # The runner reads lines with CR, LF and CRLF all ending a line: say so plainly.
+            value = raw.replace("\r\n", "\n").replace("\r", "\n")
             delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
             while delimiter in value:
                 delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
