@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from mlops_ci.errors import EXIT_OK, MlopsError, UserError
+from mlops_ci.errors import EXIT_CHECK_FAILED, EXIT_OK, MlopsError, UserError
 
 REPOSITORY = "demo/churn"
 
@@ -67,26 +67,36 @@ def demo(request: DemoRequest, *, out: TextIO | None = None) -> int:
     repo, remote = _prepare(example, base)
     print(f"demo repository: {repo} (remote: {remote})", file=stream, flush=True)
     started = time.monotonic()
-    steps: list[tuple[str, Callable[[Path], EventFiles]]] = [
-        ("pull request #1", _pull_request),
-        ("merge to main", _merge),
-        ("promotion to production", _promotion),
-        ("scheduled monitoring", _monitoring),
+    # (name, event, the exit code the step should end with). The production sample of the
+    # example is drifted on purpose, so the monitoring run finds drift: exit 1.
+    steps: list[tuple[str, Callable[[Path], EventFiles], int]] = [
+        ("pull request #1", _pull_request, EXIT_OK),
+        ("merge to main", _merge, EXIT_OK),
+        ("promotion to production", _promotion, EXIT_OK),
+        ("scheduled monitoring", _monitoring, EXIT_CHECK_FAILED),
     ]
+    unexpected = 0
     outcomes: list[StepOutcome] = []
-    for index, (name, event_of) in enumerate(steps, start=1):
+    for index, (name, event_of, expected) in enumerate(steps, start=1):
         print(f"[{index}/{len(steps)}] {name} ...", file=stream, end=" ", flush=True)
         try:
             env, payload = event_of(repo)
         except MlopsError as error:
             print(f"not played: {error.message}", file=stream)
+            unexpected += 1
             continue
         outcome = _play(repo, name, env, payload, index)
         outcomes.append(outcome)
+        verdict = "as expected" if outcome.exit_code == expected else f"UNEXPECTED, not {expected}"
         print(
-            f"exit {outcome.exit_code} in {outcome.seconds:.1f} s: {outcome.summary}", file=stream
+            f"exit {outcome.exit_code} ({verdict}) in {outcome.seconds:.1f} s: {outcome.summary}",
+            file=stream,
         )
+        unexpected += outcome.exit_code != expected
     _summary(repo, outcomes, time.monotonic() - started, stream)
+    if unexpected:
+        print(f"{unexpected} step(s) did not end as expected: see their logs", file=stream)
+        return EXIT_CHECK_FAILED
     return EXIT_OK
 
 
@@ -105,12 +115,67 @@ def _prepare(example: Path, base: Path) -> tuple[Path, Path]:
     git.run(["init", "--quiet", "--initial-branch=main"])
     for key, value in (("user.name", "mlops-ci demo"), ("user.email", "demo@mlops-ci.invalid")):
         git.run(["config", key, value])
-    (repo / ".gitignore").write_text(".mlops/\nout/\n", encoding="utf-8")
+    (repo / ".gitignore").write_text(".mlops/\nout/\ndeployments/\n", encoding="utf-8")
+    if not docker_ready():
+        print(
+            "no Docker engine with the serving base image (scripts/docker-engine, "
+            "scripts/build-image): the demo deploys with a command that copies the model",
+            flush=True,
+        )
+        use_command_backend(repo / "mlops.yaml")
     git.run(["add", "--all"])
     git.run(["commit", "--quiet", "-m", "The churn model and its data"])
     git.run(["remote", "add", "origin", str(remote)])
     git.run(["push", "--quiet", "origin", "main"])
     return repo, remote
+
+
+DEPLOY_SCRIPT = """\
+\"\"\"The demo's deploy command: copy the version's model file where a server would read it.\"\"\"
+import os
+import shutil
+from pathlib import Path
+
+target = Path("deployments") / os.environ["MLOPS_ENVIRONMENT"]
+target.mkdir(parents=True, exist_ok=True)
+shutil.copyfile(os.environ["MLOPS_MODEL_FILE"], target / "model.skops")
+(target / "VERSION").write_text(os.environ["MLOPS_MODEL_VERSION"] + "\\n", encoding="utf-8")
+print(f"deployed {os.environ['MLOPS_MODEL_VERSION']} to {target}")
+"""
+
+
+def docker_ready(environ: Mapping[str, str] | None = None) -> bool:
+    """A reachable Docker engine holding the serving base image the docker backend builds on."""
+    import os
+
+    env = os.environ if environ is None else environ
+    try:
+        import docker
+
+        client = docker.from_env(environment=dict(env), timeout=5)
+        client.ping()
+        client.images.get(env.get("MLOPS_CI_SERVING_BASE") or "mlops-ci:dev")
+    except Exception:  # no SDK, no engine, no image: all mean "use the command backend"
+        return False
+    return True
+
+
+def use_command_backend(config: Path) -> None:
+    """Without Docker, deploy with a command that copies the model file (said in the log)."""
+    import yaml
+
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    for model in data["models"].values():
+        for environment in (model.get("deploy") or {}).get("environments", {}).values():
+            if environment.get("backend") == "docker":
+                stage = environment["stage"]
+                environment.clear()
+                environment.update(
+                    {"stage": stage, "backend": "command", "command": ["python", "deploy.py"]}
+                )
+    header = "# Demo copy: no Docker engine here, so environments deploy with deploy.py.\n"
+    config.write_text(header + yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    (config.parent / "deploy.py").write_text(DEPLOY_SCRIPT, encoding="utf-8")
 
 
 def _head(repo: Path) -> str:

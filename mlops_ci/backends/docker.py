@@ -1,0 +1,352 @@
+"""The ``docker`` deploy target: one serving container per environment, replaced without a gap.
+
+The only module that imports the docker SDK for deploys (lazily). The engine is the one
+``DOCKER_HOST`` (etc.) in the environment names.
+
+**Image.** ``mlops-ci-serving/MODEL:VERSION``: ``FROM`` the action image (``mlops-ci:dev``, or
+the tag in ``MLOPS_CI_SERVING_BASE``) plus one small layer holding ``model.skops`` and
+``columns.json``; its entry point is ``python -m mlops_ci.serving`` for that model. An image
+already built from the same model file (label ``mlops-ci.model-sha256``) is reused.
+
+**Roll-out** (host networking, the environment's ``port``), chosen so that the version that
+serves keeps serving until its successor has proven itself:
+
+1. *Check*: the new image runs as ``mlops-ENV-VERSION-check`` on a free temporary port of
+   127.0.0.1. mlops-ci waits for the health path (``health.timeout``/``interval``) and posts
+   ``health.smoke_rows`` rows of the test set to ``/predict``. A server that exits (a model
+   that fails to load), never gets ready or fails the smoke test is removed: the previous
+   container was never touched, the deploy fails (exit 1) with the reason and its last lines.
+2. *Swap*: the new version starts as ``mlops-ENV-VERSION`` on the environment's port beside
+   the old one: both listen with ``SO_REUSEPORT`` and the kernel spreads new connections over
+   both. Once it answers, the old container is stopped (SIGTERM: it finishes its requests)
+   and removed. An old container that did not listen with ``SO_REUSEPORT`` (or any other
+   process on the port) makes the new one fail to bind: then the old one is stopped first and
+   started again if the new one does not come up.
+
+Containers carry the labels ``mlops-ci.environment``, ``mlops-ci.version``, ``mlops-ci.model``
+and ``mlops-ci.role`` (``serving`` or ``check``); ``current_version`` reads them, and the
+serving container restarts with the engine (``unless-stopped``). Checks reach the servers at
+``MLOPS_DEPLOY_HOST`` (default 127.0.0.1): the engine's host as seen from mlops-ci.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import re
+import shutil
+import socket
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mlops_ci.backends.targets import Deployed, DeployFailed, DeployRequest, environment_url
+from mlops_ci.config.model import Backend, Environment
+from mlops_ci.errors import ExternalError, UserError
+from mlops_ci.modelio import sha256_file
+from mlops_ci.serving.columns import write_columns
+from mlops_ci.serving.probe import Probe, smoke_test, wait_ready
+
+BASE_IMAGE_VARIABLE = "MLOPS_CI_SERVING_BASE"
+DEFAULT_BASE_IMAGE = "mlops-ci:dev"
+LABEL_ENVIRONMENT = "mlops-ci.environment"
+LABEL_VERSION = "mlops-ci.version"
+LABEL_MODEL = "mlops-ci.model"
+LABEL_ROLE = "mlops-ci.role"
+LABEL_SHA256 = "mlops-ci.model-sha256"
+STOP_TIMEOUT_SECONDS = 10
+LOG_TAIL_LINES = 15
+ANNOUNCEMENT = b"serving "  # the line python -m mlops_ci.serving prints once it listens
+_UNSAFE = re.compile(r"[^a-z0-9_.-]+")
+
+DOCKERFILE = """\
+FROM {base}
+COPY model.skops columns.json /srv/model/
+ENTRYPOINT {entrypoint}
+"""
+
+
+def safe_name(text: str) -> str:
+    """``text`` as a docker name or tag component: lowercase, ``[a-z0-9_.-]``."""
+    cleaned = _UNSAFE.sub("-", text.lower()).strip("-.")
+    return cleaned or "x"
+
+
+def container_name(environment: str, version: str, *, check: bool = False) -> str:
+    name = f"mlops-{safe_name(environment)}-{safe_name(version)}"
+    return f"{name}-check" if check else name
+
+
+def image_tag(model: str, version: str) -> str:
+    return f"mlops-ci-serving/{safe_name(model)}:{safe_name(version)}"
+
+
+def _errors() -> Any:
+    """``docker.errors``, typed ``Any`` (the SDK ships no types, and the repository's own
+    ``docker/`` folder would shadow it for mypy)."""
+    return importlib.import_module("docker.errors")
+
+
+def _client(environ: Mapping[str, str]) -> Any:
+    errors = _errors()
+    docker: Any = importlib.import_module("docker")
+    try:
+        client = docker.from_env(environment=dict(environ))
+        client.ping()
+    except errors.DockerException as error:
+        raise ExternalError(
+            f"the Docker engine does not answer: {error}",
+            hint="start it (scripts/docker-engine), or point DOCKER_HOST at one",
+        ) from None
+    return client
+
+
+@dataclass(frozen=True, slots=True)
+class _Started:
+    container: Any
+    url: str
+
+
+class DockerTarget:
+    name: Backend = "docker"
+
+    def deploy(self, request: DeployRequest) -> Deployed:
+        client = _client(request.environ)
+        return self._roll_out(client, request, self._image(client, request))
+
+    def rollback(self, request: DeployRequest) -> Deployed:
+        return self.deploy(request)
+
+    def current_version(
+        self, environment: Environment, workspace: Path, environ: Mapping[str, str]
+    ) -> str | None:
+        client = _client(environ)
+        running = _serving(client, environment.name)
+        return str(running[0].labels.get(LABEL_VERSION)) if running else None
+
+    # The image
+
+    def _image(self, client: Any, request: DeployRequest) -> str:
+        errors = _errors()
+        tag = image_tag(request.model, request.version)
+        digest = sha256_file(request.model_file)
+        try:
+            existing = client.images.get(tag)
+        except errors.ImageNotFound:
+            existing = None
+        if existing is not None and existing.labels.get(LABEL_SHA256) == digest:
+            return tag
+        base = request.environ.get(BASE_IMAGE_VARIABLE) or DEFAULT_BASE_IMAGE
+        _ensure_base(client, base)
+        context = request.scratch / "serving-image"
+        shutil.rmtree(context, ignore_errors=True)
+        context.mkdir(parents=True)
+        shutil.copyfile(request.model_file, context / "model.skops")
+        write_columns(request.columns, context / "columns.json")
+        entrypoint = [
+            "python", "-m", "mlops_ci.serving", "--model", "/srv/model/model.skops",
+            "--columns-json", "/srv/model/columns.json", "--name", request.model,
+            "--version", request.version,
+        ]
+        for trusted in request.trusted_types:
+            entrypoint += ["--trusted-type", trusted]
+        (context / "Dockerfile").write_text(
+            DOCKERFILE.format(base=base, entrypoint=json.dumps(entrypoint)), encoding="utf-8"
+        )
+        labels = {LABEL_MODEL: request.model, LABEL_VERSION: request.version,
+                  LABEL_SHA256: digest}
+        try:
+            client.images.build(path=str(context), tag=tag, labels=labels, rm=True,
+                                forcerm=True, pull=False)
+        except (errors.BuildError, errors.APIError) as error:
+            raise ExternalError(f"building the serving image {tag} failed: {error}") from None
+        request.out.write(f"built {tag} from {base}\n")
+        return tag
+
+    # The roll-out
+
+    def _roll_out(self, client: Any, request: DeployRequest, image: str) -> Deployed:
+        environment = request.environment
+        if environment.port is None:
+            raise UserError(
+                f"environment {environment.name!r} uses the docker backend but has no port",
+                hint=f"set deploy.environments.{environment.name}.port",
+            )
+        previous = [c for c in _serving(client, environment.name)
+                    if c.labels.get(LABEL_VERSION) != request.version
+                    or c.name != container_name(environment.name, request.version)]
+        checked = self._check(client, request, image, previous_serving=bool(previous))
+        started = self._swap(client, request, image, previous)
+        old = ", ".join(sorted({str(c.labels.get(LABEL_VERSION)) for c in previous}))
+        detail = f"{checked}; serving on port {environment.port}"
+        if old:
+            detail += f"; replaced {old}"
+        request.out.write(f"{environment.name}: {detail}\n")
+        return Deployed(request.version, environment_url(environment, request.environ) or
+                        started.url, detail)
+
+    def _check(self, client: Any, request: DeployRequest, image: str, *,
+               previous_serving: bool) -> str:
+        environment = request.environment
+        name = container_name(environment.name, request.version, check=True)
+        port = _free_port()
+        started = _run(client, request, image, name, port, role="check", host="127.0.0.1")
+        try:
+            ready = _wait(started, request)
+            probe = ready if not ready.ok else smoke_test(started.url, request.smoke_rows)
+            if not probe.ok:
+                raise DeployFailed(
+                    f"{request.model} {request.version} failed its checks in "
+                    f"{environment.name}: {probe.detail}"
+                    + (f"{_logs(started.container)}" if not ready.ok else "")
+                    + ("; the previous version keeps serving" if previous_serving else ""),
+                    previous_serving=previous_serving,
+                )
+            return f"ready in {ready.seconds:.1f}s, {probe.detail} (port {port})"
+        finally:
+            _remove(started.container)
+
+    def _swap(self, client: Any, request: DeployRequest, image: str,
+              previous: list[Any]) -> _Started:
+        environment = request.environment
+        port = environment.port
+        assert port is not None  # noqa: S101 -- checked by _roll_out
+        name = container_name(environment.name, request.version)
+        started = _run(client, request, image, name, port, role="serving", host="0.0.0.0")  # noqa: S104
+        # The old server answers on the same port too: wait for the new one's own word first.
+        ready = _wait(started, request, announced=True)
+        if ready.ok:
+            for container in previous:
+                _stop(container)
+            return started
+        _remove(started.container)
+        if not previous:
+            raise DeployFailed(f"{environment.name}: {ready.detail}", previous_serving=False)
+        request.out.write(f"{environment.name}: the new server did not start beside the old one "
+                          f"({ready.detail}); stopping the old one first\n")
+        for container in previous:
+            container.stop(timeout=STOP_TIMEOUT_SECONDS)
+        started = _run(client, request, image, name, port, role="serving", host="0.0.0.0")  # noqa: S104
+        ready = _wait(started, request)
+        if ready.ok:
+            for container in previous:
+                _remove(container)
+            return started
+        reason = ready.detail + _logs(started.container)
+        _remove(started.container)
+        for container in previous:
+            container.start()
+        raise DeployFailed(f"{environment.name}: {reason}; the previous version was restarted",
+                           previous_serving=True)
+
+
+def _ensure_base(client: Any, base: str) -> None:
+    errors = _errors()
+    try:
+        client.images.get(base)
+        return
+    except errors.ImageNotFound:
+        pass
+    try:
+        client.images.pull(base)
+    except errors.APIError as error:
+        raise UserError(
+            f"the serving base image {base} is not on the engine and cannot be pulled: "
+            f"{error.explanation or error}",
+            hint=f"build it (scripts/build-image), or set {BASE_IMAGE_VARIABLE} to an image "
+            "that has mlops-ci installed",
+        ) from None
+
+
+def _serving(client: Any, environment: str) -> list[Any]:
+    filters = {"label": [f"{LABEL_ENVIRONMENT}={environment}", f"{LABEL_ROLE}=serving"],
+               "status": "running"}
+    return list(client.containers.list(filters=filters))
+
+
+def _run(client: Any, request: DeployRequest, image: str, name: str, port: int, *,
+         role: str, host: str) -> _Started:
+    errors = _errors()
+    _remove_named(client, name)
+    labels = {LABEL_ENVIRONMENT: request.environment.name, LABEL_VERSION: request.version,
+              LABEL_MODEL: request.model, LABEL_ROLE: role}
+    command = ["--port", str(port), "--host", host]
+    if role == "serving":
+        command.append("--reuse-port")
+    try:
+        container = client.containers.run(
+            image, command=command, name=name, labels=labels, network_mode="host",
+            detach=True,
+            restart_policy={"Name": "unless-stopped"} if role == "serving" else None,
+        )
+    except errors.APIError as error:
+        raise ExternalError(f"cannot start container {name}: {error.explanation or error}") \
+            from None
+    probe_host = request.environ.get("MLOPS_DEPLOY_HOST", "127.0.0.1")
+    return _Started(container, f"http://{probe_host}:{port}")
+
+
+def _wait(started: _Started, request: DeployRequest, *, announced: bool = False) -> Probe:
+    """Wait until the server answers its health path; with ``announced``, first until it has
+    printed that it listens (when another server shares the port, an answer proves nothing)."""
+    health = request.environment.health
+    container = started.container
+
+    def gone() -> str | None:
+        container.reload()
+        if container.status in ("exited", "dead"):
+            code = container.attrs.get("State", {}).get("ExitCode")
+            return f"the server exited with code {code} before it was ready"
+        return None
+
+    if announced:
+        began = time.monotonic()
+        while ANNOUNCEMENT not in container.logs(stderr=False):
+            reason = gone()
+            if reason is not None:
+                return Probe(False, reason, time.monotonic() - began)
+            if time.monotonic() - began >= health.timeout_seconds:
+                return Probe(False, f"not listening after {health.timeout_seconds}s",
+                             time.monotonic() - began)
+            time.sleep(0.1)
+    return wait_ready(started.url, health.path, timeout_seconds=health.timeout_seconds,
+                      interval_seconds=min(health.interval_seconds, 0.5), gone=gone)
+
+
+def _logs(container: Any) -> str:
+    try:
+        text = container.logs(tail=LOG_TAIL_LINES).decode("utf-8", "replace").rstrip()
+    except Exception:  # the container may be gone already
+        return ""
+    if not text:
+        return ""
+    return "; its last lines:\n" + "\n".join(f"    {line}" for line in text.splitlines())
+
+
+def _stop(container: Any) -> None:
+    errors = _errors()
+    with contextlib.suppress(errors.NotFound):
+        container.stop(timeout=STOP_TIMEOUT_SECONDS)
+        container.remove()
+
+
+def _remove(container: Any) -> None:
+    errors = _errors()
+    with contextlib.suppress(errors.NotFound):
+        container.remove(force=True)
+
+
+def _remove_named(client: Any, name: str) -> None:
+    errors = _errors()
+    with contextlib.suppress(errors.NotFound):
+        _remove(client.containers.get(name))
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+

@@ -1,0 +1,82 @@
+"""``python -m mlops_ci.serving --model PATH --name NAME --port P``: serve one skops model.
+
+Options: ``--trusted-type T`` (repeatable: the model's ``evaluate.trusted_types``),
+``--columns-json FILE`` (the inputs' schema, see ``serving.columns``), ``--version V`` (shown
+in metadata and answers), ``--host H`` (default 0.0.0.0), ``--workers N`` (default: the
+CPUs this process may use, at most 4; see ``serving.server``), ``--reuse-port`` (listen with
+``SO_REUSEPORT``, so a new version can start beside the old one). The port opens only once the
+model is loaded, and then prints one line ``serving NAME on http://HOST:PORT`` to stdout;
+exit 2 with a message when the model cannot be loaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+# One BLAS thread per worker: the workers are the parallelism, and a BLAS thread pool does
+# not survive fork. Set before numpy is imported.
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
+MAX_DEFAULT_WORKERS = 4
+
+
+def default_workers() -> int:
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, MAX_DEFAULT_WORKERS))
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m mlops_ci.serving", description=__doc__)
+    parser.add_argument("--model", type=Path, required=True, help="the skops model file")
+    parser.add_argument("--name", required=True, help="the model's name in URLs")
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--host", default="0.0.0.0")  # noqa: S104 -- a server in a container
+    parser.add_argument("--version", default=None, help="the model version served")
+    parser.add_argument("--trusted-type", action="append", default=[], dest="trusted_types")
+    parser.add_argument("--columns-json", type=Path, default=None)
+    parser.add_argument("--workers", type=int, default=default_workers())
+    parser.add_argument("--reuse-port", action="store_true",
+                        help="share the port with another server (SO_REUSEPORT)")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from mlops_ci.errors import MlopsError
+    from mlops_ci.serving.app import ServingApp
+    from mlops_ci.serving.columns import read_columns
+    from mlops_ci.serving.predictor import Predictor
+    from mlops_ci.serving.server import listen, serve
+
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        columns = read_columns(args.columns_json) if args.columns_json else ()
+        predictor = Predictor.load(
+            args.name, args.model, args.trusted_types, columns, version=args.version
+        )
+        sock = listen(args.host, args.port, reuse_port=args.reuse_port)
+    except MlopsError as error:
+        sys.stderr.write("\n".join(error.lines()) + "\n")
+        return error.exit_code
+    except OSError as error:
+        sys.stderr.write(f"error: cannot listen on {args.host}:{args.port}: {error.strerror}\n")
+        return 2
+    host, port = sock.getsockname()[:2]
+
+    def announce() -> None:
+        workers = args.workers
+        sys.stdout.write(f"serving {args.name} on http://{host}:{port} ({workers} worker(s))\n")
+        sys.stdout.flush()
+
+    return serve(ServingApp(predictor), sock, workers=args.workers, on_ready=announce)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,275 @@
+"""The ``deploy`` stage: a promotion puts exactly that version into the stage's environments.
+
+What starts a deploy (``deploy_order``):
+
+- a promotion tag ``NAME#STAGE#N`` (push or create event): the version registered at the tag's
+  commit goes to ``STAGE``;
+- a published release of ``NAME@vX.Y.Z``: a pre-release promotes to
+  ``register.prerelease_stage``, a full release to ``production``; the stage tag is written
+  first (``registry promote``), so one click in GitHub's UI promotes;
+- ``workflow_dispatch`` with inputs ``model``, ``version`` and ``stage``: promote, then deploy
+  in the same run (a tag pushed with the workflow's token starts no workflow).
+
+For each environment bound to the stage: the GitHub deployment (environment + version, found
+again on a rerun) gets ``queued``, then ``in_progress``; the version's model file is fetched
+from its release (sha256 checked); the target deploys it and checks it; the status becomes
+``success`` with the environment URL, and the deployment the target replaced is marked
+``inactive``. A version that fails its checks leaves (or, when the target had already let the
+previous one go, puts back) the previous version, marks the deployment ``failure`` and fails the
+stage (exit 1) with the reason. A rerun of the same event is a no-op that says so: the forge's
+deployment is ``success`` and the target serves that version.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from mlops_ci.backends.targets import (
+    DeployFailed,
+    DeployRequest,
+    DeployTarget,
+    target_for,
+)
+from mlops_ci.config.model import Backend, Environment, ModelSpec, StageName
+from mlops_ci.errors import UserError
+from mlops_ci.stages.base import StageContext, StageResult, Status
+
+PRODUCTION = "production"
+
+
+@dataclass(frozen=True, slots=True)
+class DeployOrder:
+    """Deploy ``version`` (``None``: the one the promotion tag names) of a model to ``stage``."""
+
+    stage: str
+    version: str | None
+    promotion_tag: str | None  # the NAME#STAGE#N tag of the event, when it is one
+    promote: bool  # write the stage tag first (release and dispatch events)
+    why: str
+
+
+def tag_name(model: ModelSpec) -> str:
+    """GTO's artifact name in tags: ``dir/path=name`` for a model in a subfolder."""
+    return f"{model.path}:{model.name}" if model.path else model.name
+
+
+def deploy_order(context: StageContext, model: ModelSpec) -> DeployOrder | None:
+    """What the event asks of ``model``'s deploy, or ``None`` when it asks nothing. Pure."""
+    from mlops_ci.events import EventKind
+    from mlops_ci.registry.tags import Action
+
+    event = context.event
+    name = tag_name(model)
+    tag = event.registry_tag
+    if event.kind is EventKind.RELEASE and event.release is not None:
+        if event.action not in ("published", "released", "prereleased") or tag is None:
+            return None
+        if tag.action is not Action.REGISTER or tag.model != name or event.release.draft:
+            return None
+        stage = model.register.prerelease_stage if event.release.prerelease else PRODUCTION
+        if stage is None:
+            return None
+        kind = "pre-release" if event.release.prerelease else "release"
+        return DeployOrder(stage, tag.version, None, True, f"{kind} {event.release.tag_name}")
+    if event.kind is EventKind.WORKFLOW_DISPATCH:
+        wanted = event.input("model")
+        version, stage = event.input("version"), event.input("stage")
+        if wanted != model.name or version is None or stage is None:
+            return None
+        return DeployOrder(stage, version, None, True, f"workflow_dispatch of {version}")
+    if tag is None or tag.action is not Action.ASSIGN or tag.model != name or tag.stage is None:
+        return None
+    if event.ref_deleted or event.tag is None:
+        return None
+    return DeployOrder(tag.stage, None, event.tag, False, f"promotion tag {event.tag}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Resolved:
+    version: str
+    registration_tag: str
+    previous: str | None  # the version that held the stage before
+    previous_tag: str | None
+
+
+class DeployStage:
+    name = StageName.DEPLOY
+
+    def __init__(self, targets: Callable[[Backend], DeployTarget] = target_for) -> None:
+        self.targets = targets
+
+    def run(self, context: StageContext, model: ModelSpec) -> StageResult:
+        started = time.monotonic()
+        order = deploy_order(context, model)
+        if order is None:
+            return self._result(model, Status.SKIPPED, "the event promotes no version", started)
+        environments = [e for e in model.deploy.environments if e.stage == order.stage]
+        if not environments:
+            return self._result(
+                model, Status.SKIPPED, f"no environment is bound to stage {order.stage}", started
+            )
+        if context.dry_run:
+            names = ", ".join(e.name for e in environments)
+            return self._result(model, Status.SKIPPED,
+                                f"dry run: would deploy {order.why} to {names}", started)
+        resolved = _resolve(context, model, order)
+        lines: list[str] = []
+        failed = False
+        outputs: list[tuple[str, str]] = [("deployed_version", resolved.version)]
+        for environment in environments:
+            ok, line, url = self._deploy_one(context, model, order, resolved, environment)
+            failed = failed or not ok
+            lines.append(line)
+            if url:
+                outputs.append((f"url_{environment.name}", url))
+        status = Status.FAILED if failed else Status.PASSED
+        return self._result(model, status, "; ".join(lines), started, tuple(outputs))
+
+    def _result(self, model: ModelSpec, status: Status, summary: str, started: float,
+                outputs: tuple[tuple[str, str], ...] = ()) -> StageResult:
+        return StageResult(self.name, model.name, status, summary,
+                           seconds=time.monotonic() - started, outputs=outputs)
+
+    def _deploy_one(
+        self, context: StageContext, model: ModelSpec, order: DeployOrder, resolved: _Resolved,
+        environment: Environment,
+    ) -> tuple[bool, str, str | None]:
+        forge = context.forge
+        target = self.targets(environment.backend)
+        version = resolved.version
+        deployment = forge.create_deployment(
+            environment.name, resolved.registration_tag, version,
+            f"{model.name} {version} to {environment.name} ({order.why})",
+            {"model": model.name, "stage": order.stage},
+        )
+        serving = target.current_version(environment, context.workspace, context.environ)
+        if deployment.latest_state == "success" and (
+            serving == version or (serving is None and not _tracks_versions(target))
+        ):
+            return True, f"{environment.name}: {version} is deployed already; nothing to do", None
+        forge.set_deployment_status(deployment, "queued", description=order.why)
+        forge.set_deployment_status(deployment, "in_progress",
+                                    description=f"deploying {version}")
+        try:
+            request = self._request(context, model, order, environment, version,
+                                    resolved.registration_tag)
+            deployed = target.deploy(request)
+        except DeployFailed as failure:
+            note = self._recover(context, model, order, environment, resolved, target, failure)
+            forge.set_deployment_status(deployment, "failure",
+                                        description=(failure.message + note)[:140])
+            return False, f"{environment.name}: {failure.message}{note}", None
+        except Exception:
+            forge.set_deployment_status(deployment, "error", description="deploy did not run")
+            raise
+        forge.set_deployment_status(deployment, "success", environment_url=deployed.url,
+                                    description=f"{version} serves")
+        if serving is not None and serving != version:
+            self._retire(context, environment, serving, model)
+        return True, f"{environment.name}: {version} deployed ({deployed.detail})", deployed.url
+
+    def _request(self, context: StageContext, model: ModelSpec, order: DeployOrder,
+                 environment: Environment, version: str, tag: str) -> DeployRequest:
+        from mlops_ci.serving.columns import columns_from_specs
+        from mlops_ci.serving.probe import rows_from_csv
+
+        scratch = context.model_dir(model) / "deploy" / environment.name / version
+        dest = scratch / model.train.model_file
+        fetched = context.forge.fetch_release_asset(tag, model.train.model_file, dest)
+        if not fetched.found or fetched.path is None:
+            raise UserError(
+                f"cannot deploy {model.name} {version}: the release {tag} has no asset "
+                f"{model.train.model_file} ({fetched.outcome.value})",
+                hint="a version is deployable once the register stage published its release",
+            )
+        columns = columns_from_specs(model.data.columns, exclude=(model.data.target,))
+        test_data = context.workspace / model.data.test
+        rows = (
+            rows_from_csv(test_data, columns, environment.health.smoke_rows)
+            if test_data.suffix == ".csv" and test_data.is_file() else ()
+        )
+        return DeployRequest(
+            model=model.name, version=version, stage=order.stage, model_file=fetched.path,
+            environment=environment, columns=columns,
+            trusted_types=model.evaluate.trusted_types, smoke_rows=rows,
+            workspace=context.workspace, scratch=scratch, environ=context.environ,
+            out=context.out,
+        )
+
+    def _recover(self, context: StageContext, model: ModelSpec, order: DeployOrder,
+                 environment: Environment, resolved: _Resolved, target: DeployTarget,
+                 failure: DeployFailed) -> str:
+        """Put the previous version back when the target let it go; what was done, as text."""
+        if failure.previous_serving:
+            return ""
+        if not environment.rollback or resolved.previous is None or not resolved.previous_tag:
+            return "; no previous version to roll back to"
+        try:
+            request = self._request(context, model, order, environment, resolved.previous,
+                                    resolved.previous_tag)
+            target.rollback(request)
+        except (DeployFailed, UserError) as error:
+            return f"; rolling back to {resolved.previous} failed too: {error.message}"
+        return f"; rolled back to {resolved.previous}"
+
+    def _retire(self, context: StageContext, environment: Environment, version: str,
+                model: ModelSpec) -> None:
+        """Mark the deployment of the version the target replaced inactive (found by its key)."""
+        from mlops_ci.forge.protocol import Outcome
+
+        tag = f"{tag_name(model).replace(':', '=')}@{version}"
+        superseded = context.forge.create_deployment(
+            environment.name, tag, version, f"{model.name} {version} to {environment.name}",
+            {"model": model.name},
+        )
+        if superseded.outcome is Outcome.UNCHANGED and superseded.latest_state == "inactive":
+            return
+        context.forge.mark_inactive(superseded)
+
+
+def _tracks_versions(target: DeployTarget) -> bool:
+    return target.name != "command"
+
+
+def _resolve(context: StageContext, model: ModelSpec, order: DeployOrder) -> _Resolved:
+    """The version to deploy, its registration tag, and the stage's previous holder."""
+    from mlops_ci.backends.git import Git
+    from mlops_ci.registry.store import RegistryStore
+    from mlops_ci.registry.tags import Action
+
+    remote = "origin" if Git(context.workspace).has_remote("origin") else None
+    store = RegistryStore(context.workspace, remote=remote)
+    name = tag_name(model)
+    if order.promote and order.version is not None:
+        store.promote(name, order.version, order.stage)
+    state = store.state()
+    model_state = state.model(name)
+    if model_state is None:
+        raise UserError(f"the registry has no model {name!r}", hint="register a version first")
+    version = order.version
+    history = model_state.records
+    if order.promotion_tag is not None:
+        index = next((i for i, r in enumerate(history) if r.name == order.promotion_tag), None)
+        if index is None:
+            raise UserError(f"promotion tag {order.promotion_tag} is not in the registry",
+                            hint="fetch the tags (git fetch --tags) and run again")
+        version = model_state.version_of_commit.get(history[index].commit)
+        history = history[:index]
+        if version is None:
+            raise UserError(f"{order.promotion_tag} points at a commit with no registered "
+                            f"version of {name}")
+    assert version is not None  # noqa: S101 -- set by the order or by the tag
+    registered = model_state.version(version)
+    if registered is None or registered.tag is None:
+        raise UserError(f"{name} {version} is not registered")
+    previous = None
+    for record in history:
+        if record.tag.action is Action.ASSIGN and record.tag.stage == order.stage:
+            holder = model_state.version_of_commit.get(record.commit)
+            if holder is not None and holder != version:
+                previous = holder
+    previous_state = model_state.version(previous) if previous else None
+    return _Resolved(version, registered.tag, previous,
+                     previous_state.tag if previous_state else None)
