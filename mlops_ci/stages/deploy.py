@@ -35,6 +35,7 @@ from mlops_ci.backends.targets import (
 from mlops_ci.config.model import Backend, Environment, ModelSpec, StageName
 from mlops_ci.errors import UserError
 from mlops_ci.stages.base import StageContext, StageResult, Status
+from mlops_ci.stages.references import registry_name
 
 PRODUCTION = "production"
 
@@ -50,18 +51,13 @@ class DeployOrder:
     why: str
 
 
-def tag_name(model: ModelSpec) -> str:
-    """GTO's artifact name in tags: ``dir/path=name`` for a model in a subfolder."""
-    return f"{model.path}:{model.name}" if model.path else model.name
-
-
 def deploy_order(context: StageContext, model: ModelSpec) -> DeployOrder | None:
     """What the event asks of ``model``'s deploy, or ``None`` when it asks nothing. Pure."""
     from mlops_ci.events import EventKind
     from mlops_ci.registry.tags import Action
 
     event = context.event
-    name = tag_name(model)
+    name = registry_name(model)
     tag = event.registry_tag
     if event.kind is EventKind.RELEASE and event.release is not None:
         if event.action not in ("published", "released", "prereleased") or tag is None:
@@ -219,7 +215,7 @@ class DeployStage:
         """Mark the deployment of the version the target replaced inactive (found by its key)."""
         from mlops_ci.forge.protocol import Outcome
 
-        tag = f"{tag_name(model).replace(':', '=')}@{version}"
+        tag = f"{registry_name(model).replace(':', '=')}@{version}"
         superseded = context.forge.create_deployment(
             environment.name, tag, version, f"{model.name} {version} to {environment.name}",
             {"model": model.name},
@@ -241,7 +237,7 @@ def _resolve(context: StageContext, model: ModelSpec, order: DeployOrder) -> _Re
 
     remote = "origin" if Git(context.workspace).has_remote("origin") else None
     store = RegistryStore(context.workspace, remote=remote)
-    name = tag_name(model)
+    name = registry_name(model)
     if order.promote and order.version is not None:
         store.promote(name, order.version, order.stage)
     state = store.state()
