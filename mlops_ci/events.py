@@ -10,6 +10,10 @@ is ``local``. Facts a caller may rely on:
   kept as ``merge_sha``). On a push that deletes its ref there is none (``None``).
 - ``Event.untrusted`` is true for a pull request from a fork (head repository differs from the
   base repository, or was deleted): its code and text come from someone without write access.
+- On ``workflow_run`` (the second phase of a fork's report), ``Event.sha`` and ``branch`` are
+  the finished run's ``head_sha`` and ``head_branch``; ``Event.workflow_run`` says which run
+  (its ``id`` names the artifact to fetch), what triggered it and how it ended. Its
+  ``pull_requests`` list is empty for a fork's pull request, so the PR is found by head sha.
 - Tag names are read with the registry's grammar (``registry.tags.parse_tag``).
 - A payload of the wrong shape is a ``UserError`` naming the file and the field
   (``event.json: pull_request.head.sha: missing``), never a ``KeyError``.
@@ -49,6 +53,7 @@ class EventKind(enum.StrEnum):
     WORKFLOW_DISPATCH = "workflow_dispatch"
     REPOSITORY_DISPATCH = "repository_dispatch"
     DEPLOYMENT = "deployment"
+    WORKFLOW_RUN = "workflow_run"
 
 
 SUPPORTED_EVENTS: tuple[str, ...] = (
@@ -60,6 +65,7 @@ SUPPORTED_EVENTS: tuple[str, ...] = (
     "workflow_dispatch",
     "repository_dispatch",
     "deployment",
+    "workflow_run",
 )
 
 
@@ -91,6 +97,27 @@ class DeploymentRef:
 
 
 @dataclass(frozen=True, slots=True)
+class WorkflowRunRef:
+    """The finished (or requested) run a ``workflow_run`` event is about.
+
+    ``event`` is what triggered THAT run (``pull_request`` for a report to post);
+    ``head_repository`` is where its head commit lives (a fork's full name for a fork's PR);
+    ``pull_numbers`` lists the pull requests GitHub linked to it (empty for forks).
+    """
+
+    id: int
+    name: str
+    event: str
+    status: str | None
+    conclusion: str | None
+    head_sha: str
+    head_branch: str | None
+    head_repository: str | None
+    pull_numbers: tuple[int, ...]
+    is_fork: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Event:
     """One triggering event. ``name`` is GitHub's event name (``local`` without one)."""
 
@@ -107,6 +134,7 @@ class Event:
     pr: PullRequestRef | None = None
     release: ReleaseRef | None = None
     deployment: DeploymentRef | None = None
+    workflow_run: WorkflowRunRef | None = None
     schedule: str | None = None  # the cron line that fired
     actor: str | None = None
     repository: str | None = None
@@ -142,6 +170,7 @@ class Event:
             "pull_request": None if self.pr is None else asdict(self.pr),
             "release": None if self.release is None else asdict(self.release),
             "deployment": None if self.deployment is None else asdict(self.deployment),
+            "workflow_run": None if self.workflow_run is None else asdict(self.workflow_run),
             "schedule": self.schedule,
             "actor": self.actor,
             "repository": self.repository,
@@ -162,6 +191,9 @@ class Event:
             return f"{self.name} to branch {self.branch}"
         if self.release is not None:
             return f"{self.name} {self.action} {self.release.tag_name}"
+        if self.workflow_run is not None:
+            run = self.workflow_run
+            return f"{self.name} {self.action} of run {run.id} ({run.event})"
         if self.action:
             return f"{self.name} {self.action}"
         return self.name
@@ -400,6 +432,33 @@ def _deployment(data: Payload, event: Event) -> Event:
     )
 
 
+def _workflow_run(data: Payload, event: Event) -> Event:
+    field = ("workflow_run",)
+    base = data.optional_text("repository", "full_name") or event.repository
+    head_repository = data.optional_text(*field, "head_repository", "full_name")
+    run = WorkflowRunRef(
+        id=data.integer(*field, "id"),
+        name=data.optional_text(*field, "name") or "",
+        event=data.text(*field, "event"),
+        status=data.optional_text(*field, "status"),
+        conclusion=data.optional_text(*field, "conclusion"),
+        head_sha=data.sha(*field, "head_sha"),
+        head_branch=data.optional_text(*field, "head_branch"),
+        head_repository=head_repository,
+        pull_numbers=data.integers(*field, "pull_requests", key="number"),
+        is_fork=head_repository is None or base is None or head_repository != base,
+    )
+    return replace(
+        event,
+        kind=EventKind.WORKFLOW_RUN,
+        action=data.text("action"),
+        sha=run.head_sha,
+        ref=f"refs/heads/{run.head_branch}" if run.head_branch else None,
+        branch=run.head_branch,
+        workflow_run=run,
+    )
+
+
 _PARSERS = {
     "push": _push,
     "pull_request": _pull_request,
@@ -409,4 +468,5 @@ _PARSERS = {
     "workflow_dispatch": _workflow_dispatch,
     "repository_dispatch": _repository_dispatch,
     "deployment": _deployment,
+    "workflow_run": _workflow_run,
 }

@@ -106,6 +106,24 @@ class Payload:
             raise self.error(path, f"expected an object, got {json_kind(value)}")
         return value
 
+    def integers(self, *path: str, key: str) -> tuple[int, ...]:
+        """Field ``key`` (a whole number) of each object in the array at ``path``; () if absent."""
+        value = self._get(path)
+        if value is _MISSING:
+            return ()
+        if not isinstance(value, list):
+            raise self.error(path, f"expected an array, got {json_kind(value)}")
+        numbers = []
+        for index, item in enumerate(value):
+            where = (*path[:-1], f"{path[-1]}[{index}]", key)
+            if not isinstance(item, Mapping):
+                raise self.error(where[:-1], f"expected an object, got {json_kind(item)}")
+            number = item.get(key)
+            if not isinstance(number, int) or isinstance(number, bool) or number < 0:
+                raise self.error(where, f"expected a whole number >= 0, got {json_kind(number)}")
+            numbers.append(number)
+        return tuple(numbers)
+
     def string_pairs(self, *path: str) -> tuple[tuple[str, str], ...]:
         """An object's fields as text: scalars as written, nested values as compact JSON."""
         mapping = self.optional_mapping(*path) or {}

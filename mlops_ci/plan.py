@@ -24,6 +24,10 @@ about. Decisions a caller may rely on:
 - repository_dispatch of a model's ``monitor.actions.dispatch_event_type`` (``mlops-retrain``) ->
   ``triggers.repository_dispatch`` for ``client_payload.model`` or all.
 - A local run (no GitHub event) -> ``triggers.pull_request`` without register and deploy.
+- workflow_run ``completed`` of a ``pull_request`` run -> no stage at all: only "post the
+  report that run stored" (``Plan.posts_stored_report``), the second phase of a fork's PR
+  report. Runs of other events, requested runs, and cancelled, skipped or unapproved runs
+  (no report was stored) plan nothing.
 - Steps run in the natural order of ``StageName`` (report last), models in config order.
 
 Reasons quote branch, tag and model names from the event: escape them before markdown.
@@ -36,13 +40,15 @@ from dataclasses import dataclass
 
 from mlops_ci.config.model import Config, ModelSpec, StageName, Trigger
 from mlops_ci.errors import UserError
-from mlops_ci.events import Event, EventKind
+from mlops_ci.events import Event, EventKind, WorkflowRunRef
+from mlops_ci.forge.protocol import Permission
 from mlops_ci.registry.tags import Action, is_valid_version, model_fullname
 
 PLAN_FORMAT = 1
 CHECK_ACTIONS = ("opened", "synchronize", "reopened")
 RELEASE_ACTIONS = ("published", "released")
 DEFAULT_RETRAIN_EVENT = "mlops-retrain"
+NO_REPORT_CONCLUSIONS = ("cancelled", "skipped", "stale", "action_required", "startup_failure")
 _STAGE_ORDER = {stage: index for index, stage in enumerate(StageName)}
 
 
@@ -91,6 +97,37 @@ class Plan:
 
     def steps_for(self, model: str) -> tuple[PlanStep, ...]:
         return tuple(step for step in self.steps if step.model == model)
+
+    @property
+    def posts_stored_report(self) -> bool:
+        """A ``workflow_run`` plan: post the report the finished run stored, run no stage."""
+        run = self.event.workflow_run
+        return run is not None and _why_no_stored_report(self.event.action, run) is None
+
+    def write_permissions(self, config: Config) -> tuple[Permission, ...]:
+        """The token permissions the steps will write with, in ``Permission`` order.
+
+        Register writes tags and a release (contents); deploy writes deployments, and the
+        stage tag first when it promotes; monitor opens an issue and may dispatch
+        (contents); the report comments on the pull request.
+        """
+        needs: set[Permission] = set()
+        for step in self.steps:
+            if step.stage is StageName.REGISTER:
+                needs.add(Permission.CONTENTS)
+            elif step.stage is StageName.DEPLOY:
+                needs.add(Permission.DEPLOYMENTS)
+                if step.version is not None and step.registry_stage is not None:
+                    needs.add(Permission.CONTENTS)
+            elif step.stage is StageName.MONITOR:
+                monitor = config.model(step.model).monitor
+                if monitor is not None and monitor.actions.issue:
+                    needs.add(Permission.ISSUES)
+                if monitor is not None and monitor.actions.dispatch:
+                    needs.add(Permission.CONTENTS)
+            elif step.stage is StageName.REPORT and config.report.comment and self.event.pr:
+                needs.add(Permission.PULL_REQUESTS)
+        return tuple(permission for permission in Permission if permission in needs)
 
     def to_json(self) -> dict[str, object]:
         """The plan as JSON values. Stable keys (``format`` changes when they do)::
@@ -396,6 +433,36 @@ def _plan_deployment(_config: Config, event: Event) -> Plan:
     )
 
 
+def _why_no_stored_report(action: str | None, run: WorkflowRunRef) -> str | None:
+    if action != "completed":
+        return f"the run is {action}, not completed: its report is posted when it completes"
+    if run.event != "pull_request":
+        return f"a run of {run.event}: only pull_request runs store a report to post"
+    if run.conclusion in NO_REPORT_CONCLUSIONS:
+        return f"the run ended {run.conclusion}: it stored no report"
+    return None
+
+
+def _plan_workflow_run(_config: Config, event: Event) -> Plan:
+    run = event.workflow_run
+    if run is None:
+        return _nothing(event, f"{event.name}: the event names no workflow run")
+    what = f"workflow_run {event.action} of run {run.id} ({run.name or 'unnamed'})"
+    why_not = _why_no_stored_report(event.action, run)
+    if why_not is not None:
+        return _nothing(event, f"{what}: nothing to plan ({why_not})")
+    source = run.head_repository or "a deleted fork"
+    return Plan(
+        event,
+        None,
+        (),
+        (
+            f"{what}: post the report it stored for {run.head_sha[:12]} of {source} "
+            "(phase 2 of a pull request report; no stage runs)",
+        ),
+    )
+
+
 _PLANNERS = {
     EventKind.LOCAL: _plan_local,
     EventKind.PULL_REQUEST: _plan_pull_request,
@@ -408,4 +475,5 @@ _PLANNERS = {
     EventKind.WORKFLOW_DISPATCH: _plan_workflow_dispatch,
     EventKind.REPOSITORY_DISPATCH: _plan_repository_dispatch,
     EventKind.DEPLOYMENT: _plan_deployment,
+    EventKind.WORKFLOW_RUN: _plan_workflow_run,
 }

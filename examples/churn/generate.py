@@ -7,6 +7,11 @@ Writes five CSV files whose columns follow ``mlops.yaml``:
 - ``train.csv`` (3,000 rows), ``test.csv`` (1,000) and ``reference.csv`` (1,000, the drift
   reference) all come from the same customer population;
 - ``production_clean.csv`` (1,000) is that same population again: a drift check must pass;
+- ``feedback/labelled.csv`` (1,000) is a later month of that population whose churn labels have
+  arrived: live quality must hold; ``feedback/flipped.csv`` is the very same rows (so the same
+  features, and no drift) with the label of every customer in the ``west`` region flipped, as
+  if a competitor there had turned who leaves upside down (concept drift): live quality must
+  drop;
 - ``production.csv`` (1,000) is a drifted month: a price rise put ``monthly_charges`` up 15%
   (the accumulated ``total_charges`` predate it), a promotion moved new contracts towards
   month-to-month, and an outage raised ``support_calls``. Tenure, payment method, region and
@@ -76,6 +81,11 @@ SAMPLES = (
     Sample("production.csv", 1000, 5001, DRIFTED),
     Sample("production_clean.csv", 1000, 6001, REFERENCE),
 )
+
+FEEDBACK = Sample("labelled.csv", 1000, 7001, REFERENCE)
+FEEDBACK_DIR = "feedback"
+FLIPPED_FILE = "flipped.csv"
+FLIPPED_REGION = "west"
 
 MISSING_TOTAL_SHARE = 0.02  # total_charges is empty for this share of rows (billing backlog)
 
@@ -154,9 +164,17 @@ def _money(value: float) -> str:
     return "" if np.isnan(value) else f"{value:.2f}"
 
 
-def render(sample: Sample, rng: np.random.Generator) -> str:
-    """The CSV text of one sample: LF line ends, fixed float format, bools as true/false."""
+def render(
+    sample: Sample, rng: np.random.Generator, *, flip_region: str | None = None
+) -> str:
+    """The CSV text of one sample: LF line ends, fixed float format, bools as true/false.
+
+    With ``flip_region``, the label of every row in that region is flipped (features untouched).
+    """
     columns = draw(rng, sample.rows, sample.population)
+    if flip_region is not None:
+        flipped = columns["region"] == flip_region
+        columns["churned"] = np.where(flipped, 1 - columns["churned"], columns["churned"])
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
@@ -181,11 +199,19 @@ def render(sample: Sample, rng: np.random.Generator) -> str:
 def generate(out_dir: Path) -> list[Path]:
     """Write every sample into ``out_dir``; returns the written paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    children = np.random.SeedSequence(SEED).spawn(len(SAMPLES))
+    children = np.random.SeedSequence(SEED).spawn(len(SAMPLES) + 1)  # child i never changes
     written = []
-    for sample, child in zip(SAMPLES, children, strict=True):
+    for sample, child in zip(SAMPLES, children[: len(SAMPLES)], strict=True):
         path = out_dir / sample.file_name
         path.write_bytes(render(sample, np.random.default_rng(child)).encode("utf-8"))
+        written.append(path)
+    feedback_dir = out_dir / FEEDBACK_DIR
+    feedback_dir.mkdir(exist_ok=True)
+    feedback_child = children[len(SAMPLES)]
+    for name, flip in ((FEEDBACK.file_name, None), (FLIPPED_FILE, FLIPPED_REGION)):
+        path = feedback_dir / name
+        text = render(FEEDBACK, np.random.default_rng(feedback_child), flip_region=flip)
+        path.write_bytes(text.encode("utf-8"))
         written.append(path)
     return written
 

@@ -102,6 +102,28 @@ def failure_message(what: str, detail: str, tail: Sequence[str]) -> str:
     return f"{what} {detail}; its last {len(tail)} line(s) of output:\n{shown}"
 
 
+# Never handed to a user's command: the API token (a pull request's train.py is code its
+# author controls), the runner's own credentials, and every action input (a secret may be
+# passed as one). An ordinary workflow step does not see these unless they are passed in.
+SECRET_NAMES = frozenset({"GITHUB_TOKEN", "GH_TOKEN", "INPUT_GITHUB_TOKEN"})
+SECRET_PREFIXES = (
+    "INPUT_",
+    "ACTIONS_RUNTIME",
+    "ACTIONS_ID_TOKEN",
+    "ACTIONS_CACHE",
+    "ACTIONS_RESULTS",
+)
+
+
+def child_environ(environ: Mapping[str, str]) -> dict[str, str]:
+    """``environ`` without the secrets a user's command must not inherit (see above)."""
+    return {
+        key: value
+        for key, value in environ.items()
+        if key not in SECRET_NAMES and not key.startswith(SECRET_PREFIXES)
+    }
+
+
 def run_streamed(
     argv: Sequence[str],
     *,
@@ -112,7 +134,8 @@ def run_streamed(
     what: str | None = None,
     tail_lines: int = TAIL_LINES,
 ) -> ProcessResult:
-    """Run ``argv`` in ``cwd`` with exactly ``environ``, streaming its output to ``out``.
+    """Run ``argv`` in ``cwd`` with ``environ`` less its secrets (``child_environ``),
+    streaming its output to ``out``.
 
     ``what`` names the command in errors (default: the command line itself). Returns only
     when the command exits 0; every other outcome raises ``UserError``.
@@ -121,7 +144,7 @@ def run_streamed(
     if not args:
         raise UserError("the command is empty")
     label = what or f"`{describe(args)}`"
-    env = dict(environ)
+    env = child_environ(environ)
     env.setdefault("PYTHONUNBUFFERED", "1")
     started = time.monotonic()
     with OutputSink(out, environ=environ, tail_lines=tail_lines) as sink:
@@ -144,8 +167,9 @@ def run_streamed(
     duration = time.monotonic() - started
     if timed_out:
         raise UserError(
-            failure_message(label, f"timed out after {timeout_seconds:g}s and was stopped",
-                            sink.tail),
+            failure_message(
+                label, f"timed out after {timeout_seconds:g}s and was stopped", sink.tail
+            ),
             hint="make it faster, or raise the limit (train.timeout in mlops.yaml)",
         )
     if returncode != 0:
@@ -171,8 +195,7 @@ def _start(
     except FileNotFoundError:
         raise UserError(
             f"{label} cannot start: {args[0]!r} was not found",
-            hint="the command's first word must be a program on PATH or a path relative to "
-            f"{cwd}",
+            hint=f"the command's first word must be a program on PATH or a path relative to {cwd}",
         ) from None
     except PermissionError:
         raise UserError(

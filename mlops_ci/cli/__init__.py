@@ -36,7 +36,7 @@ class UsageError(Exception):
 
 
 # One module per command family, each with ``add_parsers(commands)``; argparse only.
-FAMILY_MODULES = ("core", "registry", "data", "plan", "run", "monitor")
+FAMILY_MODULES = ("core", "registry", "data", "plan", "run", "report", "monitor")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,7 +8,10 @@ the local outbox as the forge (``.mlops/outbox/``: what would have gone to GitHu
 2. its merge (a push to main): the same, then registration (tag ``churn@vX.Y.Z`` pushed to
    the remote) and the release with its assets;
 3. a promotion to production (tag ``churn#production#N``) and the deployment it triggers;
-4. a scheduled monitoring run on the drifted production sample: the monitoring issue.
+4. a scheduled monitoring run on the drifted production sample: the monitoring issue;
+5. production feedback whose features hold (no drift) but whose labels in the ``west`` region
+   are flipped (concept drift): live quality drops, and the same issue says so;
+6. feedback with the labels as expected: live quality holds and the issue closes.
 
 Each step's full log is written beside the repository; the console shows one line per step
 and a summary of where everything is.
@@ -74,6 +77,8 @@ def demo(request: DemoRequest, *, out: TextIO | None = None) -> int:
         ("merge to main", _merge, EXIT_OK),
         ("promotion to production", _promotion, EXIT_OK),
         ("scheduled monitoring", _monitoring, EXIT_CHECK_FAILED),
+        ("monitoring: labels of the west region flipped", _flipped_feedback, EXIT_CHECK_FAILED),
+        ("monitoring: labels as expected", _clean_feedback, EXIT_OK),
     ]
     unexpected = 0
     outcomes: list[StepOutcome] = []
@@ -244,6 +249,26 @@ def _promotion(repo: Path) -> EventFiles:
 def _monitoring(repo: Path) -> EventFiles:
     payload: dict[str, object] = {"schedule": "0 6 * * *", "repository": _repository()}
     return {"GITHUB_EVENT_NAME": "schedule", "GITHUB_SHA": _head(repo)}, payload
+
+
+FEEDBACK_FILE = "data/feedback/labelled.csv"
+
+
+def _flipped_feedback(repo: Path) -> EventFiles:
+    """Production data without drift, and labelled feedback with one segment flipped."""
+    if not (repo / "data" / "feedback" / "flipped.csv").is_file():
+        raise UserError("the example has no data/feedback/flipped.csv to play feedback with")
+    shutil.copyfile(repo / "data" / "production_clean.csv", repo / "data" / "production.csv")
+    shutil.copyfile(repo / "data" / "feedback" / "flipped.csv", repo / FEEDBACK_FILE)
+    return _monitoring(repo)
+
+
+def _clean_feedback(repo: Path) -> EventFiles:
+    """The committed feedback sample again: labels as the model expects them."""
+    from mlops_ci.backends.git import Git
+
+    (repo / FEEDBACK_FILE).write_bytes(Git(repo).run(["show", f"HEAD:{FEEDBACK_FILE}"]).stdout)
+    return _monitoring(repo)
 
 
 def _play(

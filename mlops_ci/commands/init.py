@@ -1,4 +1,7 @@
-"""``mlops-ci init``: a commented mlops.yaml and the workflow, ready to edit.
+"""``mlops-ci init``: a commented mlops.yaml and the workflows, ready to edit.
+
+Two workflows: ``mlops.yml`` runs the lifecycle, ``mlops-report.yml`` (``workflow_run``)
+posts the report of a fork's pull request, whose own run has no write token.
 
 When the training file already exists, its header and first rows give the column schema
 (dtype, nullability, allowed values of small categoricals), so the first ``validate``
@@ -51,7 +54,8 @@ def init(request: InitRequest) -> int:
         )
     config_path = request.directory / "mlops.yaml"
     workflow_path = request.directory / ".github" / "workflows" / "mlops.yml"
-    existing = [p for p in (config_path, workflow_path) if p.exists()]
+    report_workflow_path = workflow_path.with_name("mlops-report.yml")
+    existing = [p for p in (config_path, workflow_path, report_workflow_path) if p.exists()]
     if existing and not request.force:
         names = ", ".join(str(p) for p in existing)
         raise UserError(
@@ -66,8 +70,10 @@ def init(request: InitRequest) -> int:
     workflow_path.parent.mkdir(parents=True, exist_ok=True)
     config_path.write_text(config_text, encoding="utf-8")
     workflow_path.write_text(workflow_text, encoding="utf-8")
+    report_workflow_path.write_text(_template("workflow-report.yml"), encoding="utf-8")
     print(f"wrote {config_path}")
     print(f"wrote {workflow_path}")
+    print(f"wrote {report_workflow_path} (posts the report of a fork's pull request)")
     if columns:
         print(f"inferred {len(columns)} columns from {request.train}; target: {target}")
     else:

@@ -111,11 +111,14 @@ def monitored_models(config: Config, name: str | None) -> tuple[ModelSpec, ...]:
 
 
 def outputs(results: Sequence[StageResult]) -> dict[str, str]:
-    """``drift``: true when any model drifted; ``issue_url``: the issue URLs, one per line."""
+    """``drift``: true when any model drifted; ``quality_drop``: true when any model's live
+    quality dropped; ``issue_url``: the issue URLs, one per line."""
     values = [dict(result.outputs) for result in results]
     drift = any(value.get("drift") == "true" for value in values)
+    dropped = any(value.get("quality_drop") == "true" for value in values)
     urls = [value["issue_url"] for value in values if value.get("issue_url")]
-    return {"drift": "true" if drift else "false", "issue_url": "\n".join(urls)}
+    return {"drift": "true" if drift else "false", "issue_url": "\n".join(urls),
+            "quality_drop": "true" if dropped else "false"}
 
 
 def result_markdown(result: StageResult) -> str:
@@ -135,6 +138,10 @@ def result_markdown(result: StageResult) -> str:
     lines += [
         render_validation_markdown(v).rstrip("\n") for v in outcome.check.validations if v.findings
     ]
+    if outcome.check.feedback is not None:
+        from mlops_ci.feedback.markdown import feedback_markdown
+
+        lines += ["", feedback_markdown(outcome.check.feedback).rstrip("\n")]
     return "\n".join(lines) + "\n"
 
 
@@ -185,7 +192,7 @@ def result_json(results: Sequence[StageResult], *, dry_run: bool) -> dict[str, o
 
 _MODEL_KEYS = (
     "version", "data_errors", "rows", "production", "reference", "run", "decision", "history",
-    "notes", "drift", "drift_error", "validation", "issue", "dispatch", "warnings",
+    "notes", "drift", "drift_error", "validation", "feedback", "issue", "dispatch", "warnings",
 )
 
 
@@ -224,6 +231,7 @@ def _model_json(result: StageResult) -> dict[str, object]:
         drift=to_json(check.drift),
         drift_error=check.drift_error,
         validation=to_json(check.validations),
+        feedback=check.feedback.to_json() if check.feedback is not None else None,
         issue=None,
         dispatch=None,
     )

@@ -108,10 +108,14 @@ def execute(
     )
     plan = _restrict(build_plan(config, event), request.models)
     _print_plan(plan, stream)
+    if plan.posts_stored_report:
+        return _post_stored_report(plan, config, env, stream, forge)
     if plan.is_empty:
         write_outputs({"verdict": "skipped"}, environ=env)
         return RunOutcome(EXIT_OK, plan, None, None, None)
     chosen_forge = forge if forge is not None else open_forge(config.root, env)
+    if not request.dry_run:
+        _preflight(plan, config, chosen_forge, stream)
     run_dir = request.run_dir or config.root / ".mlops" / "run"
     run_dir.mkdir(parents=True, exist_ok=True)
     context = StageContext(
@@ -174,12 +178,19 @@ def _finish(
     markdown = render_report(report, collapse=config.report.collapse_details)
     report_file = context.run_dir / "report.md"
     report_file.write_text(markdown, encoding="utf-8")
+    _write_report_json(context.run_dir, report)
     if config.report.summary:
         append_summary(fit_summary(markdown), environ=context.environ)
     comment_url = None
+    outputs = {
+        "verdict": report.status.value,
+        "report_path": _workspace_relative(report_file, context.environ),
+    }
     if StageName.REPORT in plan.stages and config.report.comment and event.pr is not None:
-        comment_url = _post_comment(context, config, event.pr, fit_comment(markdown), out)
-    outputs = {"verdict": report.status.value, "report_path": str(report_file)}
+        pr = event.pr
+        comment_url = _post_comment(context, config, event, pr, fit_comment(markdown), out)
+        if comment_url is None and not context.dry_run:
+            outputs["report_artifact"] = _store_artifact(context, config, event, pr, markdown, out)
     for result in results:
         outputs.update(dict(result.outputs))
     if comment_url:
@@ -191,23 +202,126 @@ def _finish(
 
 
 def _post_comment(
-    context: StageContext, config: Config, pr: PullRequestRef, body: str, out: TextIO
+    context: StageContext,
+    config: Config,
+    event: Event,
+    pr: PullRequestRef,
+    body: str,
+    out: TextIO,
 ) -> str | None:
-    from mlops_ci.actions import command
+    """Upsert the PR comment; ``None`` when it was not written (dry run, fork, read-only).
+
+    A fork's pull request is not even tried: its token is read-only, and its report is
+    stored for the ``workflow_run`` phase instead (see ``commands/report.py``).
+    """
     from mlops_ci.forge.protocol import Outcome, ReportStamp
 
     if context.dry_run:
         print(f"dry run: would update the report comment on #{pr.number}", file=out)
         return None
+    if event.untrusted:
+        _notice(context, f"#{pr.number} comes from a fork: its token cannot comment", out)
+        return None
     run_key = int(context.environ.get("GITHUB_RUN_ID", "0") or 0)
     stamp = ReportStamp(head_sha=pr.head_sha, run_key=run_key)
     result = context.forge.upsert_report_comment(pr.number, config.id, body, stamp)
     if result.outcome is Outcome.READ_ONLY:
-        message = f"cannot comment on #{pr.number}: {result.warning}; see the job summary"
-        print(command("warning", message) if in_actions(context.environ) else message, file=out)
+        _notice(context, f"cannot comment on #{pr.number}: {result.warning}", out)
         return None
     print(f"report comment {result.outcome.value}: {result.url}", file=out)
     return result.url
+
+
+def _notice(context: StageContext, message: str, out: TextIO) -> None:
+    from mlops_ci.actions import command
+
+    print(command("notice", message) if in_actions(context.environ) else message, file=out)
+
+
+def _store_artifact(
+    context: StageContext,
+    config: Config,
+    event: Event,
+    pr: PullRequestRef,
+    markdown: str,
+    out: TextIO,
+) -> str:
+    """Phase 1 of a report without a write token: store it for the ``workflow_run`` job.
+
+    Returns the folder as the workflow's upload step must name it: relative to
+    ``GITHUB_WORKSPACE`` when inside it (a Docker action sees the workspace under another
+    absolute path than the runner does).
+    """
+    from mlops_ci.forge.limits import fit_comment
+    from mlops_ci.report.stored import ReportMeta, write_artifact
+
+    folder = config.root / ".mlops" / "report-artifact"
+    meta = ReportMeta(
+        config_id=config.id,
+        head_sha=pr.head_sha,
+        run_id=int(context.environ.get("GITHUB_RUN_ID", "0") or 0),
+        pr_number=pr.number,
+        head_ref=pr.head_ref,
+        base_ref=pr.base_ref,
+        repository=event.repository,
+    )
+    write_artifact(folder, fit_comment(markdown), meta)
+    shown = _workspace_relative(folder, context.environ)
+    print(
+        f"report stored in {shown} (output report_artifact): upload it with "
+        "actions/upload-artifact, and the workflow_run job (mlops-report.yml) posts it; "
+        "the job summary shows it now",
+        file=out,
+    )
+    return shown
+
+
+def _write_report_json(run_dir: Path, report: Report) -> None:
+    import json
+
+    from mlops_ci.report.stored import REPORT_JSON_FILE, report_to_json
+
+    text = json.dumps(report_to_json(report), indent=2, allow_nan=False)
+    (run_dir / REPORT_JSON_FILE).write_text(text + "\n", encoding="utf-8")
+
+
+def _preflight(plan: Plan, config: Config, forge: Forge, out: TextIO) -> None:
+    """Before any stage: refuse a run whose writes the token is known not to be allowed.
+
+    The report comment is left out: a refused comment falls back to the stored report.
+    """
+    from mlops_ci.errors import UserError
+    from mlops_ci.forge.protocol import Permission
+
+    needs = [
+        need for need in plan.write_permissions(config) if need is not Permission.PULL_REQUESTS
+    ]
+    if not needs:
+        return
+    check = forge.check_access(needs)
+    if check.missing:
+        missing = ", ".join(f"`{need.value}`" for need in check.missing)
+        raise UserError(
+            f"the token may not write what this run writes: missing {missing}"
+            + (f" ({check.note})" if check.note else ""),
+            hint="grant it under `permissions:` in the workflow job, or use a token whose "
+            "user can push to the repository",
+        )
+    if not check.verified and check.note:
+        print(f"preflight: {check.note}", file=out)
+
+
+def _post_stored_report(
+    plan: Plan, config: Config, environ: Mapping[str, str], out: TextIO, forge: Forge | None
+) -> RunOutcome:
+    """A ``workflow_run`` run: post the report artifact found in ``.mlops/report-artifact``."""
+    from mlops_ci.commands.report import post_stored_report
+    from mlops_ci.forge.select import open_forge
+
+    chosen = forge if forge is not None else open_forge(config.root, environ)
+    folder = config.root / ".mlops" / "report-artifact"
+    posted = post_stored_report(config, plan.event, folder, chosen, environ, out)
+    return RunOutcome(posted.exit_code, plan, None, None, posted.comment_url)
 
 
 def _run_info(config: Config, event: Event, environ: Mapping[str, str]) -> RunInfo:
@@ -220,11 +334,24 @@ def _run_info(config: Config, event: Event, environ: Mapping[str, str]) -> RunIn
     return RunInfo(
         event=f"pull_request #{pr.number}" if pr else event.describe(),
         ref=pr.head_ref if pr else event.branch or event.tag,
+        ref_kind="tag" if not pr and not event.branch and event.tag else "branch",
         sha=event.sha,
         config_id=config.id,
         run_url=run_url,
         title=pr.title if pr else None,
     )
+
+
+def _workspace_relative(path: Path, environ: Mapping[str, str]) -> str:
+    """``path`` relative to ``GITHUB_WORKSPACE``: later steps run on the host, where the
+    container's ``/github/workspace`` does not exist but the same relative path does."""
+    workspace = environ.get("GITHUB_WORKSPACE")
+    if workspace:
+        try:
+            return path.resolve().relative_to(Path(workspace).resolve()).as_posix()
+        except ValueError:
+            pass
+    return str(path)
 
 
 def _restrict(plan: Plan, models: tuple[str, ...]) -> Plan:

@@ -45,6 +45,7 @@ from mlops_ci.config.model import (
     Against,
     Backend,
     Bump,
+    Calibration,
     ColumnDrift,
     ColumnSpec,
     Config,
@@ -58,6 +59,7 @@ from mlops_ci.config.model import (
     Environment,
     Estimator,
     EvaluateSpec,
+    FeedbackSpec,
     Gate,
     HealthCheck,
     ModelSpec,
@@ -69,6 +71,7 @@ from mlops_ci.config.model import (
     Sampling,
     StageName,
     Task,
+    Tolerance,
     TrainSpec,
     Trigger,
 )
@@ -84,6 +87,8 @@ _REGISTER = RegisterSpec()
 _HEALTH = HealthCheck()
 _ACTIONS = MonitorActions()
 _MONITOR = MonitorSpec()
+_FEEDBACK = FeedbackSpec()
+_CALIBRATIONS: tuple[Calibration, ...] = get_args(Calibration)
 _REPORT = ReportSpec()
 
 _DTYPES: tuple[DType, ...] = get_args(DType)
@@ -374,6 +379,7 @@ def _environment(name: str, data: Mapping[str, object], at: YamlPath) -> Environ
 def _monitor(data: Mapping[str, object], at: YamlPath) -> MonitorSpec:
     actions = section(data, "actions", at)
     actions_at = (*at, "actions")
+    feedback = data.get("feedback")
     return MonitorSpec(
         production_data=strings(data, "production_data", at, _MONITOR.production_data),
         release_asset=optional(data, "release_asset", at, str),
@@ -388,6 +394,36 @@ def _monitor(data: Mapping[str, object], at: YamlPath) -> MonitorSpec:
             workflow=optional(actions, "workflow", actions_at, str),
         ),
         history=value_or(data, "history", at, _MONITOR.history),
+        feedback=None if feedback is None else _feedback(feedback, (*at, "feedback")),
+    )
+
+
+def _feedback(value: object, at: YamlPath) -> FeedbackSpec:
+    data = as_map(value, at)
+    tolerances = section(data, "tolerances", at)
+    return FeedbackSpec(
+        data=strings(data, "data", at, _FEEDBACK.data),
+        labels=strings(data, "labels", at, _FEEDBACK.labels),
+        prediction_log=strings(data, "prediction_log", at, _FEEDBACK.prediction_log),
+        id_column=optional(data, "id_column", at, str),
+        timestamp_column=optional(data, "timestamp_column", at, str),
+        window_days=value_or(data, "window_days", at, _FEEDBACK.window_days),
+        min_rows=value_or(data, "min_rows", at, _FEEDBACK.min_rows),
+        tolerances=tuple(
+            _tolerance(name, as_map(spec, (*at, "tolerances", name)), (*at, "tolerances", name))
+            for name, spec in tolerances.items()
+        ),
+        estimate=value_or(data, "estimate", at, _FEEDBACK.estimate),
+        calibration=choice(data, "calibration", at, _CALIBRATIONS, _FEEDBACK.calibration),
+    )
+
+
+def _tolerance(metric: str, data: Mapping[str, object], at: YamlPath) -> Tolerance:
+    max_drop = optional_number(data, "max_drop", at)
+    if max_drop is None:
+        fail((*at, "max_drop"), "is required")
+    return Tolerance(
+        metric=metric, max_drop=max_drop, relative=value_or(data, "relative", at, False)
     )
 
 

@@ -20,6 +20,7 @@ Bump = Literal["major", "minor", "patch"]
 Against = Literal["absolute", "production", "base"]
 Backend = Literal["docker", "command", "kubernetes"]
 Correction = Literal["bonferroni", "holm", "none"]
+Calibration = Literal["auto", "isotonic", "platt"]
 
 
 class StageName(enum.StrEnum):
@@ -222,12 +223,46 @@ class MonitorActions:
 
 
 @dataclass(frozen=True, slots=True)
+class Tolerance:
+    """How far one live metric may fall behind its value at registration before it is a drop.
+
+    ``max_drop`` is in the metric's own units, or a fraction of the registered value when
+    ``relative``; a drop is a change in the metric's worse direction (up for a loss).
+    """
+
+    metric: str
+    max_drop: float
+    relative: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackSpec:
+    """Labelled production rows: where they are and how live quality is judged.
+
+    Labelled rows come from ``data`` (production rows, the target in the same file when known),
+    from ``labels`` joined by ``id_column`` to ``data`` or to the ``prediction_log``.
+    """
+
+    data: tuple[str, ...] = ()  # workspace paths or globs of production rows
+    labels: tuple[str, ...] = ()  # workspace paths or globs: id column + target (+ timestamp)
+    prediction_log: tuple[str, ...] = ()  # JSON Lines written by the server (globs)
+    id_column: str | None = None  # None: data.id_column
+    timestamp_column: str | None = None  # windows by this column when set
+    window_days: int = 7
+    min_rows: int = 200  # fewer labelled rows than this: said, not judged
+    tolerances: tuple[Tolerance, ...] = ()
+    estimate: bool = True  # estimate accuracy and ROC AUC before labels (binary classifiers)
+    calibration: Calibration = "auto"  # how register fits the calibrator the estimate uses
+
+
+@dataclass(frozen=True, slots=True)
 class MonitorSpec:
     production_data: tuple[str, ...] = ()  # workspace paths or globs
     release_asset: str | None = None  # or: an asset of the latest release holding the data
     schedule: str = "0 6 * * *"
     actions: MonitorActions = field(default_factory=MonitorActions)
     history: int = 10  # runs kept for the trend
+    feedback: FeedbackSpec | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,11 +11,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from mlops_ci.errors import UserError
-from mlops_ci.forge import gh_assets, gh_comments, gh_issues, gh_releases
+from mlops_ci.forge import gh_access, gh_assets, gh_comments, gh_issues, gh_pulls, gh_releases
 from mlops_ci.forge.gh_deployments import Deployments
 from mlops_ci.forge.github import GitHubApi, api_from_environ, quote
 from mlops_ci.forge.protocol import (
+    AccessCheck,
     AssetFile,
     CommentResult,
     DeploymentRef,
@@ -25,6 +25,7 @@ from mlops_ci.forge.protocol import (
     IssueResult,
     JsonValue,
     Outcome,
+    Permission,
     PullInfo,
     ReleaseResult,
     ReportStamp,
@@ -53,21 +54,13 @@ class GitHubForge:
         self.api.close()
 
     def read_pull(self, number: int) -> PullInfo:
-        pull = self.api.get_or_none(f"{self.api.repo}/pulls/{number}")
-        if pull is None:
-            raise UserError(f"pull request #{number} does not exist in {self.api.repository}")
-        head = pull.get("head") or {}
-        base = pull.get("base") or {}
-        head_repo = (head.get("repo") or {}).get("full_name")
-        base_repo = (base.get("repo") or {}).get("full_name")
-        return PullInfo(
-            number=number,
-            head_sha=str(head.get("sha", "")),
-            head_ref=str(head.get("ref", "")),
-            base_ref=str(base.get("ref", "")),
-            title=str(pull.get("title") or ""),
-            is_fork=head_repo is None or head_repo != base_repo,
-        )
+        return gh_pulls.read_pull(self.api, number)
+
+    def find_pull_by_head(self, head_sha: str, head_ref: str | None = None) -> PullInfo | None:
+        return gh_pulls.find_pull_by_head(self.api, head_sha, head_ref)
+
+    def check_access(self, needs: Sequence[Permission]) -> AccessCheck:
+        return gh_access.check_access(self.api, needs)
 
     def upsert_report_comment(
         self, pr_number: int, report_id: str, body: str, stamp: ReportStamp

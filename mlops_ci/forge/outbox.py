@@ -34,6 +34,7 @@ from mlops_ci.errors import UserError
 from mlops_ci.forge import checksums, markers
 from mlops_ci.forge.checksums import SUMS_NAME, sha256_file
 from mlops_ci.forge.protocol import (
+    AccessCheck,
     AssetFile,
     CommentResult,
     DeploymentRef,
@@ -43,6 +44,7 @@ from mlops_ci.forge.protocol import (
     IssueResult,
     JsonValue,
     Outcome,
+    Permission,
     PullInfo,
     ReleaseResult,
     ReportStamp,
@@ -116,6 +118,22 @@ class OutboxForge:
             )
         except KeyError as error:
             raise UserError(f"{path}: missing key {error}") from None
+
+    def find_pull_by_head(self, head_sha: str, head_ref: str | None = None) -> PullInfo | None:
+        """The pull request among ``pulls/*.json`` with this head; the lowest number wins."""
+        folder = self.directory / "pulls"
+        found = []
+        for path in folder.glob("*.json") if folder.is_dir() else []:
+            if not path.stem.isdigit():
+                continue
+            pull = self.read_pull(int(path.stem))
+            if pull.head_sha == head_sha and head_ref in (None, pull.head_ref):
+                found.append(pull)
+        return min(found, key=lambda pull: pull.number, default=None)
+
+    def check_access(self, needs: Sequence[Permission]) -> AccessCheck:
+        """The outbox is a folder of ours: every write is allowed."""
+        return AccessCheck(verified=True)
 
     def upsert_report_comment(
         self, pr_number: int, report_id: str, body: str, stamp: ReportStamp

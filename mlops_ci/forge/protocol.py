@@ -56,6 +56,29 @@ class PullInfo:
     is_fork: bool
 
 
+class Permission(enum.StrEnum):
+    """A write permission of a workflow token, spelled as in a workflow's ``permissions:``."""
+
+    CONTENTS = "contents: write"  # tags, releases and their assets
+    PULL_REQUESTS = "pull-requests: write"  # the report comment on a pull request
+    ISSUES = "issues: write"  # the monitoring issue and its comments
+    DEPLOYMENTS = "deployments: write"  # deployments and their statuses
+
+
+@dataclass(frozen=True, slots=True)
+class AccessCheck:
+    """What the token was found able to do, before any write.
+
+    ``verified`` is False when the token cannot tell (a workflow's installation token cannot
+    introspect itself): then ``missing`` is empty and ``note`` says the first write will tell.
+    ``missing`` holds the needed permissions the token is known to lack.
+    """
+
+    verified: bool
+    missing: tuple[Permission, ...] = ()
+    note: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class ReportStamp:
     """Which run wrote a report, so that an older run never overwrites a newer one.
@@ -167,6 +190,19 @@ class Forge(Protocol):
 
     def read_pull(self, number: int) -> PullInfo:
         """The pull request ``number``; ``UserError`` if there is none."""
+        ...
+
+    def find_pull_by_head(self, head_sha: str, head_ref: str | None = None) -> PullInfo | None:
+        """The OPEN pull request whose head is commit ``head_sha`` (and branch ``head_ref``).
+
+        Works for pull requests from forks too. With several matches (the same commit pushed
+        to two branches) the most recently updated wins; ``None`` when no open pull request
+        has it (closed, or pushed to since).
+        """
+        ...
+
+    def check_access(self, needs: Sequence[Permission]) -> AccessCheck:
+        """Whether the token holds ``needs``, asked without writing anything."""
         ...
 
     def upsert_report_comment(

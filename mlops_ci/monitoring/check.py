@@ -14,12 +14,16 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mlops_ci.config.model import DataSpec, ModelSpec
 from mlops_ci.data.results import DriftResult, ValidationResult
 from mlops_ci.errors import UserError
 from mlops_ci.monitoring.production import ProductionData
 from mlops_ci.monitoring.reference import ReferenceData
+
+if TYPE_CHECKING:
+    from mlops_ci.feedback.check import FeedbackCheck
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +37,11 @@ class MonitorCheck:
     validations: tuple[ValidationResult, ...]  # one per production file
     drift: DriftResult | None  # None when it could not be measured (see ``drift_error``)
     drift_error: str | None = None
+    feedback: FeedbackCheck | None = None  # live quality and estimates (monitor.feedback)
+
+    @property
+    def quality_dropped(self) -> bool:
+        return self.feedback is not None and self.feedback.dropped
 
     @property
     def data_errors(self) -> int:
@@ -44,8 +53,19 @@ class MonitorCheck:
 
     @property
     def alert(self) -> bool:
-        """Drift, or data-quality errors: either is reported and fails the check."""
-        return self.drifted or self.data_errors > 0
+        """Drift, data-quality errors or a live-quality drop: each is reported and fails."""
+        return self.drifted or self.data_errors > 0 or self.quality_dropped
+
+    def findings(self) -> str:
+        """What was found, as words ("drift and a live-quality drop"); "" when nothing."""
+        found = []
+        if self.drifted:
+            found.append("drift")
+        if self.data_errors:
+            found.append("data-quality errors")
+        if self.quality_dropped:
+            found.append("a live-quality drop")
+        return " and ".join(found)
 
     @property
     def rows(self) -> int:

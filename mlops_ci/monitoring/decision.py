@@ -17,10 +17,17 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import Any
 
 from mlops_ci.config.model import MonitorSpec
 from mlops_ci.monitoring.check import MonitorCheck
-from mlops_ci.monitoring.history import MAX_COLUMNS_KEPT, HistoryEntry, ParsedHistory, record_run
+from mlops_ci.monitoring.history import (
+    MAX_COLUMNS_KEPT,
+    MAX_METRICS_KEPT,
+    HistoryEntry,
+    ParsedHistory,
+    record_run,
+)
 from mlops_ci.monitoring.issue import RunInfo
 from mlops_ci.monitoring.issue_reader import ExistingIssue
 
@@ -53,7 +60,26 @@ def history_entry(check: MonitorCheck, run: RunInfo) -> HistoryEntry:
         drifted_columns=drifted[:MAX_COLUMNS_KEPT],
         data_errors=check.data_errors,
         rows=check.rows,
+        **_feedback_fields(check),
     )
+
+
+def _feedback_fields(check: MonitorCheck) -> dict[str, Any]:
+    feedback = check.feedback
+    if feedback is None:
+        return {}
+    live = feedback.live
+    values = tuple(
+        (item.name, item.live.value) for item in live.checks if item.live.value is not None
+    )
+    estimated = tuple(
+        (estimate.metric, estimate.value)
+        for window in feedback.estimates[:1]
+        for estimate in (window.accuracy, window.roc_auc)
+        if estimate.value is not None
+    )
+    return {"quality_dropped": feedback.dropped, "labelled_rows": live.rows,
+            "live": values[:MAX_METRICS_KEPT], "estimated": estimated}
 
 
 def decide(
@@ -70,10 +96,8 @@ def decide(
     entries = record_run(history.entries, history_entry(check, run), spec.history)
     if check.alert:
         issue = IssueAction.UPSERT if spec.actions.issue else IssueAction.NONE
-        what = "drift" if check.drifted else "data-quality errors"
-        if check.drifted and check.data_errors:
-            what = "drift and data-quality errors"
-        return Decision(issue, spec.actions.dispatch, entries, f"{what} in production data")
+        reason = f"{check.findings()} in production data"
+        return Decision(issue, spec.actions.dispatch, entries, reason)
     if existing is not None and existing.is_open:
         return Decision(IssueAction.CLOSE, False, entries, "clear: closing the open issue")
     return Decision(IssueAction.NONE, False, history.entries, "clear: no open issue")

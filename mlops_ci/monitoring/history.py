@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 
 SCHEMA = 1
 MAX_COLUMNS_KEPT = 10  # drifted column names stored per entry (the count is always kept)
+MAX_METRICS_KEPT = 10  # live and estimated metrics stored per entry
 MAX_BLOCK_CHARS = 200_000
 _BLOCK = re.compile(rf"<!-- mlops-ci:history ([^>]{{0,{MAX_BLOCK_CHARS}}}?) -->")
 _RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
@@ -43,6 +44,10 @@ class HistoryEntry:
     drifted_columns: tuple[str, ...]  # at most MAX_COLUMNS_KEPT of them
     data_errors: int  # data-quality errors in the production data
     rows: int  # production rows compared
+    quality_dropped: bool = False  # a live metric fell beyond its tolerance
+    labelled_rows: int | None = None  # None: no feedback measured in this run
+    live: tuple[tuple[str, float], ...] = ()  # live metrics, when judged
+    estimated: tuple[tuple[str, float], ...] = ()  # estimates of the latest window
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +103,33 @@ def _entry_json(entry: HistoryEntry) -> dict[str, object]:
         "drifted_columns": list(entry.drifted_columns[:MAX_COLUMNS_KEPT]),
         "data_errors": entry.data_errors,
         "rows": entry.rows,
+        "quality_dropped": entry.quality_dropped,
+        "labelled_rows": entry.labelled_rows,
+        "live": _metrics_json(entry.live),
+        "estimated": _metrics_json(entry.estimated),
     }
+
+
+def _metrics_json(values: Sequence[tuple[str, float]]) -> dict[str, float]:
+    return {name: value for name, value in values[:MAX_METRICS_KEPT] if math.isfinite(value)}
+
+
+def _metrics(raw: object) -> tuple[tuple[str, float], ...] | None:
+    """Metric values of an entry; absent is empty (older entries), malformed is ``None``."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict) or len(raw) > MAX_METRICS_KEPT:
+        return None
+    out = []
+    for name, value in raw.items():
+        if not (isinstance(name, str) and 0 < len(name) <= 40):
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None
+        if not math.isfinite(value):
+            return None
+        out.append((name, float(value)))
+    return tuple(out)
 
 
 def parse_history(body: str) -> ParsedHistory:
@@ -152,6 +183,12 @@ def _entry(raw: object) -> HistoryEntry | None:
     columns = raw.get("drifted_columns")
     if not (isinstance(columns, list) and all(isinstance(c, str) for c in columns)):
         return None
+    live, estimated = _metrics(raw.get("live")), _metrics(raw.get("estimated"))
+    dropped, labelled = raw.get("quality_dropped", False), raw.get("labelled_rows")
+    if live is None or estimated is None or not isinstance(dropped, bool):
+        return None
+    if labelled is not None and not _is_count(labelled):
+        return None
     return HistoryEntry(
         run_id=run_id,
         at=at,
@@ -163,6 +200,10 @@ def _entry(raw: object) -> HistoryEntry | None:
         drifted_columns=tuple(c[:200] for c in columns[:MAX_COLUMNS_KEPT]),
         data_errors=int(counts[1]),  # type: ignore[arg-type]
         rows=int(counts[2]),  # type: ignore[arg-type]
+        quality_dropped=dropped,
+        labelled_rows=None if labelled is None else int(labelled),
+        live=live,
+        estimated=estimated,
     )
 
 

@@ -36,12 +36,7 @@ def issue_marker(model: str) -> str:
 
 
 def issue_title(check: MonitorCheck) -> str:
-    if check.drifted and check.data_errors:
-        what = "drift and data-quality errors"
-    elif check.data_errors:
-        what = "data-quality errors"
-    else:
-        what = "drift"
+    what = check.findings() or "drift"
     return f"Production {what}: {check.model} {check.version}"
 
 
@@ -67,6 +62,10 @@ def verdict_text(check: MonitorCheck) -> str:
     errors = check.data_errors
     if errors:
         parts.append(f"🔴 {errors} data-quality error{'s' if errors != 1 else ''}")
+    if check.feedback is not None:
+        from mlops_ci.feedback.markdown import verdict_text as feedback_verdict
+
+        parts.append(feedback_verdict(check.feedback))
     return "; ".join(parts)
 
 
@@ -76,7 +75,12 @@ def _run_link(entry_run: str, run: RunInfo, url: str | None) -> str:
 
 
 def trend_markdown(entries: Sequence[HistoryEntry], run: RunInfo) -> str:
-    """The last runs as a sparkline of the drifted share and a table, oldest first."""
+    """The last runs as a sparkline of the drifted share and a table, oldest first.
+
+    When any run measured feedback, the live metrics (and estimates, marked ≈) get columns of
+    their own and a sparkline per live metric.
+    """
+    names = _live_names(entries)
     rows = []
     for entry in entries:
         share = "–" if entry.share_drifted is None else f"{entry.share_drifted:.0%}"
@@ -85,22 +89,71 @@ def trend_markdown(entries: Sequence[HistoryEntry], run: RunInfo) -> str:
         if hidden > 0:
             columns += f" +{hidden}"
         verdict = "🔴" if entry.alert else "🟢"
+        extra = "".join(f" {cell} |" for cell in _live_cells(entry, names))
         rows.append(
             f"| {_run_link(entry.run_id, run, run.url)} | {entry.at[:16].replace('T', ' ')} "
             f"| {escape_markdown(entry.version)} | {entry.rows:,} | {share} "
-            f"| {columns or '–'} | {entry.data_errors:,} | {verdict} |"
+            f"| {columns or '–'} | {entry.data_errors:,} |{extra} {verdict} |"
         )
+    extra_head = ""
+    if names:
+        extra_head = " labelled |" + "".join(f" live {escape_markdown(n)} |" for n in names)
+        extra_head += " estimated accuracy |"
+    sparks = [
+        f"Live {escape_markdown(name)}, oldest to newest: `{live_sparkline(entries, name)}`"
+        for name in names
+    ]
     return "\n".join(
         [
             f"### Trend: last {len(entries)} run{'s' if len(entries) != 1 else ''}",
             "",
             f"Share of drifted columns, oldest to newest: `{sparkline(entries)}`",
+            *(line for spark in sparks for line in ("", spark)),
             "",
             "| run | date (UTC) | version | rows | drifted share | drifted columns "
-            "| data errors | verdict |",
-            "|---|---|---|---|---|---|---|---|",
+            f"| data errors |{extra_head} verdict |",
+            "|---|---|---|---|---|---|---|" + "---|" * (len(names) + 2 if names else 0)
+            + "---|",
             *rows,
         ]
+    )
+
+
+def _live_names(entries: Sequence[HistoryEntry]) -> tuple[str, ...]:
+    if not any(entry.labelled_rows is not None for entry in entries):
+        return ()
+    names: dict[str, None] = {}
+    for entry in entries:
+        for name, _ in entry.live:
+            names.setdefault(name, None)
+    return tuple(names)[:3]
+
+
+def _live_cells(entry: HistoryEntry, names: Sequence[str]) -> list[str]:
+    if not names:
+        return []
+    labelled = "–" if entry.labelled_rows is None else f"{entry.labelled_rows:,}"
+    values = dict(entry.live)
+    cells = [labelled] + [
+        f"{values[name]:.3f}" if name in values else "–"
+        for name in names
+    ]
+    estimate = dict(entry.estimated).get("accuracy")
+    cells.append("–" if estimate is None else f"≈ {estimate:.3f}")
+    return cells
+
+
+def live_sparkline(entries: Sequence[HistoryEntry], name: str) -> str:
+    """One live metric over the runs, scaled between its lowest and highest (· not measured)."""
+    values = [dict(entry.live).get(name) for entry in entries]
+    known = [value for value in values if value is not None]
+    if not known:
+        return "·" * len(values)
+    low, high = min(known), max(known)
+    span = high - low or 1.0
+    return "".join(
+        "·" if value is None else SPARK[min(len(SPARK) - 1, int((value - low) / span * len(SPARK)))]
+        for value in values
     )
 
 
@@ -148,8 +201,15 @@ def issue_body(
     for result in check.validations:
         if result.findings:
             lines += ["", render_validation_markdown(result).rstrip("\n")]
+    if check.feedback is not None:
+        from mlops_ci.feedback.markdown import feedback_markdown
+
+        lines += ["", feedback_markdown(check.feedback).rstrip("\n")]
     footer = (
         "_Kept up to date by `mlops-ci monitor` on its schedule: one issue per model, "
+        "closed by the first run without drift, data errors or a live-quality drop._"
+        if check.feedback is not None
+        else "_Kept up to date by `mlops-ci monitor` on its schedule: one issue per model, "
         "closed by the first run without drift or data errors._"
     )
     if actions_line:

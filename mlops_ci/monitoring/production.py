@@ -28,7 +28,9 @@ class ProductionData:
     display: str  # how reports name the data: the file, or "PATTERN (N files)"
 
 
-def resolve_files(root: Path, patterns: Sequence[str]) -> tuple[Path, ...]:
+def resolve_files(
+    root: Path, patterns: Sequence[str], *, key: str = "monitor.production_data"
+) -> tuple[Path, ...]:
     """Every file the patterns match under ``root``, sorted, each once.
 
     A pattern that matches nothing, reaches outside ``root`` or is absolute is a ``UserError``
@@ -37,7 +39,7 @@ def resolve_files(root: Path, patterns: Sequence[str]) -> tuple[Path, ...]:
     found: dict[Path, None] = {}
     base = root.resolve()
     for index, pattern in enumerate(patterns):
-        where = f"monitor.production_data[{index}]"
+        where = f"{key}[{index}]"
         if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
             raise UserError(
                 f"{where}: {pattern!r} must be a path inside the config's folder",

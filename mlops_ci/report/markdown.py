@@ -77,7 +77,7 @@ def _where(run: RunInfo) -> str:
     if run.title:
         bits.append(f"“{escape_markdown(run.title[:120])}”")
     if run.ref:
-        bits.append(f"branch {escape_markdown(run.ref)}")
+        bits.append(f"{run.ref_kind} {escape_markdown(run.ref)}")
     if run.sha:
         bits.append(f"commit {escape_markdown(run.sha[:12])}")
     if run.run_url and run.run_url.startswith(("https://", "http://")):

@@ -17,11 +17,12 @@ class RunInfo:
     """Where and why the run happened; every string here may be untrusted."""
 
     event: str  # e.g. "pull_request #12"
-    ref: str | None  # branch name as the user wrote it
+    ref: str | None  # branch or tag name as the user wrote it
     sha: str | None
     config_id: str
     run_url: str | None = None
     title: str | None = None  # the PR title
+    ref_kind: str = "branch"  # what ``ref`` names: "branch" or "tag"
 
 
 @dataclass(frozen=True, slots=True)

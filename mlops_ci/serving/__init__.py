@@ -1,6 +1,10 @@
 """The embedded model server: one skops model over the Open Inference Protocol's REST paths.
 
 ``columns`` (the inputs' schema), ``decode`` (requests into typed arrays, every refusal a 4xx),
-``predictor`` (the loaded model), ``app`` (routes as a pure function), ``server`` (HTTP and
-worker processes), ``__main__`` (``python -m mlops_ci.serving``). See ``app`` for the paths.
+``binary`` (the OIP binary tensor extension, as tritonclient sends it), ``predictor`` (the
+loaded model and its two prediction paths), ``fused`` (a ``ColumnTransformer`` pipeline
+compiled into numpy steps, used only once proven bit-for-bit equal to scikit-learn), ``app``
+(routes as a pure function), ``server`` (HTTP and worker processes), ``probe`` (readiness and
+smoke checks a deploy runs against a server), ``__main__`` (``python -m mlops_ci.serving``).
+See ``app`` for the paths and ``server`` for the HTTP limits (``MAX_BODY_BYTES``).
 """

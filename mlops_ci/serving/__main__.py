@@ -4,9 +4,11 @@ Options: ``--trusted-type T`` (repeatable: the model's ``evaluate.trusted_types`
 ``--columns-json FILE`` (the inputs' schema, see ``serving.columns``), ``--version V`` (shown
 in metadata and answers), ``--host H`` (default 0.0.0.0), ``--workers N`` (default: the
 CPUs this process may use, at most 4; see ``serving.server``), ``--reuse-port`` (listen with
-``SO_REUSEPORT``, so a new version can start beside the old one). The port opens only once the
-model is loaded, and then prints one line ``serving NAME on http://HOST:PORT`` to stdout;
-exit 2 with a message when the model cannot be loaded.
+``SO_REUSEPORT``, so a new version can start beside the old one), ``--id-column C`` (the rows'
+ids, see ``serving.prediction_log``; the log is on when ``MLOPS_PREDICTION_LOG`` names a file).
+The port opens only once the model is loaded, and then prints one line ``serving NAME on
+http://HOST:PORT`` to stdout (and which prediction path is on, fused or generic, to stderr:
+see ``serving.predictor``); exit 2 with a message when the model cannot be loaded.
 """
 
 from __future__ import annotations
@@ -45,13 +47,18 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=default_workers())
     parser.add_argument("--reuse-port", action="store_true",
                         help="share the port with another server (SO_REUSEPORT)")
+    parser.add_argument("--id-column", default=None,
+                        help="the column of row ids: sent with requests, not fed to the model, "
+                        "written to the prediction log")
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     from mlops_ci.errors import MlopsError
+    from mlops_ci.feedback.predlog import PredictionLog
     from mlops_ci.serving.app import ServingApp
     from mlops_ci.serving.columns import read_columns
+    from mlops_ci.serving.prediction_log import ServedLog
     from mlops_ci.serving.predictor import Predictor
     from mlops_ci.serving.server import listen, serve
 
@@ -61,6 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         predictor = Predictor.load(
             args.name, args.model, args.trusted_types, columns, version=args.version
         )
+        log = PredictionLog.from_environ()
         sock = listen(args.host, args.port, reuse_port=args.reuse_port)
     except MlopsError as error:
         sys.stderr.write("\n".join(error.lines()) + "\n")
@@ -72,10 +80,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def announce() -> None:
         workers = args.workers
+        sys.stderr.write(f"mlops-ci serving: {predictor.fast_path}\n")
+        if log is not None:
+            sys.stderr.write(f"mlops-ci serving: prediction log {log.path}\n")
         sys.stdout.write(f"serving {args.name} on http://{host}:{port} ({workers} worker(s))\n")
         sys.stdout.flush()
 
-    return serve(ServingApp(predictor), sock, workers=args.workers, on_ready=announce)
+    app = ServingApp(predictor, id_column=args.id_column,
+                     prediction_log=None if log is None else ServedLog(log, predictor))
+    return serve(app, sock, workers=args.workers, on_ready=announce)
 
 
 if __name__ == "__main__":

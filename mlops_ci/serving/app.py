@@ -19,10 +19,12 @@ makes this module raise.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from mlops_ci.serving.decode import RequestError, decode_infer, decode_rows, parse_json
+from mlops_ci.serving.binary import parse_binary_request
+from mlops_ci.serving.decode import Batch, RequestError, decode_infer, decode_rows, parse_json
+from mlops_ci.serving.prediction_log import ServedLog
 from mlops_ci.serving.predictor import Output, Predictor
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
@@ -46,27 +48,39 @@ def error_response(status: int, message: str) -> Response:
 
 
 class ServingApp:
-    """Routes requests for one ``Predictor``."""
+    """Routes requests for one ``Predictor``.
 
-    def __init__(self, predictor: Predictor) -> None:
+    ``id_column``: the column holding each row's id (``serving.prediction_log``); a request
+    may send it, and it is not fed to the model. ``prediction_log``: where answered rows are
+    logged (None: nowhere, the default).
+    """
+
+    def __init__(self, predictor: Predictor, *, id_column: str | None = None,
+                 prediction_log: ServedLog | None = None) -> None:
         self.predictor = predictor
+        self.id_column = id_column
+        self.prediction_log = prediction_log
         self._model_prefix = "/v2/models/"
         self._metadata = _json(200, self._metadata_value())
 
-    def handle(self, method: str, target: str, body: bytes) -> Response:
+    def handle(
+        self, method: str, target: str, body: bytes, *, json_length: str | None = None
+    ) -> Response:
+        """The answer to one request. ``json_length``: the ``Inference-Header-Content-Length``
+        header of a request in the binary tensor form (``serving.binary``), if it has one."""
         path = target.split("?", 1)[0]
         try:
-            return self._route(method, path, body)
+            return self._route(method, path, body, json_length)
         except RequestError as error:
             return error_response(error.status, error.message)
 
-    def _route(self, method: str, path: str, body: bytes) -> Response:
+    def _route(self, method: str, path: str, body: bytes, json_length: str | None) -> Response:
         if path.startswith(self._model_prefix):
-            return self._model_route(method, path[len(self._model_prefix):], body)
+            return self._model_route(method, path[len(self._model_prefix):], body, json_length)
         if path == "/predict":
             _allow(method, "POST")
-            batch = decode_rows(parse_json(body), self.predictor.columns)
-            return self._rows_response(self.predictor.predict(batch))
+            batch = decode_rows(parse_json(body), self.predictor.columns, self.id_column)
+            return self._rows_response(self._predict(batch))
         if path in ("/v2/health/live", "/v2/health/ready", "/v2", "/v2/"):
             _allow(method, "GET")
             if path == "/v2/health/live":
@@ -76,7 +90,9 @@ class ServingApp:
             return _json(200, {"name": SERVER_NAME, "version": _version(), "extensions": []})
         raise RequestError(404, f"no such path {path[:80]!r}")
 
-    def _model_route(self, method: str, rest: str, body: bytes) -> Response:
+    def _model_route(
+        self, method: str, rest: str, body: bytes, json_length: str | None
+    ) -> Response:
         parts = rest.split("/")
         name = parts[0]
         predictor = self.predictor
@@ -100,10 +116,21 @@ class ServingApp:
             return _json(200, {"name": name, "ready": True})
         if tail == ["infer"]:
             _allow(method, "POST")
-            batch = decode_infer(parse_json(body), predictor.columns)
-            outputs = predictor.predict(batch)
+            payload = (parse_json(body) if json_length is None
+                       else parse_binary_request(body, json_length))
+            batch = decode_infer(payload, predictor.columns, self.id_column)
+            outputs = self._predict(batch)
             return self._infer_response(outputs, batch.request_id)
         raise RequestError(404, f"no such path under model {name!r}")
+
+    def _predict(self, batch: Batch) -> tuple[Output, ...]:
+        if self.prediction_log is None:
+            return self.predictor.predict(batch)
+        wanted = self.predictor.wanted_outputs(batch)
+        outputs = self.predictor.predict(replace(batch, outputs=None))  # the log takes all
+        self.prediction_log.record(batch, outputs)
+        by_name = {output.name: output for output in outputs}
+        return tuple(by_name[name] for name in wanted)
 
     def _infer_response(self, outputs: tuple[Output, ...], request_id: str | None) -> Response:
         value: dict[str, Any] = {"model_name": self.predictor.name}

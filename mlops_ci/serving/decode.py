@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from mlops_ci.serving.columns import DATATYPES, FLOAT_TYPES, INT_TYPES, InputColumn
@@ -41,6 +41,7 @@ class Batch:
     arrays: tuple[npt.NDArray[Any], ...]
     request_id: str | None = None
     outputs: tuple[str, ...] | None = None  # requested output names; None: all
+    ids: tuple[str | None, ...] | None = None  # each row's value in the id column, if sent
 
 
 def _shown(text: object) -> str:
@@ -100,7 +101,9 @@ def column_array(column: InputColumn, values: Sequence[object], where: str) -> n
         _expect(kinds <= {int, float}, column, kinds, where, "numbers")
         array = np.asarray(values, dtype=np.float64)
         if not has_null and not bool(np.isfinite(array).all()):
-            raise RequestError(400, f"{where}: a number is too large for a 64-bit float")
+            raise RequestError(
+                400, f"{where}: a number is NaN, infinite or too large for a 64-bit float"
+            )
         return array
     if datatype == "BOOL":
         _expect(kinds <= {bool}, column, kinds, where, "true or false")
@@ -189,8 +192,14 @@ def _flatten(data: list[object], dims: int, where: str) -> list[object]:
     return flat
 
 
-def decode_infer(payload: object, columns: Sequence[InputColumn]) -> Batch:
-    """An OIP inference request: one tensor per column, or one 2-D tensor of all columns."""
+def decode_infer(
+    payload: object, columns: Sequence[InputColumn], id_column: str | None = None
+) -> Batch:
+    """An OIP inference request: one tensor per column, or one 2-D tensor of all columns.
+
+    A tensor named ``id_column`` (not a model input) holds the rows' ids: kept in
+    ``Batch.ids``, not fed to the model.
+    """
     if not isinstance(payload, dict):
         raise RequestError(400, "an inference request is a JSON object with \"inputs\"")
     raw_inputs = payload.get("inputs")
@@ -202,7 +211,19 @@ def decode_infer(payload: object, columns: Sequence[InputColumn]) -> Batch:
     ident = request_id if isinstance(request_id, str) else None
     if len(tensors) == 1 and len(tensors[0].shape) == 2 and tensors[0].shape[1] > 1:
         return _from_matrix(tensors[0], columns, ident, outputs)
-    return _from_columns(tensors, columns, ident, outputs)
+    id_tensor = next((t for t in tensors if id_column is not None and t.name == id_column
+                      and all(c.name != id_column for c in columns)), None)
+    if id_tensor is None:
+        return _from_columns(tensors, columns, ident, outputs)
+    batch = _from_columns([t for t in tensors if t is not id_tensor], columns, ident, outputs)
+    if len(id_tensor.data) != batch.rows:
+        raise RequestError(400, f"input {_shown(id_tensor.name)} (the ids) has "
+                           f"{len(id_tensor.data)} values for {batch.rows} rows")
+    return replace(batch, ids=_ids(id_tensor.data))
+
+
+def _ids(values: Sequence[object]) -> tuple[str | None, ...]:
+    return tuple(None if v is None or isinstance(v, list | dict) else str(v) for v in values)
 
 
 def _requested_outputs(raw: object) -> tuple[str, ...] | None:
@@ -241,6 +262,9 @@ def _from_columns(
     if missing:
         raise RequestError(400, f"missing input(s): {', '.join(missing)}")
     rows = tensors[0].shape[0]
+    if rows == 0:
+        raise RequestError(400, f"input {_shown(tensors[0].name)}: shape [0] holds no rows; "
+                           "send at least one")
     arrays = []
     for column in columns:
         tensor = by_name[column.name]
@@ -267,6 +291,8 @@ def _from_matrix(
 ) -> Batch:
     rows, width = tensor.shape
     where = f"input {_shown(tensor.name)}"
+    if rows == 0:
+        raise RequestError(400, f"{where}: shape [0, {width}] holds no rows; send at least one")
     if width != len(columns):
         raise RequestError(
             400, f"{where}: shape [{rows}, {width}], but the model takes {len(columns)} "
@@ -287,10 +313,13 @@ def _from_matrix(
     return Batch(rows, arrays, request_id, outputs)
 
 
-def decode_rows(payload: object, columns: Sequence[InputColumn]) -> Batch:
+def decode_rows(
+    payload: object, columns: Sequence[InputColumn], id_column: str | None = None
+) -> Batch:
     """``/predict``: ``{"rows": [{column: value}, ...]}`` or the bare list of rows.
 
-    Keys a row has beyond the model's columns (an id column) are ignored.
+    Keys a row has beyond the model's columns are ignored, but for ``id_column``: its values
+    are kept in ``Batch.ids``.
     """
     rows = payload.get("rows") if isinstance(payload, dict) else payload
     if not isinstance(rows, list) or not rows:
@@ -307,5 +336,6 @@ def decode_rows(payload: object, columns: Sequence[InputColumn]) -> Batch:
             number = values.index(missing_marker)
             raise RequestError(400, f"rows[{number}]: missing column {_shown(name)}")
         arrays.append(column_array(column, values, f"column {_shown(name)}"))
-    return Batch(len(rows), tuple(arrays))
+    ids = None if id_column is None else _ids([row.get(id_column) for row in rows])
+    return Batch(len(rows), tuple(arrays), ids=ids)
 

@@ -1,23 +1,30 @@
 """One loaded model and the single way it is asked for predictions.
 
-The model is loaded once, with skops and an explicit trusted-type list (``modelio``). A
-pipeline fitted on a DataFrame (``feature_names_in_``: a ``ColumnTransformer`` selecting
-columns by name needs them) gets one DataFrame per request, built from the decoded column
-arrays without copying them; a model fitted on a plain matrix gets a 2-D array. A pipeline's
-transforms run once per request, shared by ``predict`` and ``predict_proba``. Outputs
+The model is loaded once, with skops and an explicit trusted-type list (``modelio``).
+
+Two paths answer a request. The *fused* path (``serving.fused``): a ``ColumnTransformer``
+pipeline compiled into numpy steps, used only when, at load, it gave bit-for-bit the outputs
+of the generic path on probe rows that touch every category and imputed column
+(``fast_path`` says which path is on, and why). The *generic* path: a pipeline fitted on a
+DataFrame (``feature_names_in_``) gets one DataFrame per request, built from the decoded
+column arrays without copying them; a model fitted on a plain matrix gets a 2-D array. A
+request the fused path does not handle (a null in a one-hot column) takes the generic path.
+A pipeline's transforms run once per request, shared by ``predict`` and ``predict_proba``. Outputs
 follow the names of MLServer's scikit-learn runtime (``predict``, ``predict_proba``), so a
 client written against MLServer or KServe reads ours unchanged.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlops_ci.serving.columns import InputColumn, model_inputs
-from mlops_ci.serving.decode import Batch, RequestError
+from mlops_ci.serving.decode import Batch, RequestError, column_array
+from mlops_ci.serving.fused import FusedPipeline, NotFusable, compile_pipeline, probe_columns
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -72,6 +79,27 @@ class Predictor:
         steps = getattr(model, "steps", None)
         self.transform: Any = model[:-1] if isinstance(steps, list) and len(steps) > 1 else None
         self.final: Any = model[-1] if self.transform is not None else model
+        self.fused: FusedPipeline | None = None
+        self.fast_path = "generic: not tried"
+
+    def enable_fused(self) -> str:
+        """Compile the fused path and keep it if it equals the generic path on probe rows.
+
+        Returns (and keeps in ``fast_path``) which path is on and why.
+        """
+        self.fused = None
+        try:
+            fused = compile_pipeline(self.model, self.columns)
+        except NotFusable as reason:
+            self.fast_path = f"generic: {reason}"
+            return self.fast_path
+        mismatch = fused_mismatch(self, fused)
+        if mismatch is not None:
+            self.fast_path = f"generic: the fused path differs from scikit-learn: {mismatch}"
+            return self.fast_path
+        self.fused = fused
+        self.fast_path = f"fused: {fused.description}"
+        return self.fast_path
 
     @classmethod
     def load(
@@ -85,7 +113,9 @@ class Predictor:
         """Load the skops file at ``path``; ``UserError`` if it is not a trusted model."""
         from mlops_ci.modelio import load_model
 
-        return cls(name, version, load_model(path, trusted_types), columns)
+        predictor = cls(name, version, load_model(path, trusted_types), columns)
+        predictor.enable_fused()
+        return predictor
 
     def features(self, batch: Batch) -> Any:
         """What the model is fed for ``batch``."""
@@ -100,8 +130,15 @@ class Predictor:
             )
         return np.column_stack(batch.arrays)
 
-    def predict(self, batch: Batch) -> tuple[Output, ...]:
-        """The requested outputs for ``batch``; a model that rejects the inputs is a 422."""
+    def generic(self, batch: Batch, wanted: Sequence[str]) -> list[npt.NDArray[Any]]:
+        """The outputs named ``wanted`` the way scikit-learn computes them."""
+        features = self.features(batch)
+        if self.transform is not None:
+            features = self.transform.transform(features)
+        return [getattr(self.final, name)(features) for name in wanted]
+
+    def wanted_outputs(self, batch: Batch) -> tuple[str, ...]:
+        """The outputs ``batch`` asks for (all by default); an unknown one is a 400."""
         wanted = batch.outputs or self.output_names
         unknown = [name for name in wanted if name not in self.output_names]
         if unknown:
@@ -109,13 +146,20 @@ class Predictor:
                 400, f"unknown output {unknown[0]!r}; this model gives: "
                 f"{', '.join(self.output_names)}"
             )
+        return wanted
+
+    def predict(self, batch: Batch) -> tuple[Output, ...]:
+        """The requested outputs for ``batch``; a model that rejects the inputs is a 422."""
+        wanted = self.wanted_outputs(batch)
         results = []
         try:
-            features = self.features(batch)
-            if self.transform is not None:
-                features = self.transform.transform(features)
-            for name in wanted:
-                array = getattr(self.final, name)(features)
+            fused = self.fused
+            matrix = None if fused is None else fused.features(batch.arrays, batch.rows)
+            if fused is not None and matrix is not None:
+                arrays = [fused.heads[name](matrix) for name in wanted]
+            else:
+                arrays = self.generic(batch, wanted)
+            for name, array in zip(wanted, arrays, strict=True):
                 results.append(Output(name, oip_datatype(array), tuple(array.shape), array))
         except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
             raise RequestError(
@@ -123,3 +167,41 @@ class Predictor:
                 f"{str(error)[:300]}"
             ) from None
         return tuple(results)
+
+
+SINGLE_ROW_PROBES = 4
+
+
+def fused_mismatch(predictor: Predictor, fused: FusedPipeline) -> str | None:
+    """Where ``fused`` and the generic path disagree on the probe rows (None: nowhere).
+
+    Checked on all probe rows at once and on the first few one at a time (a one-row matrix
+    product may take another BLAS kernel than a many-row one).
+    """
+    import numpy as np
+
+    columns = predictor.columns
+    values = probe_columns(fused, columns)
+    count = len(values[0]) if values else 0
+    batches = [(0, count)] + [(row, row + 1) for row in range(min(count, SINGLE_ROW_PROBES))]
+    names = [name for name in predictor.output_names if name in fused.heads]
+    if len(names) != len(predictor.output_names):
+        return "it lacks an output"
+    for start, stop in batches:
+        try:
+            arrays = tuple(column_array(column, cells[start:stop], column.name)
+                           for column, cells in zip(columns, values, strict=True))
+            batch = Batch(stop - start, arrays)
+            with warnings.catch_warnings():  # unseen probe categories: expected, not news
+                warnings.simplefilter("ignore")
+                expected = predictor.generic(batch, names)
+            matrix = fused.features(batch.arrays, batch.rows)
+            if matrix is None:
+                return f"probe rows {start}..{stop - 1} were not handled"
+            got = [fused.heads[name](matrix) for name in names]
+        except (RequestError, ValueError, TypeError, KeyError, IndexError) as error:
+            return f"probe rows {start}..{stop - 1}: {type(error).__name__}: {error}"
+        for name, want, have in zip(names, expected, got, strict=True):
+            if want.dtype != have.dtype or not np.array_equal(want, have):
+                return f"{name} of probe rows {start}..{stop - 1}"
+    return None

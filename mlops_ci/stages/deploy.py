@@ -108,12 +108,17 @@ class DeployStage:
             )
         if context.dry_run:
             names = ", ".join(e.name for e in environments)
-            return self._result(model, Status.SKIPPED,
-                                f"dry run: would deploy {order.why} to {names}", started)
+            return self._result(
+                model, Status.SKIPPED, f"dry run: would deploy {order.why} to {names}", started
+            )
         resolved = _resolve(context, model, order)
         lines: list[str] = []
         failed = False
-        outputs: list[tuple[str, str]] = [("deployed_version", resolved.version)]
+        outputs: list[tuple[str, str]] = [
+            ("deployed_version", resolved.version),
+            ("model_version", resolved.version),
+            ("stage", order.stage),
+        ]
         for environment in environments:
             ok, line, url = self._deploy_one(context, model, order, resolved, environment)
             failed = failed or not ok
@@ -123,20 +128,38 @@ class DeployStage:
         status = Status.FAILED if failed else Status.PASSED
         return self._result(model, status, "; ".join(lines), started, tuple(outputs))
 
-    def _result(self, model: ModelSpec, status: Status, summary: str, started: float,
-                outputs: tuple[tuple[str, str], ...] = ()) -> StageResult:
-        return StageResult(self.name, model.name, status, summary,
-                           seconds=time.monotonic() - started, outputs=outputs)
+    def _result(
+        self,
+        model: ModelSpec,
+        status: Status,
+        summary: str,
+        started: float,
+        outputs: tuple[tuple[str, str], ...] = (),
+    ) -> StageResult:
+        return StageResult(
+            self.name,
+            model.name,
+            status,
+            summary,
+            seconds=time.monotonic() - started,
+            outputs=outputs,
+        )
 
     def _deploy_one(
-        self, context: StageContext, model: ModelSpec, order: DeployOrder, resolved: _Resolved,
+        self,
+        context: StageContext,
+        model: ModelSpec,
+        order: DeployOrder,
+        resolved: _Resolved,
         environment: Environment,
     ) -> tuple[bool, str, str | None]:
         forge = context.forge
         target = self.targets(environment.backend)
         version = resolved.version
         deployment = forge.create_deployment(
-            environment.name, resolved.registration_tag, version,
+            environment.name,
+            resolved.registration_tag,
+            version,
             f"{model.name} {version} to {environment.name} ({order.why})",
             {"model": model.name, "stage": order.stage},
         )
@@ -146,28 +169,37 @@ class DeployStage:
         ):
             return True, f"{environment.name}: {version} is deployed already; nothing to do", None
         forge.set_deployment_status(deployment, "queued", description=order.why)
-        forge.set_deployment_status(deployment, "in_progress",
-                                    description=f"deploying {version}")
+        forge.set_deployment_status(deployment, "in_progress", description=f"deploying {version}")
         try:
-            request = self._request(context, model, order, environment, version,
-                                    resolved.registration_tag)
+            request = self._request(
+                context, model, order, environment, version, resolved.registration_tag
+            )
             deployed = target.deploy(request)
         except DeployFailed as failure:
             note = self._recover(context, model, order, environment, resolved, target, failure)
-            forge.set_deployment_status(deployment, "failure",
-                                        description=(failure.message + note)[:140])
+            forge.set_deployment_status(
+                deployment, "failure", description=(failure.message + note)[:140]
+            )
             return False, f"{environment.name}: {failure.message}{note}", None
         except Exception:
             forge.set_deployment_status(deployment, "error", description="deploy did not run")
             raise
-        forge.set_deployment_status(deployment, "success", environment_url=deployed.url,
-                                    description=f"{version} serves")
+        forge.set_deployment_status(
+            deployment, "success", environment_url=deployed.url, description=f"{version} serves"
+        )
         if serving is not None and serving != version:
             self._retire(context, environment, serving, model)
         return True, f"{environment.name}: {version} deployed ({deployed.detail})", deployed.url
 
-    def _request(self, context: StageContext, model: ModelSpec, order: DeployOrder,
-                 environment: Environment, version: str, tag: str) -> DeployRequest:
+    def _request(
+        self,
+        context: StageContext,
+        model: ModelSpec,
+        order: DeployOrder,
+        environment: Environment,
+        version: str,
+        tag: str,
+    ) -> DeployRequest:
         from mlops_ci.serving.columns import columns_from_specs
         from mlops_ci.serving.probe import rows_from_csv
 
@@ -184,40 +216,60 @@ class DeployStage:
         test_data = context.workspace / model.data.test
         rows = (
             rows_from_csv(test_data, columns, environment.health.smoke_rows)
-            if test_data.suffix == ".csv" and test_data.is_file() else ()
+            if test_data.suffix == ".csv" and test_data.is_file()
+            else ()
         )
         return DeployRequest(
-            model=model.name, version=version, stage=order.stage, model_file=fetched.path,
-            environment=environment, columns=columns,
-            trusted_types=model.evaluate.trusted_types, smoke_rows=rows,
-            workspace=context.workspace, scratch=scratch, environ=context.environ,
+            model=model.name,
+            version=version,
+            stage=order.stage,
+            model_file=fetched.path,
+            environment=environment,
+            columns=columns,
+            trusted_types=model.evaluate.trusted_types,
+            smoke_rows=rows,
+            workspace=context.workspace,
+            scratch=scratch,
+            environ=context.environ,
             out=context.out,
         )
 
-    def _recover(self, context: StageContext, model: ModelSpec, order: DeployOrder,
-                 environment: Environment, resolved: _Resolved, target: DeployTarget,
-                 failure: DeployFailed) -> str:
+    def _recover(
+        self,
+        context: StageContext,
+        model: ModelSpec,
+        order: DeployOrder,
+        environment: Environment,
+        resolved: _Resolved,
+        target: DeployTarget,
+        failure: DeployFailed,
+    ) -> str:
         """Put the previous version back when the target let it go; what was done, as text."""
         if failure.previous_serving:
             return ""
         if not environment.rollback or resolved.previous is None or not resolved.previous_tag:
             return "; no previous version to roll back to"
         try:
-            request = self._request(context, model, order, environment, resolved.previous,
-                                    resolved.previous_tag)
+            request = self._request(
+                context, model, order, environment, resolved.previous, resolved.previous_tag
+            )
             target.rollback(request)
         except (DeployFailed, UserError) as error:
             return f"; rolling back to {resolved.previous} failed too: {error.message}"
         return f"; rolled back to {resolved.previous}"
 
-    def _retire(self, context: StageContext, environment: Environment, version: str,
-                model: ModelSpec) -> None:
+    def _retire(
+        self, context: StageContext, environment: Environment, version: str, model: ModelSpec
+    ) -> None:
         """Mark the deployment of the version the target replaced inactive (found by its key)."""
         from mlops_ci.forge.protocol import Outcome
 
         tag = f"{registry_name(model).replace(':', '=')}@{version}"
         superseded = context.forge.create_deployment(
-            environment.name, tag, version, f"{model.name} {version} to {environment.name}",
+            environment.name,
+            tag,
+            version,
+            f"{model.name} {version} to {environment.name}",
             {"model": model.name},
         )
         if superseded.outcome is Outcome.UNCHANGED and superseded.latest_state == "inactive":
@@ -249,13 +301,16 @@ def _resolve(context: StageContext, model: ModelSpec, order: DeployOrder) -> _Re
     if order.promotion_tag is not None:
         index = next((i for i, r in enumerate(history) if r.name == order.promotion_tag), None)
         if index is None:
-            raise UserError(f"promotion tag {order.promotion_tag} is not in the registry",
-                            hint="fetch the tags (git fetch --tags) and run again")
+            raise UserError(
+                f"promotion tag {order.promotion_tag} is not in the registry",
+                hint="fetch the tags (git fetch --tags) and run again",
+            )
         version = model_state.version_of_commit.get(history[index].commit)
         history = history[:index]
         if version is None:
-            raise UserError(f"{order.promotion_tag} points at a commit with no registered "
-                            f"version of {name}")
+            raise UserError(
+                f"{order.promotion_tag} points at a commit with no registered version of {name}"
+            )
     assert version is not None  # noqa: S101 -- set by the order or by the tag
     registered = model_state.version(version)
     if registered is None or registered.tag is None:
@@ -267,5 +322,6 @@ def _resolve(context: StageContext, model: ModelSpec, order: DeployOrder) -> _Re
             if holder is not None and holder != version:
                 previous = holder
     previous_state = model_state.version(previous) if previous else None
-    return _Resolved(version, registered.tag, previous,
-                     previous_state.tag if previous_state else None)
+    return _Resolved(
+        version, registered.tag, previous, previous_state.tag if previous_state else None
+    )

@@ -3,10 +3,12 @@
 For a model with a ``monitor`` section: the version in production comes from the registry
 (none: the stage is skipped, nothing to compare); its reference data is read at its commit;
 the production files (and the asset of the production version's release, when
-``release_asset`` is set) are
-validated and compared; the model's issue, trend and retraining dispatch follow the
-``monitoring.decision`` rules. Drift or data-quality errors fail the stage (exit 1) as
-designed. With ``dry_run`` nothing is written to the forge.
+``release_asset`` is set) are validated and compared; with ``monitor.feedback``, live quality
+on labelled production rows is judged against the registered metrics and the performance is
+estimated before labels (``mlops_ci.feedback``); the model's issue, trend and retraining
+dispatch follow the ``monitoring.decision`` rules. Drift, data-quality errors or a
+live-quality drop fail the stage (exit 1) as designed. With ``dry_run`` nothing is written
+to the forge.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mlops_ci.config.model import ModelSpec, MonitorSpec, StageName
 from mlops_ci.monitoring.act import ActionsTaken
@@ -23,6 +26,9 @@ from mlops_ci.monitoring.decision import Decision
 from mlops_ci.monitoring.issue import RunInfo
 from mlops_ci.monitoring.production import ProductionData
 from mlops_ci.stages.base import StageContext, StageResult, Status
+
+if TYPE_CHECKING:
+    from mlops_ci.registry.state import RegistryState
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +82,17 @@ class MonitorStage:
         measured = check.check_production(
             model, version, reference, production, display_names=names
         )
+        if spec.feedback is not None:
+            import dataclasses
+
+            registered = _registered_metrics(context, state, model.name, tag, scratch)
+            from mlops_ci.feedback.measure import measure_feedback
+
+            feedback = measure_feedback(
+                context.forge, model, spec.feedback, workspace=context.workspace,
+                version=version, tag=tag, registered=registered, scratch=scratch,
+            )
+            measured = dataclasses.replace(measured, feedback=feedback)
         run = run_info(context, self.clock)
         existing = issue_reader.read_issue(context.forge, issue_marker(model.name))
         parsed = history.parse_history(existing.body) if existing else history.ParsedHistory(())
@@ -113,6 +130,20 @@ def _production(
     return production_data(files, scratch, model.data.format, display=display), tuple(names)
 
 
+def _registered_metrics(
+    context: StageContext, state: RegistryState, model: str, tag: str, scratch: Path
+) -> dict[str, float]:
+    """The metrics recorded at registration: the tag's evidence, else the release's file."""
+    import math
+
+    for event in state.history(model):
+        if event.tag == tag and event.evidence is not None and event.evidence.metrics:
+            return {n: v for n, v in event.evidence.metrics if math.isfinite(v)}
+    from mlops_ci.feedback.measure import registered_metrics_from_release
+
+    return registered_metrics_from_release(context.forge, tag, scratch)
+
+
 def run_info(context: StageContext, clock: Callable[[], float]) -> RunInfo:
     """This run's id (``GITHUB_RUN_ID``, else a local id from the clock), attempt and page."""
     from mlops_ci.monitoring.history import is_run_id
@@ -134,7 +165,8 @@ def run_info(context: StageContext, clock: Callable[[], float]) -> RunInfo:
 def _result(name: StageName, model: ModelSpec, outcome: MonitorOutcome) -> StageResult:
     measured = outcome.check
     url = outcome.taken.issue_url if outcome.taken is not None else None
-    outputs = (("drift", "true" if measured.drifted else "false"), ("issue_url", url or ""))
+    outputs = (("drift", "true" if measured.drifted else "false"), ("issue_url", url or ""),
+               ("quality_drop", "true" if measured.quality_dropped else "false"))
     summary = f"{model.name} {measured.version}: {outcome.decision.reason}"
     status = Status.FAILED if measured.alert else Status.PASSED
     return StageResult(name, model.name, status, summary, detail=outcome, outputs=outputs)

@@ -2,8 +2,10 @@
 
 Writes the annotated tag ``NAME@vX.Y.Z`` (GTO's format, evidence in the message) and pushes it,
 then makes the GitHub release holding the model file, ``metrics.json``, the model card and
-``SHA256SUMS``. Both writes are idempotent: a rerun for the same commit finds the tag
-(``created=False``) and the release, and completes only what is missing.
+``SHA256SUMS`` (and ``calibration.json``, fitted on the test set, when ``monitor.feedback``
+asks for estimates of a binary classifier; the model card then shows its quality). Both
+writes are idempotent: a rerun for the same commit finds the tag (``created=False``) and the
+release, and completes only what is missing.
 """
 
 from __future__ import annotations
@@ -69,12 +71,21 @@ class RegisterStage:
             )
             if fetched.found and fetched.path is not None:
                 model_file = fetched.path
+        from mlops_ci.feedback.registration import calibrate_candidate, model_card_lines
+
+        calibration = calibrate_candidate(
+            model, model_file, context.workspace, model_dir / "calibration"
+        )
         card = model_dir / "model-card.md"
-        card.write_text(_model_card(model, registration.version, metrics_file), encoding="utf-8")
+        card.write_text(
+            _model_card(model, registration.version, metrics_file, model_card_lines(calibration)),
+            encoding="utf-8",
+        )
         files = [
             model_file,
             metrics_file,
             card,
+            *([calibration.path] if calibration.path is not None else []),
             *(context.workspace / a for a in model.register.assets),
         ]
         sums = model_dir / "SHA256SUMS"
@@ -141,7 +152,9 @@ def _run_url(context: StageContext) -> str | None:
     return f"{server}/{env['GITHUB_REPOSITORY']}/actions/runs/{env['GITHUB_RUN_ID']}"
 
 
-def _model_card(model: ModelSpec, version: str, metrics_file: Path) -> str:
+def _model_card(
+    model: ModelSpec, version: str, metrics_file: Path, extra: list[str] | None = None
+) -> str:
     from mlops_ci.report.escape import escape_markdown
 
     lines = [f"# {escape_markdown(model.name)} {version}", ""]
@@ -160,5 +173,7 @@ def _model_card(model: ModelSpec, version: str, metrics_file: Path) -> str:
 
         for name, value in sorted(json.loads(metrics_file.read_text(encoding="utf-8")).items()):
             lines.append(f"- {escape_markdown(str(name))}: {value}")
-    lines += ["", "The model file is in skops format; check it against SHA256SUMS before use."]
+    lines += [""]
+    lines += extra or []
+    lines += ["The model file is in skops format; check it against SHA256SUMS before use."]
     return "\n".join(lines) + "\n"

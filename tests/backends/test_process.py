@@ -24,8 +24,9 @@ def _python(code: str) -> list[str]:
 
 def _run(code: str, tmp_path: Path, env: dict[str, str] | None = None, timeout: float = 20):
     out = io.StringIO()
-    result = run_streamed(_python(code), cwd=tmp_path, environ=env or PLAIN_ENV, out=out,
-                          timeout_seconds=timeout)
+    result = run_streamed(
+        _python(code), cwd=tmp_path, environ=env or PLAIN_ENV, out=out, timeout_seconds=timeout
+    )
     return result, out.getvalue().splitlines()
 
 
@@ -67,8 +68,9 @@ def test_output_is_streamed_while_the_command_still_runs(tmp_path: Path) -> None
 
 
 def test_under_actions_output_is_fenced_with_stop_commands(tmp_path: Path) -> None:
-    _, lines = _run("print('training'); print('::error::x'); print('::add-mask::abc')",
-                    tmp_path, ACTIONS_ENV)
+    _, lines = _run(
+        "print('training'); print('::error::x'); print('::add-mask::abc')", tmp_path, ACTIONS_ENV
+    )
     start = re.fullmatch(r"::stop-commands::([0-9a-f]{32})", lines[0])
     assert start, lines
     token = start.group(1)
@@ -112,8 +114,13 @@ def test_a_failing_command_is_a_user_error_with_its_exit_code_and_last_lines(
 
 def test_a_command_that_is_not_found_names_it(tmp_path: Path) -> None:
     with pytest.raises(UserError) as caught:
-        run_streamed(["no-such-program-xyz", "--flag"], cwd=tmp_path, environ=PLAIN_ENV,
-                     out=io.StringIO(), timeout_seconds=5)
+        run_streamed(
+            ["no-such-program-xyz", "--flag"],
+            cwd=tmp_path,
+            environ=PLAIN_ENV,
+            out=io.StringIO(),
+            timeout_seconds=5,
+        )
     assert "'no-such-program-xyz' was not found" in caught.value.message
 
 
@@ -121,8 +128,9 @@ def test_a_script_that_is_not_executable_says_how_to_run_it(tmp_path: Path) -> N
     script = tmp_path / "train.py"
     script.write_text("print('hi')\n")
     with pytest.raises(UserError) as caught:
-        run_streamed(["./train.py"], cwd=tmp_path, environ=PLAIN_ENV, out=io.StringIO(),
-                     timeout_seconds=5)
+        run_streamed(
+            ["./train.py"], cwd=tmp_path, environ=PLAIN_ENV, out=io.StringIO(), timeout_seconds=5
+        )
     assert "not executable" in caught.value.message
     assert "[python, ./train.py]" in (caught.value.hint or "")
 
@@ -157,8 +165,9 @@ def test_a_command_killed_by_a_signal_says_so(tmp_path: Path) -> None:
 
 def test_the_environment_is_exactly_the_one_given(tmp_path: Path) -> None:
     env = {**PLAIN_ENV, "MLOPS_SEED": "7"}
-    _, lines = _run("import os; print(os.environ.get('MLOPS_SEED'), os.environ.get('HOME'))",
-                    tmp_path, env)
+    _, lines = _run(
+        "import os; print(os.environ.get('MLOPS_SEED'), os.environ.get('HOME'))", tmp_path, env
+    )
     assert lines == ["7 None"]
 
 
@@ -170,3 +179,24 @@ def _alive(pid: int) -> bool:
     # a zombie (exited, not yet reaped by init) counts as gone
     status = Path(f"/proc/{pid}/status")
     return not (status.exists() and "State:\tZ" in status.read_text())
+
+
+def test_the_token_and_action_inputs_never_reach_the_users_command(tmp_path: Path) -> None:
+    environ = {
+        **os.environ,
+        "GITHUB_TOKEN": "ghs_secret_one",
+        "INPUT_GITHUB_TOKEN": "ghs_secret_two",
+        "INPUT_API_KEY": "secret-three",
+        "ACTIONS_RUNTIME_TOKEN": "secret-four",
+        "GITHUB_REPOSITORY": "octo/churn",
+    }
+    out = io.StringIO()
+    script = (
+        "import os; print(sorted(k for k in os.environ"
+        " if 'TOKEN' in k or k.startswith(('INPUT_', 'GITHUB_'))))"
+    )
+    run_streamed(
+        [sys.executable, "-c", script], cwd=tmp_path, environ=environ, out=out, timeout_seconds=30
+    )
+    assert "['GITHUB_REPOSITORY']" in out.getvalue()
+    assert "secret" not in out.getvalue()

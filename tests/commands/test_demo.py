@@ -25,7 +25,7 @@ def test_demo_plays_the_lifecycle_and_leaves_each_write_once(
     repo = tmp_path / "demo" / "churn"
     outbox = repo / ".mlops" / "outbox"
     assert (code, err.getvalue()) == (0, ""), out
-    assert out.count("(as expected)") == 4
+    assert out.count("(as expected)") == 6  # the last two play production feedback
     assert git(repo, "tag", "--list").split() == ["churn#production#1", "churn@v0.1.0"]
     assert "churn@v0.1.0" in git(repo, "ls-remote", "--tags", "origin")
     assert [p.name for p in (outbox / "comments").iterdir()] == ["pr-1-churn-ci.md"]

@@ -182,7 +182,8 @@ def test_merge_registers_once_and_a_rerun_writes_nothing(tmp_path: Path, fake: F
     assert "refs/tags/churn@v0.1.0" in remote_tags
     assert len(releases) == 1
     assets = sorted(a.name for a in fake.repo(REPOSITORY).assets(releases[0].id))
-    assert assets == ["SHA256SUMS", "metrics.json", "model-card.md", "model.skops"]
+    assert assets == ["SHA256SUMS", "calibration.json", "metrics.json", "model-card.md",
+                      "model.skops"]
     assert "model_version<<" in files["output"]
     assert fake.snapshot() == snapshot
     assert len(fake.writes()) == writes

@@ -79,6 +79,7 @@ def test_reference_documents_every_key_the_example_uses() -> None:
         ("columns",): "<column>",
         ("overrides",): "<column>",
         ("environments",): "<environment>",
+        ("tolerances",): "<metric>",
     }
 
     def walk(value: object, path: str, parent: str) -> list[str]:

@@ -1,20 +1,18 @@
 """The container action's image, built from the repository's Dockerfile and run by the engine.
 
-Builds ``mlops-ci:test`` with ``scripts/build-image`` (cached: seconds when nothing changed),
-then runs it the way GitHub runs a docker action: the checkout mounted at /github/workspace and
-owned by another uid than the container's. Needs a Docker engine: skipped without one on a
-developer machine, failed without one in CI (``CI=true``), where ``.ci/run`` starts it.
+Runs ``mlops-ci:test`` (the session's ``image`` fixture, built in ``conftest.py``) the way
+GitHub runs a docker action: the checkout mounted at /github/workspace and owned by another uid
+than the container's. Needs a Docker engine: skipped without one on a developer machine, failed
+without one in CI (``CI=true``), where ``.ci/run`` starts it.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,7 +24,6 @@ pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "churn"
-IMAGE = "mlops-ci:test"
 WORKSPACE = "/github/workspace"
 RUNNER_UID = 1234  # stands in for the GitHub runner's uid, which owns the checkout
 GIT_IDENTITY = {
@@ -37,34 +34,6 @@ GIT_IDENTITY = {
     "GIT_CONFIG_NOSYSTEM": "1",
     "GIT_CONFIG_GLOBAL": "/dev/null",
 }
-
-
-def _engine_answers() -> bool:
-    if shutil.which("docker") is None:
-        return False
-    done = subprocess.run(["docker", "info"], capture_output=True, check=False)
-    return done.returncode == 0
-
-
-@pytest.fixture(scope="session")
-def image() -> str:
-    """``mlops-ci:test`` built from the working tree; one build at a time across xdist workers."""
-    if not _engine_answers():
-        message = "no Docker engine answers `docker info` (scripts/docker-engine starts one)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    lock_path = Path(tempfile.gettempdir()) / "mlops-ci-build-image.lock"
-    with lock_path.open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        done = subprocess.run(
-            [str(ROOT / "scripts" / "build-image"), IMAGE],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    assert done.returncode == 0, f"build failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
-    return IMAGE
 
 
 def _git(repo: Path, *args: str) -> str:

@@ -105,3 +105,56 @@ def deployment(environment: str = "production") -> Payload:
         },
         "repository": repository(),
     }
+
+
+def workflow_run(
+    *,
+    action: str = "completed",
+    event: str = "pull_request",
+    conclusion: str | None = "success",
+    head_repo: str | None = "forker/models",
+    pull_numbers: tuple[int, ...] = (),
+    run_id: int = 30433642,
+) -> Payload:
+    """A ``workflow_run`` payload as GitHub sends it (fields as in GitHub's webhook docs).
+
+    For a fork's pull request (the default) ``pull_requests`` is empty and
+    ``head_repository`` is the fork: GitHub links only pull requests of the same repository.
+    """
+    head_repository = None if head_repo is None else {
+        "id": 2, "name": head_repo.split("/")[1], "full_name": head_repo, "fork": True,
+        "owner": {"login": head_repo.split("/")[0]},
+    }
+    return {
+        "action": action,
+        "workflow_run": {
+            "id": run_id,
+            "name": "mlops",
+            "run_number": 562,
+            "run_attempt": 1,
+            "event": event,
+            "status": "completed" if action == "completed" else "queued",
+            "conclusion": conclusion if action == "completed" else None,
+            "head_branch": "feature/x",
+            "head_sha": HEAD_SHA,
+            "path": ".github/workflows/mlops.yml",
+            "workflow_id": 159038,
+            "pull_requests": [
+                {
+                    "id": 1000 + number,
+                    "number": number,
+                    "url": f"https://api.github.com/repos/{REPO}/pulls/{number}",
+                    "head": {"ref": "feature/x", "sha": HEAD_SHA,
+                             "repo": {"id": 1, "name": "models"}},
+                    "base": {"ref": "main", "sha": BASE_SHA,
+                             "repo": {"id": 1, "name": "models"}},
+                }
+                for number in pull_numbers
+            ],
+            "head_repository": head_repository,
+            "repository": {"id": 1, "name": "models", "full_name": REPO},
+        },
+        "workflow": {"id": 159038, "name": "mlops", "path": ".github/workflows/mlops.yml"},
+        "repository": repository(),
+        "sender": {"login": "forker"},
+    }

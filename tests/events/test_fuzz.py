@@ -31,7 +31,7 @@ KEYS = st.sampled_from(
 SHAPED = st.recursive(
     JSON, lambda children: st.dictionaries(KEYS, children, max_size=4), max_leaves=12
 )
-NAMES = st.sampled_from([*SUPPORTED_EVENTS, "workflow_run", "", "pull_request_target"])
+NAMES = st.sampled_from([*SUPPORTED_EVENTS, "", "pull_request_target"])
 CORPUS = sorted(path.name for path in WEBHOOKS.glob("*.json"))
 
 

@@ -204,8 +204,8 @@ def test_push_of_a_ref_that_is_neither_branch_nor_tag_is_refused() -> None:
 
 def test_unknown_event_name_lists_the_supported_ones() -> None:
     with pytest.raises(UserError) as caught:
-        parse_event("workflow_run", {}, {})
-    assert caught.value.message == "event 'workflow_run' is not one mlops-ci handles"
+        parse_event("pull_request_target", {}, {})
+    assert caught.value.message == "event 'pull_request_target' is not one mlops-ci handles"
     assert caught.value.hint is not None and "pull_request" in caught.value.hint
 
 

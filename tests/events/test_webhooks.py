@@ -14,7 +14,7 @@ from mlops_ci.errors import UserError
 from mlops_ci.events import SUPPORTED_EVENTS, EventKind, parse_event
 from tests.events.payloads import MERGE_SHA, WEBHOOKS, webhook
 
-NOT_HANDLED = {"deployment_status", "workflow_run"}
+NOT_HANDLED = {"deployment_status"}
 KINDS = {
     "push": {EventKind.PUSH_BRANCH, EventKind.PUSH_TAG},
     "pull_request": {EventKind.PULL_REQUEST},
@@ -23,6 +23,7 @@ KINDS = {
     "workflow_dispatch": {EventKind.WORKFLOW_DISPATCH},
     "repository_dispatch": {EventKind.REPOSITORY_DISPATCH},
     "deployment": {EventKind.DEPLOYMENT},
+    "workflow_run": {EventKind.WORKFLOW_RUN},
 }
 RUNNER = {"GITHUB_SHA": MERGE_SHA, "GITHUB_RUN_ID": "1"}
 
@@ -60,6 +61,12 @@ def test_payload_parses_or_is_refused_with_a_reason(file_name: str) -> None:
         assert event.tag == payload["release"]["tag_name"]
         assert event.release is not None
         assert event.release.prerelease is payload["release"]["prerelease"]
+    if name == "workflow_run":
+        run = payload["workflow_run"]
+        assert event.workflow_run is not None
+        assert event.sha == run["head_sha"]
+        assert event.workflow_run.id == run["id"]
+        assert event.workflow_run.pull_numbers == tuple(p["number"] for p in run["pull_requests"])
 
 
 def test_every_supported_event_except_schedule_has_a_sample() -> None:

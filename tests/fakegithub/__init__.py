@@ -7,8 +7,11 @@ Interface (the contract with ``mlops_ci/forge``)::
         gh.web_url, gh.uploads_url        # "http://127.0.0.1:PORT", ".../api/uploads"
         gh.token                          # installation token "ghs_fake..."; "token X"/"Bearer X"
         repo = gh.create_repo("octo/churn", default_branch="main")   # -> RepoState
-        gh.add_user_token(token, login)   # a PAT: GET /user works, comments authored by login
-        gh.add_installation_token(token)  # another github-actions[bot] token
+        gh.add_user_token(token, login, push=True)  # a PAT: GET /user works, comments by login;
+                                          # GET /repos/o/r reports permissions.push
+        gh.add_installation_token(token, read_only=False)  # another github-actions[bot] token;
+                                          # read_only: every write is 403 "Resource not
+                                          # accessible by integration" (a fork PR's token)
         repo.add_pull(7, head_sha=..., head_ref=..., base_ref="main", title=...,
                       head_repo="fork-owner/churn")   # head_repo: a fork's PR (default: repo)
         repo.add_issue(title, body, author=..., labels=(...))
@@ -24,6 +27,7 @@ Interface (the contract with ``mlops_ci/forge``)::
         gh.requests                       # list[RecordedRequest], in order, faults included
         gh.writes()                       # the non-GET requests
         gh.clear_requests()
+        GET /repos/o/r: ``permissions`` only for a user token (an installation token gets none)
         repo.comments(n), repo.releases, repo.assets(release_id), repo.refs (ref -> sha),
         repo.tags (name -> sha), repo.tag_objects, repo.deployments,
         repo.deployment_statuses(id), repo.issues, repo.pulls, repo.dispatches

@@ -15,7 +15,16 @@ def register(router: Router) -> None:
 
 
 def get_repo(call: Call) -> Reply:
-    return Reply(200, shapes.repository(call.urls, call.repo, full=True))
+    """A user token sees its user's ``permissions``; an installation token (the workflow's
+    ``GITHUB_TOKEN``) gets none, as on GitHub: it cannot learn its own permissions."""
+    body = shapes.repository(call.urls, call.repo, full=True)
+    if call.token.kind == "installation":
+        del body["permissions"]
+    else:
+        push = call.token.push
+        body["permissions"] = {"admin": False, "maintain": push, "push": push,
+                               "triage": True, "pull": True}
+    return Reply(200, body)
 
 
 def get_user(call: Call) -> Reply:

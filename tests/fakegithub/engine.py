@@ -139,6 +139,8 @@ class Engine:
             return Reply(403, shapes.error(PRIMARY_MESSAGE, doc=RATE_DOCS)), pattern
         if route is None:
             return Reply(404, shapes.error("Not Found")), None
+        if token.read_only and incoming.method not in ("GET", "HEAD"):
+            return _read_only_refusal(incoming.path), route.pattern
         call = Call(self.store, self.urls, incoming.method, incoming.path, incoming.query,
                     incoming.headers, incoming.body, _json_or_none(incoming.body), token,
                     route.params)
@@ -195,6 +197,24 @@ class Engine:
                                 headers, body, route)
         with self._record_lock:
             self.recorded.append(entry)
+
+
+_ACCEPTED_PERMISSIONS = (
+    ("/comments", "issues=write; pull_requests=write"),
+    ("/issues", "issues=write"),
+    ("/deployments", "deployments=write"),
+    ("/actions/", "actions=write"),
+    ("", "contents=write"),
+)
+
+
+def _read_only_refusal(path: str) -> Reply:
+    """GitHub's answer to a write with a read-only installation token: 403, and the
+    ``X-Accepted-GitHub-Permissions`` header naming what would have been accepted."""
+    accepted = next(value for part, value in _ACCEPTED_PERMISSIONS if part in path)
+    body = shapes.error("Resource not accessible by integration",
+                        doc="https://docs.github.com/rest")
+    return Reply(403, body, {"X-Accepted-GitHub-Permissions": accepted})
 
 
 def reply_bytes(reply: Reply) -> bytes:

@@ -170,13 +170,15 @@ class FakeGitHub:
         with self._store.lock:
             return self._store.repos[full_name.lower()]
 
-    def add_user_token(self, token: str, login: str) -> None:
-        """A personal access token of ``login``: ``GET /user`` works, comments are by ``login``."""
-        self._store.add_token(token, "user", login)
+    def add_user_token(self, token: str, login: str, *, push: bool = True) -> None:
+        """A personal access token of ``login``: ``GET /user`` works, comments are by ``login``;
+        ``push`` is what ``GET /repos/{owner}/{repo}`` reports in ``permissions``."""
+        self._store.add_token(token, "user", login, push=push)
 
-    def add_installation_token(self, token: str) -> None:
-        """Another workflow-style token (acts as ``github-actions[bot]``)."""
-        self._store.add_token(token, "installation")
+    def add_installation_token(self, token: str, *, read_only: bool = False) -> None:
+        """Another workflow-style token (acts as ``github-actions[bot]``); ``read_only`` makes
+        every write a 403 "Resource not accessible by integration", as a fork PR's token."""
+        self._store.add_token(token, "installation", read_only=read_only)
 
     def set_rate_limit(self, *, remaining: int, limit: int | None = None,
                        reset_in: float | None = None) -> None:

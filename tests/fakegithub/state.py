@@ -43,6 +43,11 @@ class Token:
     value: str
     kind: TokenKind
     user: User
+    read_only: bool = False
+    """An installation token without write permissions (a fork's pull request): every write
+    is answered 403 "Resource not accessible by integration"."""
+    push: bool = True
+    """A user token: whether its user may push (``permissions.push`` of ``GET /repos``)."""
 
 
 @dataclass(slots=True)
@@ -366,10 +371,11 @@ class Store:
                 self.users[login] = User(login, self.ids.next())
             return self.users[login]
 
-    def add_token(self, value: str, kind: TokenKind, login: str | None = None) -> Token:
+    def add_token(self, value: str, kind: TokenKind, login: str | None = None, *,
+                  read_only: bool = False, push: bool = True) -> Token:
         with self.lock:
             user = self.bot if kind == "installation" else self.user(login or "octocat")
-            token = Token(value, kind, user)
+            token = Token(value, kind, user, read_only, push)
             self.tokens[value] = token
             return token
 

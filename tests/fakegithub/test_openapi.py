@@ -51,6 +51,15 @@ def drive_every_endpoint(gh: FakeGitHub) -> None:
     assert _raw(gh, "GET", "/user").status_code == 403
     assert _raw(gh, "GET", "/repos/octo/churn", token="wrong").status_code == 401
     assert _raw(gh, "GET", "/repos/octo/missing").status_code == 404
+    gh.add_user_token("ghp_reader", "reader", push=False)
+    assert _raw(gh, "GET", "/repos/octo/churn", token="ghp_reader").json()["permissions"][
+        "push"] is False
+    gh.add_installation_token("ghs_fork", read_only=True)
+    refused = _raw(gh, "POST", "/repos/octo/churn/issues/7/comments", token="ghs_fork",
+                   json={"body": "from a fork"})
+    assert refused.status_code == 403
+    assert refused.headers["X-Accepted-GitHub-Permissions"] == (
+        "issues=write; pull_requests=write")
 
     issue = repo.create_issue("Drift on churn", body="psi 0.31", labels=["drift"])
     issue.edit(state="closed", body="psi 0.12", title="Drift on churn (fixed)", labels=["ok"])

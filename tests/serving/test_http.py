@@ -59,8 +59,7 @@ def test_infer_equals_local_predictions_on_the_whole_test_set(
     assert outputs["predict"]["shape"] == [len(table)]
     assert outputs["predict"]["data"] == expected.tolist()
     probabilities = np.asarray(outputs["predict_proba"]["data"]).reshape(len(table), 2)
-    np.testing.assert_allclose(probabilities, churn_predictor.model.predict_proba(features),
-                               rtol=0, atol=1e-12)
+    assert np.array_equal(probabilities, churn_predictor.model.predict_proba(features))
     assert answer.body["id"] == "r1"
     assert answer.body["model_version"] == "v1.0.0"
 

@@ -66,3 +66,21 @@ def test_an_untrusted_type_is_refused_before_loading(churn_model_file: Path) -> 
     _, err = process.communicate(timeout=30)
     assert process.returncode == 2
     assert "not trusted: numpy.dtype" in err
+
+
+def test_the_prediction_path_is_announced_on_stderr(
+    churn_model_file: Path, churn: ModelSpec, tmp_path: Path
+) -> None:
+    columns = tmp_path / "columns.json"
+    write_columns(churn_columns(churn), columns)
+    process = start(["--model", str(churn_model_file), "--name", "churn", "--workers", "1",
+                     "--trusted-type", "numpy.dtype", "--columns-json", str(columns)])
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().split()[3]
+        assert post_json(url, "/predict", {"rows": rows_of_test_set(2)}).status == 200
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=10)
+    assert process.returncode == 0
+    assert "mlops-ci serving: fused: ColumnTransformer -> LogisticRegression (fused)" in err

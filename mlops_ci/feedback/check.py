@@ -1,0 +1,177 @@
+"""One feedback measurement: live quality on the latest window, and estimates per window.
+
+``assess`` takes the scored rows (``sources``), the metrics recorded at registration and the
+release's calibrator, and gives a ``FeedbackCheck``: the live metrics judged against their
+tolerances on the labelled rows of the latest window (all rows without times), and for a binary
+classifier with probabilities, the estimated accuracy and ROC AUC of each window (the latest
+``MAX_WINDOWS``), beside the realised values where that window has enough labels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from mlops_ci.config.model import FeedbackSpec
+from mlops_ci.feedback.calibration import Calibrator
+from mlops_ci.feedback.cbpe import Estimate, estimate_accuracy, estimate_roc_auc
+from mlops_ci.feedback.join import JoinCounts, window_of
+from mlops_ci.feedback.live import LiveQuality, judge_live
+from mlops_ci.feedback.sources import ScoredRows
+
+MAX_WINDOWS = 6
+ALL_ROWS = "all rows"
+
+
+@dataclass(frozen=True, slots=True)
+class WindowEstimate:
+    """Estimated (never measured) accuracy and ROC AUC of one window, with realised values."""
+
+    window: str
+    rows: int
+    labelled: int
+    accuracy: Estimate
+    roc_auc: Estimate
+    realised_accuracy: float | None = None  # when the window has min_rows labels
+    realised_roc_auc: float | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {"window": self.window, "rows": self.rows, "labelled": self.labelled,
+                "estimated": True, "accuracy": self.accuracy.to_json(),
+                "roc_auc": self.roc_auc.to_json(), "realised_accuracy": self.realised_accuracy,
+                "realised_roc_auc": self.realised_roc_auc}
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackCheck:
+    source: str
+    live: LiveQuality
+    estimates: tuple[WindowEstimate, ...]  # newest window first
+    estimate_note: str | None  # why there is no estimate, when there is none
+    counts: JoinCounts | None
+    notes: tuple[str, ...] = ()
+    calibration: Calibrator | None = None
+    unavailable: str | None = None  # why nothing could be measured (e.g. no model to score)
+
+    @classmethod
+    def not_measured(cls, source: str, reason: str, min_rows: int) -> FeedbackCheck:
+        return cls(source, LiveQuality(0, min_rows, ALL_ROWS, ()), (), reason, None,
+                   unavailable=reason)
+
+    @property
+    def dropped(self) -> bool:
+        return self.live.dropped
+
+    def to_json(self) -> dict[str, object]:
+        quality = self.calibration.quality if self.calibration else None
+        return {
+            "source": self.source,
+            "live": self.live.to_json(),
+            "estimates": [estimate.to_json() for estimate in self.estimates],
+            "estimate_note": self.estimate_note,
+            "join": self.counts.to_json() if self.counts else None,
+            "calibration": None if quality is None else {
+                "method": self.calibration.method if self.calibration else None,
+                "brier": quality.brier, "ece": quality.ece, "rows": quality.rows},
+            "notes": list(self.notes),
+            "unavailable": self.unavailable,
+        }
+
+
+def assess(
+    rows: ScoredRows,
+    *,
+    spec: FeedbackSpec,
+    metric_names: Sequence[str],
+    registered: Mapping[str, float],
+    calibrator: Calibrator | None,
+    calibrator_note: str | None = None,
+) -> FeedbackCheck:
+    """Judge live quality on the latest window; estimate every recent window (see module)."""
+    import numpy as np
+
+    from mlops_ci.metrics import Predictions, compute
+
+    end = max((t for t in rows.times if t is not None), default=None)
+    windows = np.asarray([window_of(t, end, spec.window_days) for t in rows.times], dtype=int)
+    label_index = np.asarray([index for index, _ in rows.labelled], dtype=int)
+    label_values = np.asarray([value for _, value in rows.labelled], dtype=object)
+
+    def predictions(members: Any) -> Predictions:
+        chosen = label_index[members]
+        proba = rows.proba[chosen] if rows.proba is not None else None
+        truth = _uniform(label_values[members])
+        return Predictions(truth, _uniform(rows.y_pred[chosen]), proba, rows.classes,
+                           None if proba is not None else "no probabilities were recorded")
+
+    latest = windows[label_index] == 0 if len(label_index) else np.zeros(0, dtype=bool)
+    count = int(latest.sum())
+    values = compute(metric_names, predictions(latest)) if count >= spec.min_rows else ()
+    live = judge_live(values, registered, spec.tolerances, rows=count, min_rows=spec.min_rows,
+                      window=_window_name(0, end, spec.window_days))
+    estimates: tuple[WindowEstimate, ...] = ()
+    note = calibrator_note if calibrator is None else _cannot_estimate(rows, calibrator)
+    if not spec.estimate:
+        note = "estimation is off (monitor.feedback.estimate: false)"
+    elif note is None and calibrator is not None:
+        positive = rows.classes.index(calibrator.positive_class)
+        scores = rows.proba[:, positive]
+        found = []
+        for window in range(min(MAX_WINDOWS, int(windows.max()) + 1 if len(windows) else 0)):
+            members = windows == window
+            if not members.any():
+                continue
+            in_window = windows[label_index] == window if len(label_index) else latest
+            labelled = int(in_window.sum())
+            realised: dict[str, float | None] = {"accuracy": None, "roc_auc": None}
+            if labelled >= spec.min_rows:
+                for value in compute(("accuracy", "roc_auc"), predictions(in_window)):
+                    realised[value.name] = value.value
+            predicted_positive = _uniform(rows.y_pred[members]) == calibrator.positive_class
+            found.append(WindowEstimate(
+                window=_window_name(window, end, spec.window_days),
+                rows=int(members.sum()),
+                labelled=labelled,
+                accuracy=estimate_accuracy(calibrator, scores[members], predicted_positive),
+                roc_auc=estimate_roc_auc(calibrator, scores[members]),
+                realised_accuracy=realised["accuracy"],
+                realised_roc_auc=realised["roc_auc"],
+            ))
+        estimates = tuple(found)
+    return FeedbackCheck(rows.source, live, estimates, note, rows.counts, rows.notes,
+                         calibrator)
+
+
+def _cannot_estimate(rows: ScoredRows, calibrator: Calibrator) -> str | None:
+    if len(rows.classes) != 2:
+        return "the estimate is for binary classifiers; this model has " \
+               f"{len(rows.classes)} classes"
+    if rows.proba is None:
+        return "the model gives no probabilities, so its performance cannot be estimated"
+    if calibrator.positive_class not in rows.classes:
+        return (f"the calibrator's positive class {calibrator.positive_class!r} is not one of "
+                f"the model's classes")
+    return None
+
+
+def _window_name(window: int, end: datetime | None, days: int) -> str:
+    if end is None:
+        return ALL_ROWS
+    stop = end - timedelta(days=days) * window
+    start = stop - timedelta(days=days)
+    return f"{start:%Y-%m-%d %H:%M} – {stop:%Y-%m-%d %H:%M} UTC"
+
+
+def _uniform(values: Any) -> Any:
+    """An object array of plain numbers as a numeric array (sklearn wants one label type)."""
+    import numpy as np
+
+    array = np.asarray(values)
+    if array.dtype == object and all(
+        isinstance(v, int | float) and not isinstance(v, bool) for v in array
+    ):
+        return array.astype(float) if any(isinstance(v, float) for v in array) else \
+            array.astype(np.int64)
+    return array

@@ -1,0 +1,87 @@
+"""At registration: calibrate the candidate on the held-out test set, for estimates later.
+
+Called by the register stage for a model whose ``monitor.feedback`` asks for estimates
+(``estimate``, the default). Only a binary classifier with ``predict_proba`` is calibrated;
+for any other model ``None`` is returned with the reason, and the release simply holds no
+``calibration.json``. The candidate is loaded through skops with ``evaluate.trusted_types``,
+as evaluate loads it; the score calibrated is the probability of its last class.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlops_ci.config.model import ModelSpec
+from mlops_ci.feedback.calibration import (
+    CALIBRATION_FILE,
+    Calibrator,
+    Scalar,
+    fit_calibrator,
+    write_calibrator,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    calibrator: Calibrator | None
+    path: Path | None  # the written calibration.json
+    reason: str | None = None  # why there is none
+
+
+def calibrate_candidate(
+    model: ModelSpec, model_file: Path, workspace: Path, out_dir: Path
+) -> Calibration:
+    """Fit and write ``out_dir/calibration.json`` for ``model_file``, or say why not."""
+    import numpy as np
+
+    from mlops_ci.metrics import predict
+    from mlops_ci.modelio import load_model
+    from mlops_ci.stages.dataset import read_split
+
+    feedback = model.monitor.feedback if model.monitor is not None else None
+    if feedback is None or not feedback.estimate:
+        return Calibration(None, None, "monitor.feedback does not ask for estimates")
+    if model.evaluate.task != "classification":
+        return Calibration(None, None, "estimates are for binary classifiers")
+    test = read_split(model.data, workspace / model.data.test, display=str(model.data.test))
+    loaded = load_model(model_file, model.evaluate.trusted_types)
+    predictions = predict(loaded, test.features, test.target, "classification")
+    if predictions.proba is None or len(predictions.classes) != 2:
+        return Calibration(None, None, predictions.proba_missing
+                           or f"the model has {len(predictions.classes)} classes, not 2")
+    positive = predictions.classes[-1]
+    outcomes = (np.asarray(predictions.y_true) == positive).astype(int)
+    calibrator = fit_calibrator(
+        predictions.proba[:, 1], outcomes, method=feedback.calibration,
+        positive_class=_plain(positive), classes=tuple(_plain(c) for c in predictions.classes),
+        fitted_on=str(model.data.test),
+    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / CALIBRATION_FILE
+    write_calibrator(calibrator, path)
+    return Calibration(calibrator, path)
+
+
+def model_card_lines(calibration: Calibration) -> list[str]:
+    """The model card's (and so the release notes') calibration section."""
+    from mlops_ci.feedback.markdown import calibration_text
+
+    calibrator = calibration.calibrator
+    if calibrator is None:
+        return []
+    quality = calibrator.quality
+    return [
+        "## Calibration (what production estimates rely on)",
+        "",
+        f"- {calibration_text(calibrator.method, quality)}",
+        "- Before labels arrive, `mlops-ci monitor` estimates accuracy and ROC AUC from these "
+        f"calibrated probabilities ({CALIBRATION_FILE} in this release: plain numbers, no code).",
+        "",
+    ]
+
+
+def _plain(value: object) -> Scalar:
+    item = getattr(value, "item", None)
+    plain = item() if callable(item) else value
+    return plain if isinstance(plain, str | int | float | bool) else str(plain)

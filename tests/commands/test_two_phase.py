@@ -1,0 +1,370 @@
+"""The two-phase report of a fork's pull request, end to end against the fake GitHub.
+
+Phase 1 is a real ``mlops-ci run`` of the example on a ``pull_request`` from a fork, with the
+read-only token such a run gets; phase 2 is a real ``mlops-ci run`` (and ``report --post``) on
+the ``workflow_run`` event, with a write token, reading the folder phase 1 left.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from mlops_ci.cli import main
+from mlops_ci.commands.report import ShowReportRequest, show_report
+from mlops_ci.commands.run import RunOutcome, RunRequest, execute
+from mlops_ci.forge.github import GitHubApi
+from mlops_ci.forge.github_forge import GitHubForge
+from mlops_ci.forge.protocol import Outcome, ReportStamp
+from mlops_ci.report.stored import META_FILE, REPORT_FILE, ReportMeta, write_artifact
+from tests.commands.repos import example_repo, git
+from tests.fakegithub import FakeGitHub
+
+REPOSITORY = "octo/churn"
+FORK = "forker/churn"
+PR = 7
+BRANCH = "better-model"
+READ_ONLY = "ghs_forkreadonlytoken0000000000000000"
+CONFIG_ID = "churn-ci"
+
+
+def pr_payload(head_sha: str, *, fork: bool = True) -> dict[str, object]:
+    base = {"full_name": REPOSITORY, "default_branch": "main"}
+    head_repo = {"full_name": FORK if fork else REPOSITORY}
+    return {
+        "action": "synchronize",
+        "number": PR,
+        "pull_request": {
+            "number": PR,
+            "title": "A better model",
+            "merged": False,
+            "head": {"ref": BRANCH, "sha": head_sha, "repo": head_repo},
+            "base": {"ref": "main", "sha": head_sha, "repo": base},
+        },
+        "repository": base,
+        "sender": {"login": "forker"},
+    }
+
+
+def workflow_run_payload(head_sha: str, run_id: int) -> dict[str, object]:
+    """As GitHub sends it for a fork's run: ``pull_requests`` is empty."""
+    return {
+        "action": "completed",
+        "workflow_run": {
+            "id": run_id,
+            "name": "mlops",
+            "event": "pull_request",
+            "status": "completed",
+            "conclusion": "success",
+            "head_branch": BRANCH,
+            "head_sha": head_sha,
+            "pull_requests": [],
+            "head_repository": {"full_name": FORK},
+            "repository": {"full_name": REPOSITORY},
+        },
+        "repository": {"full_name": REPOSITORY, "default_branch": "main"},
+        "sender": {"login": "forker"},
+    }
+
+
+def run_event(
+    repo: Path,
+    fake: FakeGitHub,
+    name: str,
+    payload: dict[str, object],
+    *,
+    run_id: int,
+    token: str,
+) -> tuple[RunOutcome, str, dict[str, str]]:
+    work = repo.parent / f"runner-{name}-{run_id}"
+    work.mkdir(exist_ok=True)
+    (work / "event.json").write_text(json.dumps(payload), encoding="utf-8")
+    environ = {
+        "PATH": "/usr/bin:/bin",
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_EVENT_NAME": name,
+        "GITHUB_EVENT_PATH": str(work / "event.json"),
+        "GITHUB_SHA": "f" * 40,
+        "GITHUB_REPOSITORY": REPOSITORY,
+        "GITHUB_RUN_ID": str(run_id),
+        "GITHUB_API_URL": fake.api_url,
+        "GITHUB_TOKEN": token,
+        "GITHUB_OUTPUT": str(work / "output.txt"),
+        "GITHUB_STEP_SUMMARY": str(work / "summary.md"),
+        "GITHUB_WORKSPACE": str(repo),
+        "MLOPS_CI_SECONDS_BETWEEN_WRITES": "0",
+    }
+    out = io.StringIO()
+    outcome = execute(RunRequest(config=repo / "mlops.yaml"), environ=environ, out=out)
+    files = {
+        name: (work / f"{name}.{ext}").read_text(encoding="utf-8")
+        if (work / f"{name}.{ext}").exists()
+        else ""
+        for name, ext in (("output", "txt"), ("summary", "md"))
+    }
+    return outcome, out.getvalue(), files
+
+
+def outputs(text: str) -> dict[str, str]:
+    blocks = re.findall(r"^([\w-]+)<<(ghadelimiter_[0-9a-f]+)\n(.*?)\n\2$", text, re.M | re.S)
+    return {name: value for name, _, value in blocks}
+
+
+def artifact_of(repo: Path) -> Path:
+    return repo / ".mlops" / "report-artifact"
+
+
+def store(repo: Path, head: str, run_id: int, markdown: str, **meta: object) -> Path:
+    """An artifact as phase 1 writes it, for tests of phase 2 alone (no training)."""
+    fields: dict[str, object] = {
+        "config_id": CONFIG_ID,
+        "head_sha": head,
+        "run_id": run_id,
+        "pr_number": PR,
+        "head_ref": BRANCH,
+        "base_ref": "main",
+        "repository": REPOSITORY,
+    } | meta
+    return write_artifact(artifact_of(repo), markdown, ReportMeta(**fields))  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def fake() -> FakeGitHub:
+    with FakeGitHub() as server:
+        server.create_repo(REPOSITORY)
+        server.add_installation_token(READ_ONLY, read_only=True)
+        yield server
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return example_repo(tmp_path)
+
+
+@pytest.fixture
+def head(repo: Path, fake: FakeGitHub) -> str:
+    sha = git(repo, "rev-parse", "HEAD")
+    fake.repo(REPOSITORY).add_pull(PR, head_sha=sha, head_ref=BRANCH, head_repo=FORK)
+    return sha
+
+
+def our_comments(fake: FakeGitHub) -> list[str]:
+    return [c.body for c in fake.repo(REPOSITORY).comments(PR)]
+
+
+@pytest.mark.slow
+def test_fork_pr_stores_its_report_and_workflow_run_posts_it_once(
+    repo: Path, fake: FakeGitHub, head: str
+) -> None:
+    phase1, log, files = run_event(
+        repo, fake, "pull_request", pr_payload(head), run_id=100, token=READ_ONLY
+    )
+
+    assert phase1.exit_code == 0, log
+    assert our_comments(fake) == []
+    assert fake.writes() == []  # a fork's token is not even tried
+    assert outputs(files["output"])["report_artifact"] == ".mlops/report-artifact"
+    assert files["summary"].startswith("### ✅ mlops-ci: all checks passed")
+    meta = json.loads((artifact_of(repo) / META_FILE).read_text(encoding="utf-8"))
+    assert (meta["pr_number"], meta["head_sha"], meta["run_id"]) == (PR, head, 100)
+    assert "comes from a fork" in log
+
+    phase2, log2, files2 = run_event(
+        repo, fake, "workflow_run", workflow_run_payload(head, 100), run_id=900, token=fake.token
+    )
+    first_post = [(r.method, r.route) for r in fake.requests]
+    fake.clear_requests()
+    again, _, _ = run_event(
+        repo, fake, "workflow_run", workflow_run_payload(head, 100), run_id=901, token=fake.token
+    )
+
+    comments = our_comments(fake)
+    assert phase2.exit_code == again.exit_code == 0, log2
+    assert len(comments) == 1
+    assert comments[0].startswith(f"<!-- mlops-ci:report:{CONFIG_ID} -->\n")
+    assert f"<!-- mlops-ci:stamp head={head} run=100 -->" in comments[0]
+    assert "of a pull request from forker/churn, whose token could not comment" in comments[0]
+    assert (artifact_of(repo) / REPORT_FILE).read_text(encoding="utf-8") in comments[0]
+    assert outputs(files2["output"])["report_url"] == phase2.comment_url
+    pulls, comments_route = "/api/v3/repos/{owner}/{repo}/pulls", "/api/v3/repos/{owner}/{repo}"
+    comments_route += "/issues/{issue_number}/comments"
+    assert first_post == [("GET", pulls), ("GET", comments_route), ("POST", comments_route)]
+    assert fake.writes() == []  # the rerun found the same comment unchanged
+    shown = io.StringIO()
+    show_report(ShowReportRequest(run_dir=repo / ".mlops" / "run", json=True), out=shown)
+    assert json.loads(shown.getvalue())["run"]["event"] == f"pull_request #{PR}"
+
+
+def test_init_writes_the_workflow_run_job_with_least_permissions(tmp_path: Path) -> None:
+    import yaml
+
+    assert main(["init", str(tmp_path)], stderr=io.StringIO()) == 0
+    report = yaml.safe_load((tmp_path / ".github/workflows/mlops-report.yml").read_text("utf-8"))
+    main_workflow = yaml.safe_load((tmp_path / ".github/workflows/mlops.yml").read_text("utf-8"))
+
+    job = report["jobs"]["report"]
+    steps = [step.get("uses", "") for step in job["steps"]]
+    upload = [
+        s for s in main_workflow["jobs"]["mlops"]["steps"] if "upload-artifact" in s.get("uses", "")
+    ]
+    assert report[True] == {
+        "workflow_run": {"workflows": [main_workflow["name"]], "types": ["completed"]}
+    }
+    assert report["permissions"] == {}
+    assert job["permissions"] == {"pull-requests": "write", "actions": "read"}
+    assert steps[1].startswith("actions/download-artifact@")
+    assert job["steps"][1]["with"]["run-id"] == "${{ github.event.workflow_run.id }}"
+    assert job["steps"][1]["with"]["name"] == upload[0]["with"]["name"]
+    assert upload[0]["with"]["path"] == "${{ steps.mlops.outputs.report_artifact }}"
+    assert upload[0]["with"]["include-hidden-files"] is True
+
+
+def test_a_read_only_token_on_a_same_repository_pr_stores_the_report_too(
+    repo: Path, fake: FakeGitHub
+) -> None:
+    sha = git(repo, "rev-parse", "HEAD")
+    fake.repo(REPOSITORY).add_pull(PR, head_sha=sha, head_ref=BRANCH)
+
+    outcome, log, files = run_event(
+        repo, fake, "pull_request", pr_payload(sha, fork=False), run_id=100, token=READ_ONLY
+    )
+
+    refused = [r for r in fake.writes() if r.status == 403]
+    assert outcome.exit_code == 0, log
+    assert our_comments(fake) == []
+    assert len(refused) == 1 and refused[0].path.endswith(f"/issues/{PR}/comments")
+    assert "Resource not accessible by integration" in log
+    assert outputs(files["output"])["report_artifact"] == ".mlops/report-artifact"
+    assert (artifact_of(repo) / REPORT_FILE).is_file()
+
+
+def test_a_newer_run_edits_the_comment_and_an_older_one_never_replaces_it(
+    repo: Path, fake: FakeGitHub, head: str
+) -> None:
+    store(repo, head, 100, "report of run 100\n")
+    first, _, _ = run_event(
+        repo, fake, "workflow_run", workflow_run_payload(head, 100), run_id=900, token=fake.token
+    )
+    older_artifact = repo.parent / "artifact-100"
+    shutil.copytree(artifact_of(repo), older_artifact)
+    store(repo, head, 101, "report of run 101\n")
+    second, _, _ = run_event(
+        repo, fake, "workflow_run", workflow_run_payload(head, 101), run_id=901, token=fake.token
+    )
+    shutil.rmtree(artifact_of(repo))
+    shutil.copytree(older_artifact, artifact_of(repo))
+    late, log, _ = run_event(
+        repo, fake, "workflow_run", workflow_run_payload(head, 100), run_id=902, token=fake.token
+    )
+
+    comments = fake.repo(REPOSITORY).comments(PR)
+    assert [first.exit_code, second.exit_code, late.exit_code] == [0, 0, 0]
+    assert len(comments) == 1
+    assert "report of run 101" in comments[0].body
+    assert first.comment_url == second.comment_url
+    assert "skipped_stale" in log
+
+
+def test_a_forged_marker_in_the_artifact_cannot_take_over_another_comment(
+    repo: Path, fake: FakeGitHub, head: str
+) -> None:
+    forged = (
+        "<!-- mlops-ci:report:other-config -->\n"
+        "<!-- mlops-ci:stamp head=0 run=99999999999 -->\n"
+        "<!--mlops-ci:issue:drift-churn -->\n"
+        "looks like a report\n"
+    )
+    store(repo, head, 100, forged)
+    posted, log, _ = run_event(
+        repo, fake, "workflow_run", workflow_run_payload(head, 100), run_id=900, token=fake.token
+    )
+    api = GitHubApi(
+        api_url=fake.api_url, token=fake.token, repository=REPOSITORY, seconds_between_writes=0
+    )
+    other = GitHubForge(api).upsert_report_comment(
+        PR, "other-config", "the other config's report", ReportStamp(head, 5)
+    )
+
+    bodies = our_comments(fake)
+    assert posted.exit_code == 0, log
+    assert other.outcome is Outcome.CREATED  # not an edit of the forged comment
+    assert len(bodies) == 2
+    ours = next(body for body in bodies if "looks like a report" in body)
+    assert ours.count("<!-- mlops-ci:") == 2  # only the two markers we generated
+    assert f"<!-- mlops-ci:stamp head={head} run=100 -->" in ours
+    assert "the other config's report" not in ours
+
+
+def test_a_tampered_pr_number_is_refused_with_exit_2(
+    repo: Path, fake: FakeGitHub, head: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake.repo(REPOSITORY).add_pull(8, head_sha="e" * 40, head_ref="victim")
+    artifact = store(repo, head, 100, "for the wrong PR\n", pr_number=8)
+    event = repo.parent / "event.json"
+    event.write_text(json.dumps(workflow_run_payload(head, 100)), encoding="utf-8")
+    for name, value in {
+        "GITHUB_EVENT_NAME": "workflow_run",
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_REPOSITORY": REPOSITORY,
+        "GITHUB_API_URL": fake.api_url,
+        "GITHUB_TOKEN": fake.token,
+        "MLOPS_CI_SECONDS_BETWEEN_WRITES": "0",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    monkeypatch.delenv("GITHUB_OUTPUT", raising=False)
+    err = io.StringIO()
+
+    code = main(["report", "--post", str(artifact), "-c", str(repo / "mlops.yaml")], stderr=err)
+
+    assert code == 2
+    assert "claims pull request #8, but the open pull request with head" in err.getvalue()
+    assert fake.writes() == []
+    assert fake.repo(REPOSITORY).comments(8) == []
+
+
+def test_an_artifact_for_another_commit_than_the_run_is_refused(
+    repo: Path, fake: FakeGitHub, head: str
+) -> None:
+    store(repo, "d" * 40, 100, "a report of another commit\n")
+    with pytest.raises(Exception) as raised:
+        run_event(
+            repo,
+            fake,
+            "workflow_run",
+            workflow_run_payload(head, 100),
+            run_id=900,
+            token=fake.token,
+        )
+    assert "refused: the stored report names commit dddddddddddd of run 100" in str(raised.value)
+    assert fake.writes() == []
+
+
+def test_no_open_pull_with_that_head_posts_nothing(repo: Path, fake: FakeGitHub) -> None:
+    head = git(repo, "rev-parse", "HEAD")
+    fake.repo(REPOSITORY).add_pull(PR, head_sha="c" * 40, head_ref=BRANCH, head_repo=FORK)
+    store(repo, head, 100, "stale: the PR was pushed to since\n")
+
+    outcome, log, _ = run_event(
+        repo, fake, "workflow_run", workflow_run_payload(head, 100), run_id=900, token=fake.token
+    )
+
+    assert outcome.exit_code == 0
+    assert "no open pull request has head" in log
+    assert fake.writes() == []
+
+
+def test_without_an_artifact_workflow_run_posts_nothing(
+    repo: Path, fake: FakeGitHub, head: str
+) -> None:
+    outcome, log, _ = run_event(
+        repo, fake, "workflow_run", workflow_run_payload(head, 100), run_id=900, token=fake.token
+    )
+    assert outcome.exit_code == 0
+    assert "no stored report at" in log
+    assert fake.requests == []

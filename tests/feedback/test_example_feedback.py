@@ -1,0 +1,141 @@
+"""The example end to end: register (with the calibrator), promote, then monitor feedback.
+
+A real push run of the example (train.py, evaluate, register into the local outbox), a real
+promotion tag, then ``mlops-ci monitor`` on the example's labelled production samples:
+
+- ``feedback/flipped.csv``: the same customers as ``labelled.csv`` (so the same features, and
+  no drift), the churn label of the ``west`` region flipped: live quality drops, the one issue
+  opens with the live metrics and their trend;
+- ``feedback/labelled.csv``: unchanged labels: live quality holds, the issue closes.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mlops_ci.commands.monitor import MonitorRequest, monitor
+from mlops_ci.commands.run import RunRequest, execute
+from mlops_ci.monitoring.history import parse_history
+from mlops_ci.registry.store import RegistryStore
+from tests.commands.repos import example_repo, git
+
+FEEDBACK = Path("data") / "feedback"
+
+
+@pytest.fixture(scope="module")
+def registered(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example registered by a push run (outbox forge) and promoted to production."""
+    root = tmp_path_factory.mktemp("registered")
+    repo = example_repo(root)
+    head = git(repo, "rev-parse", "HEAD")
+    event = root / "push.json"
+    event.write_text(json.dumps({
+        "ref": "refs/heads/main", "before": "0" * 40, "after": head,
+        "repository": {"full_name": "octo/churn", "default_branch": "main"},
+        "sender": {"login": "alice"},
+    }), encoding="utf-8")
+    environ = {"PATH": "/usr/bin:/bin", "GITHUB_EVENT_NAME": "push",
+               "GITHUB_EVENT_PATH": str(event), "GITHUB_SHA": head, "GITHUB_RUN_ID": "100"}
+    log = io.StringIO()
+    outcome = execute(RunRequest(config=repo / "mlops.yaml"), environ=environ, out=log)
+    assert outcome.exit_code == 0, log.getvalue()
+    RegistryStore(repo, remote="origin").promote("churn", "v0.1.0", "production")
+    shutil.copyfile(repo / "data" / "production_clean.csv", repo / "data" / "production.csv")
+    return repo
+
+
+@pytest.fixture
+def repo(registered: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "churn"
+    shutil.copytree(registered, copy, symlinks=True)
+    return copy
+
+
+def feedback_sample(repo: Path, name: str) -> None:
+    """Make the monitored feedback file (``labelled.csv``) a copy of the example's ``name``."""
+    source = Path(__file__).resolve().parents[2] / "examples" / "churn" / FEEDBACK / name
+    shutil.copyfile(source, repo / FEEDBACK / "labelled.csv")
+
+
+def run_monitor(repo: Path, run_id: str) -> tuple[int, dict[str, Any]]:
+    out = io.StringIO()
+    code = monitor(MonitorRequest(config=repo / "mlops.yaml", json=True),
+                   environ={"GITHUB_RUN_ID": run_id}, out=out, remote=None)
+    result: dict[str, Any] = json.loads(out.getvalue())["models"][0]
+    return code, result
+
+
+def outbox_issue(repo: Path) -> dict[str, Any]:
+    [path] = (repo / ".mlops" / "outbox" / "issues").glob("*.json")
+    issue: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return issue
+
+
+def test_the_release_holds_the_calibrator_and_the_card_shows_its_quality(registered: Path) -> None:
+    [release] = (registered / ".mlops" / "outbox" / "releases").iterdir()
+    names = sorted(p.name for p in release.rglob("*") if p.is_file())
+    assert "calibration.json" in names
+    calibration = json.loads(next(release.rglob("calibration.json")).read_text(encoding="utf-8"))
+    assert calibration["method"] == "platt" and calibration["fitted_on"] == "data/test.csv"
+    assert 0 < calibration["quality"]["ece"] < 0.1
+    card = next(release.rglob("model-card.md")).read_text(encoding="utf-8")
+    assert "## Calibration" in card and "expected calibration error" in card
+    sums = next(release.rglob("SHA256SUMS")).read_text(encoding="utf-8")
+    assert "calibration.json" in sums
+
+
+def test_flipped_labels_of_one_segment_drop_live_quality_without_drift(repo: Path) -> None:
+    feedback_sample(repo, "flipped.csv")
+    shutil.copyfile(repo / FEEDBACK / "labelled.csv", repo / "data" / "production.csv")
+
+    code, result = run_monitor(repo, "301")
+
+    assert code == 1
+    assert result["drifted"] is False  # the features are the unchanged population
+    live = result["feedback"]["live"]
+    assert live["rows"] == 1000 and live["dropped"] is True
+    dropped = {m["metric"] for m in live["metrics"] if m["dropped"]}
+    assert dropped == {"accuracy", "roc_auc"}
+    issue = outbox_issue(repo)
+    assert issue["state"] == "open"
+    assert issue["title"] == "Production a live-quality drop: churn v0.1.0"
+    assert "🟢 no drift" in issue["body"] and "🔴 live quality dropped" in issue["body"]
+    assert "estimated accuracy" in issue["body"] and "≈ 0." in issue["body"]
+    [entry] = parse_history(issue["body"]).entries
+    assert entry.quality_dropped and entry.labelled_rows == 1000
+    assert dict(entry.live)["roc_auc"] < 0.75
+
+
+def test_unchanged_labels_pass_and_close_the_issue(repo: Path) -> None:
+    feedback_sample(repo, "flipped.csv")
+    assert run_monitor(repo, "401")[0] == 1
+    feedback_sample(repo, "labelled.csv")
+
+    code, result = run_monitor(repo, "402")
+
+    assert code == 0
+    assert result["feedback"]["live"]["dropped"] is False
+    issue = outbox_issue(repo)
+    assert issue["state"] == "closed"
+    entries = parse_history(issue["body"]).entries
+    assert [e.run_id for e in entries] == ["401", "402"]
+    assert [e.quality_dropped for e in entries] == [True, False]
+    assert "Live roc\\_auc, oldest to newest" in issue["body"]
+
+
+def test_too_few_labelled_rows_are_counted_and_not_judged(repo: Path) -> None:
+    flipped = (repo / FEEDBACK / "flipped.csv").read_text(encoding="utf-8").splitlines()
+    (repo / FEEDBACK / "labelled.csv").write_text("\n".join(flipped[:51]) + "\n",
+                                                  encoding="utf-8")
+
+    code, result = run_monitor(repo, "501")
+
+    assert code == 0  # 50 flipped rows prove nothing yet
+    live = result["feedback"]["live"]
+    assert (live["rows"], live["enough"], live["metrics"]) == (50, False, [])
