@@ -44,8 +44,12 @@ def test_init_writes_a_schema_comment_and_a_valid_workflow(tmp_path: Path) -> No
     workflow = yaml.safe_load((tmp_path / ".github/workflows/mlops.yml").read_text("utf-8"))
     assert code == 0
     assert text.startswith("# yaml-language-server: $schema=")
-    assert "mlops" in workflow["jobs"]
-    assert workflow["jobs"]["mlops"]["permissions"]["contents"] == "write"
+    jobs = workflow["jobs"]
+    assert workflow["permissions"] == {}
+    assert jobs["pull-request"]["permissions"] == {"contents": "read", "pull-requests": "write"}
+    assert jobs["merge"]["permissions"] == {"contents": "write"}
+    assert jobs["promote"]["permissions"] == {"contents": "write", "deployments": "write"}
+    assert jobs["monitor"]["permissions"] == {"contents": "write", "issues": "write"}
 
 
 def test_init_without_data_points_at_the_missing_files(tmp_path: Path) -> None:
