@@ -94,6 +94,7 @@ class Evaluation:
 
     def to_json(self) -> dict[str, object]:
         """A strict-JSON record of the evaluation (undefined values as null with reasons)."""
+
         def value(v: MetricValue | None) -> object:
             if v is None:
                 return None
@@ -106,16 +107,31 @@ class Evaluation:
             "test_rows": self.test_rows,
             "models": {m.role: {"file": m.path.name, "sha256": m.sha256} for m in self.models},
             "metrics": [
-                {"name": r.name, "direction": r.direction, "candidate": value(r.candidate),
-                 "production": value(r.production), "base": value(r.base),
-                 "delta_production": r.delta_production, "delta_base": r.delta_base}
+                {
+                    "name": r.name,
+                    "direction": r.direction,
+                    "candidate": value(r.candidate),
+                    "production": value(r.production),
+                    "base": value(r.base),
+                    "delta_production": r.delta_production,
+                    "delta_base": r.delta_base,
+                }
                 for r in self.rows
             ],
             "gates": [
-                {"gate": g.index, "metric": g.gate.metric, "against": g.gate.against,
-                 "condition": g.condition, "status": str(g.status), "value": g.value,
-                 "reference": g.reference, "delta": g.delta, "threshold": g.threshold,
-                 "comparison": g.comparison, "explanation": g.explanation}
+                {
+                    "gate": g.index,
+                    "metric": g.gate.metric,
+                    "against": g.gate.against,
+                    "condition": g.condition,
+                    "status": str(g.status),
+                    "value": g.value,
+                    "reference": g.reference,
+                    "delta": g.delta,
+                    "threshold": g.threshold,
+                    "comparison": g.comparison,
+                    "explanation": g.explanation,
+                }
                 for g in self.gates
             ],
             "outcome": str(self.outcome),
@@ -148,7 +164,10 @@ def evaluate_models(
     files: list[ModelFile] = []
     scored: dict[Role, dict[str, MetricValue]] = {}
     inputs: tuple[tuple[Role, Path | None], ...] = (
-        ("candidate", candidate), ("production", production), ("base", base))
+        ("candidate", candidate),
+        ("production", production),
+        ("base", base),
+    )
     for role, path in inputs:
         if path is None:
             continue
@@ -161,18 +180,29 @@ def evaluate_models(
     if base is None:
         notes.append(f"{NO_BASE}: comparisons with the base branch are skipped")
     rows = tuple(
-        MetricRow(name, metric(name).label, metric(name).direction, scored["candidate"][name],
-                  scored.get("production", {}).get(name), scored.get("base", {}).get(name))
+        MetricRow(
+            name,
+            metric(name).label,
+            metric(name).direction,
+            scored["candidate"][name],
+            scored.get("production", {}).get(name),
+            scored.get("base", {}).get(name),
+        )
         for name in names
     )
     for row in rows:
         for role in ("candidate", "production", "base"):
             value: MetricValue | None = getattr(row, role)
             if value is not None and value.undefined_reason:
-                notes.append(f"{row.name} is undefined for the {role} model: "
-                             f"{value.undefined_reason}")
-    verdicts = decide_gates(spec.gates, candidate=scored["candidate"],
-                            production=scored.get("production"), base=scored.get("base"))
+                notes.append(
+                    f"{row.name} is undefined for the {role} model: {value.undefined_reason}"
+                )
+    verdicts = decide_gates(
+        spec.gates,
+        candidate=scored["candidate"],
+        production=scored.get("production"),
+        base=scored.get("base"),
+    )
     return Evaluation(
         model_name=model.name,
         task=spec.task,
@@ -215,8 +245,24 @@ def _delta(candidate: MetricValue, other: MetricValue | None) -> float | None:
     return candidate.value - other.value
 
 
-
 EVALUATION_FILE = "evaluation.json"
+
+
+def _calibration_notes(context: StageContext, model: ModelSpec, candidate: Path) -> tuple[str, ...]:
+    """The calibration production estimates would rely on, shown in the PR report (only when
+    ``monitor.feedback`` asks for estimates: then registration fits the same calibrator)."""
+    from mlops_ci.feedback.markdown import calibration_text
+    from mlops_ci.feedback.registration import calibrate_candidate
+
+    feedback = model.monitor.feedback if model.monitor is not None else None
+    if feedback is None or not feedback.estimate:
+        return ()
+    folder = context.model_dir(model) / "calibration"
+    calibration = calibrate_candidate(model, candidate, context.workspace, folder)
+    if calibration.calibrator is None:
+        return (f"calibration for production estimates: none ({calibration.reason})",)
+    quality = calibration_text(calibration.calibrator.method, calibration.calibrator.quality)
+    return (f"calibration for production estimates: {quality}",)
 
 
 class EvaluateStage:
@@ -240,26 +286,44 @@ class EvaluateStage:
         folder = context.model_dir(model)
         candidate = folder / model.train.model_file
         if not candidate.is_file():
-            return StageResult(self.name, model.name, Status.SKIPPED,
-                               "no candidate was trained in this run")
+            return StageResult(
+                self.name, model.name, Status.SKIPPED, "no candidate was trained in this run"
+            )
         references = fetch_reference_models(context, model, folder)
         evaluation = evaluate_models(
-            model, workspace=context.workspace, candidate=candidate,
-            production=references.production_file, base=references.base_file,
+            model,
+            workspace=context.workspace,
+            candidate=candidate,
+            production=references.production_file,
+            base=references.base_file,
         )
         evaluation = dataclasses.replace(
             evaluation,
             production_version=references.production_version,
             base_version=references.base_version,
-            notes=evaluation.notes + references.notes,
+            notes=evaluation.notes
+            + references.notes
+            + _calibration_notes(context, model, candidate),
         )
         write_metrics(folder / METRICS_FILE, evaluation.values("candidate"))
         (folder / EVALUATION_FILE).write_text(
-            json.dumps(evaluation.to_json(), indent=2, allow_nan=False) + "\n", encoding="utf-8")
+            json.dumps(evaluation.to_json(), indent=2, allow_nan=False) + "\n", encoding="utf-8"
+        )
         counts = {s: sum(1 for v in evaluation.gates if v.status is s) for s in GateStatus}
-        summary = (f"{counts[GateStatus.PASSED]} gate checks passed, "
-                   f"{counts[GateStatus.FAILED]} failed, {counts[GateStatus.SKIPPED]} skipped")
-        status = {Outcome.PASSED: Status.PASSED, Outcome.FAILED: Status.FAILED,
-                  Outcome.PASSED_REPORT_ONLY: Status.WARNING}[evaluation.outcome]
-        return StageResult(self.name, model.name, status, summary, detail=evaluation,
-                           outputs=(("gates", str(evaluation.outcome)),))
+        summary = (
+            f"{counts[GateStatus.PASSED]} gate checks passed, "
+            f"{counts[GateStatus.FAILED]} failed, {counts[GateStatus.SKIPPED]} skipped"
+        )
+        status = {
+            Outcome.PASSED: Status.PASSED,
+            Outcome.FAILED: Status.FAILED,
+            Outcome.PASSED_REPORT_ONLY: Status.WARNING,
+        }[evaluation.outcome]
+        return StageResult(
+            self.name,
+            model.name,
+            status,
+            summary,
+            detail=evaluation,
+            outputs=(("gates", str(evaluation.outcome)),),
+        )

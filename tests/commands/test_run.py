@@ -107,6 +107,9 @@ def test_pr_run_leaves_one_comment_and_a_rerun_edits_it(tmp_path: Path, fake: Fa
     assert len(comments) == 1
     assert "<!-- mlops-ci:report:churn-ci -->" in comments[0].body
     assert "roc\\_auc" in comments[0].body
+    assert "calibration for production estimates: platt calibration on 1,000 test rows" in (
+        comments[0].body.lower()
+    )
     assert first.comment_url is not None and first.comment_url == second.comment_url
 
 
