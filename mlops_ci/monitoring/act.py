@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mlops_ci.config.model import MonitorSpec
+from mlops_ci.errors import ExternalError
 from mlops_ci.forge.protocol import DispatchResult, Forge, IssueResult, Outcome
 from mlops_ci.monitoring import issue as render
 from mlops_ci.monitoring.check import MonitorCheck
@@ -90,7 +91,18 @@ def carry_out(
     gate_note = _gate(forge, issue, check, run, spec)
     if gate_note is not None:
         return ActionsTaken(issue=issue, dispatch_note=gate_note, warnings=tuple(warnings))
-    sent = _dispatch(forge, check, run, spec, ref, decision.reason)
+    try:
+        sent = _dispatch(forge, check, run, spec, ref, decision.reason)
+    except ExternalError:
+        # Refused after every retry (rate limited past the cap): GitHub certainly did not
+        # take it. Say so in the gate comment, so that a rerun of this run sends it.
+        if issue is not None and issue.number is not None:
+            forge.comment_issue(
+                issue.number,
+                render.dispatch_failed_comment(check, run, dispatch_how(spec)),
+                key=f"dispatch-{run.run_id}",
+            )
+        raise
     if sent.warning:
         warnings.append(sent.warning)
     return ActionsTaken(issue=issue, dispatch=sent, warnings=tuple(warnings))
@@ -110,7 +122,8 @@ def _gate(
         return None
     comment = render.dispatch_comment(check, run, dispatch_how(spec))
     gate = forge.comment_issue(issue.number, comment, key=f"dispatch-{run.run_id}")
-    if gate.outcome is Outcome.CREATED:
+    if gate.outcome in (Outcome.CREATED, Outcome.UPDATED):
+        # UPDATED: the comment said an earlier attempt's dispatch was refused; send it now.
         return None
     if gate.outcome is Outcome.READ_ONLY:
         return f"not sent: the token may not write here ({gate.warning})"

@@ -227,6 +227,15 @@ def dispatch_comment(check: MonitorCheck, run: RunInfo, how: str) -> str:
     )
 
 
+def dispatch_failed_comment(check: MonitorCheck, run: RunInfo, how: str) -> str:
+    """The gate comment after GitHub refused the dispatch: a rerun of ``run`` sends it."""
+    return (
+        f"⚠️ Retraining of {escape_markdown(check.model)} {escape_markdown(check.version)} "
+        f"could not be requested by monitoring run {escape_markdown(run.run_id)} ({how}): "
+        "GitHub refused it after every retry. Rerunning the job sends it."
+    )
+
+
 def cleared_comment(check: MonitorCheck, run: RunInfo) -> str:
     return (
         f"🟢 Cleared by monitoring run {escape_markdown(run.run_id)}: production data of "

@@ -92,7 +92,7 @@ class OneHotBlock:
         out[:, self.start:self.start + self.width] = 0.0
         for index, lookup in zip(self.inputs, self.lookups, strict=True):
             for row, value in enumerate(arrays[index].tolist()):
-                if value is None:
+                if value is None or value != value:  # null, or NaN: scikit-learn decides
                     return False
                 column = lookup.get(value)
                 if column is None:
