@@ -113,18 +113,6 @@ def at_most_once(target: Target, fault: Fault) -> bool:
     return unanswered and target.method == "POST" and target.path.endswith("/dispatches")
 
 
-def known_gap(scenario: str, mode: str, target: Target, fault: Fault) -> bool:
-    """A dispatch rate-limited past the retry cap is lost: the rerun finds its gate comment.
-
-    The run exits 3 with "rerun the job", but the rerun says "already requested" and never
-    sends it, though a rate-limited request is certainly not taken. Reported; held by the
-    strict xfail ``test_dispatch_rate_limited_past_the_cap_is_sent_by_the_rerun``.
-    """
-    limited = fault in (Fault.RATE_LIMIT_429, Fault.SECONDARY_RATE_LIMIT)
-    return scenario == "monitoring" and mode == "outage" and limited and (
-        target.path.endswith("/dispatches"))
-
-
 def without_dispatches(state: Any) -> Any:
     return {**state, "github": {name: {**repo, "dispatches": []}
                                 for name, repo in state["github"].items()}}

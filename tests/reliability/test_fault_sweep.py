@@ -38,7 +38,6 @@ from tests.reliability.sweep import (
     at_most_once,
     comparable,
     duplicates,
-    known_gap,
     last_attempts,
     sample,
     targets,
@@ -181,8 +180,6 @@ def test_a_fault_at_any_request_then_a_rerun_leaves_the_fault_free_state(
     """``once``: one faulted request. ``outage``: that request and every later match fail."""
     base = baselines.get(scenario)
     chosen = sample(list(base.targets), GET_FRACTION, f"{scenario}:{mode}:{fault.value}")
-    gaps = [target for target in chosen if known_gap(scenario, mode, target, fault)]
-    chosen = [target for target in chosen if target not in gaps]
     times = OUTAGE_TIMES if mode == "outage" else 1
     started = time.perf_counter()
     records = [
@@ -198,7 +195,6 @@ def test_a_fault_at_any_request_then_a_rerun_leaves_the_fault_free_state(
         "cases": len(records),
         "runs": 2 * len(records),
         "faulted_responses": sum(r.faults_fired for r in records),
-        "known_gaps": len(gaps),
         "duplicates": 0,
         "lost": 0,
         "dispatch_uncertain": sum(r.dispatch_uncertain for r in records),
