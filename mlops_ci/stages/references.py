@@ -72,6 +72,11 @@ def fetch_reference_models(
         tag = RegistryTag(name, Action.REGISTER, version=version).format()
         dest = folder / role / model.train.model_file
         dest.parent.mkdir(parents=True, exist_ok=True)
+        fetched_production = files.get(PRODUCTION_DIR)
+        if role == BASE_DIR and version == production_version and fetched_production is not None:
+            shutil.copyfile(fetched_production, dest)  # the same file: fetch it once
+            files[role] = dest
+            continue
         result = context.forge.fetch_release_asset(tag, model.train.model_file, dest)
         if result.found and result.path is not None:
             files[role] = result.path
