@@ -210,7 +210,9 @@ def test_init_writes_the_workflow_run_job_with_least_permissions(tmp_path: Path)
     job = report["jobs"]["report"]
     steps = [step.get("uses", "") for step in job["steps"]]
     upload = [
-        s for s in main_workflow["jobs"]["mlops"]["steps"] if "upload-artifact" in s.get("uses", "")
+        s
+        for s in main_workflow["jobs"]["pull-request"]["steps"]
+        if "upload-artifact" in s.get("uses", "")
     ]
     assert report[True] == {
         "workflow_run": {"workflows": [main_workflow["name"]], "types": ["completed"]}

@@ -11,10 +11,24 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTED_INPUTS = {
-    "config", "github_token", "command", "model", "dry_run", "working_directory", "version",
+    "config",
+    "github_token",
+    "command",
+    "model",
+    "dry_run",
+    "working_directory",
+    "version",
     "stage",
 }
-EXPECTED_OUTPUTS = {"verdict", "model_version", "stage", "report_url", "release_url", "drift"}
+EXPECTED_OUTPUTS = {
+    "verdict",
+    "model_version",
+    "stage",
+    "report_url",
+    "release_url",
+    "drift",
+    "report_artifact",
+}
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +77,12 @@ def test_outputs_are_the_documented_set_each_described(action: dict[str, Any]) -
 def test_every_dockerfile_stage_starts_from_the_python_slim_tag() -> None:
     """scripts/base-image builds exactly this tag offline; any other base breaks that build."""
     bases = re.findall(r"^FROM\s+(\S+)", (ROOT / "Dockerfile").read_text(), flags=re.MULTILINE)
-    stages = set(re.findall(r"^FROM\s+\S+\s+AS\s+(\S+)", (ROOT / "Dockerfile").read_text(),
-                            flags=re.MULTILINE | re.IGNORECASE))
+    stages = set(
+        re.findall(
+            r"^FROM\s+\S+\s+AS\s+(\S+)",
+            (ROOT / "Dockerfile").read_text(),
+            flags=re.MULTILINE | re.IGNORECASE,
+        )
+    )
     assert bases
     assert {base for base in bases if base not in stages} == {"python:3.11-slim"}
