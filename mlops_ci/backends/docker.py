@@ -52,6 +52,8 @@ from mlops_ci.serving.probe import Probe, smoke_test, wait_ready
 
 BASE_IMAGE_VARIABLE = "MLOPS_CI_SERVING_BASE"
 DEFAULT_BASE_IMAGE = "mlops-ci:dev"
+PREDICTION_LOG_DIR_VARIABLE = "MLOPS_PREDICTION_LOG_DIR"
+LOG_MOUNT = "/var/log/mlops-ci"
 LABEL_ENVIRONMENT = "mlops-ci.environment"
 LABEL_VERSION = "mlops-ci.version"
 LABEL_MODEL = "mlops-ci.model"
@@ -274,12 +276,22 @@ def _run(client: Any, request: DeployRequest, image: str, name: str, port: int, 
     labels = {LABEL_ENVIRONMENT: request.environment.name, LABEL_VERSION: request.version,
               LABEL_MODEL: request.model, LABEL_ROLE: role}
     command = ["--port", str(port), "--host", host]
+    volumes: dict[str, dict[str, str]] = {}
+    environment: dict[str, str] = {}
     if role == "serving":
         command.append("--reuse-port")
+        log_dir = request.environ.get(PREDICTION_LOG_DIR_VARIABLE)
+        if log_dir:
+            # The prediction log (off by default): one JSON Lines file per environment in
+            # the host folder MLOPS_PREDICTION_LOG_DIR, for `mlops-ci monitor` to join labels to.
+            volumes[str(Path(log_dir).absolute())] = {"bind": LOG_MOUNT, "mode": "rw"}
+            environment["MLOPS_PREDICTION_LOG"] = f"{LOG_MOUNT}/{request.environment.name}.jsonl"
+            if request.id_column:
+                command += ["--id-column", request.id_column]
     try:
         container = client.containers.run(
             image, command=command, name=name, labels=labels, network_mode="host",
-            detach=True,
+            detach=True, volumes=volumes or None, environment=environment or None,
             restart_policy={"Name": "unless-stopped"} if role == "serving" else None,
         )
     except errors.APIError as error:

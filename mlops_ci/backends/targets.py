@@ -41,6 +41,7 @@ class DeployRequest:
     scratch: Path  # a directory the target may write into
     environ: Mapping[str, str]
     out: TextIO
+    id_column: str | None = None  # the rows' ids, for the prediction log
 
 
 @dataclass(frozen=True, slots=True)

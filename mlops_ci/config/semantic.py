@@ -123,6 +123,11 @@ def _workspace_paths(at: YamlPath, model: Mapping[str, Any]) -> Iterator[tuple[Y
         yield (*at, "register", "assets", index), asset
     for index, pattern in enumerate((model.get("monitor") or {}).get("production_data") or ()):
         yield (*at, "monitor", "production_data", index), pattern
+    feedback = (model.get("monitor") or {}).get("feedback") or {}
+    for key in ("data", "labels", "prediction_log"):
+        value = feedback.get(key) or ()
+        for index, pattern in enumerate([value] if isinstance(value, str) else value):
+            yield (*at, "monitor", "feedback", key, index), pattern
 
 
 def _check_data_file(

@@ -232,6 +232,7 @@ class DeployStage:
             scratch=scratch,
             environ=context.environ,
             out=context.out,
+            id_column=model.data.id_column,
         )
 
     def _recover(

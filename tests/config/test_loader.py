@@ -269,3 +269,14 @@ def test_command_string_with_an_unclosed_quote(write_config: WriteConfig) -> Non
     text = MINIMAL.replace("command: [python, train.py]", "command: \"python 'train.py\"")
     problem = only(write_config(text))
     assert (problem.line, problem.path) == (13, "models.churn.train.command")
+
+
+def test_feedback_paths_stay_in_the_workspace(write_config: WriteConfig) -> None:
+    text = MINIMAL + (
+        "    monitor:\n"
+        "      production_data: [data/prod.csv]\n"
+        "      feedback: {data: [../labels.csv]}\n"
+    )
+    problem = only(write_config(text))
+    assert problem.path == "models.churn.monitor.feedback.data[0]"
+    assert "leaves the workspace" in problem.message
