@@ -19,7 +19,7 @@ from typing import Any
 from mlops_ci.errors import ExternalError, UserError
 from mlops_ci.forge.checksums import digest_of, sha256_file
 from mlops_ci.forge.github import GitHubApi, quote
-from mlops_ci.forge.protocol import AssetFile, Outcome, ReleaseResult
+from mlops_ci.forge.protocol import AssetFile, Outcome, ReleaseResult, kept_published_warning
 from mlops_ci.forge.retry import ForgeReadOnly
 
 
@@ -99,6 +99,13 @@ def ensure_release(
         return ReleaseResult(Outcome.READ_ONLY, tag, warning=error.message)
 
 
+def _published_since(api: GitHubApi, tag: str) -> bool:
+    """Whether another run published the release since this one read it (re-read before a
+    delete, so a concurrent run never takes a file out of a published version)."""
+    current = find_release(api, tag)
+    return current is not None and not current.get("draft")
+
+
 def _ensure(
     api: GitHubApi,
     tag: str,
@@ -131,11 +138,19 @@ def _ensure(
     kept: list[str] = []
     replaced: list[str] = []
     verified: dict[str, str | None] = {}
+    published_differs: list[str] = []
     for asset in assets:
         existing = present.get(asset.name)
         if existing is not None and digest_of(existing) == digests[asset.name]:
             kept.append(asset.name)
             verified[asset.name] = digests[asset.name]
+            continue
+        if existing is not None and (not release.get("draft") or _published_since(api, tag)):
+            # A published release was complete and verified when it was published: its files
+            # are the version's and are never replaced (a concurrent or later run's retrained
+            # file differs in bytes, not in meaning). Missing files are still added.
+            kept.append(asset.name)
+            published_differs.append(asset.name)
             continue
         if existing is not None:
             api.delete_if_present(f"{api.repo}/releases/assets/{existing['id']}")
@@ -178,4 +193,5 @@ def _ensure(
         kept=tuple(kept),
         replaced=tuple(replaced),
         published=not bool(release.get("draft")),
+        warning=kept_published_warning(tag, published_differs),
     )

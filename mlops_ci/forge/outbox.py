@@ -49,6 +49,7 @@ from mlops_ci.forge.protocol import (
     ReleaseResult,
     ReportStamp,
     StatusResult,
+    kept_published_warning,
 )
 
 _SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,100}")
@@ -168,6 +169,7 @@ class OutboxForge:
         uploaded: list[str] = []
         kept: list[str] = []
         replaced: list[str] = []
+        differs: list[str] = []
         for asset in assets:
             if not asset.path.is_file():
                 raise UserError(f"release asset {asset.name!r}: {asset.path} is not a file")
@@ -176,6 +178,16 @@ class OutboxForge:
             present = recorded.get(asset.name)
             if present == digest and target.is_file() and sha256_file(target) == digest:
                 kept.append(asset.name)
+                continue
+            published = existed and not record.get("draft", False)
+            if (
+                published
+                and present is not None
+                and target.is_file()
+                and (sha256_file(target) == present)
+            ):
+                kept.append(asset.name)  # a published version's files are never replaced
+                differs.append(asset.name)
                 continue
             (replaced if present is not None else uploaded).append(asset.name)
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -191,7 +203,12 @@ class OutboxForge:
         }
         if existed and record == wanted:
             return ReleaseResult(
-                Outcome.UNCHANGED, tag, url=folder.as_uri(), kept=tuple(kept), published=True
+                Outcome.UNCHANGED,
+                tag,
+                url=folder.as_uri(),
+                kept=tuple(kept),
+                published=True,
+                warning=kept_published_warning(tag, differs),
             )
         _write_json(record_path, wanted)
         return ReleaseResult(
@@ -202,6 +219,7 @@ class OutboxForge:
             kept=tuple(kept),
             replaced=tuple(replaced),
             published=True,
+            warning=kept_published_warning(tag, differs),
         )
 
     def fetch_release_asset(

@@ -123,6 +123,15 @@ class ReleaseResult:
     warning: str | None = None
 
 
+def kept_published_warning(tag: str, names: Sequence[str]) -> str | None:
+    if not names:
+        return None
+    return (
+        f"release {tag} is published: kept its {', '.join(names)} (this run's differ in bytes;"
+        " a published version's files are never replaced)"
+    )
+
+
 VerifiedBy = Literal["expected", "SHA256SUMS", "digest"]
 """What vouched for a fetched file's sha256, strongest first: the caller's ``expected_sha256``,
 the release's ``SHA256SUMS`` asset, the digest the forge recorded at upload."""

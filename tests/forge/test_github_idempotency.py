@@ -8,6 +8,7 @@ and compares the final state with a fault-free run on a second fake server.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from mlops_ci.errors import ExternalError
 from mlops_ci.forge import markers
 from mlops_ci.forge.github_forge import GitHubForge
 from mlops_ci.forge.protocol import Outcome, ReportStamp
@@ -51,6 +53,14 @@ def _seed_duplicates(fake: FakeGitHub, forge: GitHubForge, tmp: Path) -> None:
     body = markers.report_body("churn-ci", ReportStamp(HEAD, 1), "report")
     for _ in range(2):
         fake.repo(REPO).add_comment(PR, body, author="github-actions[bot]")
+
+
+def _draft_with_an_old_model(fake: FakeGitHub, forge: Any, tmp: Path) -> None:
+    """A half-made release (publishing failed) whose model a rerun replaces."""
+    fake.inject(Fault.HTTP_502, method="PATCH", path_regex=r"/releases/\d+$", times=100)
+    with contextlib.suppress(ExternalError):
+        _release(forge, tmp, {**MODEL_ASSETS, "model.skops": b"old model"})
+    fake.clear_faults()
 
 
 def _release(forge: GitHubForge, tmp: Path, contents: dict[str, bytes] = MODEL_ASSETS) -> object:
@@ -138,7 +148,7 @@ CASES = [
         r"/releases/assets/\d+$",
         lambda f, t, c: _release(f, t),
         _one_of_each_asset,
-        prepare=lambda fake, f, t: _release(f, t, {**MODEL_ASSETS, "model.skops": b"old model"}),
+        prepare=_draft_with_an_old_model,
     ),
     Case("release publish", "PATCH", r"/releases/\d+$", lambda f, t, c: _release(f, t), _published),
     Case("deployment create", "POST", r"/deployments$", _deploy, _deployments),

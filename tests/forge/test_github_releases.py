@@ -58,17 +58,32 @@ def test_rerun_of_a_complete_release_sends_no_write(
     assert len(fake.requests) == 1
 
 
-def test_changed_asset_is_deleted_and_uploaded_again(
+def test_a_published_release_keeps_its_files_and_gains_missing_ones(
     fake: FakeGitHub, forge: GitHubForge, tmp_path: Path
 ) -> None:
     forge.ensure_release(TAG, "v", "n", write_assets(tmp_path / "old", MODEL_ASSETS))
-    changed = {**MODEL_ASSETS, "model.skops": b"retrained model"}
+    changed = {**MODEL_ASSETS, "model.skops": b"retrained model", "extra.txt": b"more"}
     result = forge.ensure_release(TAG, "v", "n", write_assets(tmp_path / "new", changed))
     assert result.outcome is Outcome.UPDATED
-    assert result.replaced == ("model.skops",)
-    assert sorted(result.kept) == ["MODEL_CARD.md", "metrics.json"]
-    assert assets_of(fake)["model.skops"] == hashlib.sha256(b"retrained model").hexdigest()
-    assert len(assets_of(fake)) == 3
+    assert result.replaced == ()
+    assert result.uploaded == ("extra.txt",)
+    assert result.warning is not None and "kept its model.skops" in result.warning
+    assert assets_of(fake)["model.skops"] == hashlib.sha256(MODEL_ASSETS["model.skops"]).hexdigest()
+    assert len(assets_of(fake)) == 4
+
+
+def test_a_changed_asset_of_a_draft_is_replaced(fake: FakeGitHub, tmp_path: Path) -> None:
+    fake.inject(Fault.HTTP_502, method="POST", path_regex=r"/assets$", nth=3, times=100)
+    failing = make_forge(fake, policy=RetryPolicy(attempts=2).scaled(0.001))
+    with pytest.raises(ExternalError):
+        failing.ensure_release(TAG, "v", "n", write_assets(tmp_path / "old", MODEL_ASSETS))
+    fake.clear_faults()
+    first = next(iter(MODEL_ASSETS))  # uploaded first, before the fault
+    changed = {**MODEL_ASSETS, first: b"another file"}
+    result = make_forge(fake).ensure_release(TAG, "v", "n", write_assets(tmp_path / "new", changed))
+    assert result.replaced == (first,)
+    assert result.published
+    assert assets_of(fake)[first] == hashlib.sha256(b"another file").hexdigest()
 
 
 def test_release_stays_a_draft_until_every_asset_is_there_and_a_rerun_completes_it(

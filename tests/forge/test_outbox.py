@@ -54,11 +54,14 @@ def test_release_copies_assets_and_a_rerun_keeps_them(tmp_path: Path) -> None:
     assert copied.read_bytes() == MODEL_ASSETS["model.skops"]
 
 
-def test_changed_asset_is_replaced(tmp_path: Path) -> None:
+def test_a_published_release_keeps_its_files(tmp_path: Path) -> None:
     forge = OutboxForge(tmp_path / "ws")
     forge.ensure_release("t", "v", "n", write_assets(tmp_path / "a", {"m.bin": b"1"}))
     result = forge.ensure_release("t", "v", "n", write_assets(tmp_path / "b", {"m.bin": b"2"}))
-    assert result.replaced == ("m.bin",)
+    assert result.replaced == ()
+    assert result.warning is not None and "kept its m.bin" in result.warning
+    copied = tmp_path / "ws/.mlops/outbox/releases/t/assets/m.bin"
+    assert copied.read_bytes() == b"1"
 
 
 def test_deployment_and_statuses_are_one_file(tmp_path: Path) -> None:
