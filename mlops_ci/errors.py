@@ -8,7 +8,7 @@ arguments, event), 3 an outside system failed after retries.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 EXIT_OK = 0
@@ -108,6 +108,3 @@ class ExternalError(MlopsError):
             out.append(f"hint: {self.hint}")
         return out
 
-
-def join_lines(errors: Iterable[MlopsError]) -> str:
-    return "\n".join(line for error in errors for line in error.lines())

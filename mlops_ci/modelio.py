@@ -14,7 +14,6 @@ What a caller may rely on:
 
 from __future__ import annotations
 
-import hashlib
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,25 +21,32 @@ from pathlib import Path
 from mlops_ci.errors import UserError
 
 SKOPS_SUFFIX = ".skops"
-_CHUNK = 1 << 20
 _PICKLE_PROTOCOL_MARK = 0x80
 NEVER_TRUSTED_MODULES = frozenset(
     {
-        "builtins", "__builtin__", "os", "posix", "nt", "sys", "subprocess", "shutil",
-        "importlib", "runpy", "code", "codeop", "pickle", "_pickle", "marshal", "ctypes",
-        "socket", "pty", "operator", "webbrowser",
+        "builtins",
+        "__builtin__",
+        "os",
+        "posix",
+        "nt",
+        "sys",
+        "subprocess",
+        "shutil",
+        "importlib",
+        "runpy",
+        "code",
+        "codeop",
+        "pickle",
+        "_pickle",
+        "marshal",
+        "ctypes",
+        "socket",
+        "pty",
+        "operator",
+        "webbrowser",
     }
 )
 """Modules whose members can run code or touch the system when a loader calls them."""
-
-
-def sha256_file(path: Path) -> str:
-    """The file's sha256 as 64 lowercase hex digits (streamed: any size)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def save_model(obj: object, path: Path) -> None:
@@ -121,9 +127,7 @@ def check_skops_file(path: Path) -> None:
 
 
 def _check_trusted_names(trusted_types: Sequence[str]) -> None:
-    dangerous = [
-        name for name in trusted_types if name.split(".", 1)[0] in NEVER_TRUSTED_MODULES
-    ]
+    dangerous = [name for name in trusted_types if name.split(".", 1)[0] in NEVER_TRUSTED_MODULES]
     if dangerous:
         raise UserError(
             f"evaluate.trusted_types lists {', '.join(dangerous)}: types from these modules "

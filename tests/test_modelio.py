@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
+from mlops_ci.digest import sha256_file
 from mlops_ci.errors import UserError
-from mlops_ci.modelio import load_model, save_model, sha256_file, untrusted_types
+from mlops_ci.modelio import load_model, save_model, untrusted_types
 
 
 def _fitted_logistic() -> Any:

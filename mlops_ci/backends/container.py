@@ -58,10 +58,14 @@ def run_in_container(
     ``environ`` is this process's environment: it locates the engine and decides whether
     output is fenced for GitHub Actions.
     """
-    errors = _docker_errors()
+    errors = docker_errors()
     args = tuple(argv)
     label = what or f"`{describe(args)}` in image {image}"
-    client = _client(environ)
+    client = docker_client(
+        environ,
+        hint="start Docker, or point DOCKER_HOST at a running engine; without "
+        "train.image the command runs on this machine instead",
+    )
     try:
         _ensure_image(client, image)
         try:
@@ -71,8 +75,10 @@ def run_in_container(
                 working_dir=workdir,
                 environment=dict(env),
                 volumes={
-                    str(mount.source): {"bind": mount.target,
-                                        "mode": "ro" if mount.read_only else "rw"}
+                    str(mount.source): {
+                        "bind": mount.target,
+                        "mode": "ro" if mount.read_only else "rw",
+                    }
                     for mount in mounts
                 },
                 network_mode="none",
@@ -80,7 +86,7 @@ def run_in_container(
                 detach=True,
             )
         except errors.APIError as error:
-            raise UserError(f"{label} cannot start: {_explain(error)}") from None
+            raise UserError(f"{label} cannot start: {explain(error)}") from None
         try:
             return _run(container, args, label, environ, out, timeout_seconds)
         finally:
@@ -88,35 +94,35 @@ def run_in_container(
                 container.remove(force=True)
     except errors.DockerException as error:
         if isinstance(error, errors.APIError) and not error.is_server_error():
-            raise UserError(f"{label}: the Docker engine refused: {_explain(error)}") from None
-        raise ExternalError(f"{label}: the Docker engine failed: {_explain(error)}") from None
+            raise UserError(f"{label}: the Docker engine refused: {explain(error)}") from None
+        raise ExternalError(f"{label}: the Docker engine failed: {explain(error)}") from None
     finally:
         client.close()
 
 
-def _docker_errors() -> Any:
+def docker_errors() -> Any:
     """``docker.errors``, typed ``Any``: the SDK ships no types (and a ``docker/`` folder in a
     repository root would otherwise shadow it for mypy)."""
     return importlib.import_module("docker.errors")
 
 
-def _client(environ: Mapping[str, str]) -> Any:
+def docker_client(environ: Mapping[str, str], *, hint: str) -> Any:
+    """A client of the engine ``environ`` names (``DOCKER_HOST`` etc.), answering a ping;
+    ``ExternalError`` (exit 3) with ``hint`` when it does not answer."""
     docker: Any = importlib.import_module("docker")
-    errors = _docker_errors()
+    errors = docker_errors()
     try:
         client = docker.from_env(environment=dict(environ))
         client.ping()
     except errors.DockerException as error:
         raise ExternalError(
-            f"the Docker engine is not reachable: {_explain(error)}",
-            hint="start Docker, or point DOCKER_HOST at a running engine; without "
-            "train.image the command runs on this machine instead",
+            f"the Docker engine is not reachable: {explain(error)}", hint=hint
         ) from None
     return client
 
 
 def _ensure_image(client: Any, image: str) -> None:
-    errors = _docker_errors()
+    errors = docker_errors()
     try:
         client.images.get(image)
         return
@@ -127,7 +133,7 @@ def _ensure_image(client: Any, image: str) -> None:
     except errors.DockerException as error:
         raise UserError(
             f"the image {image!r} is not on the Docker engine and cannot be pulled: "
-            f"{_explain(error)}",
+            f"{explain(error)}",
             hint="build or pull it before the run, or fix train.image in mlops.yaml",
         ) from None
 
@@ -159,8 +165,9 @@ def _run(
     code = int(status.get("StatusCode", -1))
     if timed_out:
         raise UserError(
-            failure_message(label, f"timed out after {timeout_seconds:g}s and was stopped",
-                            sink.tail),
+            failure_message(
+                label, f"timed out after {timeout_seconds:g}s and was stopped", sink.tail
+            ),
             hint="make it faster, or raise the limit (train.timeout in mlops.yaml)",
         )
     if code != 0:
@@ -179,6 +186,7 @@ def _pump_logs(container: Any, sink: OutputSink) -> None:
         sink.line(pending.decode("utf-8", errors="replace"))
 
 
-def _explain(error: BaseException) -> str:
+def explain(error: BaseException) -> str:
+    """What the engine said, without the SDK's wrapping."""
     explanation = getattr(error, "explanation", None)
     return str(explanation or error).strip()

@@ -32,7 +32,6 @@ serving container restarts with the engine (``unless-stopped``). Checks reach th
 from __future__ import annotations
 
 import contextlib
-import importlib
 import json
 import re
 import shutil
@@ -43,15 +42,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mlops_ci.backends.container import docker_client, docker_errors
 from mlops_ci.backends.targets import Deployed, DeployFailed, DeployRequest, environment_url
 from mlops_ci.config.model import Backend, Environment
+from mlops_ci.digest import sha256_file
 from mlops_ci.errors import ExternalError, UserError
-from mlops_ci.modelio import sha256_file
 from mlops_ci.serving.columns import write_columns
 from mlops_ci.serving.probe import Probe, smoke_test, wait_ready
 
 BASE_IMAGE_VARIABLE = "MLOPS_CI_SERVING_BASE"
 DEFAULT_BASE_IMAGE = "mlops-ci:dev"
+ENGINE_HINT = "start it (scripts/docker-engine), or point DOCKER_HOST at one"
 PREDICTION_LOG_DIR_VARIABLE = "MLOPS_PREDICTION_LOG_DIR"
 LOG_MOUNT = "/var/log/mlops-ci"
 LABEL_ENVIRONMENT = "mlops-ci.environment"
@@ -86,26 +87,6 @@ def image_tag(model: str, version: str) -> str:
     return f"mlops-ci-serving/{safe_name(model)}:{safe_name(version)}"
 
 
-def _errors() -> Any:
-    """``docker.errors``, typed ``Any`` (the SDK ships no types, and the repository's own
-    ``docker/`` folder would shadow it for mypy)."""
-    return importlib.import_module("docker.errors")
-
-
-def _client(environ: Mapping[str, str]) -> Any:
-    errors = _errors()
-    docker: Any = importlib.import_module("docker")
-    try:
-        client = docker.from_env(environment=dict(environ))
-        client.ping()
-    except errors.DockerException as error:
-        raise ExternalError(
-            f"the Docker engine does not answer: {error}",
-            hint="start it (scripts/docker-engine), or point DOCKER_HOST at one",
-        ) from None
-    return client
-
-
 @dataclass(frozen=True, slots=True)
 class _Started:
     container: Any
@@ -116,7 +97,7 @@ class DockerTarget:
     name: Backend = "docker"
 
     def deploy(self, request: DeployRequest) -> Deployed:
-        client = _client(request.environ)
+        client = docker_client(request.environ, hint=ENGINE_HINT)
         return self._roll_out(client, request, self._image(client, request))
 
     def rollback(self, request: DeployRequest) -> Deployed:
@@ -125,14 +106,14 @@ class DockerTarget:
     def current_version(
         self, environment: Environment, workspace: Path, environ: Mapping[str, str]
     ) -> str | None:
-        client = _client(environ)
+        client = docker_client(environ, hint=ENGINE_HINT)
         running = _serving(client, environment.name)
         return str(running[0].labels.get(LABEL_VERSION)) if running else None
 
     # The image
 
     def _image(self, client: Any, request: DeployRequest) -> str:
-        errors = _errors()
+        errors = docker_errors()
         tag = image_tag(request.model, request.version)
         digest = sha256_file(request.model_file)
         try:
@@ -149,20 +130,28 @@ class DockerTarget:
         shutil.copyfile(request.model_file, context / "model.skops")
         write_columns(request.columns, context / "columns.json")
         entrypoint = [
-            "python", "-m", "mlops_ci.serving", "--model", "/srv/model/model.skops",
-            "--columns-json", "/srv/model/columns.json", "--name", request.model,
-            "--version", request.version,
+            "python",
+            "-m",
+            "mlops_ci.serving",
+            "--model",
+            "/srv/model/model.skops",
+            "--columns-json",
+            "/srv/model/columns.json",
+            "--name",
+            request.model,
+            "--version",
+            request.version,
         ]
         for trusted in request.trusted_types:
             entrypoint += ["--trusted-type", trusted]
         (context / "Dockerfile").write_text(
             DOCKERFILE.format(base=base, entrypoint=json.dumps(entrypoint)), encoding="utf-8"
         )
-        labels = {LABEL_MODEL: request.model, LABEL_VERSION: request.version,
-                  LABEL_SHA256: digest}
+        labels = {LABEL_MODEL: request.model, LABEL_VERSION: request.version, LABEL_SHA256: digest}
         try:
-            client.images.build(path=str(context), tag=tag, labels=labels, rm=True,
-                                forcerm=True, pull=False)
+            client.images.build(
+                path=str(context), tag=tag, labels=labels, rm=True, forcerm=True, pull=False
+            )
         except (errors.BuildError, errors.APIError) as error:
             raise ExternalError(f"building the serving image {tag} failed: {error}") from None
         request.out.write(f"built {tag} from {base}\n")
@@ -177,9 +166,12 @@ class DockerTarget:
                 f"environment {environment.name!r} uses the docker backend but has no port",
                 hint=f"set deploy.environments.{environment.name}.port",
             )
-        previous = [c for c in _serving(client, environment.name)
-                    if c.labels.get(LABEL_VERSION) != request.version
-                    or c.name != container_name(environment.name, request.version)]
+        previous = [
+            c
+            for c in _serving(client, environment.name)
+            if c.labels.get(LABEL_VERSION) != request.version
+            or c.name != container_name(environment.name, request.version)
+        ]
         checked = self._check(client, request, image, previous_serving=bool(previous))
         started = self._swap(client, request, image, previous)
         old = ", ".join(sorted({str(c.labels.get(LABEL_VERSION)) for c in previous}))
@@ -187,11 +179,13 @@ class DockerTarget:
         if old:
             detail += f"; replaced {old}"
         request.out.write(f"{environment.name}: {detail}\n")
-        return Deployed(request.version, environment_url(environment, request.environ) or
-                        started.url, detail)
+        return Deployed(
+            request.version, environment_url(environment, request.environ) or started.url, detail
+        )
 
-    def _check(self, client: Any, request: DeployRequest, image: str, *,
-               previous_serving: bool) -> str:
+    def _check(
+        self, client: Any, request: DeployRequest, image: str, *, previous_serving: bool
+    ) -> str:
         environment = request.environment
         name = container_name(environment.name, request.version, check=True)
         port = _free_port()
@@ -211,8 +205,9 @@ class DockerTarget:
         finally:
             _remove(started.container)
 
-    def _swap(self, client: Any, request: DeployRequest, image: str,
-              previous: list[Any]) -> _Started:
+    def _swap(
+        self, client: Any, request: DeployRequest, image: str, previous: list[Any]
+    ) -> _Started:
         environment = request.environment
         port = environment.port
         assert port is not None  # noqa: S101 -- checked by _roll_out
@@ -227,8 +222,10 @@ class DockerTarget:
         _remove(started.container)
         if not previous:
             raise DeployFailed(f"{environment.name}: {ready.detail}", previous_serving=False)
-        request.out.write(f"{environment.name}: the new server did not start beside the old one "
-                          f"({ready.detail}); stopping the old one first\n")
+        request.out.write(
+            f"{environment.name}: the new server did not start beside the old one "
+            f"({ready.detail}); stopping the old one first\n"
+        )
         for container in previous:
             container.stop(timeout=STOP_TIMEOUT_SECONDS)
         started = _run(client, request, image, name, port, role="serving", host="0.0.0.0")  # noqa: S104
@@ -241,12 +238,14 @@ class DockerTarget:
         _remove(started.container)
         for container in previous:
             container.start()
-        raise DeployFailed(f"{environment.name}: {reason}; the previous version was restarted",
-                           previous_serving=True)
+        raise DeployFailed(
+            f"{environment.name}: {reason}; the previous version was restarted",
+            previous_serving=True,
+        )
 
 
 def _ensure_base(client: Any, base: str) -> None:
-    errors = _errors()
+    errors = docker_errors()
     try:
         client.images.get(base)
         return
@@ -264,17 +263,24 @@ def _ensure_base(client: Any, base: str) -> None:
 
 
 def _serving(client: Any, environment: str) -> list[Any]:
-    filters = {"label": [f"{LABEL_ENVIRONMENT}={environment}", f"{LABEL_ROLE}=serving"],
-               "status": "running"}
+    filters = {
+        "label": [f"{LABEL_ENVIRONMENT}={environment}", f"{LABEL_ROLE}=serving"],
+        "status": "running",
+    }
     return list(client.containers.list(filters=filters))
 
 
-def _run(client: Any, request: DeployRequest, image: str, name: str, port: int, *,
-         role: str, host: str) -> _Started:
-    errors = _errors()
+def _run(
+    client: Any, request: DeployRequest, image: str, name: str, port: int, *, role: str, host: str
+) -> _Started:
+    errors = docker_errors()
     _remove_named(client, name)
-    labels = {LABEL_ENVIRONMENT: request.environment.name, LABEL_VERSION: request.version,
-              LABEL_MODEL: request.model, LABEL_ROLE: role}
+    labels = {
+        LABEL_ENVIRONMENT: request.environment.name,
+        LABEL_VERSION: request.version,
+        LABEL_MODEL: request.model,
+        LABEL_ROLE: role,
+    }
     command = ["--port", str(port), "--host", host]
     volumes: dict[str, dict[str, str]] = {}
     environment: dict[str, str] = {}
@@ -290,13 +296,20 @@ def _run(client: Any, request: DeployRequest, image: str, name: str, port: int, 
                 command += ["--id-column", request.id_column]
     try:
         container = client.containers.run(
-            image, command=command, name=name, labels=labels, network_mode="host",
-            detach=True, volumes=volumes or None, environment=environment or None,
+            image,
+            command=command,
+            name=name,
+            labels=labels,
+            network_mode="host",
+            detach=True,
+            volumes=volumes or None,
+            environment=environment or None,
             restart_policy={"Name": "unless-stopped"} if role == "serving" else None,
         )
     except errors.APIError as error:
-        raise ExternalError(f"cannot start container {name}: {error.explanation or error}") \
-            from None
+        raise ExternalError(
+            f"cannot start container {name}: {error.explanation or error}"
+        ) from None
     probe_host = request.environ.get("MLOPS_DEPLOY_HOST", "127.0.0.1")
     return _Started(container, f"http://{probe_host}:{port}")
 
@@ -321,11 +334,19 @@ def _wait(started: _Started, request: DeployRequest, *, announced: bool = False)
             if reason is not None:
                 return Probe(False, reason, time.monotonic() - began)
             if time.monotonic() - began >= health.timeout_seconds:
-                return Probe(False, f"not listening after {health.timeout_seconds}s",
-                             time.monotonic() - began)
+                return Probe(
+                    False,
+                    f"not listening after {health.timeout_seconds}s",
+                    time.monotonic() - began,
+                )
             time.sleep(0.1)
-    return wait_ready(started.url, health.path, timeout_seconds=health.timeout_seconds,
-                      interval_seconds=min(health.interval_seconds, 0.5), gone=gone)
+    return wait_ready(
+        started.url,
+        health.path,
+        timeout_seconds=health.timeout_seconds,
+        interval_seconds=min(health.interval_seconds, 0.5),
+        gone=gone,
+    )
 
 
 def _logs(container: Any) -> str:
@@ -339,20 +360,20 @@ def _logs(container: Any) -> str:
 
 
 def _stop(container: Any) -> None:
-    errors = _errors()
+    errors = docker_errors()
     with contextlib.suppress(errors.NotFound):
         container.stop(timeout=STOP_TIMEOUT_SECONDS)
         container.remove()
 
 
 def _remove(container: Any) -> None:
-    errors = _errors()
+    errors = docker_errors()
     with contextlib.suppress(errors.NotFound):
         container.remove(force=True)
 
 
 def _remove_named(client: Any, name: str) -> None:
-    errors = _errors()
+    errors = docker_errors()
     with contextlib.suppress(errors.NotFound):
         _remove(client.containers.get(name))
 
@@ -361,4 +382,3 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-

@@ -155,10 +155,9 @@ def docker_ready(environ: Mapping[str, str] | None = None) -> bool:
 
     env = os.environ if environ is None else environ
     try:
-        import docker
+        from mlops_ci.backends.container import docker_client
 
-        client = docker.from_env(environment=dict(env), timeout=5)
-        client.ping()
+        client = docker_client(env, hint="")
         client.images.get(env.get("MLOPS_CI_SERVING_BASE") or "mlops-ci:dev")
     except Exception:  # no SDK, no engine, no image: all mean "use the command backend"
         return False

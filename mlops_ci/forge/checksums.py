@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from mlops_ci.digest import sha256_file
 from mlops_ci.errors import UserError
 from mlops_ci.forge.protocol import FetchResult, Outcome, VerifiedBy
 
@@ -41,14 +42,6 @@ _SOURCES: dict[VerifiedBy, str] = {
     "SHA256SUMS": f"the release's {SUMS_NAME}",
     "digest": "the digest the forge recorded at upload",
 }
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for chunk in iter(lambda: stream.read(CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def check_sha256(value: str, what: str = "expected sha256") -> str:

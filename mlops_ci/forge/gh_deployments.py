@@ -47,6 +47,21 @@ class Deployments:
                 break
         return None
 
+    def existing(self, environment: str, version: str) -> DeploymentRef | None:
+        """The deployment of ``version`` to ``environment`` with its latest state, if any."""
+        found = self.find(environment, version)
+        if found is None:
+            return None
+        deployment_id = int(found["id"])
+        return DeploymentRef(
+            Outcome.UNCHANGED,
+            environment,
+            version,
+            str(found.get("ref") or ""),
+            deployment_id,
+            latest_state=self.latest_state(deployment_id),
+        )
+
     def create(
         self,
         environment: str,
@@ -56,17 +71,9 @@ class Deployments:
         payload: Mapping[str, JsonValue],
     ) -> DeploymentRef:
         try:
-            found = self.find(environment, version)
+            found = self.existing(environment, version)
             if found is not None:
-                deployment_id = int(found["id"])
-                return DeploymentRef(
-                    Outcome.UNCHANGED,
-                    environment,
-                    version,
-                    ref,
-                    deployment_id,
-                    latest_state=self.latest_state(deployment_id),
-                )
+                return found
             created = self.api.create(
                 f"deployment of {version} to {environment}",
                 f"{self.api.repo}/deployments",

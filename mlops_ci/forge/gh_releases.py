@@ -16,8 +16,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from mlops_ci.digest import sha256_file
 from mlops_ci.errors import ExternalError, UserError
-from mlops_ci.forge.checksums import digest_of, sha256_file
+from mlops_ci.forge.checksums import digest_of
 from mlops_ci.forge.github import GitHubApi, quote
 from mlops_ci.forge.protocol import AssetFile, Outcome, ReleaseResult, kept_published_warning
 from mlops_ci.forge.retry import ForgeReadOnly

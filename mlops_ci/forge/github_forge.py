@@ -85,6 +85,9 @@ class GitHubForge:
             self.api, tag, name, dest, expected_sha256=expected_sha256
         )
 
+    def find_deployment(self, environment: str, version: str) -> DeploymentRef | None:
+        return self._deployments.existing(environment, version)
+
     def create_deployment(
         self,
         environment: str,

@@ -30,9 +30,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, get_args
 
+from mlops_ci.digest import sha256_file
 from mlops_ci.errors import UserError
 from mlops_ci.forge import checksums, markers
-from mlops_ci.forge.checksums import SUMS_NAME, sha256_file
+from mlops_ci.forge.checksums import SUMS_NAME
 from mlops_ci.forge.protocol import (
     AccessCheck,
     AssetFile,
@@ -261,6 +262,20 @@ class OutboxForge:
             self.directory / "deployments" / safe_name(environment) / f"{safe_name(version)}.json"
         )
 
+    def find_deployment(self, environment: str, version: str) -> DeploymentRef | None:
+        path = self._deployment_path(environment, version)
+        if not path.is_file():
+            return None
+        record = _read_json(path)
+        latest = (record.get("statuses") or [{}])[-1].get("state")
+        return DeploymentRef(
+            Outcome.UNCHANGED,
+            environment,
+            version,
+            str(record.get("ref") or ""),
+            latest_state=latest if latest in get_args(DeploymentState) else None,
+        )
+
     def create_deployment(
         self,
         environment: str,
@@ -269,17 +284,10 @@ class OutboxForge:
         description: str,
         payload: Mapping[str, JsonValue],
     ) -> DeploymentRef:
+        found = self.find_deployment(environment, version)
+        if found is not None:
+            return found
         path = self._deployment_path(environment, version)
-        if path.is_file():
-            statuses = _read_json(path).get("statuses") or [{}]
-            latest = statuses[-1].get("state")
-            return DeploymentRef(
-                Outcome.UNCHANGED,
-                environment,
-                version,
-                ref,
-                latest_state=latest if latest in get_args(DeploymentState) else None,
-            )
         _write_json(
             path,
             {

@@ -246,6 +246,10 @@ class Forge(Protocol):
         """
         ...
 
+    def find_deployment(self, environment: str, version: str) -> DeploymentRef | None:
+        """The deployment of ``version`` to ``environment`` if there is one (reads only)."""
+        ...
+
     def create_deployment(
         self,
         environment: str,

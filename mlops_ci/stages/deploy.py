@@ -35,7 +35,7 @@ from mlops_ci.backends.targets import (
 from mlops_ci.config.model import Backend, Environment, ModelSpec, StageName
 from mlops_ci.errors import UserError
 from mlops_ci.stages.base import StageContext, StageResult, Status
-from mlops_ci.stages.references import registry_name
+from mlops_ci.stages.references import registry_name, registry_remote
 
 PRODUCTION = "production"
 
@@ -188,7 +188,7 @@ class DeployStage:
             deployment, "success", environment_url=deployed.url, description=f"{version} serves"
         )
         if serving is not None and serving != version:
-            self._retire(context, environment, serving, model)
+            self._retire(context, environment, serving)
         return True, f"{environment.name}: {version} deployed ({deployed.detail})", deployed.url
 
     def _request(
@@ -259,21 +259,11 @@ class DeployStage:
             return f"; rolling back to {resolved.previous} failed too: {error.message}"
         return f"; rolled back to {resolved.previous}"
 
-    def _retire(
-        self, context: StageContext, environment: Environment, version: str, model: ModelSpec
-    ) -> None:
-        """Mark the deployment of the version the target replaced inactive (found by its key)."""
-        from mlops_ci.forge.protocol import Outcome
-
-        tag = f"{registry_name(model).replace(':', '=')}@{version}"
-        superseded = context.forge.create_deployment(
-            environment.name,
-            tag,
-            version,
-            f"{model.name} {version} to {environment.name}",
-            {"model": model.name},
-        )
-        if superseded.outcome is Outcome.UNCHANGED and superseded.latest_state == "inactive":
+    def _retire(self, context: StageContext, environment: Environment, version: str) -> None:
+        """Mark the deployment of the version the target replaced inactive, when GitHub (or
+        the outbox) has one: a version deployed by other means has none, and gets none."""
+        superseded = context.forge.find_deployment(environment.name, version)
+        if superseded is None or superseded.latest_state == "inactive":
             return
         context.forge.mark_inactive(superseded)
 
@@ -284,11 +274,10 @@ def _tracks_versions(target: DeployTarget) -> bool:
 
 def _resolve(context: StageContext, model: ModelSpec, order: DeployOrder) -> _Resolved:
     """The version to deploy, its registration tag, and the stage's previous holder."""
-    from mlops_ci.backends.git import Git
     from mlops_ci.registry.store import RegistryStore
     from mlops_ci.registry.tags import Action
 
-    remote = "origin" if Git(context.workspace).has_remote("origin") else None
+    remote = registry_remote(context.workspace)
     store = RegistryStore(context.workspace, remote=remote)
     name = registry_name(model)
     if order.promote and order.version is not None:

@@ -26,11 +26,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from mlops_ci.config.model import ModelSpec, StageName, Task
+from mlops_ci.digest import sha256_file
 from mlops_ci.errors import UserError
 from mlops_ci.gates import NO_BASE, NO_PRODUCTION, GateVerdict, decide_gates
 from mlops_ci.gates import Status as GateStatus
 from mlops_ci.metrics import Direction, MetricValue, compute, metric, predict
-from mlops_ci.modelio import load_model, sha256_file
+from mlops_ci.modelio import load_model
 from mlops_ci.stages.base import StageContext, StageResult, Status
 
 Role = Literal["candidate", "production", "base"]

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlops_ci.config.model import ModelSpec, StageName
-from mlops_ci.forge.checksums import sha256_file
+from mlops_ci.digest import sha256_file
 from mlops_ci.stages.base import StageContext, StageResult, Status
 from mlops_ci.stages.references import registry_name, registry_remote
 

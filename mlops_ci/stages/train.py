@@ -32,8 +32,9 @@ from pathlib import Path, PurePosixPath
 from typing import Literal, TextIO
 
 from mlops_ci.config.model import ModelSpec, StageName
+from mlops_ci.digest import sha256_file
 from mlops_ci.errors import UserError
-from mlops_ci.modelio import check_skops_file, save_model, sha256_file, untrusted_types
+from mlops_ci.modelio import check_skops_file, save_model, untrusted_types
 from mlops_ci.stages.base import StageContext, StageResult, Status
 
 METADATA_FILE = "metadata.json"

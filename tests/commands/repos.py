@@ -8,6 +8,8 @@ import subprocess
 from pathlib import Path
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "churn"
+REPOSITORY = "octo/churn"
+PR = 7
 FIRST_GATE = "- {metric: roc_auc, min: 0.70}"
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Test Author",
@@ -66,3 +68,35 @@ def shallow_clone(repo: Path, target: Path) -> Path:
     git(target, "config", "user.name", "Test Author")
     git(target, "config", "user.email", "author@example.invalid")
     return target
+
+
+def pr_payload(
+    head_sha: str, *, branch: str = "retrain", title: str = "Retrain"
+) -> dict[str, object]:
+    """A ``pull_request`` ``synchronize`` payload of PR #7, shaped like GitHub's."""
+    repo = {"full_name": REPOSITORY, "default_branch": "main"}
+    return {
+        "action": "synchronize",
+        "number": PR,
+        "pull_request": {
+            "number": PR,
+            "title": title,
+            "merged": False,
+            "head": {"ref": branch, "sha": head_sha, "repo": repo},
+            "base": {"ref": "main", "sha": head_sha, "repo": repo},
+        },
+        "repository": repo,
+        "sender": {"login": "alice"},
+    }
+
+
+def push_payload(sha: str, ref: str = "refs/heads/main") -> dict[str, object]:
+    """A ``push`` payload of ``ref`` (a branch, or a tag) at ``sha``."""
+    return {
+        "ref": ref,
+        "before": "0" * 40,
+        "after": sha,
+        "deleted": False,
+        "repository": {"full_name": REPOSITORY, "default_branch": "main"},
+        "sender": {"login": "alice"},
+    }

@@ -14,40 +14,16 @@ from pathlib import Path
 import pytest
 
 from mlops_ci.commands.run import RunOutcome, RunRequest, execute
-from tests.commands.repos import example_repo, git, shallow_clone
+from tests.commands.repos import (
+    PR,
+    REPOSITORY,
+    example_repo,
+    git,
+    pr_payload,
+    push_payload,
+    shallow_clone,
+)
 from tests.fakegithub import FakeGitHub
-
-REPOSITORY = "octo/churn"
-PR = 7
-
-
-def pr_payload(
-    head_sha: str, *, branch: str = "retrain", title: str = "Retrain"
-) -> dict[str, object]:
-    repo = {"full_name": REPOSITORY, "default_branch": "main"}
-    return {
-        "action": "synchronize",
-        "number": PR,
-        "pull_request": {
-            "number": PR,
-            "title": title,
-            "merged": False,
-            "head": {"ref": branch, "sha": head_sha, "repo": repo},
-            "base": {"ref": "main", "sha": head_sha, "repo": repo},
-        },
-        "repository": repo,
-        "sender": {"login": "alice"},
-    }
-
-
-def push_payload(head_sha: str, ref: str = "refs/heads/main") -> dict[str, object]:
-    return {
-        "ref": ref,
-        "before": "0" * 40,
-        "after": head_sha,
-        "repository": {"full_name": REPOSITORY, "default_branch": "main"},
-        "sender": {"login": "alice"},
-    }
 
 
 def run_event(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mlops_ci.config.model import StageName
-from mlops_ci.modelio import sha256_file
+from mlops_ci.digest import sha256_file
 from mlops_ci.stages.base import StageResult, Status
 from mlops_ci.stages.deploy import DeployStage
 from tests.deploy.workspace import REPO, DeployWorkspace, make_workspace

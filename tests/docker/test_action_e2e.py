@@ -22,8 +22,7 @@ from pathlib import Path
 import pytest
 
 from mlops_ci.registry.store import RegistryStore
-from tests.commands.repos import EXAMPLE, git
-from tests.commands.test_run import pr_payload, push_payload
+from tests.commands.repos import EXAMPLE, git, pr_payload, push_payload
 from tests.docker.runner import REPOSITORY, ActionRun, ActionRunner
 from tests.fakegithub import FakeGitHub
 

@@ -65,3 +65,18 @@ def test_superseded_deployment_is_marked_inactive(fake: FakeGitHub, forge: GitHu
     assert result.outcome is Outcome.CREATED
     assert old.deployment_id is not None
     assert fake.repo(REPO).deployment_statuses(old.deployment_id)[-1].state == "inactive"
+
+
+def test_finding_a_deployment_writes_nothing(fake: FakeGitHub, forge: GitHubForge) -> None:
+    assert forge.find_deployment("churn-staging", "v1.0.0") is None
+    created = forge.create_deployment("churn-staging", "main", "v1.0.0", "d", {})
+    forge.set_deployment_status(created, "success")
+    writes = len(fake.writes())
+
+    found = forge.find_deployment("churn-staging", "v1.0.0")
+
+    assert found is not None
+    assert (found.deployment_id, found.latest_state) == (created.deployment_id, "success")
+    assert forge.find_deployment("churn-staging", "v2.0.0") is None
+    assert len(fake.writes()) == writes
+    assert len(fake.repo(REPO).deployments) == 1

@@ -126,3 +126,13 @@ def test_pull_request_file_is_read(tmp_path: Path) -> None:
 def test_report_id_with_marker_breaking_characters_is_a_user_error(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="report id"):
         OutboxForge(tmp_path).upsert_report_comment(7, "x -->", "b", ReportStamp("a", 1))
+
+
+def test_finding_a_deployment_in_the_outbox_writes_nothing(tmp_path: Path) -> None:
+    forge = OutboxForge(tmp_path)
+    assert forge.find_deployment("churn-staging", "v1.0.0") is None
+    assert files_under(tmp_path) == []
+    created = forge.create_deployment("churn-staging", "main", "v1.0.0", "d", {})
+    forge.set_deployment_status(created, "success")
+    found = forge.find_deployment("churn-staging", "v1.0.0")
+    assert found is not None and found.latest_state == "success"

@@ -34,11 +34,17 @@ from mlops_ci.forge.protocol import Forge
 from mlops_ci.forge.retry import RetryPolicy
 from mlops_ci.forge.select import open_forge
 from mlops_ci.registry.store import RegistryStore
-from tests.commands.repos import EXAMPLE, example_repo, git
+from tests.commands.repos import (
+    EXAMPLE,
+    PR,
+    REPOSITORY,
+    example_repo,
+    git,
+    pr_payload,
+    push_payload,
+)
 from tests.fakegithub import FakeGitHub
 
-REPOSITORY = "octo/churn"
-PR = 7
 FAST = RetryPolicy(attempts=6, total_wait=120.0).scaled(0.01)
 CLIENT_TIMEOUT = 10  # seconds (whole: PyGithub asserts an int); generous on a loaded machine
 SLEEP_CAP = 0.02
@@ -280,35 +286,6 @@ def make_world(root: Path, fake: FakeGitHub, *, secrets: Mapping[str, str] | Non
 def drifted_production(world: World) -> None:
     """The monitored file becomes the example's drifted production sample (it is already)."""
     shutil.copyfile(EXAMPLE / "data" / "production.csv", world.repo / "data" / "production.csv")
-
-
-def pr_payload(head_sha: str, *, branch: str = "retrain", title: str = "Retrain"
-               ) -> dict[str, Any]:
-    repo = {"full_name": REPOSITORY, "default_branch": "main"}
-    return {
-        "action": "synchronize",
-        "number": PR,
-        "pull_request": {
-            "number": PR,
-            "title": title,
-            "merged": False,
-            "head": {"ref": branch, "sha": head_sha, "repo": repo},
-            "base": {"ref": "main", "sha": head_sha, "repo": repo},
-        },
-        "repository": repo,
-        "sender": {"login": "alice"},
-    }
-
-
-def push_payload(sha: str, *, ref: str = "refs/heads/main") -> dict[str, Any]:
-    return {
-        "ref": ref,
-        "before": "0" * 40,
-        "after": sha,
-        "deleted": False,
-        "repository": {"full_name": REPOSITORY, "default_branch": "main"},
-        "sender": {"login": "alice"},
-    }
 
 
 def schedule_payload() -> dict[str, Any]:
