@@ -18,8 +18,13 @@ FROM python:3.11-slim AS dependencies
 ARG PIP_NO_INDEX
 ARG PIP_FIND_LINKS
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PYTHONDONTWRITEBYTECODE=1
+# strip (binutils) for slim-venv.py; this stage only, the final image does not carry it.
+RUN command -v strip >/dev/null || { apt-get update -qq \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends binutils \
+        >/dev/null \
+    && rm -rf /var/lib/apt/lists/*; }
 COPY docker/wheels/ /wheels/
-COPY docker/prune-venv.sh docker/precompile.py /usr/local/lib/mlops-ci-build/
+COPY docker/slim-venv.py /usr/local/lib/mlops-ci-build/
 COPY pyproject.toml /src/
 RUN python3 -m venv /opt/venv \
     && /opt/venv/bin/python -c "import tomllib; \
@@ -27,8 +32,7 @@ print(*tomllib.load(open('/src/pyproject.toml', 'rb'))['project']['dependencies'
         > /tmp/requirements.txt \
     && /opt/venv/bin/pip install --no-compile -r /tmp/requirements.txt \
     && /opt/venv/bin/pip uninstall --quiet --yes pip setuptools wheel \
-    && sh /usr/local/lib/mlops-ci-build/prune-venv.sh /opt/venv \
-    && /opt/venv/bin/python /usr/local/lib/mlops-ci-build/precompile.py \
+    && /opt/venv/bin/python /usr/local/lib/mlops-ci-build/slim-venv.py /opt/venv \
     && echo /opt/app > "$(/opt/venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/mlops-ci-app.pth" \
     && printf '#!/bin/sh\nexec /opt/venv/bin/python -m mlops_ci "$@"\n' > /opt/venv/bin/mlops-ci \
     && chmod 0755 /opt/venv/bin/mlops-ci
@@ -47,10 +51,10 @@ RUN python3 -m venv /tmp/build-venv \
  if m.name != 'mlops_ci.__main__']"
 
 FROM python:3.11-slim
-# The real python:3.11-slim has no git; the local stand-in has it, so this is a no-op offline.
-RUN command -v git >/dev/null || { apt-get update \
-    && apt-get install -y --no-install-recommends git \
-    && rm -rf /var/lib/apt/lists/*; }
+# The real python:3.11-slim has no git: install-git.sh adds it without Perl (about 17 MB, not
+# 100). The local stand-in has git, so this is a no-op offline.
+COPY docker/install-git.sh /usr/local/lib/mlops-ci-build/
+RUN sh /usr/local/lib/mlops-ci-build/install-git.sh && rm -r /usr/local/lib/mlops-ci-build
 COPY --from=dependencies /opt/venv /opt/venv
 COPY --from=app /opt/app /opt/app
 COPY docker/entrypoint.sh /usr/local/bin/mlops-ci-entrypoint

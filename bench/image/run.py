@@ -1,20 +1,25 @@
 """Image benchmark: what the action's image adds to its base, and how long it takes to build.
 
-Builds, in one run and on the same wheels (``scripts/build-image`` prepares them):
+Builds, in one run and on the same wheels (``scripts/build-image`` prepares them), on the local
+stand-in for python:3.11-slim with git and Perl purged (``scripts/base-image --without-git``),
+because the real python:3.11-slim has no git and the image must bring it:
 
-* ours: the repository's Dockerfile (two stages, pruned venv, precompiled imports), cold
-  (``--no-cache``), cached (nothing changed) and after a one-line code change;
-* the peer: the single-stage Dockerfile most projects start from (``pip install`` of the
-  checkout into a venv in the base image), cold.
+* ours: the repository's Dockerfile (two stages; git without Perl; a pruned, stripped and
+  deduplicated venv whose imported modules ship as bytecode), cold (``--no-cache``), cached
+  (nothing changed) and after a one-line code change;
+* the peer: the single-stage Dockerfile most projects start from (``apt-get install git``, then
+  ``pip install`` of the checkout into a venv in the base image), cold.
 
 Prints each image's total size and what it adds over its base (from ``docker history``; the
 peer's wheels layer, which a PyPI build would not have, is left out of its figure), the build
-times, the ratios, and the time of ``validate`` and ``data drift`` (pandas, pyarrow, scipy) on
-the example in a fresh container, best of three. Builds run on a snapshot of the build context
-in a temporary folder, so the code change touches nothing in the checkout.
+times (both include fetching git from the Debian mirror), the ratios, and the time of
+``validate`` and ``data drift`` (pandas, pyarrow, scipy) on the example in a fresh container,
+best of three. Builds run on a snapshot of the build context in a temporary folder, so neither
+the base swap nor the code change touches the checkout.
 
-Run: ``.venv/bin/python bench/image/run.py`` (about 2 minutes; needs the Docker engine). Goal:
-under 450 MB total on the real python:3.11-slim (about 130 MB), i.e. under about 320 MB added.
+Run: ``.venv/bin/python bench/image/run.py`` (about 3 minutes; needs the Docker engine and the
+Debian mirror). Goal: under 450 MB total on the real python:3.11-slim (about 130 MB), i.e.
+under 320 MB added.
 """
 
 from __future__ import annotations
@@ -31,17 +36,21 @@ from pathlib import Path
 from tabulate import tabulate
 
 ROOT = Path(__file__).resolve().parents[2]
-BASE = "python:3.11-slim"
+BASE = "mlops-ci-base:no-git"
+REAL_BASE_MB = 130  # the real python:3.11-slim, uncompressed
+GOAL_MB = 450
 OURS = "mlops-ci:bench"
 PEER = "mlops-ci:bench-naive"
 MB = 1_000_000
 DRIFT = ("data", "drift", "--reference", "data/reference.csv", "--current", "data/production.csv")
 BUILD_ARGS = ("--network=host", "--build-arg", "PIP_NO_INDEX=1", "--build-arg",
               "PIP_FIND_LINKS=/wheels")
-NAIVE_DOCKERFILE = """\
-FROM python:3.11-slim
+NAIVE_DOCKERFILE = f"""\
+FROM {BASE}
 ARG PIP_NO_INDEX
 ARG PIP_FIND_LINKS
+RUN apt-get update && apt-get install -y --no-install-recommends git && apt-get clean \\
+    && rm -rf /var/lib/apt/lists/*
 COPY docker/wheels/ /wheels/
 COPY . /src
 RUN python3 -m venv /opt/venv && /opt/venv/bin/pip install --no-cache-dir /src
@@ -78,6 +87,8 @@ def snapshot(into: Path) -> Path:
         shutil.copy2(ROOT / name, context / name)
     for name in ("mlops_ci", "docker"):
         shutil.copytree(ROOT / name, context / name, symlinks=True)
+    dockerfile = context / "Dockerfile"
+    dockerfile.write_text(dockerfile.read_text().replace("FROM python:3.11-slim", f"FROM {BASE}"))
     return context
 
 
@@ -129,6 +140,8 @@ def command_seconds(image: str) -> list[str]:
 def main() -> None:
     subprocess.run([str(ROOT / "scripts" / "build-image"), OURS], check=True,
                    stdout=subprocess.DEVNULL)
+    subprocess.run([str(ROOT / "scripts" / "base-image"), "--without-git", BASE], check=True,
+                   stdout=subprocess.DEVNULL)
     with tempfile.TemporaryDirectory() as scratch:
         context = snapshot(Path(scratch))
         ours_cold = timed_build(context, OURS, "--no-cache")
@@ -153,7 +166,10 @@ def main() -> None:
                                   "cached s", "code change s", "validate s", "drift s"]))
     print(f"\nadded over base, ours/peer: {ours_added / peer_added:.2f}")
     print(f"cold build, ours/peer: {ours_cold / peer_cold:.2f}")
-    print(f"on the real {BASE} (about 130 MB, plus git): about {130 + ours_added / MB:.0f} MB")
+    on_real_base = REAL_BASE_MB + ours_added / MB
+    print(f"on the real python:3.11-slim (about {REAL_BASE_MB} MB, no git): about "
+          f"{on_real_base:.0f} MB, goal under {GOAL_MB} MB: "
+          f"{'met' if on_real_base < GOAL_MB else 'NOT met'}")
     print("\nours, layers over the base:")
     base_ids = {layer.created_by for layer in layers(BASE)}
     for layer in layers(OURS):

@@ -169,3 +169,43 @@ def test_drift_in_the_pruned_image_matches_the_full_install(image: str, workspac
     assert in_image.returncode == on_host.returncode, in_image.stderr
     assert json.loads(in_image.stdout) == json.loads(on_host.stdout)
     assert "monthly_charges" in json.loads(in_image.stdout)["drifted_columns"]
+
+
+def test_every_shared_library_in_the_stripped_venv_loads(image: str) -> None:
+    """slim-venv.py strips the libraries; each must still load, imported by a run or not."""
+    sweep = ("import ctypes, pathlib, sysconfig\n"
+             "site = pathlib.Path(sysconfig.get_paths()['purelib'])\n"
+             "libraries = [p for p in site.rglob('*.so*') if p.is_file()]\n"
+             "for library in libraries: ctypes.CDLL(str(library))\n"
+             "print(len(libraries))\n")
+
+    done = _run(image, "-c", sweep, options=("--entrypoint", "/opt/venv/bin/python"))
+
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) > 250
+
+
+def test_modules_a_run_does_not_import_still_import_for_user_code(image: str) -> None:
+    """A training command may use more of scipy, sklearn and pandas than mlops-ci does: what
+    slim-venv.py left as source compiles in memory, next to the bytecode-only modules."""
+    script = ("import scipy.signal, scipy.io, sklearn.cluster, sklearn.svm, pandas.plotting\n"
+              "import numpy as np\n"
+              "from sklearn.cluster import KMeans\n"
+              "labels = KMeans(n_clusters=2, n_init=2, random_state=0).fit_predict(\n"
+              "    np.array([[0.0], [0.1], [5.0], [5.1]]))\n"
+              "print(len(set(labels)))\n")
+
+    done = _run(image, "-c", script, options=("--entrypoint", "/opt/venv/bin/python"))
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "2"
+
+
+def test_tracebacks_through_bytecode_only_modules_name_file_and_line(image: str) -> None:
+    script = "import pandas\npandas.read_csv('/nonexistent.csv')\n"
+
+    done = _run(image, "-c", script, options=("--entrypoint", "/opt/venv/bin/python"))
+
+    assert done.returncode == 1
+    assert "FileNotFoundError" in done.stderr
+    assert 'site-packages/pandas/io/parsers/readers.py", line ' in done.stderr
