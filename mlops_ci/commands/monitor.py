@@ -50,10 +50,10 @@ def monitor(
     """Run the monitor stage for the chosen models; return the exit code (see module doc)."""
     from mlops_ci import actions
     from mlops_ci.config.loader import default_config_path, load_config
-    from mlops_ci.events import read_event
     from mlops_ci.forge.select import open_forge
     from mlops_ci.stages.base import StageContext
     from mlops_ci.stages.monitor import MonitorStage
+    from mlops_ci.webhooks import read_event
 
     stream = out if out is not None else sys.stdout
     config = load_config(

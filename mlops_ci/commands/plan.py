@@ -20,8 +20,10 @@ from typing import TextIO
 
 from mlops_ci.config.loader import default_config_path, load_config
 from mlops_ci.errors import EXIT_OK
-from mlops_ci.events import Event, read_event
-from mlops_ci.plan import Plan, PlanStep, build_plan
+from mlops_ci.events import Event
+from mlops_ci.plan import Plan, PlanStep
+from mlops_ci.planner import build_plan
+from mlops_ci.webhooks import read_event
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 

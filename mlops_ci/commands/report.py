@@ -101,8 +101,8 @@ def post_report(
 ) -> int:
     """``mlops-ci report --post DIR``: post the stored report in ``DIR`` to its pull request."""
     from mlops_ci.config.loader import default_config_path, load_config
-    from mlops_ci.events import read_event
     from mlops_ci.forge.select import open_forge
+    from mlops_ci.webhooks import read_event
 
     env = os.environ if environ is None else environ
     stream = out if out is not None else sys.stdout

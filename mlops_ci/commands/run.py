@@ -93,9 +93,9 @@ def execute(
     out: TextIO | None = None,
     forge: Forge | None = None,
 ) -> RunOutcome:
-    from mlops_ci.events import read_event
     from mlops_ci.forge.select import open_forge
-    from mlops_ci.plan import build_plan
+    from mlops_ci.planner import build_plan
+    from mlops_ci.webhooks import read_event
 
     env = os.environ if environ is None else environ
     stream = out if out is not None else sys.stdout

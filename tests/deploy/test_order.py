@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from mlops_ci.config.model import ModelSpec
-from mlops_ci.events import parse_event
 from mlops_ci.forge.outbox import OutboxForge
 from mlops_ci.stages.base import StageContext
 from mlops_ci.stages.deploy import DeployOrder, deploy_order
+from mlops_ci.webhooks import parse_event
 from tests.serving.example import EXAMPLE
 
 REPO = {"full_name": "octo/churn", "default_branch": "main"}

@@ -15,13 +15,14 @@ from pathlib import Path
 
 from mlops_ci.config.loader import load_config
 from mlops_ci.config.model import Config
-from mlops_ci.events import Event, parse_event
+from mlops_ci.events import Event
 from mlops_ci.forge.github import GitHubApi
 from mlops_ci.forge.github_forge import GitHubForge
 from mlops_ci.forge.protocol import AssetFile
 from mlops_ci.forge.retry import RetryPolicy
 from mlops_ci.registry.store import RegistryStore
 from mlops_ci.stages.base import StageContext
+from mlops_ci.webhooks import parse_event
 from tests.fakegithub import FakeGitHub
 from tests.serving.example import EXAMPLE
 

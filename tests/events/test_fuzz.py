@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mlops_ci.errors import UserError
-from mlops_ci.events import SUPPORTED_EVENTS, Event, parse_event
+from mlops_ci.events import Event
+from mlops_ci.webhooks import SUPPORTED_EVENTS, parse_event
 from tests.events.payloads import WEBHOOKS, webhook
 
 JSON = st.recursive(

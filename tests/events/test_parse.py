@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from mlops_ci.errors import UserError
-from mlops_ci.events import EventKind, parse_event, read_event
+from mlops_ci.events import EventKind
 from mlops_ci.registry.tags import Action
+from mlops_ci.webhooks import parse_event, read_event
 from tests.events import payloads
 from tests.events.payloads import BASE_SHA, HEAD_SHA, MERGE_SHA, PUSH_SHA
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from mlops_ci.errors import UserError
-from mlops_ci.events import SUPPORTED_EVENTS, EventKind, parse_event
+from mlops_ci.events import EventKind
+from mlops_ci.webhooks import SUPPORTED_EVENTS, parse_event
 from tests.events.payloads import MERGE_SHA, WEBHOOKS, webhook
 
 NOT_HANDLED = {"deployment_status"}

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from mlops_ci.errors import UserError
-from mlops_ci.events import EventKind, parse_event
+from mlops_ci.events import EventKind
+from mlops_ci.webhooks import parse_event
 from tests.events import payloads
 from tests.events.payloads import HEAD_SHA, REPO, webhook
 

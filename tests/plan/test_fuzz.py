@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from mlops_ci.config.model import Config, StageName
 from mlops_ci.errors import UserError
-from mlops_ci.events import parse_event
-from mlops_ci.plan import build_plan
+from mlops_ci.planner import build_plan
+from mlops_ci.webhooks import parse_event
 from tests.events import payloads as p
 
 ORDER = list(StageName)

@@ -10,8 +10,9 @@ import pytest
 
 from mlops_ci.config.model import Config, StageName, Trigger
 from mlops_ci.errors import UserError
-from mlops_ci.events import parse_event
-from mlops_ci.plan import Plan, PlanStep, build_plan
+from mlops_ci.plan import Plan, PlanStep
+from mlops_ci.planner import build_plan
+from mlops_ci.webhooks import parse_event
 from tests.events import payloads as p
 from tests.plan.conftest import TWO_MODELS
 

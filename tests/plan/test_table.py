@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from mlops_ci.config.model import Config
-from mlops_ci.events import local_event, parse_event
-from mlops_ci.plan import Plan, build_plan
+from mlops_ci.plan import Plan
+from mlops_ci.planner import build_plan
+from mlops_ci.webhooks import local_event, parse_event
 from tests.events import payloads as p
 
 CHECKS = "validate drift train evaluate report"

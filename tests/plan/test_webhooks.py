@@ -10,8 +10,9 @@ from __future__ import annotations
 import pytest
 
 from mlops_ci.config.model import Config, StageName, Trigger
-from mlops_ci.events import parse_event
-from mlops_ci.plan import Plan, build_plan
+from mlops_ci.plan import Plan
+from mlops_ci.planner import build_plan
+from mlops_ci.webhooks import parse_event
 from tests.events.payloads import webhook
 
 CHECKS = [StageName.VALIDATE, StageName.DRIFT, StageName.TRAIN, StageName.EVALUATE]

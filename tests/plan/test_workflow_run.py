@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from mlops_ci.config.model import Config
-from mlops_ci.events import parse_event
 from mlops_ci.forge.protocol import Permission
-from mlops_ci.plan import build_plan
+from mlops_ci.planner import build_plan
+from mlops_ci.webhooks import parse_event
 from tests.events import payloads
 from tests.events.payloads import REPO
 
