@@ -46,6 +46,15 @@ def quote(segment: str) -> str:
     return urllib.parse.quote(segment, safe="")
 
 
+def _shown(method: str, path: str) -> str:
+    """How a request to ``path`` is named in messages: its segments as the user wrote them.
+
+    ``path`` is sent quoted (``churn%40v1.4.0``); a message shows ``churn@v1.4.0``, the name
+    the user knows, where annotation escaping (``%`` as ``%25``) would print ``churn%2540v1.4.0``.
+    """
+    return f"{method} {urllib.parse.unquote(path)}"
+
+
 class GitHubApi:
     """Authenticated, retried JSON requests to one repository's REST API.
 
@@ -156,14 +165,14 @@ class GitHubApi:
             raise self.unexpected(what, error) from None
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
-        what = f"GET {path}"
+        what = _shown("GET", path)
         return self._guarded(
             what, lambda: self.retrier.call(what, "GET", lambda: self._json("GET", path, params)[1])
         )
 
     def get_or_none(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         """``GET path``, or ``None`` when GitHub answers 404."""
-        what = f"GET {path}"
+        what = _shown("GET", path)
         return self._absent_ok(
             what, lambda: self.retrier.call(what, "GET", lambda: self._json("GET", path, params)[1])
         )
@@ -177,10 +186,10 @@ class GitHubApi:
         page = 1
         while True:
             query = {**(params or {}), "per_page": PER_PAGE, "page": page}
-            what = f"GET {path} page {page}"
+            what = f"{_shown('GET', path)} page {page}"
             headers, items = self._guarded(what, self._page_request(what, path, query))
             if not isinstance(items, list):
-                raise ExternalError(f"GET {path}: expected a list, got {type(items).__name__}")
+                raise ExternalError(f"{what}: expected a list, got {type(items).__name__}")
             yield items
             if len(items) < PER_PAGE or 'rel="next"' not in headers.get("link", ""):
                 return
@@ -193,13 +202,13 @@ class GitHubApi:
 
     def send(self, method: str, path: str, body: Any = None) -> Any:
         """An idempotent write (PATCH, PUT, DELETE), retried."""
-        what = f"{method} {path}"
+        what = _shown(method, path)
         request = lambda: self._json(method, path, body=body)[1]  # noqa: E731
         return self._guarded(what, lambda: self.retrier.call(what, method, request))
 
     def delete_if_present(self, path: str) -> None:
         """``DELETE path``; a 404 (already gone, e.g. after a lost response) is success."""
-        what = f"DELETE {path}"
+        what = _shown("DELETE", path)
         self._absent_ok(
             what, lambda: self.retrier.call(what, "DELETE", lambda: self._json("DELETE", path))
         )
@@ -210,7 +219,7 @@ class GitHubApi:
         A 422 ``already_exists`` (another run created it between our lookup and our POST)
         is answered by reading the object back.
         """
-        what = f"POST {path} ({what})"
+        what = f"{_shown('POST', path)} ({what})"
         return self._post(what, lambda: self._json("POST", path, body=body)[1], read_back)
 
     def _post(self, what: str, request: Callable[[], Any], read_back: Callable[[], Any]) -> Any:
@@ -227,7 +236,7 @@ class GitHubApi:
 
     def post_once(self, what: str, path: str, body: Any) -> Any:
         """A POST with no way to read it back (dispatches): never repeated after a failure."""
-        what = f"POST {path} ({what})"
+        what = f"{_shown('POST', path)} ({what})"
         request = lambda: self._json("POST", path, body=body)[1]  # noqa: E731
         return self._guarded(what, lambda: self.retrier.call(what, "POST", request))
 

@@ -10,9 +10,11 @@ What starts a deploy (``deploy_order``):
 - ``workflow_dispatch`` with inputs ``model``, ``version`` and ``stage``: promote, then deploy
   in the same run (a tag pushed with the workflow's token starts no workflow).
 
-For each environment bound to the stage: the GitHub deployment (environment + version, found
-again on a rerun) gets ``queued``, then ``in_progress``; the version's model file is fetched
-from its release (sha256 checked); the target deploys it and checks it; the status becomes
+For each environment bound to the stage: the version's model file is fetched from its release
+(sha256 checked); only then is the GitHub deployment (environment + version, found again on a
+rerun) created and given ``queued``, then ``in_progress``, so a fetch that fails (no such
+asset, a checksum that differs, GitHub down) stops the run with its exit code and leaves no
+deployment or status behind; the target deploys the file and checks it; the status becomes
 ``success`` with the environment URL, and the deployment the target replaced is marked
 ``inactive``. A version that fails its checks leaves (or, when the target had already let the
 previous one go, puts back) the previous version, marks the deployment ``failure`` and fails the
@@ -156,24 +158,29 @@ class DeployStage:
         forge = context.forge
         target = self.targets(environment.backend)
         version = resolved.version
-        deployment = forge.create_deployment(
+        existing = forge.find_deployment(environment.name, version)
+        serving = target.current_version(environment, context.workspace, context.environ)
+        if (
+            existing is not None
+            and existing.latest_state == "success"
+            and (serving == version or (serving is None and not _tracks_versions(target)))
+        ):
+            return True, f"{environment.name}: {version} is deployed already; nothing to do", None
+        # Fetched and verified before GitHub hears of the deployment: a failed fetch deployed
+        # nothing, so it must leave no deployment and no status.
+        request = self._request(
+            context, model, order, environment, version, resolved.registration_tag
+        )
+        deployment = existing or forge.create_deployment(
             environment.name,
             resolved.registration_tag,
             version,
             f"{model.name} {version} to {environment.name} ({order.why})",
             {"model": model.name, "stage": order.stage},
         )
-        serving = target.current_version(environment, context.workspace, context.environ)
-        if deployment.latest_state == "success" and (
-            serving == version or (serving is None and not _tracks_versions(target))
-        ):
-            return True, f"{environment.name}: {version} is deployed already; nothing to do", None
         forge.set_deployment_status(deployment, "queued", description=order.why)
         forge.set_deployment_status(deployment, "in_progress", description=f"deploying {version}")
         try:
-            request = self._request(
-                context, model, order, environment, version, resolved.registration_tag
-            )
             deployed = target.deploy(request)
         except DeployFailed as failure:
             note = self._recover(context, model, order, environment, resolved, target, failure)

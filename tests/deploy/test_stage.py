@@ -1,15 +1,23 @@
-"""The deploy stage on the fake GitHub with the command target: statuses, reruns, rollback."""
+"""The deploy stage on the fake GitHub with the command target: statuses, reruns, rollback,
+and a model fetch that fails before any deployment is made."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from mlops_ci.config.model import StageName
 from mlops_ci.digest import sha256_file
+from mlops_ci.errors import EXIT_EXTERNAL_ERROR, EXIT_USER_ERROR, MlopsError
+from mlops_ci.forge.checksums import SUMS_NAME, render_sha256sums
+from mlops_ci.forge.protocol import AssetFile
 from mlops_ci.stages.base import StageResult, Status
 from mlops_ci.stages.deploy import DeployStage
 from tests.deploy.workspace import REPO, DeployWorkspace, make_workspace
-from tests.fakegithub import FakeGitHub
+from tests.fakegithub import FakeGitHub, Fault
+from tests.fakegithub.state import Asset
 
 ENV = "churn-production"
 
@@ -121,3 +129,105 @@ def test_an_event_that_promotes_nothing_skips(
     assert result.status is Status.SKIPPED
     assert result.summary == "the event promotes no version"
     assert fake_github.writes() == []
+
+
+# A fetch that fails deploys nothing ---------------------------------------------------------
+
+Fix = Callable[[], None]
+
+
+def github_down(workspace: DeployWorkspace, tag: str, model_file: Path, scratch: Path) -> Fix:
+    """Every read of the release answers 503, past the retries."""
+    workspace.fake.inject(Fault.HTTP_503, method="GET", path_regex="/releases/tags/", times=100)
+    return workspace.fake.clear_faults
+
+
+def asset_missing(workspace: DeployWorkspace, tag: str, model_file: Path, scratch: Path) -> Fix:
+    """The model file was deleted from the release; the fix uploads it again."""
+    forge = workspace.forge()
+    (asset,) = fake_assets(workspace, tag)
+    forge.api.delete_if_present(f"{forge.api.repo}/releases/assets/{asset.id}")
+    forge.close()
+    return lambda: publish(workspace, tag, [AssetFile("model.skops", model_file)])
+
+
+def asset_tampered(workspace: DeployWorkspace, tag: str, model_file: Path, scratch: Path) -> Fix:
+    """The release's SHA256SUMS names the registered file; the stored bytes differ from it."""
+    sums = scratch / SUMS_NAME
+    sums.write_text(render_sha256sums({"model.skops": sha256_file(model_file)}))
+    publish(workspace, tag, [AssetFile("model.skops", model_file), AssetFile(SUMS_NAME, sums)])
+    (asset,) = [a for a in fake_assets(workspace, tag) if a.name == "model.skops"]
+    original = asset.data
+    asset.data = b"not the registered model"
+    return lambda: setattr(asset, "data", original)
+
+
+def fake_assets(workspace: DeployWorkspace, tag: str) -> list[Asset]:
+    state = workspace.fake.repo(REPO)
+    (release,) = [r for r in state.releases if r.tag_name == tag]
+    return state.assets(release.id)
+
+
+def publish(workspace: DeployWorkspace, tag: str, files: list[AssetFile]) -> None:
+    forge = workspace.forge()
+    try:
+        assert forge.ensure_release(tag, "churn v1.0.0", "model card", files).published
+    finally:
+        forge.close()
+
+
+BREAKAGES = [
+    pytest.param(github_down, EXIT_EXTERNAL_ERROR, id="github-down"),
+    pytest.param(asset_missing, EXIT_USER_ERROR, id="asset-missing"),
+    pytest.param(asset_tampered, EXIT_USER_ERROR, id="asset-tampered"),
+]
+
+
+@pytest.mark.parametrize(("breakage", "exit_code"), BREAKAGES)
+def test_a_failed_model_fetch_leaves_no_deployment_and_no_status(
+    fake_github: FakeGitHub,
+    tmp_path: Path,
+    churn_model_file: Path,
+    breakage: Callable[[DeployWorkspace, str, Path, Path], Fix],
+    exit_code: int,
+) -> None:
+    workspace = make_workspace(tmp_path / "repo", fake_github)
+    registration = workspace.register("v1.0.0", churn_model_file)
+    promotion = workspace.promote("v1.0.0")
+    breakage(workspace, registration, churn_model_file, tmp_path)
+
+    with pytest.raises(MlopsError) as raised:
+        deploy(workspace, promotion)
+
+    assert raised.value.exit_code == exit_code
+    assert registration in raised.value.message
+    assert fake_github.repo(REPO).deployments == []
+    assert [w for w in fake_github.writes() if "/deployments" in w.path] == []
+    assert workspace.calls() == []
+
+
+@pytest.mark.parametrize(("breakage", "exit_code"), BREAKAGES)
+def test_rerun_after_a_fixed_fetch_deploys_once_with_statuses_in_order(
+    fake_github: FakeGitHub,
+    tmp_path: Path,
+    churn_model_file: Path,
+    breakage: Callable[[DeployWorkspace, str, Path, Path], Fix],
+    exit_code: int,
+) -> None:
+    workspace = make_workspace(tmp_path / "repo", fake_github)
+    registration = workspace.register("v1.0.0", churn_model_file)
+    promotion = workspace.promote("v1.0.0")
+    fix = breakage(workspace, registration, churn_model_file, tmp_path)
+    with pytest.raises(MlopsError):
+        deploy(workspace, promotion)
+    fix()
+
+    result = deploy(workspace, promotion)
+    again = deploy(workspace, promotion)
+
+    assert result.status is Status.PASSED, result.summary
+    assert "deployed already; nothing to do" in again.summary
+    [deployment] = fake_github.repo(REPO).deployments
+    assert deployment.ref == registration
+    assert statuses(fake_github, "v1.0.0") == ["queued", "in_progress", "success"]
+    assert [c["MLOPS_ACTION"] for c in workspace.calls()] == ["deploy"]

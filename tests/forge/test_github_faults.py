@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import time
+from pathlib import Path
 
 import pytest
 
+from mlops_ci.actions import annotate_error
 from mlops_ci.errors import EXIT_EXTERNAL_ERROR, ExternalError
 from mlops_ci.forge.github_forge import GitHubForge
 from mlops_ci.forge.protocol import Outcome, ReportStamp
@@ -14,6 +17,7 @@ from tests.fakegithub import FakeGitHub, Fault
 from tests.forge.conftest import HEAD, PR, REPO, make_forge
 
 COMMENTS = rf"/issues/{PR}/comments$"
+TAG = "churn@v0.1.0"
 TRANSIENT = [Fault.HTTP_500, Fault.HTTP_502, Fault.HTTP_503, Fault.TIMEOUT]
 RATE_LIMITS = [
     Fault.SECONDARY_RATE_LIMIT,
@@ -118,3 +122,30 @@ def test_unexpected_client_error_is_an_external_error_not_a_traceback(
         forge.create_deployment("staging", "no-such-branch", "v1", "d", {})
     assert raised.value.exit_code == EXIT_EXTERNAL_ERROR
     assert "POST /repos/octo/churn/deployments" in raised.value.message
+
+
+def fetch_in_outage(fake: FakeGitHub, tmp_path: Path) -> ExternalError:
+    fake.inject(Fault.HTTP_503, method="GET", path_regex="/releases/tags/", times=100)
+    forge = make_forge(fake, policy=RetryPolicy(attempts=2).scaled(0.001))
+    with pytest.raises(ExternalError) as raised:
+        forge.fetch_release_asset(TAG, "model.skops", tmp_path / "model.skops")
+    return raised.value
+
+
+def test_an_error_names_the_tag_as_written_not_url_encoded(
+    fake: FakeGitHub, tmp_path: Path
+) -> None:
+    error = fetch_in_outage(fake, tmp_path)
+    assert f"GET /repos/{REPO}/releases/tags/{TAG}: server error" in error.message
+    assert "%40" not in str(error)
+    assert "%25" not in str(error)
+    assert [r.path for r in fake.requests] == [f"/api/v3/repos/{REPO}/releases/tags/{TAG}"] * 2
+
+
+def test_an_error_annotation_names_the_tag_as_written(fake: FakeGitHub, tmp_path: Path) -> None:
+    error = fetch_in_outage(fake, tmp_path)
+    out = io.StringIO()
+    annotate_error(error, environ={"GITHUB_ACTIONS": "true"}, out=out)
+    (annotation,) = out.getvalue().splitlines()
+    assert f"/releases/tags/{TAG}:" in annotation
+    assert "%25" not in annotation
