@@ -69,7 +69,7 @@ def test_git_costs_a_fifth_of_a_plain_install(image: str) -> None:
     install = [row for row in map(json.loads, history) if "install-git.sh" in row["CreatedBy"]]
 
     assert len(install) == 1, history
-    assert int(install[0]["Size"]) < 25 * MB
+    assert int(install[0]["Size"]) < 20 * MB  # test_image.py counts on this for its size goal
 
 
 def test_git_does_what_mlops_ci_runs(image: str, tmp_path: Path) -> None:
