@@ -2,12 +2,18 @@
 
 The class comes from a config a pull request can change, so only classes under
 ``sklearn.`` are imported: a dotted path elsewhere would run arbitrary code on import.
+
 The pipeline: numeric columns (int, float) get ``SimpleImputer(median)`` and
 ``StandardScaler``; category, string and bool columns get ``SimpleImputer(most_frequent)``
-and ``OneHotEncoder(handle_unknown="ignore")``; the id column, the target and datetime
-columns are not features. Without a column schema, numeric pandas dtypes are numeric and
-everything else categorical. ``random_state`` is set to ``train.seed`` when the estimator
-takes one and the params do not set it.
+and a dense ``OneHotEncoder`` (every estimator takes dense input; HistGradientBoosting
+refuses sparse), unseen categories encoded as zeros. When a column has over
+``MAX_CATEGORIES`` categories, each keeps at most that many and the rarer share one (the
+serving's fused path then steps aside: it handles exact categories only). The id column, the
+target and datetime columns are not features. A text column with a different value in every
+row identifies rows: it is refused with a message naming it, rather than one-hot encoded into
+one column per row. Without a column schema, numeric pandas dtypes are numeric and everything
+else categorical. ``random_state`` is set to ``train.seed`` when the estimator takes one and
+the params do not set it.
 """
 
 from __future__ import annotations
@@ -112,6 +118,10 @@ def _constructor_params(cls: type[Any]) -> tuple[str, ...]:
     )
 
 
+MAX_CATEGORIES = 100
+MIN_ROWS_FOR_IDENTIFIER = 20  # below this, all-distinct values are no evidence of an identifier
+
+
 def fit_pipeline(
     spec: Estimator,
     data: DataSpec,
@@ -136,10 +146,14 @@ def fit_pipeline(
     if numeric:
         parts.append(("numeric", Pipeline([("impute", SimpleImputer(strategy="median")),
                                            ("scale", StandardScaler())]), list(numeric)))
+    _refuse_identifiers(features, categorical, data, config_path)
     if categorical:
+        wide = any(features[name].nunique() > MAX_CATEGORIES for name in categorical)
+        onehot = OneHotEncoder(handle_unknown="ignore", sparse_output=False,
+                               max_categories=MAX_CATEGORIES if wide else None)
         parts.append(("categorical",
                       Pipeline([("impute", SimpleImputer(strategy="most_frequent")),
-                                ("onehot", OneHotEncoder(handle_unknown="ignore"))]),
+                                ("onehot", onehot)]),
                       list(categorical)))
     pipeline = Pipeline([("features", ColumnTransformer(parts)), ("estimator", estimator)])
     fit_frame = _as_fit_frame(features, categorical)
@@ -172,6 +186,23 @@ def feature_columns(data: DataSpec, features: Any) -> tuple[tuple[str, ...], tup
         elif dtype in ("category", "string", "bool"):
             categorical.append(name)
     return tuple(numeric), tuple(categorical)
+
+
+def _refuse_identifiers(
+    features: Any, categorical: tuple[str, ...], data: DataSpec, config_path: str
+) -> None:
+    rows = len(features)
+    if rows < MIN_ROWS_FOR_IDENTIFIER:
+        return
+    for name in categorical:
+        if features[name].dtype.kind != "b" and features[name].nunique(dropna=False) == rows:
+            hint = (f"declare it as data.id_column: {name}" if data.id_column is None
+                    else f"data.id_column is {data.id_column}: drop {name} from the training data")
+            raise UserError(
+                f"{config_path}: column {name!r} has a different value in each of the {rows:,} "
+                "training rows, so it identifies rows and cannot be a feature",
+                hint=hint,
+            )
 
 
 def _as_fit_frame(features: Any, categorical: tuple[str, ...]) -> Any:

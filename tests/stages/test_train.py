@@ -280,3 +280,44 @@ def test_pickle_is_never_used_to_save(tmp_path: Path) -> None:
     result = _train(model, tmp_path)
     with pytest.raises(pickle.UnpicklingError):
         pickle.loads(result.model_path.read_bytes())  # noqa: S301 -- proves it is no pickle
+
+
+def _histgb(churn: ModelSpec, **data_changes: object) -> ModelSpec:
+    import dataclasses
+
+    from mlops_ci.config.model import Estimator
+
+    train = dataclasses.replace(churn.train, command=None, estimator=Estimator(
+        "sklearn.ensemble.HistGradientBoostingClassifier", (("max_iter", 50),)))
+    evaluate = dataclasses.replace(churn.evaluate, trusted_types=(
+        *churn.evaluate.trusted_types,
+        "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"))
+    return dataclasses.replace(churn, train=train, evaluate=evaluate,
+                               data=dataclasses.replace(churn.data, **data_changes))
+
+
+def test_an_estimator_that_refuses_sparse_input_trains_on_categorical_columns(
+    tmp_path: Path, churn: ModelSpec
+) -> None:
+    """HistGradientBoosting (the estimator `init` suggests) takes only dense input: the
+    one-hot encoding is dense, so the example's category columns train."""
+    result = train_model(_histgb(churn), workspace=EXAMPLE, output_dir=tmp_path,
+                         environ=runner_environ(), out=io.StringIO())
+
+    assert result.method == "estimator"
+    assert (tmp_path / churn.train.model_file).is_file()
+
+
+def test_a_column_that_identifies_rows_is_refused_as_a_feature(
+    tmp_path: Path, churn: ModelSpec
+) -> None:
+    with pytest.raises(UserError) as caught:
+        train_model(_histgb(churn, id_column=None), workspace=EXAMPLE, output_dir=tmp_path,
+                    environ=runner_environ(), out=io.StringIO())
+
+    assert caught.value.message == (
+        "models.churn.train.estimator: column 'customer_id' has a different value in each of "
+        "the 3,000 training rows, so it identifies rows and cannot be a feature")
+    assert caught.value.hint == "declare it as data.id_column: customer_id"
+    assert caught.value.exit_code == 2
+
