@@ -38,6 +38,10 @@ class MonitorRequest:
     json: bool = False
 
 
+_DRY_RUN_ISSUE = {"upsert": "open or update the model's issue", "close": "close the model's issue",
+                  "none": ""}
+
+
 def monitor(
     request: MonitorRequest,
     *,
@@ -161,8 +165,10 @@ def action_lines(outcome: object) -> list[str]:
     if outcome.check.reference.note:
         lines.append(escape_markdown(outcome.check.reference.note))
     if taken is None:
-        lines.append(f"dry run: would {decision.issue.value} the issue"
-                     + (" and request retraining" if decision.dispatch else ""))
+        writes = [_DRY_RUN_ISSUE[decision.issue], "request retraining" if decision.dispatch else ""]
+        writes = [write for write in writes if write]
+        lines.append("dry run: " + ("would " + " and ".join(writes) if writes
+                                    else "nothing to write"))
         return lines
     if taken.issue is not None:
         where = f" #{taken.issue.number}" if taken.issue.number is not None else ""

@@ -158,6 +158,14 @@ def test_dry_run_measures_but_writes_nothing(fake: FakeGitHub, workspace: Path) 
     assert model["issue"] is None
 
 
+def test_dry_run_says_in_words_what_it_would_write(fake: FakeGitHub, workspace: Path) -> None:
+    run = run_monitor(workspace, github_environ(fake, "1001"), dry_run=True, as_json=False)
+
+    assert "dry run: would open or update the model's issue and request retraining" in run.output
+    assert "would upsert" not in run.output and "would none" not in run.output
+    assert fake.writes() == []
+
+
 def test_github_failing_after_retries_exits_3(fake: FakeGitHub, workspace: Path) -> None:
     from mlops_ci.errors import ExternalError
 
