@@ -14,13 +14,17 @@ about. Decisions a caller may rely on:
   from the registry by the deploy stage). Deregistration, unassignment and deprecation tags
   plan nothing.
 - A release ``published`` or ``released`` whose tag is a registration tag -> ``triggers.release``
-  for that model: a pre-release to ``register.prerelease_stage``, a full release to the last of
-  ``stages`` (production by default). A deploy is idempotent per environment and version, so a
-  workflow listening to both actions deploys once.
+  for that model, to ``release_stage`` (the deploy stage asks it too): a pre-release to
+  ``register.prerelease_stage``, a full release to ``production_stage``: ``production`` when
+  ``stages`` declares it, else the last of ``stages``. A deploy is idempotent per environment
+  and version, so a workflow listening to both actions deploys once.
 - schedule -> ``triggers.schedule`` for models with a ``monitor`` section (only those whose
   ``monitor.schedule`` is the cron that fired, when any is).
-- workflow_dispatch with inputs ``version`` and ``stage`` -> a promotion of ``model``
-  (``triggers.promotion_tag``); otherwise ``triggers.workflow_dispatch`` for ``model`` or all.
+- workflow_dispatch with inputs ``version`` and ``stage`` -> a promotion
+  (``triggers.promotion_tag``) of ``dispatch_model`` (the deploy stage asks it too): the input
+  ``model``, else the config's only model. With several models and no ``model``, a
+  ``UserError`` naming the input: not a guess, and not a green run that deployed nothing.
+  Without ``version`` and ``stage`` -> ``triggers.workflow_dispatch`` for ``model`` or all.
 - repository_dispatch of a model's ``monitor.actions.dispatch_event_type`` (``mlops-retrain``) ->
   ``triggers.repository_dispatch`` for ``client_payload.model`` or all.
 - A local run (no GitHub event) -> ``triggers.pull_request`` without register and deploy.
@@ -39,7 +43,7 @@ from collections.abc import Iterable
 
 from mlops_ci.config.model import Config, ModelSpec, StageName, Trigger
 from mlops_ci.errors import UserError
-from mlops_ci.events import Event, EventKind
+from mlops_ci.events import Event, EventKind, ReleaseRef
 from mlops_ci.plan import Plan, PlanStep, why_no_stored_report
 from mlops_ci.registry.tags import Action, is_valid_version, model_fullname
 
@@ -53,10 +57,38 @@ def build_plan(config: Config, event: Event) -> Plan:
     """The plan for ``event`` under ``config``. Pure.
 
     Raises ``UserError`` only for workflow_dispatch inputs that name an unknown model or stage,
-    or give a version without a stage (a person typed them and can fix them).
+    give a version without a stage, or promote without naming one of several models (a person
+    typed them and can fix them).
     """
     planner = _PLANNERS[event.kind]
     return planner(config, event)
+
+
+def production_stage(config: Config) -> str:
+    """The stage a full release deploys to: ``production`` if declared, else the last one."""
+    return "production" if "production" in config.stages else config.stages[-1]
+
+
+def release_stage(config: Config, model: ModelSpec, release: ReleaseRef) -> str | None:
+    """The stage a published ``release`` of ``model`` promotes to, for the planner and the
+    deploy stage alike: a pre-release to ``register.prerelease_stage`` (``None`` when unset:
+    nothing to deploy), a full release to ``production_stage``."""
+    if release.prerelease:
+        return model.register.prerelease_stage
+    return production_stage(config)
+
+
+def dispatch_model(config: Config, event: Event) -> ModelSpec | None:
+    """The model a workflow_dispatch is about, for the planner and the deploy stage alike: the
+    one the input ``model`` names (by name or registry name), else the config's only model;
+    ``None`` when the input is absent and the config has several.
+
+    Raises ``UserError`` when the input names no model of the config.
+    """
+    name = event.input("model")
+    if name is not None:
+        return _named_model(config, name)
+    return config.models[0] if len(config.models) == 1 else None
 
 
 def _nothing(event: Event, *reasons: str) -> Plan:
@@ -210,18 +242,14 @@ def _plan_release(config: Config, event: Event) -> Plan:
     model = _model_for_tag(config, tag.model)
     if model is None:
         return _nothing(event, f"{what}: model {tag.model} is not in {config.file.name}")
-    if release.prerelease:
-        stage = model.register.prerelease_stage
-        if stage is None:
-            return _nothing(
-                event,
-                f"{what}: a pre-release, and models.{model.name}.register.prerelease_stage "
-                "is not set: nothing to deploy",
-            )
-        kind = "pre-release"
-    else:
-        stage = config.stages[-1]
-        kind = "release"
+    stage = release_stage(config, model, release)
+    if stage is None:
+        return _nothing(
+            event,
+            f"{what}: a pre-release, and models.{model.name}.register.prerelease_stage "
+            "is not set: nothing to deploy",
+        )
+    kind = "pre-release" if release.prerelease else "release"
     return _run(
         config,
         event,
@@ -251,9 +279,7 @@ def _plan_schedule(config: Config, event: Event) -> Plan:
     return _run(config, event, Trigger.SCHEDULE, monitored, what, notes=tuple(notes))
 
 
-def _dispatch_model(config: Config, name: str | None) -> ModelSpec | None:
-    if name is None:
-        return None
+def _named_model(config: Config, name: str) -> ModelSpec:
     for model in config.models:
         if name in (model.name, model_fullname(model.name, model.path)):
             return model
@@ -265,11 +291,12 @@ def _dispatch_model(config: Config, name: str | None) -> ModelSpec | None:
 
 
 def _plan_workflow_dispatch(config: Config, event: Event) -> Plan:
-    model = _dispatch_model(config, event.input("model"))
+    name = event.input("model")
+    named = None if name is None else _named_model(config, name)
     version, stage = event.input("version"), event.input("stage")
     if version is None and stage is None:
-        chosen = config.models if model is None else (model,)
-        what = "workflow_dispatch" if model is None else f"workflow_dispatch for {model.name}"
+        chosen = config.models if named is None else (named,)
+        what = "workflow_dispatch" if named is None else f"workflow_dispatch for {named.name}"
         return _run(config, event, Trigger.WORKFLOW_DISPATCH, chosen, what)
     if version is None or stage is None:
         raise UserError(
@@ -286,13 +313,14 @@ def _plan_workflow_dispatch(config: Config, event: Event) -> Plan:
             f"workflow_dispatch input stage: {stage[:100]!r} is not one of stages",
             hint=f"stages: {', '.join(config.stages)}",
         )
+    model = dispatch_model(config, event)
     if model is None:
-        if len(config.models) != 1:
-            raise UserError(
-                "workflow_dispatch: a promotion needs the input model "
-                f"({len(config.models)} models in {config.file.name})"
-            )
-        model = config.models[0]
+        known = ", ".join(spec.name for spec in config.models)
+        raise UserError(
+            f"workflow_dispatch input model: missing; promoting {version} to {stage} needs it, "
+            f"as {config.file.name} has {len(config.models)} models",
+            hint=f"run the workflow again with model set to one of: {known}",
+        )
     return _run(
         config,
         event,

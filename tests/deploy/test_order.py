@@ -12,6 +12,7 @@ from mlops_ci.forge.outbox import OutboxForge
 from mlops_ci.stages.base import StageContext
 from mlops_ci.stages.deploy import DeployOrder, deploy_order
 from mlops_ci.webhooks import parse_event
+from tests.plan.conftest import TWO_MODELS
 from tests.serving.example import EXAMPLE
 
 REPO = {"full_name": "octo/churn", "default_branch": "main"}
@@ -59,12 +60,53 @@ def test_workflow_dispatch_with_model_version_and_stage_promotes_and_deploys(
     assert (got.stage, got.version, got.promote) == ("production", "v1.2.0", True)
 
 
+def test_workflow_dispatch_without_model_promotes_the_only_model(
+    churn: ModelSpec, tmp_path: Path
+) -> None:
+    got = order(churn, tmp_path, "workflow_dispatch", {
+        "ref": "refs/heads/main", "repository": REPO,
+        "inputs": {"version": "v1.2.0", "stage": "production"}})
+    assert got is not None
+    assert (got.stage, got.version, got.promote) == ("production", "v1.2.0", True)
+
+
+def two_model_orders(tmp_path: Path, inputs: dict[str, str]) -> dict[str, DeployOrder | None]:
+    """Each model's order for a workflow_dispatch with ``inputs``, under the plan tests'
+    two-model config (fraud kept in models/fraud)."""
+    from mlops_ci.config.loader import load_config
+
+    (tmp_path / "data").mkdir()
+    for name in ("train.csv", "test.csv"):
+        (tmp_path / "data" / name).write_text("x,churned\n1,0\n2,1\n", encoding="utf-8")
+    (tmp_path / "mlops.yaml").write_text(TWO_MODELS.format(branch="main", triggers=""))
+    config = load_config(tmp_path / "mlops.yaml")
+    payload = {"ref": "refs/heads/main", "repository": REPO, "inputs": inputs}
+    event = parse_event("workflow_dispatch", payload, {"GITHUB_REPOSITORY": "octo/churn"})
+    context = StageContext(config=config, event=event, forge=OutboxForge(tmp_path),
+                           workspace=tmp_path, run_dir=tmp_path, environ={}, out=io.StringIO())
+    return {model.name: deploy_order(context, model) for model in config.models}
+
+
+def test_workflow_dispatch_names_a_subfolder_model_by_its_registry_name(tmp_path: Path) -> None:
+    orders = two_model_orders(
+        tmp_path, {"model": "models/fraud:fraud", "version": "v1.2.0", "stage": "staging"})
+    assert orders["churn"] is None
+    assert orders["fraud"] == DeployOrder("staging", "v1.2.0", None, True,
+                                          "workflow_dispatch of v1.2.0")
+
+
+def test_workflow_dispatch_without_model_among_several_deploys_none(tmp_path: Path) -> None:
+    orders = two_model_orders(tmp_path, {"version": "v1.2.0", "stage": "staging"})
+    assert orders == {"churn": None, "fraud": None}
+
+
 @pytest.mark.parametrize(("name", "payload"), [
     ("push", {"ref": "refs/tags/churn@v1.0.0", "after": "a" * 40, "repository": REPO}),
     ("push", {"ref": "refs/tags/fraud#production#2", "after": "a" * 40, "repository": REPO}),
     ("push", {"ref": "refs/tags/churn#production!#3", "after": "a" * 40, "repository": REPO}),
     ("push", {"ref": "refs/heads/main", "after": "a" * 40, "repository": REPO}),
     ("release", release("churn@v1.4.0", prerelease=False, action="edited")),
+    ("release", release("churn@v1.4.0", prerelease=True, action="prereleased")),
     ("release", release("fraud@v1.4.0", prerelease=False)),
     ("workflow_dispatch", {"ref": "refs/heads/main", "repository": REPO, "inputs": {}}),
 ])

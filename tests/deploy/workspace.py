@@ -53,6 +53,11 @@ COMMAND_ENVIRONMENTS = """\
 """
 
 
+def command_environment(name: str, stage: str) -> str:
+    """A ``deploy`` section with one command-target environment ``name`` bound to ``stage``."""
+    return COMMAND_ENVIRONMENTS.replace("churn-production", name).replace("production", stage)
+
+
 def git(root: Path, *args: str) -> str:
     done = subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True,
                           env={**os.environ, **GIT_ENV})
@@ -107,12 +112,18 @@ class DeployWorkspace:
         return [json.loads(line) for line in self.log.read_text().splitlines()]
 
 
-def make_workspace(root: Path, fake: FakeGitHub, environments: str = COMMAND_ENVIRONMENTS
-                   ) -> DeployWorkspace:
+def make_workspace(root: Path, fake: FakeGitHub, environments: str = COMMAND_ENVIRONMENTS,
+                   *, stages: tuple[str, ...] = ()) -> DeployWorkspace:
+    """The example in a git repo at ``root``, its deploy section replaced by ``environments``;
+    ``stages``, when given, replaces the declared stages (pre-releases go to the first)."""
     root.mkdir(parents=True, exist_ok=True)
     shutil.copytree(EXAMPLE / "data", root / "data")
     text = (EXAMPLE / "mlops.yaml").read_text()
     text = re.sub(r"    deploy:\n(?:      .*\n|        .*\n)+", environments, text)
+    if stages:
+        declared = f"stages: [{', '.join(stages)}]"
+        text = _replace_once(text, "stages: [staging, production]", declared)
+        text = _replace_once(text, "prerelease_stage: staging", f"prerelease_stage: {stages[0]}")
     (root / "mlops.yaml").write_text(text)
     (root / "deploy.py").write_text(DEPLOY_SCRIPT)
     git(root, "init", "-q", "-b", "main")
@@ -120,3 +131,8 @@ def make_workspace(root: Path, fake: FakeGitHub, environments: str = COMMAND_ENV
     git(root, "commit", "-q", "-m", "example")
     fake.create_repo(REPO)
     return DeployWorkspace(root, load_config(root / "mlops.yaml"), fake, root / "deploy-log")
+
+
+def _replace_once(text: str, old: str, new: str) -> str:
+    assert text.count(old) == 1, f"the example's mlops.yaml no longer says {old!r}"
+    return text.replace(old, new)

@@ -35,6 +35,9 @@ models:
       schedule: "30 2 * * 1"
 {triggers}"""
 
+# TWO_MODELS without fraud: churn alone.
+ONE_MODEL = TWO_MODELS[: TWO_MODELS.index("  fraud:\n")] + "{triggers}"
+
 
 @pytest.fixture(scope="session")
 def load_text(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Config]:
@@ -62,3 +65,9 @@ def two_models(load_text: Callable[[str], Config]) -> Config:
 def on_master(load_text: Callable[[str], Config]) -> Config:
     """TWO_MODELS on ``master``, the default branch of the webhook corpus's repositories."""
     return load_text(TWO_MODELS.format(branch="master", triggers=""))
+
+
+@pytest.fixture(scope="session")
+def one_model(load_text: Callable[[str], Config]) -> Config:
+    """ONE_MODEL with the default branch ``main`` and default triggers."""
+    return load_text(ONE_MODEL.format(branch="main", triggers=""))

@@ -167,6 +167,19 @@ def test_bad_dispatch_inputs_exit_2(config: Path, tmp_path: Path) -> None:
     assert "workflow_dispatch input model: 'nope' is not a model" in err
 
 
+def test_dispatch_promotion_without_model_among_several_exits_2_naming_the_input(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    event = write_event(tmp_path, p.workflow_dispatch(version="v1.4.0", stage="production"))
+    code, err = run(
+        ["plan", "-c", str(config), "--event-name", "workflow_dispatch", "--event-path", str(event)]
+    )
+    assert code == 2
+    assert "workflow_dispatch input model: missing; promoting v1.4.0 to production" in err
+    assert "one of: churn, fraud" in err
+    assert capsys.readouterr().out == ""
+
+
 def test_untrusted_text_cannot_start_a_workflow_command(
     config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -54,6 +54,24 @@ def test_full_release_deploys_to_the_last_stage(two_models: Config) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("stages", "stage"),
+    [
+        ("[staging, production, archived]", "production"),  # production, though not the last
+        ("[staging, prod]", "prod"),  # no stage named production: the last one
+    ],
+)
+def test_full_release_deploys_to_the_production_stage(
+    load_text: Callable[[str], Config], stages: str, stage: str
+) -> None:
+    text = TWO_MODELS.format(branch="main", triggers="")
+    config = load_text(text.replace("stages: [staging, production]", f"stages: {stages}"))
+    plan = plan_for(config, "release", p.release("published", "churn@v1.4.0"))
+    step = only_step(plan)
+    assert (step.stage, step.version, step.registry_stage) == (StageName.DEPLOY, "v1.4.0", stage)
+    assert f"(release of churn v1.4.0 to {stage})" in step.reason
+
+
 def test_prerelease_deploys_to_the_prerelease_stage(two_models: Config) -> None:
     payload = p.release("published", "churn@v1.5.0-rc.1", prerelease=True)
     step = only_step(plan_for(two_models, "release", payload))
@@ -79,6 +97,30 @@ def test_dispatch_promotion_carries_version_and_stage(two_models: Config) -> Non
         "staging",
         None,
     )
+
+
+def test_dispatch_promotion_without_model_promotes_the_only_model(one_model: Config) -> None:
+    payload = p.workflow_dispatch(version="v1.4.0", stage="production")
+    step = only_step(plan_for(one_model, "workflow_dispatch", payload))
+    assert (step.model, step.stage, step.version, step.registry_stage) == (
+        "churn",
+        StageName.DEPLOY,
+        "v1.4.0",
+        "production",
+    )
+
+
+def test_dispatch_promotion_without_model_among_several_names_the_missing_input(
+    two_models: Config,
+) -> None:
+    payload = p.workflow_dispatch(version="v1.4.0", stage="production")
+    with pytest.raises(UserError) as caught:
+        plan_for(two_models, "workflow_dispatch", payload)
+    assert caught.value.message == (
+        "workflow_dispatch input model: missing; promoting v1.4.0 to production needs it, "
+        "as mlops.yaml has 2 models"
+    )
+    assert caught.value.hint == "run the workflow again with model set to one of: churn, fraud"
 
 
 def test_pull_request_reason_names_number_action_and_trigger(two_models: Config) -> None:
@@ -171,7 +213,7 @@ def test_empty_trigger_plans_nothing_and_says_so(load_text: Callable[[str], Conf
         ({"model": "churn", "stage": "production"}, "go together: got only stage"),
         ({"model": "churn", "version": "1.0", "stage": "production"}, "'1.0' is not a version"),
         ({"model": "churn", "version": "v1.0.0", "stage": "qa"}, "'qa' is not one of stages"),
-        ({"version": "v1.0.0", "stage": "production"}, "a promotion needs the input model"),
+        ({"version": "v1.0.0", "stage": "production"}, "input model: missing; promoting"),
     ],
 )  # fmt: skip
 def test_bad_dispatch_inputs_are_user_errors(
