@@ -59,7 +59,10 @@ class MonitorStage:
         from mlops_ci.monitoring import act, check, decision, history, issue_reader
         from mlops_ci.monitoring.issue import issue_marker
         from mlops_ci.monitoring.reference import reference_at_commit
+        from mlops_ci.planner import production_stage
         from mlops_ci.registry.store import RegistryStore
+        from mlops_ci.registry.tags import model_in_tag
+        from mlops_ci.stages.references import registry_name
 
         spec = model.monitor
         if spec is None:
@@ -67,17 +70,18 @@ class MonitorStage:
         git = Git(context.workspace)
         remote = self.remote if self.remote and git.has_remote(self.remote) else None
         state = RegistryStore(context.workspace, remote, git=git).state()
-        version = state.production_version(model.name)
+        stage, name = production_stage(context.config), registry_name(model)
+        version = state.stage_version(name, stage)
         if version is None:
-            return self._skip(model, "no version in production: nothing to compare")
-        found = state.find_version(model.name, version)
+            return self._skip(model, f"no version in {stage}: nothing to compare")
+        found = state.find_version(name, version)
         if found is None:  # a stage holder is always a known version; never on a sound registry
-            return self._skip(model, f"version {version} in production is not registered")
+            return self._skip(model, f"version {version} in {stage} is not registered")
         scratch = context.model_dir(model) / "monitor"
         reference = reference_at_commit(
             git, found.commit, model.data.reference_path, context.workspace, scratch
         )
-        tag = found.tag or f"{model.name}@{version}"
+        tag = found.tag or f"{model_in_tag(name)}@{version}"
         production, names = _production(context, spec, model, scratch, tag)
         measured = check.check_production(
             model, version, reference, production, display_names=names
@@ -85,7 +89,7 @@ class MonitorStage:
         if spec.feedback is not None:
             import dataclasses
 
-            registered = _registered_metrics(context, state, model.name, tag, scratch)
+            registered = _registered_metrics(context, state, name, tag, scratch)
             from mlops_ci.feedback.measure import measure_feedback
 
             feedback = measure_feedback(

@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlops_ci.config.model import Config, ModelSpec
+from mlops_ci.config.model import ModelSpec
+from mlops_ci.planner import production_stage
 from mlops_ci.stages.base import StageContext
 
 PRODUCTION_DIR = "production"
@@ -27,10 +28,6 @@ class ReferenceModels:
     production_file: Path | None
     base_file: Path | None
     notes: tuple[str, ...]
-
-
-def production_stage(config: Config) -> str:
-    return "production" if "production" in config.stages else config.stages[-1]
 
 
 def registry_name(model: ModelSpec) -> str:

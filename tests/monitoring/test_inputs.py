@@ -195,3 +195,43 @@ def test_parquet_files_are_compared_as_one_table(workspace: Path) -> None:
     model = run.json["models"][0]  # type: ignore[index]
     assert model["drift"]["current_rows"] == 1000
     assert model["production"] == ["data/live/part-0.parquet", "data/live/part-1.parquet"]
+
+
+def _example_repo(root: Path, *, stages: str, path: str | None = None) -> Path:
+    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns("__pycache__", ".mlops"))
+    config = root / "mlops.yaml"
+    text = config.read_text().replace("stages: [staging, production]", f"stages: {stages}")
+    if "production" not in stages:
+        text = text.replace("stage: production", "stage: prod")
+    if path is not None:
+        text = text.replace("  churn:\n", f"  churn:\n    path: {path}\n", 1)
+    config.write_text(text)
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "churn example")
+    return root
+
+
+def test_without_a_production_stage_the_last_stage_is_monitored(tmp_path: Path) -> None:
+    """The stage a full release deploys to and gates compare with is the one monitored."""
+    root = _example_repo(tmp_path / "churn", stages="[staging, prod]")
+    RegistryStore(root, remote=None).register("churn", version="v0.1.0")
+    RegistryStore(root, remote=None).promote("churn", "v0.1.0", "prod")
+
+    run = run_monitor(root, LOCAL, dry_run=True)
+
+    [model] = run.json["models"]  # type: ignore[misc]
+    assert model["version"] == "v0.1.0", model
+    assert run.code == 1  # the example's production sample drifts
+
+
+def test_a_model_kept_in_a_subfolder_is_found_by_its_registry_name(tmp_path: Path) -> None:
+    root = _example_repo(tmp_path / "churn", stages="[staging, production]", path="models/churn")
+    store = RegistryStore(root, remote=None)
+    store.register("models/churn:churn", version="v0.1.0")
+    store.promote("models/churn:churn", "v0.1.0", "production")
+
+    run = run_monitor(root, LOCAL, dry_run=True)
+
+    [model] = run.json["models"]  # type: ignore[misc]
+    assert model["version"] == "v0.1.0", model
