@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
-from mlops_ci.errors import InputProblems, MlopsError, Problem
+from mlops_ci.errors import InputProblems, MlopsError, Problem, UserError
 
 MAX_ANNOTATIONS_PER_KIND = 10
 MAX_SUMMARY_BYTES = 1024 * 1024
@@ -112,15 +112,28 @@ def write_outputs(values: Mapping[str, str], *, environ: Mapping[str, str] | Non
     target = env.get("GITHUB_OUTPUT")
     if not target:
         return False
-    with Path(target).open("a", encoding="utf-8") as handle:
-        for name, raw in values.items():
-            # The runner reads lines with CR, LF and CRLF all ending a line: say so plainly.
-            value = raw.replace("\r\n", "\n").replace("\r", "\n")
+    text = ""
+    for name, raw in values.items():
+        # The runner reads lines with CR, LF and CRLF all ending a line: say so plainly.
+        value = raw.replace("\r\n", "\n").replace("\r", "\n")
+        delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
+        while delimiter in value:
             delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
-            while delimiter in value:
-                delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
-            handle.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+        text += f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
+    _append("GITHUB_OUTPUT", Path(target), text.encode("utf-8"))
     return True
+
+
+def _append(variable: str, path: Path, data: bytes) -> None:
+    """Append to a runner file; ``UserError`` naming the variable when it is not one."""
+    try:
+        with path.open("ab") as handle:
+            handle.write(data)
+    except OSError as error:
+        raise UserError(
+            f"{variable}={path}: cannot append to it: {error.strerror}",
+            hint="the runner sets it to a file it created; unset it outside GitHub Actions",
+        ) from None
 
 
 def append_summary(markdown: str, *, environ: Mapping[str, str] | None = None) -> bool:
@@ -136,6 +149,5 @@ def append_summary(markdown: str, *, environ: Mapping[str, str] | None = None) -
     if len(data) > room:
         note = b"\n\n_(summary shortened: GitHub shows at most 1 MiB)_\n"
         data = data[: max(0, room - len(note))].decode("utf-8", "ignore").encode() + note
-    with path.open("ab") as handle:
-        handle.write(data + b"\n")
+    _append("GITHUB_STEP_SUMMARY", path, data + b"\n")
     return True

@@ -104,6 +104,9 @@ def load_payload(path: Path) -> Mapping[str, object]:
         raise UserError(
             f"{path.name}:{error.lineno}:{error.colno}: not JSON: {error.msg}"
         ) from None
+    except ValueError as error:  # an integer longer than Python reads (4,300 digits)
+        reason = str(error).split(";")[0]
+        raise UserError(f"{path.name}: a number in the payload is too long: {reason}") from None
     except RecursionError:
         raise UserError(f"{path.name}: JSON nested too deeply") from None
     if not isinstance(data, dict):
@@ -154,10 +157,20 @@ def parse_event(
         repository=environ.get("GITHUB_REPOSITORY")
         or data.optional_text("repository", "full_name"),
         default_branch=data.optional_text("repository", "default_branch"),
-        run_id=environ.get("GITHUB_RUN_ID") or None,
+        run_id=_runner_run_id(environ),
         server_url=environ.get("GITHUB_SERVER_URL") or DEFAULT_SERVER_URL,
     )
     return parser(data, common)
+
+
+def _runner_run_id(environ: Mapping[str, str]) -> str | None:
+    run_id = environ.get("GITHUB_RUN_ID") or None
+    if run_id is not None and not (run_id.isascii() and run_id.isdigit()):
+        raise UserError(
+            f"GITHUB_RUN_ID: not a workflow run id: {run_id[:80]!r}",
+            hint="the runner sets it to a number; leave it unset for a local run",
+        )
+    return run_id
 
 
 def _runner_sha(environ: Mapping[str, str]) -> str | None:

@@ -24,7 +24,7 @@ from mlops_ci.actions import (
     group,
     write_outputs,
 )
-from mlops_ci.errors import ConfigError, Problem
+from mlops_ci.errors import ConfigError, Problem, UserError
 
 
 def unescape_data(text: str) -> str:
@@ -136,3 +136,17 @@ def test_summary_stays_under_the_limit_github_shows(tmp_path: Path) -> None:
     data = target.read_bytes()
     assert len(data) <= MAX_SUMMARY_BYTES
     assert data.decode("utf-8").endswith("(summary shortened: GitHub shows at most 1 MiB)_\n\n")
+
+
+
+def test_an_output_file_that_cannot_be_appended_to_is_a_user_error(tmp_path: Path) -> None:
+    message = f"GITHUB_OUTPUT={tmp_path}: cannot append to it: Is a directory"
+    with pytest.raises(UserError, match=re.escape(message)):
+        write_outputs({"verdict": "passed"}, environ={"GITHUB_OUTPUT": str(tmp_path)})
+
+
+def test_a_summary_file_in_a_missing_folder_is_a_user_error(tmp_path: Path) -> None:
+    target = tmp_path / "gone" / "summary.md"
+    message = f"GITHUB_STEP_SUMMARY={target}: cannot append to it: No such file or directory"
+    with pytest.raises(UserError, match=re.escape(message)):
+        append_summary("# report", environ={"GITHUB_STEP_SUMMARY": str(target)})

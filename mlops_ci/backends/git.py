@@ -74,7 +74,9 @@ class Git:
                 capture_output=True,
                 check=False,
             )
-        except FileNotFoundError as error:
+        except (FileNotFoundError, NotADirectoryError) as error:
+            if self.repo.exists() and not self.repo.is_dir():
+                raise UserError(f"{self.repo}: a file, not a directory") from error
             if not self.repo.is_dir():
                 raise UserError(f"{self.repo}: no such directory") from error
             raise ExternalError(

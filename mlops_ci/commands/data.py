@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from mlops_ci.config.model import (
+    P_VALUE_METHODS,
     ColumnDrift,
     ColumnSpec,
     Config,
@@ -128,8 +129,15 @@ def _with_overrides(spec: DriftSpec, request: DriftRequest) -> DriftSpec:
             ColumnDrift(o.column, None, o.threshold) for o in spec.overrides
         )
     if request.threshold is not None:
-        if not (math.isfinite(request.threshold) and request.threshold >= 0):
-            raise UserError(f"--threshold must be a number >= 0, not {request.threshold}")
+        if not (math.isfinite(request.threshold) and request.threshold > 0):
+            raise UserError(f"--threshold must be a number > 0, not {request.threshold}")
+        method = request.method or spec.method
+        if method in P_VALUE_METHODS and request.threshold > 1:
+            raise UserError(
+                f"--threshold {request.threshold:g} with {method}: a p-value is at most 1, "
+                "so every column would drift",
+                hint=f"{method} drifts when its p-value is below the threshold (default 0.05)",
+            )
         changes["threshold"] = request.threshold
     return dataclasses.replace(spec, **changes)  # type: ignore[arg-type]
 

@@ -110,6 +110,13 @@ def _prepare(example: Path, base: Path) -> tuple[Path, Path]:
 
     repo = base / "churn"
     remote = base / "remote.git"
+    if not (example / "mlops.yaml").is_file():
+        raise UserError(
+            f"example {example}: no mlops.yaml in it",
+            hint="pass --example a folder holding mlops.yaml, its data and scripts",
+        )
+    if base.exists() and not base.is_dir():
+        raise UserError(f"{base}: a file, not a folder", hint="pass an empty --dir")
     if repo.exists() or remote.exists():
         raise UserError(f"{base} already holds a demo", hint="pass an empty --dir")
     ignore = shutil.ignore_patterns(".mlops", "out", "__pycache__", "*.pyc")

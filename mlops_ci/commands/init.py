@@ -62,15 +62,23 @@ def init(request: InitRequest) -> int:
             f"{names} already exist{'s' if len(existing) == 1 else ''}",
             hint="pass --force to overwrite",
         )
-    columns = infer_columns(request.directory / request.train)
+    train = request.directory / request.train
+    columns = infer_columns(train)
+    if columns and request.target is not None and request.target not in (c.name for c in columns):
+        raise UserError(
+            f"--target {request.target!r} is not a column of {train}",
+            hint=f"its columns: {', '.join(c.name for c in columns[:20])}",
+        )
     target = request.target or (columns[-1].name if columns else "target")
-    config_text = render_config(request, columns, target)
-    workflow_text = _template("workflow.yml")
-    config_path.parent.mkdir(parents=True, exist_ok=True)
-    workflow_path.parent.mkdir(parents=True, exist_ok=True)
-    config_path.write_text(config_text, encoding="utf-8")
-    workflow_path.write_text(workflow_text, encoding="utf-8")
-    report_workflow_path.write_text(_template("workflow-report.yml"), encoding="utf-8")
+    files = {
+        config_path: render_config(request, columns, target),
+        workflow_path: _template("workflow.yml"),
+        report_workflow_path: _template("workflow-report.yml"),
+    }
+    for path in files:
+        _check_writable(path)
+    for path, text in files.items():
+        _write(path, text)
     print(f"wrote {config_path}")
     print(f"wrote {workflow_path}")
     print(f"wrote {report_workflow_path} (posts the report of a fork's pull request)")
@@ -80,6 +88,24 @@ def init(request: InitRequest) -> int:
         print(f"{request.train} not found: edit data.columns and the paths, then validate")
     print("next: edit mlops.yaml, then run `mlops-ci validate`")
     return EXIT_OK
+
+
+def _check_writable(path: Path) -> None:
+    """Refuse before writing anything when a folder stands where a file goes, or a file
+    where a folder goes, so a failed ``init`` leaves no half-written setup behind."""
+    if path.is_dir():
+        raise UserError(f"cannot write {path}: a folder of that name is in the way")
+    for parent in path.parents:
+        if parent.exists() and not parent.is_dir():
+            raise UserError(f"cannot write {path}: {parent} is a file, not a folder")
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise UserError(f"cannot write {error.filename or path}: {error.strerror}") from None
 
 
 def render_config(request: InitRequest, columns: list[InferredColumn], target: str) -> str:
@@ -113,6 +139,15 @@ def infer_columns(train: Path) -> list[InferredColumn]:
             rows = [row for _, row in zip(range(SAMPLE_ROWS), reader, strict=False)]
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise UserError(f"cannot read {train} to infer its columns: {error}") from None
+    if not any(name.strip() for name in header):
+        raise UserError(
+            f"{train}: no header line to infer the columns from",
+            hint="the first line must name the columns, separated by commas",
+        )
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        raise UserError(f"{train}:1: the header names {', '.join(map(repr, repeated))} "
+                        "more than once")
     columns = []
     for index, name in enumerate(header):
         values = [row[index] for row in rows if index < len(row)]

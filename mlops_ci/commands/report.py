@@ -79,11 +79,38 @@ def show_report(
             f"no report in {run_dir} ({name} is missing)",
             hint="run `mlops-ci run` first, or pass --run-dir to the run's folder",
         )
-    text = path.read_text(encoding="utf-8")
+    text = _read_stored(path)
     if request.json:
-        text = json.dumps(json.loads(text), indent=2, allow_nan=False)
+        text = _reindented_json(path, text)
     stream.write(text if text.endswith("\n") else text + "\n")
     return EXIT_OK
+
+
+_REWRITE = "run `mlops-ci run` again to rewrite it, or pass --run-dir to another run's folder"
+
+
+def _read_stored(path: Path) -> str:
+    """A report file of the run folder; ``UserError`` naming it when it is not text."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise UserError(f"{path}: not UTF-8 (byte {error.start})", hint=_REWRITE) from None
+    except OSError as error:
+        raise UserError(f"cannot read {path}: {error.strerror}", hint=_REWRITE) from None
+
+
+def _reindented_json(path: Path, text: str) -> str:
+    """``report.json`` indented for people; ``UserError`` naming it when it is not the
+    plain JSON a run writes."""
+    try:
+        return json.dumps(json.loads(text), indent=2, allow_nan=False)
+    except json.JSONDecodeError as error:
+        raise UserError(
+            f"{path}:{error.lineno}:{error.colno}: not JSON: {error.msg}", hint=_REWRITE
+        ) from None
+    except (ValueError, RecursionError) as error:  # NaN, a 5,000-digit integer, deep nesting
+        reason = str(error).split(";")[0] or type(error).__name__
+        raise UserError(f"{path}: not a report mlops-ci wrote: {reason}", hint=_REWRITE) from None
 
 
 def _default_run_dir(config: Path | None, environ: Mapping[str, str]) -> Path:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, TextIO
 from mlops_ci.actions import append_summary, group, in_actions, write_outputs
 from mlops_ci.config.loader import default_config_path, load_config
 from mlops_ci.config.model import Config, StageName
-from mlops_ci.errors import EXIT_CHECK_FAILED, EXIT_OK
+from mlops_ci.errors import EXIT_CHECK_FAILED, EXIT_OK, UserError
 from mlops_ci.stages.base import Stage, StageContext, StageResult, Status
 
 if TYPE_CHECKING:
@@ -106,7 +106,7 @@ def execute(
         event_path=request.event_path,
         local_sha=_local_sha(config.root),
     )
-    plan = _restrict(build_plan(config, event), request.models)
+    plan = _restrict(build_plan(config, event), config, request.models)
     _print_plan(plan, stream)
     if plan.posts_stored_report:
         return _post_stored_report(plan, config, env, stream, forge)
@@ -116,8 +116,7 @@ def execute(
     chosen_forge = forge if forge is not None else open_forge(config.root, env)
     if not request.dry_run:
         _preflight(plan, config, chosen_forge, stream)
-    run_dir = request.run_dir or config.root / ".mlops" / "run"
-    run_dir.mkdir(parents=True, exist_ok=True)
+    run_dir = _make_run_dir(request.run_dir or config.root / ".mlops" / "run")
     context = StageContext(
         config=config,
         event=event,
@@ -290,7 +289,6 @@ def _preflight(plan: Plan, config: Config, forge: Forge, out: TextIO) -> None:
 
     The report comment is left out: a refused comment falls back to the stored report.
     """
-    from mlops_ci.errors import UserError
     from mlops_ci.forge.protocol import Permission
 
     needs = [
@@ -354,9 +352,28 @@ def _workspace_relative(path: Path, environ: Mapping[str, str]) -> str:
     return str(path)
 
 
-def _restrict(plan: Plan, models: tuple[str, ...]) -> Plan:
+def _make_run_dir(run_dir: Path) -> Path:
+    hint = "pass --run-dir a folder this job can write"
+    if run_dir.exists() and not run_dir.is_dir():
+        raise UserError(f"run folder {run_dir}: a file, not a folder", hint=hint)
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UserError(f"cannot create the run folder {run_dir}: {error.strerror}",
+                        hint=hint) from None
+    return run_dir
+
+
+def _restrict(plan: Plan, config: Config, models: tuple[str, ...]) -> Plan:
     if not models:
         return plan
+    names = [model.name for model in config.models]
+    unknown = [name for name in models if name not in names]
+    if unknown:
+        raise UserError(
+            f"no model {', '.join(map(repr, unknown))} in {config.file}",
+            hint=f"models: {', '.join(names)}",
+        )
     steps = tuple(step for step in plan.steps if step.model in models)
     return dataclasses.replace(plan, steps=steps)
 

@@ -15,6 +15,7 @@ from typing import Literal
 DType = Literal["int", "float", "bool", "string", "category", "datetime"]
 DataFormat = Literal["csv", "parquet"]
 DriftMethod = Literal["auto", "psi", "ks", "chi2", "wasserstein", "jensenshannon"]
+P_VALUE_METHODS: frozenset[DriftMethod] = frozenset({"ks", "chi2"})  # drift when p < threshold
 Task = Literal["classification", "regression"]
 Bump = Literal["major", "minor", "patch"]
 Against = Literal["absolute", "production", "base"]

@@ -6,11 +6,14 @@ that is wrong, with its line and YAML path.
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from mlops_ci.config.cron import cron_error
+from mlops_ci.config.model import P_VALUE_METHODS
 from mlops_ci.config.yamlmarks import Document, YamlPath, format_path
 from mlops_ci.errors import Problem
 
@@ -31,10 +34,17 @@ class _Checker:
             Problem(self.file, mark.line, mark.column, format_path(path), message, hint)
         )
 
+    def report_key(self, path: YamlPath, message: str) -> None:
+        """A problem with the key itself (a name), at the key rather than its value."""
+        mark = self.doc.key_mark_of(path)
+        self.problems.append(Problem(self.file, mark.line, mark.column, format_path(path), message))
+
 
 def semantic_problems(doc: Document, file: str, root: Path) -> list[Problem]:
     data: Mapping[str, Any] = doc.data  # type: ignore[assignment]
     checker = _Checker(doc, file, root)
+    for path in _non_finite(data, ()):
+        checker.report(path, "not a finite number", "leave the key out for no bound")
     stages = list(data.get("stages", ["staging", "production"]))
     for name, model in data["models"].items():
         _check_model(checker, ("models", name), model, stages)
@@ -44,8 +54,14 @@ def semantic_problems(doc: Document, file: str, root: Path) -> list[Problem]:
 def _check_model(
     checker: _Checker, at: YamlPath, model: Mapping[str, Any], stages: list[str]
 ) -> None:
+    _check_registry_name(checker, at, model)
     data = model["data"]
     columns = data.get("columns") or {}
+    if "id_column" in data and data["id_column"] == data.get("target"):
+        checker.report(
+            (*at, "data", "id_column"),
+            f"column {data['id_column']!r} cannot be both the target and the id column",
+        )
     for key in _DATA_FILES:
         if key in data:
             _check_data_file(checker, (*at, "data", key), data[key], data.get("format"))
@@ -73,6 +89,7 @@ def _check_model(
                     f"column {column!r} is not declared in data.columns",
                     _declared(columns),
                 )
+    _check_p_value_thresholds(checker, (*at, "drift"), model.get("drift") or {})
     _check_columns(checker, (*at, "data", "columns"), columns)
     evaluate = model["evaluate"]
     metrics = list(evaluate["metrics"])
@@ -116,6 +133,75 @@ def _check_columns(checker: _Checker, at: YamlPath, columns: Mapping[str, Any]) 
         for bound in ("min", "max"):
             if bound in spec and not numeric:
                 checker.report((*at, name, bound), f"{bound} applies to int and float columns only")
+        for index, value in enumerate(spec.get("allowed") or ()):
+            if not _can_hold(spec["dtype"], value):
+                checker.report(
+                    (*at, name, "allowed", index),
+                    f"{json.dumps(value)} can never be a value of this {spec['dtype']} column",
+                )
+
+
+def _check_p_value_thresholds(checker: _Checker, at: YamlPath, drift: Mapping[str, Any]) -> None:
+    """KS and chi2 drift when the p-value is below the threshold: above 1, always."""
+    method = drift.get("method", "auto")
+    rules = [(at, method, drift.get("threshold"))]
+    for column, override in (drift.get("overrides") or {}).items():
+        rules.append(
+            ((*at, "overrides", column), override.get("method", method),
+             override.get("threshold"))
+        )
+    for where, rule_method, threshold in rules:
+        if rule_method in P_VALUE_METHODS and isinstance(threshold, int | float) and threshold > 1:
+            checker.report(
+                (*where, "threshold"),
+                f"{rule_method} drifts when its p-value is below the threshold; a p-value is "
+                f"at most 1, so {threshold} makes every column drift",
+                "use a p-value such as 0.05, or a distance method (psi, wasserstein)",
+            )
+
+
+def _can_hold(dtype: str, value: object) -> bool:
+    """Whether a column of ``dtype`` can hold ``value`` (data validation compares typed values)."""
+    if dtype == "bool":
+        return isinstance(value, bool)
+    if isinstance(value, bool):
+        return dtype in ("string", "category")  # read as the text "true"/"false"
+    if dtype == "int":  # read as int64
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return isinstance(value, int) and -(2**63) <= value <= 2**63 - 1
+    if dtype == "float":
+        return isinstance(value, int | float)
+    return True
+
+
+def _non_finite(value: object, at: YamlPath) -> Iterator[YamlPath]:
+    """Paths of NaN and infinite numbers: YAML reads ``.nan`` and ``.inf``, but no setting
+    means anything by them (a comparison with NaN is always false)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        yield at
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _non_finite(item, (*at, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _non_finite(item, (*at, index))
+
+
+def _check_registry_name(checker: _Checker, at: YamlPath, model: Mapping[str, Any]) -> None:
+    """The model's registry tags must be names git can keep, or register fails late."""
+    from mlops_ci.registry.tags import model_fullname, model_in_tag, ref_name_problem
+
+    name = str(at[-1])
+    folder = model.get("path")
+    folder_problem = ref_name_problem(folder.strip("/")) if folder else None
+    if folder_problem:
+        message = f"git cannot keep this model's tags: the path {folder_problem}"
+        checker.report((*at, "path"), message)
+        return
+    problem = ref_name_problem(model_in_tag(model_fullname(name, folder)))
+    if problem:
+        checker.report_key(at, f"git cannot keep this model's tags: the name {problem}")
 
 
 def _workspace_paths(at: YamlPath, model: Mapping[str, Any]) -> Iterator[tuple[YamlPath, str]]:

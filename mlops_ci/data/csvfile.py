@@ -125,16 +125,22 @@ def _csv_parse_error(path: Path, expected: int, message: str) -> UserError:
     """A malformed-row error with its line, found by Python's csv module (error path only)."""
     with path.open(encoding="utf-8-sig", errors="replace", newline="") as text:
         reader = csv.reader(text)
+        start = 1  # the line the current record starts on (a quoted field may span lines)
         try:
             for row in reader:
                 if len(row) != expected and row:
                     return UserError(
-                        f"{path}:{reader.line_num}: expected {expected} fields as in "
+                        f"{path}:{start}: expected {expected} fields as in "
                         f"the header, found {len(row)}",
                         hint="quote values that contain commas",
                     )
+                start = reader.line_num + 1
         except csv.Error as error:
-            return UserError(f"{path}:{reader.line_num}: not valid CSV: {error}")
+            hint = None
+            if reader.line_num > start:
+                hint = (f"the record starting on line {start} runs on to line "
+                        f"{reader.line_num}: is a quote left open?")
+            return UserError(f"{path}:{start}: not valid CSV: {error}", hint=hint)
     return UserError(f"{path}: cannot read the file: {message}")
 
 

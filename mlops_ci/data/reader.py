@@ -98,6 +98,8 @@ def data_format(path: Path, declared: DataFormat | None = None) -> DataFormat:
 
 def read_header(path: Path, declared: DataFormat | None = None) -> Header:
     """The header of a data file; raises ``UserError`` if it is missing, empty or unreadable."""
+    if path.is_dir():
+        raise UserError(f"{path}: a folder, not a data file")
     fmt = data_format(path, declared)
     if not path.is_file():
         raise UserError(f"{path}: no such data file")
@@ -269,7 +271,7 @@ def _unparseable(text: Any, dtype: DType) -> Any:
     import pyarrow.compute as pc
 
     if dtype == "int":
-        good = pc.match_substring_regex(text, _INT)
+        good = pc.and_(pc.match_substring_regex(text, _INT), _in_int64_range(text))
     elif dtype == "float":
         good = pc.match_substring_regex(text, _FLOAT)
     elif dtype == "bool":
@@ -279,6 +281,32 @@ def _unparseable(text: Any, dtype: DType) -> Any:
     else:
         good = pc.is_valid(text)
     return pc.and_(pc.is_valid(text), pc.invert(pc.fill_null(good, True)))
+
+
+def _in_int64_range(text: Any) -> Any:
+    """Mask of texts that are not integers too large for int64 (those with over 18 digits
+    are checked one by one: they are rare, and the fast path stays vectorised)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    digits = pc.utf8_length(pc.utf8_ltrim(text, characters="+-0"))
+    long = pc.fill_null(pc.greater(digits, 18), False)
+    if not pc.any(long).as_py():
+        return pc.invert(long)
+    flags = [
+        not is_long or _fits_int64(value)
+        for value, is_long in zip(text.to_pylist(), long.to_pylist(), strict=True)
+    ]
+    return pa.chunked_array([pa.array(flags, pa.bool_())])
+
+
+def _fits_int64(value: str) -> bool:
+    if len(value) > 40:  # no int64 needs that many characters; int() refuses 4,300 digits
+        return False
+    try:
+        return -(2**63) <= int(value) <= 2**63 - 1
+    except ValueError:
+        return False  # not an integer: the pattern refuses it anyway
 
 
 def _is_datetime(value: str | None) -> bool | None:

@@ -10,6 +10,7 @@ mark (accepted), and a nullable column whose values are all null.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -113,16 +114,26 @@ def _value_findings(table: Table, column: ColumnSpec) -> list[Finding]:
         findings.append(Finding("all_null", "warning", name, null_count, "every value is null"))
     numeric = pa.types.is_integer(values.type) or pa.types.is_floating(values.type)
     if numeric and column.min is not None:
-        below = pc.less(values, pa.scalar(column.min, pa.float64()))
+        below = pc.less(values, _bound(values.type, math.ceil(column.min), column.min))
         findings += _if_any(table, "min", name, below, f"below the minimum {column.min:g}")
     if numeric and column.max is not None:
-        above = pc.greater(values, pa.scalar(column.max, pa.float64()))
+        above = pc.greater(values, _bound(values.type, math.floor(column.max), column.max))
         findings += _if_any(table, "max", name, above, f"above the maximum {column.max:g}")
     if column.allowed is not None:
         findings += _allowed(table, column, values)
     if column.unique:
         findings += _duplicates(name, values)
     return findings
+
+
+def _bound(arrow_type: Any, whole: int, exact: float) -> Any:
+    """A bound as a scalar of the column's type: pyarrow compares an int64 column with a
+    float only after casting it to float, which fails beyond 2**53 (an int64 id column)."""
+    import pyarrow as pa
+
+    if not pa.types.is_integer(arrow_type):
+        return pa.scalar(exact, pa.float64())
+    return pa.scalar(min(max(whole, -(2**63)), 2**63 - 1), pa.int64())
 
 
 def _allowed(table: Table, column: ColumnSpec, values: Any) -> list[Finding]:

@@ -76,7 +76,9 @@ def numeric_values(column: Any) -> NumericValues:
     nulls = column.null_count
     present = pc.drop_null(column) if nulls else column
     if not pa.types.is_float64(present.type):
-        present = pc.cast(present, pa.float64())
+        # unsafe: an int64 beyond 2**53 is rounded to the nearest float (a safe cast refuses
+        # it), which no drift statistic can tell apart
+        present = pc.cast(present, pa.float64(), safe=False)
     values = present.to_numpy()
     finite = np.isfinite(values)
     if finite.all():

@@ -80,6 +80,11 @@ class GitHubApi:
             raise UserError(f"GITHUB_REPOSITORY {repository!r} is not of the form OWNER/NAME")
         if not token:
             raise UserError("no GitHub token", hint="set the github_token input or GITHUB_TOKEN")
+        if not _is_http_url(api_url):
+            raise UserError(
+                f"GITHUB_API_URL {api_url[:200]!r} is not an http(s) URL",
+                hint="https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise",
+            )
         from github import Auth, Github
 
         self.__token = token
@@ -333,6 +338,15 @@ def _seconds(value: str | None) -> float | None:
         return float(value)
     except ValueError:
         return None  # an HTTP date in Retry-After: GitHub sends seconds; fall back to reset
+
+
+def _is_http_url(text: str) -> bool:
+    try:
+        parts = urllib.parse.urlsplit(text)
+        _ = parts.port  # raises ValueError for a port that is not a number
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def api_from_environ(environ: Mapping[str, str], **options: Any) -> GitHubApi | None:

@@ -93,7 +93,7 @@ def parse_evidence(body: str) -> Evidence | None:
         return None
     try:
         data = json.loads(body[start:end])
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return evidence_from_json(data)
 
@@ -113,7 +113,10 @@ def evidence_from_json(data: object) -> Evidence | None:
             value = math.nan
         if isinstance(value, bool) or not isinstance(value, int | float):
             return None
-        metric_items.append((str(name), float(value)))
+        try:
+            metric_items.append((str(name), float(value)))
+        except OverflowError:  # an integer too large for a float
+            return None
     verdicts: list[GateVerdict] = []
     for gate in gates:
         if not isinstance(gate, dict) or not isinstance(gate.get("passed"), bool):

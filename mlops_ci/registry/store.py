@@ -269,6 +269,9 @@ class RegistryStore:
         return True
 
     def _create_tag(self, name: str, commit: str, message: str, *, not_before: int) -> None:
+        problem = grammar.tag_name_problem(name)
+        if problem:
+            raise UserError(f"git cannot keep a tag named {name!r}: it {problem}")
         args = ["tag", "-a", "--cleanup=verbatim", "-F", "-", name, commit]
         env = dict(self.git.environ)
         ident = self.git.run(["var", "GIT_COMMITTER_IDENT"], check=False)
@@ -349,6 +352,9 @@ def _check_model(model: str) -> None:
             hint="letters, digits, '-', '_' and '/', starting and ending with a letter or digit; "
             "a model in a subfolder is written dir/path:name",
         )
+    problem = grammar.ref_name_problem(grammar.model_in_tag(model))
+    if problem:
+        raise UserError(f"invalid model name {model!r}: git cannot keep its tags, as it {problem}")
 
 
 def _active_version(state: RegistryState, model: str, version: str) -> VersionState:
@@ -367,3 +373,6 @@ def _check_stage(stage: str) -> None:
             f"invalid stage name {stage!r}",
             hint="letters, digits, '-', '_' and '/', starting and ending with a letter or digit",
         )
+    problem = grammar.ref_name_problem(stage)
+    if problem:
+        raise UserError(f"invalid stage name {stage!r}: git cannot keep its tags, as it {problem}")

@@ -41,6 +41,9 @@ _NAME_RE = re.compile(NAME_PATTERN)
 _DIRNAME_RE = re.compile(DIRNAME_PATTERN)
 _SEMVER_RE = re.compile(SEMVER_PATTERN)
 
+MAX_TAG_COMPONENT = 250  # bytes: a loose ref is a file, NAME.lock, and a file name holds 255
+MAX_REF_COMPONENT = 200  # bytes of a model or stage: room for "@v1.2.3" or "#stage#N" after it
+
 SEPARATOR_IN_NAME = ":"
 SEPARATOR_IN_TAG = "="
 DEPRECATED = "deprecated"
@@ -100,6 +103,49 @@ def is_valid_model(value: str) -> bool:
 def is_valid_version(value: str) -> bool:
     """A version GTO accepts: ``v`` then a semantic version."""
     return value[:1] == "v" and _SEMVER_RE.fullmatch(value, 1) is not None
+
+
+def ref_name_problem(text: str) -> str | None:
+    """Why git cannot keep tags that hold ``text`` (a model as ``model_in_tag`` writes it, or
+    a stage), or ``None`` when it can.
+
+    The grammar lets through a few spellings that ``git check-ref-format`` refuses: an empty
+    path component (``a//b``), a component that starts with ``.``, a folder that ends in
+    ``.lock``, and ``..`` anywhere. Each component must also leave room, within the file name
+    a loose ref is, for what follows it in a tag: at most ``MAX_REF_COMPONENT`` bytes.
+    """
+    return _spelling_problem(text) or _length_problem(text, MAX_REF_COMPONENT)
+
+
+def tag_name_problem(tag: str) -> str | None:
+    """Why git cannot keep the tag named ``tag``, or ``None`` when it can.
+
+    Names whose model and stage pass :func:`ref_name_problem` can still fail together: too
+    long for a file name once git adds ``.lock``, or ending in ``.lock`` (``v1.0.0+a.lock``).
+    """
+    if tag.endswith(".lock"):
+        return "ends in '.lock'"
+    return _spelling_problem(tag) or _length_problem(tag, MAX_TAG_COMPONENT)
+
+
+def _spelling_problem(text: str) -> str | None:
+    if ".." in text:
+        return "contains '..'"
+    components = text.split("/")
+    for index, component in enumerate(components):
+        if not component:
+            return "has an empty path component ('//', or a '/' at either end)"
+        if component.startswith("."):
+            return f"has a path component starting with '.' ({component[:40]!r})"
+        if component.endswith(".lock") and index < len(components) - 1:
+            return f"has a folder ending in '.lock' ({component[:40]!r})"
+    return None
+
+
+def _length_problem(text: str, limit: int) -> str | None:
+    if any(len(component.encode()) > limit for component in text.split("/")):
+        return f"has a path component longer than {limit} bytes"
+    return None
 
 
 def model_in_tag(model: str) -> str:

@@ -163,6 +163,9 @@ def parse_meta(text: str) -> ReportMeta:
     except _Duplicate as duplicate:
         problem = _problem(text, duplicate.key, f"key {duplicate.key!r} appears twice")
         raise InputProblems([problem], what=f"{META_FILE} is not valid") from None
+    except ValueError as error:  # an integer longer than Python reads (4,300 digits)
+        reason = str(error).split(";")[0]
+        raise UserError(f"{META_FILE}: a number in it is too long: {reason}") from None
     except RecursionError:
         raise UserError(f"{META_FILE}: JSON nested too deeply") from None
     if not isinstance(data, dict):

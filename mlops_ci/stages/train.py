@@ -23,6 +23,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import time
 from collections.abc import Mapping
@@ -114,6 +115,8 @@ def train_model(
     output_dir.mkdir(parents=True, exist_ok=True)
     model_path = output_dir / spec.model_file
     for stale in (model_path, output_dir / METADATA_FILE):
+        if stale.is_dir() and not stale.is_symlink():  # a training script made a folder there
+            shutil.rmtree(stale)
         stale.unlink(missing_ok=True)
     data_files = _hash_data(model, workspace)
     started = time.monotonic()
@@ -299,7 +302,7 @@ def _read_params(path: Path) -> tuple[tuple[str, ParamValue], ...]:
         return ()
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
         return ()  # params.json is informative only; an unreadable one is left out
     if not isinstance(data, dict):
         return ()

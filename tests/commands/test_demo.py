@@ -32,3 +32,21 @@ def test_demo_plays_the_lifecycle_and_leaves_each_write_once(
     assert (outbox / "releases" / "churn@v0.1.0" / "assets" / "model.skops").is_file()
     assert len(list((outbox / "issues").glob("*"))) == 1
     assert (repo / "deployments" / "churn-production" / "VERSION").read_text() == "v0.1.0\n"
+
+
+def test_demo_where_its_folder_is_a_file_exits_2_naming_it(tmp_path: Path) -> None:
+    taken = tmp_path / "demo.txt"
+    taken.write_text("", encoding="utf-8")
+    err = io.StringIO()
+    assert main(["demo", "--dir", str(taken)], stderr=err) == 2
+    assert f"error: {taken}: a file, not a folder" in err.getvalue()
+
+
+def test_demo_of_a_folder_without_mlops_yaml_exits_2_before_playing(tmp_path: Path) -> None:
+    example = tmp_path / "not-an-example"
+    example.mkdir()
+    err = io.StringIO()
+    code = main(["demo", "--example", str(example), "--dir", str(tmp_path / "demo")], stderr=err)
+    assert code == 2
+    assert f"error: example {example}: no mlops.yaml in it" in err.getvalue()
+    assert not (tmp_path / "demo").exists()

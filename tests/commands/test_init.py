@@ -74,3 +74,41 @@ def test_init_refuses_a_bad_model_name(tmp_path: Path) -> None:
     code, err = run(["init", str(tmp_path), "--model", "Churn Model"])
     assert code == 2
     assert "invalid model name" in err
+
+
+def test_init_refuses_a_target_that_is_not_a_column(tmp_path: Path) -> None:
+    (tmp_path / "train.csv").write_text(CSV, encoding="utf-8")
+    code, err = run(["init", str(tmp_path), "--train", "train.csv", "--target", "churn"])
+    assert code == 2
+    assert f"--target 'churn' is not a column of {tmp_path / 'train.csv'}" in err
+    assert not (tmp_path / "mlops.yaml").exists()
+
+
+def test_init_refuses_a_training_file_it_cannot_infer_columns_from(tmp_path: Path) -> None:
+    (tmp_path / "empty.csv").write_text("", encoding="utf-8")
+    (tmp_path / "twice.csv").write_text("a,b,a\n1,2,3\n", encoding="utf-8")
+    code, err = run(["init", str(tmp_path), "--train", "empty.csv"])
+    assert code == 2 and f"{tmp_path / 'empty.csv'}: no header line" in err
+    code, err = run(["init", str(tmp_path), "--train", "twice.csv"])
+    assert code == 2 and f"{tmp_path / 'twice.csv'}:1: the header names 'a' more than once" in err
+    assert not (tmp_path / "mlops.yaml").exists()
+
+
+def test_init_where_a_file_stands_for_a_folder_writes_nothing(tmp_path: Path) -> None:
+    (tmp_path / ".github").write_text("not a folder\n", encoding="utf-8")
+    code, err = run(["init", str(tmp_path)])
+    assert code == 2
+    assert f"{tmp_path / '.github'} is a file, not a folder" in err
+    assert not (tmp_path / "mlops.yaml").exists()  # nothing half-written
+    config = tmp_path / "setup.cfg"
+    config.write_text("", encoding="utf-8")
+    code, err = run(["init", str(config)])
+    assert code == 2 and f"{config} is a file, not a folder" in err
+
+
+def test_init_where_a_folder_stands_for_the_config_exits_2_even_with_force(tmp_path: Path) -> None:
+    (tmp_path / "mlops.yaml").mkdir()
+    code, err = run(["init", str(tmp_path), "--force"])
+    assert code == 2
+    assert f"cannot write {tmp_path / 'mlops.yaml'}: a folder of that name is in the way" in err
+    assert not (tmp_path / ".github").exists()

@@ -61,6 +61,28 @@ def test_report_without_a_run_says_how_to_get_one(tmp_path: Path) -> None:
     assert "run `mlops-ci run` first" in err
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "where"),
+    [
+        ("report.md", b"\xff\xfe report", "report.md: not UTF-8 (byte 0)"),
+        ("report.json", b"{bad", "report.json:1:2: not JSON"),
+        ("report.json", b'{"a": ' + b"9" * 5000 + b"}", "report.json: not a report mlops-ci wrote"),
+        ("report.json", b'{"a": NaN}', "report.json: not a report mlops-ci wrote"),
+    ],
+)
+def test_a_damaged_stored_report_exits_2_naming_the_file(
+    tmp_path: Path, name: str, content: bytes, where: str
+) -> None:
+    (tmp_path / name).write_bytes(content)
+
+    json_flag = ["--json"] if name.endswith(".json") else []
+    code, _, err = cli(["report", "--run-dir", str(tmp_path), *json_flag])
+
+    assert code == 2, err
+    assert f"{tmp_path / where}" in err
+    assert "internal error" not in err
+
+
 def test_report_json_is_plain_json_without_nan(tmp_path: Path) -> None:
     detail = {"roc_auc": math.nan, "path": tmp_path, "stages": (StageName.TRAIN,)}
     results = [StageResult(StageName.EVALUATE, "churn", Status.FAILED, "gate", 1.5, detail)]
@@ -135,6 +157,12 @@ def test_malformed_meta_is_refused(text: str, message: str) -> None:
     with pytest.raises(InputProblems) as raised:
         parse_meta(text)
     assert any(message in problem.message for problem in raised.value.problems)
+
+
+def test_meta_with_an_integer_too_long_to_read_is_refused() -> None:
+    text = '{"format": 1, "run_id": ' + "9" * 5000 + "}"
+    with pytest.raises(UserError, match=r"report-meta\.json: a number in it is too long"):
+        parse_meta(text)
 
 
 def test_unexpected_files_are_refused(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from mlops_ci.commands.run import RunOutcome, RunRequest, execute
+from mlops_ci.errors import UserError
 from tests.commands.repos import (
     PR,
     REPOSITORY,
@@ -194,3 +195,23 @@ def test_shallow_clone_finds_the_registry_and_compares_with_production(
     evaluate = outcome.report.models[0].results[3]
     assert getattr(evaluate.detail, "production_version", None) == "v0.1.0"
     assert "refs/tags/churn@v0.2.0" in git(repo, "ls-remote", "--tags", "origin")
+
+
+def test_an_unknown_model_to_run_is_a_user_error_naming_the_known_ones(tmp_path: Path) -> None:
+    repo = example_repo(tmp_path)
+    request = RunRequest(config=repo / "mlops.yaml", models=("churn", "chrun"))
+    with pytest.raises(UserError, match=r"no model 'chrun' in .*mlops\.yaml") as caught:
+        execute(request, environ={"PATH": "/usr/bin:/bin"}, out=io.StringIO())
+    assert caught.value.hint == "models: churn"
+
+
+def test_a_run_folder_that_is_a_file_is_a_user_error_before_any_stage(tmp_path: Path) -> None:
+    repo = example_repo(tmp_path)
+    taken = tmp_path / "run.txt"
+    taken.write_text("", encoding="utf-8")
+    out = io.StringIO()
+    request = RunRequest(config=repo / "mlops.yaml", run_dir=taken)
+    message = f"run folder {taken}: a file, not a folder"
+    with pytest.raises(UserError, match=re.escape(message)):
+        execute(request, environ={"PATH": "/usr/bin:/bin"}, out=out)
+    assert "== " not in out.getvalue()  # no stage started

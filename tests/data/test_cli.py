@@ -93,6 +93,23 @@ def test_drift_on_bad_input_exits_2_with_a_precise_message(
     assert f"{reference}:1:1: nope: drift column 'nope' is not in the file" in err
 
 
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--threshold", "0"], "--threshold must be a number > 0, not 0.0"),
+        (["--threshold", "nan"], "--threshold must be a number > 0, not nan"),
+        (["--method", "ks", "--threshold", "5"], "--threshold 5 with ks: a p-value is at most 1"),
+    ],
+)
+def test_drift_threshold_that_means_nothing_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], options: list[str], message: str
+) -> None:
+    reference = _write(tmp_path / "ref.csv", 0.0, 1)
+    args = ["data", "drift", "--reference", str(reference), "--current", str(reference)]
+    assert main([*args, *options]) == 2
+    assert f"error: {message}" in capsys.readouterr().err
+
+
 def test_drift_with_a_config_uses_the_model_rules(
     workspace: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

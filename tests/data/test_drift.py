@@ -85,6 +85,13 @@ def test_nan_and_infinities_are_excluded_and_reported() -> None:
     assert "2 infinite values in current excluded" in column.notes
 
 
+def test_integers_beyond_float_precision_are_compared_not_refused() -> None:
+    ids = [2**60 + n for n in range(50)]
+    result = _compare({"id": ids}, {"id": [2**62 + n for n in range(50)]})
+    (column,) = result.columns
+    assert column.drifted and column.current_values == 50
+
+
 def test_constant_columns_are_compared_and_noted() -> None:
     result = _compare({"x": [5.0] * 20}, {"x": [5.0] * 19 + [6.0]},
                       DriftSpec(method="wasserstein"))

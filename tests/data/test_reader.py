@@ -169,3 +169,31 @@ def test_columns_not_requested_are_not_parsed(tmp_path: Path) -> None:
     path.write_bytes(b"a,junk\n1,caf\xe9\n2,\xff\xfe\n")
     table = read_table(read_header(path), ["a"], {"a": ColumnSpec("a", "int")})
     assert table.arrow.column_names == ["a"] and table.bad_values == ()
+
+
+def test_integers_too_large_for_int64_are_bad_values_with_their_lines(tmp_path: Path) -> None:
+    biggest, smallest = str(2**63 - 1), str(-(2**63))
+    path = write_csv(
+        tmp_path / "d.csv",
+        f"id\n1\n{'9' * 30}\n{biggest}\n{2**63}\n{smallest}\n-{'0' * 30}7\n{'9' * 5000}\n",
+    )
+    table = read_table(read_header(path), ["id"], {"id": ColumnSpec("id", "int")})
+    (bad,) = table.bad_values
+    assert (bad.count, bad.lines) == (3, (3, 5, 8))
+    assert bad.examples[:2] == ("9" * 30, str(2**63))
+    assert table.column("id").to_pylist() == [1, None, 2**63 - 1, None, -(2**63), -7, None]
+
+
+def test_a_folder_named_like_a_data_file_is_named_as_a_folder(tmp_path: Path) -> None:
+    (tmp_path / "train.csv").mkdir()
+    with pytest.raises(UserError, match=r"train\.csv: a folder, not a data file"):
+        read_header(tmp_path / "train.csv")
+
+
+def test_an_unclosed_quote_names_the_line_it_opens_on(tmp_path: Path) -> None:
+    rows = "".join(f"{n},x,y\n" for n in range(30_000))  # past the 128 KiB a field may hold
+    path = write_csv(tmp_path / "d.csv", f'a,b,c\n1,x,y\n2,"open,y\n{rows}')
+    with pytest.raises(UserError) as caught:
+        read_table(read_header(path), ["a", "b", "c"])
+    assert caught.value.message.startswith(f"{path}:3: not valid CSV")
+    assert "the record starting on line 3 runs on" in (caught.value.hint or "")

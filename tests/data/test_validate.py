@@ -116,3 +116,19 @@ def test_parquet_findings_count_rows(tmp_path: Path) -> None:
     result = validate_file(path, spec())
     assert [(f.rule, f.lines) for f in result.findings] == [("min", (2,))]
     assert result.place == "row"
+
+
+def test_bounds_on_int64_values_beyond_float_precision(tmp_path: Path) -> None:
+    rows = f"a,{2**63 - 1},basic,0\nb,{-(2**63)},basic,1\nc,{2**60},pro,0\nd,120,pro,1\n"
+    found = findings(tmp_path, "id,age,plan,churned\n" + rows)
+    assert [(f.rule, f.count, f.examples) for f in found] == [
+        ("min", 1, (str(-(2**63)),)),
+        ("max", 2, (str(2**63 - 1), str(2**60))),
+    ]
+
+
+def test_a_fractional_bound_on_an_int_column_keeps_its_meaning(tmp_path: Path) -> None:
+    columns = (*COLUMNS[:1], ColumnSpec("age", "int", min=0.5, max=119.5), *COLUMNS[2:])
+    found = findings(tmp_path, "id,age,plan,churned\na,0,basic,0\nb,1,pro,1\nc,120,pro,0\n",
+                     columns=columns)
+    assert [(f.rule, f.examples) for f in found] == [("min", ("0",)), ("max", ("120",))]

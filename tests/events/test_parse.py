@@ -280,3 +280,18 @@ def test_to_json_is_plain_json() -> None:
 def test_runner_sha_that_is_not_a_commit_is_refused() -> None:
     with pytest.raises(UserError, match="GITHUB_SHA: not a commit sha: '--upload-pack=x'"):
         parse_event("push", payloads.push("refs/heads/main"), {"GITHUB_SHA": "--upload-pack=x"})
+
+
+def test_payload_with_an_integer_too_long_to_read_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "event.json"
+    path.write_text('{"after": ' + "9" * 5000 + "}", encoding="utf-8")
+    with pytest.raises(UserError, match=r"event\.json: a number in the payload is too long"):
+        read_event({}, event_name="push", event_path=path)
+
+
+@pytest.mark.parametrize("run_id", ["abc", "12 34", "-1", "١٢"])
+def test_runner_run_id_that_is_not_a_number_is_refused(tmp_path: Path, run_id: str) -> None:
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps(payloads.push("refs/heads/main")), encoding="utf-8")
+    with pytest.raises(UserError, match="GITHUB_RUN_ID: not a workflow run id"):
+        read_event({"GITHUB_RUN_ID": run_id}, event_name="push", event_path=path)

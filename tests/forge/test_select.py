@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -42,6 +43,15 @@ def test_token_without_repository_is_a_user_error(tmp_path: Path) -> None:
 def test_malformed_repository_is_a_user_error(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="OWNER/NAME"):
         open_forge(tmp_path, {"GITHUB_TOKEN": "ghs_x", "GITHUB_REPOSITORY": "no-slash"})
+
+
+@pytest.mark.parametrize(
+    "url", ["not a url", "ftp://h/api/v3", "https://", "http://127.0.0.1:port/api", "/api/v3"]
+)
+def test_an_api_url_that_is_not_http_is_a_user_error(tmp_path: Path, url: str) -> None:
+    environ = {"GITHUB_TOKEN": "ghs_x", "GITHUB_REPOSITORY": REPO, "GITHUB_API_URL": url}
+    with pytest.raises(UserError, match=f"GITHUB_API_URL {re.escape(repr(url))} is not an http"):
+        open_forge(tmp_path, environ)
 
 
 def test_importing_the_forge_layer_does_not_import_pygithub() -> None:

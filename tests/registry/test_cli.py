@@ -9,6 +9,7 @@ import pytest
 
 from mlops_ci.cli import main
 from mlops_ci.registry import Evidence, RegistryStore
+from tests.registry.gitutil import git
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -64,3 +65,25 @@ def test_not_a_repository_is_a_user_error(
 ) -> None:
     code, _, err = run(capsys, "registry", "show", "--repo", str(tmp_path))
     assert code == 2 and "not a git repository" in err
+
+
+def test_a_file_given_as_the_repository_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "mlops.yaml"
+    config.write_text("version: 1\n", encoding="utf-8")
+    code, _, err = run(capsys, "registry", "show", "--repo", str(config))
+    assert code == 2 and f"{config}: a file, not a directory" in err
+
+
+def test_history_json_survives_a_hostile_evidence_block(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    huge = '```mlops-ci\n{"schema": 1, "metrics": {"auc": ' + "9" * 400 + "}}\n```"
+    git(repo, "tag", "-a", "churn@v1.0.0", "-m", f"Registering artifact churn\n\n{huge}")
+
+    code, out, err = run(capsys, "registry", "history", "churn", "--json", "--repo", str(repo))
+
+    assert code == 0, err
+    [event] = json.loads(out)["events"]
+    assert event["evidence"] is None

@@ -49,3 +49,12 @@ def test_malformed_block_gives_none() -> None:
 def test_never_raises_on_arbitrary_text(body: str) -> None:
     result = parse_evidence("```mlops-ci\n" + body + "\n```")
     assert result is None or isinstance(result, Evidence)
+
+
+def test_a_metric_too_large_for_a_float_gives_none() -> None:
+    body = '```mlops-ci\n{"schema": 1, "metrics": {"auc": ' + "9" * 400 + "}}\n```"
+    assert parse_evidence(body) is None
+
+
+def test_a_block_nested_deeper_than_python_reads_gives_none() -> None:
+    assert parse_evidence("```mlops-ci\n" + "[" * 50_000 + "]" * 50_000 + "\n```") is None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -167,3 +169,40 @@ def test_deprecate_model_and_unassign(repo: Path) -> None:
     assert deprecation.tag == "churn@deprecated"
     model = store.state().model("churn")
     assert model is not None and model.deprecated
+
+
+@pytest.mark.parametrize(
+    ("write", "message"),
+    [
+        (lambda store: store.register("dir/..:churn"), "invalid model name 'dir/..:churn'"),
+        (lambda store: store.register("a//b"), "invalid model name 'a//b'"),
+        (lambda store: store.register("m" * 300), "longer than 200 bytes"),
+        (lambda store: store.promote("churn", "v0.1.0", "team//prod"), "invalid stage name"),
+        (lambda store: store.register("churn", version="v0.2.0+a.lock"), "ends in '.lock'"),
+    ],
+)
+def test_names_git_cannot_keep_are_user_errors_before_any_git_write(
+    repo: Path, remote: Path, write: Callable[[RegistryStore], object], message: str
+) -> None:
+    first, _, _ = commits(repo)
+    store = RegistryStore(repo)
+    store.register("churn", ref=first)
+    before = remote_tags(remote)
+
+    with pytest.raises(UserError, match=re.escape(message)):
+        write(store)
+
+    assert remote_tags(remote) == before
+    assert git(repo, "tag", "--list").split() == before
+
+
+def test_a_model_and_stage_too_long_together_for_a_tag_file_are_a_user_error(repo: Path) -> None:
+    store = RegistryStore(repo, remote=None)
+    model = "m" * 200  # the longest name a model may have
+    store.register(model)
+    stage = "s" * 60  # m...m#s...s#2 with git's .lock is more than a file name holds
+
+    with pytest.raises(UserError, match=r"git cannot keep a tag named .* longer than 250 bytes"):
+        store.promote(model, "v0.1.0", stage)
+
+    assert git(repo, "tag", "--list").split() == [f"{model}@v0.1.0"]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 
 import pytest
 from hypothesis import given
@@ -15,6 +16,7 @@ from mlops_ci.registry.tags import (
     is_valid_version,
     model_fullname,
     parse_tag,
+    ref_name_problem,
     version_key,
 )
 
@@ -138,3 +140,36 @@ def test_semver_precedence() -> None:
 )
 def test_bump_like_gto(version: str, part: str, expected: str) -> None:
     assert bump_version(version, part) == expected  # type: ignore[arg-type]
+
+
+
+def check_ref_format(tag: str) -> bool:
+    done = subprocess.run(["git", "check-ref-format", f"refs/tags/{tag}"], check=False)
+    return done.returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("a//b", "empty path component"),
+        ("x/../y=churn", "contains '..'"),
+        (".hidden=churn", "starting with '.'"),
+        ("./models=churn", "starting with '.'"),
+        ("a.lock/b=churn", "folder ending in '.lock'"),
+    ],
+)
+def test_names_git_refuses_in_a_tag_are_named(text: str, problem: str) -> None:
+    found = ref_name_problem(text)
+    assert found is not None and problem in found
+    assert not check_ref_format(f"{text}@v1.0.0")
+
+
+def test_a_component_too_long_for_a_file_name_is_named() -> None:
+    found = ref_name_problem("c" * 201)
+    assert found is not None and "longer than 200 bytes" in found
+
+
+@pytest.mark.parametrize("text", ["churn", "models/a=rf", "a.lock=churn", "team/prod", "c" * 200])
+def test_names_git_keeps_have_no_problem(text: str) -> None:
+    assert ref_name_problem(text) is None
+    assert check_ref_format(f"{text}@v1.0.0")
