@@ -60,7 +60,7 @@ _CHECK_AND_REGISTER = (*_CHECK, StageName.REGISTER, StageName.REPORT)
 DEFAULT_TRIGGERS: tuple[tuple[Trigger, tuple[StageName, ...]], ...] = (
     (Trigger.PULL_REQUEST, (*_CHECK, StageName.REPORT)),
     (Trigger.PUSH, _CHECK_AND_REGISTER),
-    (Trigger.REGISTRATION_TAG, (StageName.REGISTER,)),
+    (Trigger.REGISTRATION_TAG, _CHECK_AND_REGISTER),
     (Trigger.PROMOTION_TAG, (StageName.DEPLOY,)),
     (Trigger.RELEASE, (StageName.DEPLOY,)),
     (Trigger.SCHEDULE, (StageName.MONITOR,)),

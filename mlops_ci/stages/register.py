@@ -5,7 +5,8 @@ then makes the GitHub release holding the model file, ``metrics.json``, the mode
 ``SHA256SUMS`` (and ``calibration.json``, fitted on the test set, when ``monitor.feedback``
 asks for estimates of a binary classifier; the model card then shows its quality). Both
 writes are idempotent: a rerun for the same commit finds the tag (``created=False``) and the
-release, and completes only what is missing.
+release, and completes only what is missing. A run for a pushed registration tag (``gto
+register``) registers that tag's version, which finds the tag, and makes its release.
 """
 
 from __future__ import annotations
@@ -44,11 +45,14 @@ class RegisterStage:
         if not model_file.is_file():
             return self._skipped(model, "no trained model in this run")
         if context.dry_run:
-            return self._skipped(model, f"dry run: would register the next {model.register.bump}")
+            what = _pushed_version(context, model) or f"the next {model.register.bump}"
+            return self._skipped(model, f"dry run: would register {what}")
         store = RegistryStore(context.workspace, remote=registry_remote(context.workspace))
+        version = _pushed_version(context, model)
         registration = store.register(
             registry_name(model),
-            bump=model.register.bump,
+            version=version,
+            bump=None if version else model.register.bump,
             ref=context.event.sha or "HEAD",
             evidence=_evidence(context, model),
             first_version=model.register.first_version,
@@ -177,3 +181,14 @@ def _model_card(
     lines += extra or []
     lines += ["The model file is in skops format; check it against SHA256SUMS before use."]
     return "\n".join(lines) + "\n"
+
+
+def _pushed_version(context: StageContext, model: ModelSpec) -> str | None:
+    """The version of the registration tag this run is for (``gto register`` pushed it), if it
+    names this model; otherwise None, and the run registers the next bump."""
+    from mlops_ci.registry.tags import Action
+
+    tag = context.event.registry_tag
+    if tag is None or tag.action is not Action.REGISTER or tag.model != registry_name(model):
+        return None
+    return tag.version

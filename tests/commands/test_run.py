@@ -169,6 +169,34 @@ def test_merge_registers_once_and_a_rerun_writes_nothing(tmp_path: Path, fake: F
     assert len(fake.writes()) == writes
 
 
+def test_a_pushed_registration_tag_gets_its_release_once(tmp_path: Path, fake: FakeGitHub) -> None:
+    """`gto register` on a laptop pushes churn@v1.2.0: the run for that tag trains and
+    evaluates the commit and releases that version, not the next bump; a rerun writes nothing."""
+    from mlops_ci.registry.store import RegistryStore
+
+    repo = example_repo(tmp_path)
+    head = git(repo, "rev-parse", "HEAD")
+    RegistryStore(repo).register("churn", version="v1.2.0")  # tags and pushes, as gto would
+    event = push_payload(head, ref="refs/tags/churn@v1.2.0")
+
+    first, log, files = run_event(repo, fake, "push", event, run_id=250, sha=head)
+    writes = len(fake.writes())
+    second, _, _ = run_event(repo, fake, "push", event, run_id=251, sha=head)
+
+    assert first.exit_code == 0, log
+    assert second.exit_code == 0
+    remote_tags = git(repo, "ls-remote", "--tags", "origin")
+    assert "refs/tags/churn@v1.2.0" in remote_tags
+    assert "churn@v0.1.0" not in remote_tags and "churn@v1.2.1" not in remote_tags
+    [release] = fake.repo(REPOSITORY).releases
+    assert release.tag_name == "churn@v1.2.0"
+    assets = sorted(a.name for a in fake.repo(REPOSITORY).assets(release.id))
+    assert assets == ["SHA256SUMS", "calibration.json", "metrics.json", "model-card.md",
+                      "model.skops"]
+    assert "model_version<<" in files["output"] and "\nv1.2.0\n" in files["output"]
+    assert len(fake.writes()) == writes
+
+
 def test_shallow_clone_finds_the_registry_and_compares_with_production(
     tmp_path: Path, fake: FakeGitHub
 ) -> None:

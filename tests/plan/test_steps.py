@@ -27,7 +27,8 @@ def only_step(plan: Plan) -> PlanStep:
 
 
 def test_registration_tag_step_carries_version_and_tag(two_models: Config) -> None:
-    step = only_step(plan_for(two_models, "push", p.push("refs/tags/churn@v1.2.0")))
+    plan = plan_for(two_models, "push", p.push("refs/tags/churn@v1.2.0"))
+    [step] = [s for s in plan.steps if s.stage is StageName.REGISTER]
     assert (step.stage, step.version, step.tag) == (StageName.REGISTER, "v1.2.0", "churn@v1.2.0")
     assert step.reason == (
         "push of tag churn@v1.2.0 (registration of churn v1.2.0) -> triggers.registration_tag"

@@ -116,7 +116,9 @@ def test_real_create_of_a_registration_tag_registers_that_model(on_master: Confi
     payload["ref"] = "models/fraud=fraud@v2.0.0"
     plan = build_plan(on_master, parse_event("create", payload, RUNNER))
     assert [(s.model, s.stage, s.version) for s in plan.steps] == [
-        ("fraud", StageName.REGISTER, "v2.0.0")
+        ("fraud", stage, "v2.0.0") for stage in (
+            StageName.VALIDATE, StageName.DRIFT, StageName.TRAIN, StageName.EVALUATE,
+            StageName.REGISTER, StageName.REPORT)
     ]
 
 
