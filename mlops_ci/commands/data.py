@@ -3,6 +3,11 @@
 ``data validate`` exits 1 when a file breaks its schema (errors, not warnings), 0 otherwise.
 ``data drift`` exits 1 when the dataset drifted, 0 otherwise. Bad input (missing files,
 unreadable data, unknown columns, a bad config) raises a ``UserError``: exit 2.
+
+Both print plain text for a person (``data.text``: names as they are, control characters
+shown as escapes), or with ``--json`` the results exactly as ``results.to_json`` makes them
+(names unchanged; ``json.dump`` escapes control characters and non-ASCII). The markdown of
+``data.markdown`` is for PR comments and job summaries, not for a terminal.
 """
 
 from __future__ import annotations
@@ -49,8 +54,8 @@ class DriftRequest:
 
 def validate_data(request: ValidateDataRequest, *, out: TextIO | None = None) -> int:
     from mlops_ci.config.loader import default_config_path, load_config
-    from mlops_ci.data.markdown import render_validation_markdown
     from mlops_ci.data.results import to_json
+    from mlops_ci.data.text import render_validation_text
     from mlops_ci.data.validate import validate_file
 
     stream = out if out is not None else sys.stdout
@@ -69,14 +74,14 @@ def validate_data(request: ValidateDataRequest, *, out: TextIO | None = None) ->
         json.dump(payload, stream, indent=2)
         stream.write("\n")
     else:
-        stream.write("\n".join(render_validation_markdown(r) for r in results))
+        stream.write("\n".join(render_validation_text(r) for r in results))
     return EXIT_OK if ok else EXIT_CHECK_FAILED
 
 
 def measure_drift(request: DriftRequest, *, out: TextIO | None = None) -> int:
     from mlops_ci.data.drift import drift_files
-    from mlops_ci.data.markdown import render_drift_markdown
     from mlops_ci.data.results import to_json
+    from mlops_ci.data.text import render_drift_text
 
     stream = out if out is not None else sys.stdout
     spec = DriftSpec()
@@ -112,7 +117,7 @@ def measure_drift(request: DriftRequest, *, out: TextIO | None = None) -> int:
         json.dump(to_json(result), stream, indent=2)
         stream.write("\n")
     else:
-        stream.write(render_drift_markdown(result))
+        stream.write(render_drift_text(result))
     return EXIT_CHECK_FAILED if result.drifted else EXIT_OK
 
 

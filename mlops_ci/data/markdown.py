@@ -1,28 +1,28 @@
 """Pure renderers: drift and validation results as compact GitHub markdown.
 
-Every name and value that came from the data goes through ``report.escape.escape_markdown``
-(table cells, notes) or ``report.escape.code_block`` (charts), so a hostile column name
-renders as inert text. Tables are built with tabulate (``github`` format, numbers left as
-already-formatted strings).
+For PR comments, job summaries and issues; the terminal gets ``data.text`` instead, where
+this escaping would show up as ``&lt;`` and backslashes. Every name and value that came from
+the data goes through ``report.escape.escape_markdown`` (table cells, notes) or
+``report.escape.code_block`` (charts), so a hostile column name renders as inert text.
+Tables are built with tabulate (``github`` format, numbers left as already-formatted
+strings). Numbers, verdicts and titles read as in ``data.figures``.
 """
 
 from __future__ import annotations
 
-import math
-
 from mlops_ci.data.chart import render_histogram
-from mlops_ci.data.results import (
-    P_VALUE_METHODS,
-    ColumnDriftResult,
-    DriftResult,
-    Finding,
-    ValidationResult,
+from mlops_ci.data.figures import (
+    VERDICT_LABELS,
+    chart_caption,
+    columns_worst_first,
+    drift_title,
+    examples_text,
+    statistic_text,
+    threshold_text,
+    validation_title,
 )
+from mlops_ci.data.results import DriftResult, ValidationResult
 from mlops_ci.report.escape import escape_markdown
-
-MAX_EXAMPLES_SHOWN = 3
-_VERDICT = {"drift": "🔴 drift", "ok": "🟢 ok", "untestable": "⚪ untestable"}
-_ORDER = {"drift": 0, "untestable": 1, "ok": 2}
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> str:
@@ -31,38 +31,10 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     return str(tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True))
 
 
-def format_number(value: float | None) -> str:
-    if value is None:
-        return "–"
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "∞" if value > 0 else "-∞"
-    return f"{value:.4g}"
-
-
-def _statistic(column: ColumnDriftResult) -> str:
-    if column.statistic is None:
-        return "–"
-    text = format_number(column.statistic)
-    if column.p_value is None:
-        return text
-    adjusted = column.adjusted_p_value
-    if adjusted is not None and adjusted != column.p_value:
-        return f"{text} (p {format_number(column.p_value)}, adj. {format_number(adjusted)})"
-    return f"{text} (p {format_number(column.p_value)})"
-
-
-def _threshold(column: ColumnDriftResult) -> str:
-    value = format_number(column.threshold)
-    return f"p < {value}" if column.method in P_VALUE_METHODS else f"≥ {value}"
-
-
 def render_drift_markdown(result: DriftResult, *, max_rows: int | None = None) -> str:
     """The drift result as a heading, the verdict, a table, notes and charts of drifted columns."""
-    title = "🔴 dataset drift" if result.drifted else "🟢 no dataset drift"
     lines = [
-        f"### Data drift: {title}",
+        f"### Data drift: {drift_title(result)}",
         "",
         f"{escape_markdown(result.current)} ({result.current_rows:,} rows) vs reference "
         f"{escape_markdown(result.reference)} ({result.reference_rows:,} rows): "
@@ -74,15 +46,15 @@ def render_drift_markdown(result: DriftResult, *, max_rows: int | None = None) -
             f"Sampled at most {s.rows:,} rows of each side (seed {s.seed}; reference had "
             f"{s.reference_rows:,}, current {s.current_rows:,})."
         )
-    ordered = sorted(result.columns, key=lambda c: _ORDER[c.verdict])
+    ordered = columns_worst_first(result)
     shown = ordered if max_rows is None else ordered[:max_rows]
     rows = [
         [
             escape_markdown(c.column) + (" (key)" if c.column in result.key_columns else ""),
             c.method,
-            _statistic(c),
-            _threshold(c),
-            _VERDICT[c.verdict],
+            statistic_text(c),
+            threshold_text(c),
+            VERDICT_LABELS[c.verdict],
         ]
         for c in shown
     ]
@@ -105,36 +77,17 @@ def render_drift_markdown(result: DriftResult, *, max_rows: int | None = None) -
         if column.drifted and column.histogram is not None:
             lines += [
                 "",
-                f"**{escape_markdown(column.column)}**: share of rows per "
-                f"{'reference-quantile bin' if column.kind == 'numeric' else 'category'}",
+                f"**{escape_markdown(column.column)}**: {chart_caption(column)}",
                 "",
                 render_histogram(column.histogram),
             ]
     return "\n".join(lines) + "\n"
 
 
-def _examples(finding: Finding, place: str) -> str:
-    shown = []
-    for index, value in enumerate(finding.examples[:MAX_EXAMPLES_SHOWN]):
-        text = escape_markdown(repr(value))
-        if index < len(finding.lines):
-            text += f" ({place} {finding.lines[index]})"
-        shown.append(text)
-    more = finding.count - len(shown) if finding.rule not in ("rows_min", "rows_max") else 0
-    if shown and more > 0:
-        shown.append("…")
-    return ", ".join(shown)
-
-
 def render_validation_markdown(result: ValidationResult) -> str:
     """The validation result as a heading and one table row per finding."""
-    errors = len(result.errors)
-    warnings = len(result.findings) - errors
-    title = f"🔴 {errors} error{'s' if errors != 1 else ''}" if errors else "🟢 passed"
-    if warnings:
-        title += f", {warnings} warning{'s' if warnings != 1 else ''}"
     lines = [
-        f"### Data validation: {escape_markdown(result.file)}: {title}",
+        f"### Data validation: {escape_markdown(result.file)}: {validation_title(result)}",
         "",
         f"{result.rows:,} rows, {len(result.columns):,} columns.",
     ]
@@ -146,7 +99,7 @@ def render_validation_markdown(result: ValidationResult) -> str:
                 f.severity,
                 f"{f.count:,}",
                 escape_markdown(f.message),
-                _examples(f, result.place),
+                examples_text(f, result.place, escape_markdown),
             ]
             for f in result.findings
         ]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import csv
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mlops_ci.cli import main
+from mlops_ci.config.model import DriftSpec
+from mlops_ci.data.drift import drift_files
+from mlops_ci.data.results import to_json
 from tests.config.samples import MINIMAL
 
 GOOD = "tenure,plan,churned\n" + "".join(f"{i % 7},{'basic' if i % 3 else 'pro'},{i % 2}\n"
@@ -181,3 +186,65 @@ def test_validate_never_crashes_on_odd_csv_files(
                     stderr=err)
     assert code in (0, 1, 2), err.getvalue()
     assert "internal error" not in err.getvalue()
+
+
+HOSTILE_COLUMNS = ["<b>x</b>", "a|b", "*x*", "evil\x1b[31m\nred"]
+RAW_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
+def _write_hostile(path: Path, shift: float, seed: int) -> Path:
+    rng = np.random.default_rng(seed)
+    values = rng.normal(size=(200, len(HOSTILE_COLUMNS))) + shift
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HOSTILE_COLUMNS)
+        writer.writerows([[f"{x:.5f}" for x in row] for row in values])
+    return path
+
+
+def test_drift_prints_hostile_column_names_readably_and_no_control_characters(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    reference = _write_hostile(tmp_path / "ref.csv", 0.0, 1)
+    current = _write_hostile(tmp_path / "cur.csv", 3.0, 2)
+    assert main(["data", "drift", "--reference", str(reference), "--current", str(current)]) == 1
+    out = capsys.readouterr().out
+    assert RAW_CONTROL.search(out) is None, repr(out)
+    rows = out.splitlines()
+    for shown in ["<b>x</b>", "a|b", "*x*", r"evil\x1b[31m\nred"]:
+        assert any(row.startswith(shown + " ") and row.endswith("🔴 drift") for row in rows), out
+    assert "&lt;" not in out and "\\|" not in out and "\\*" not in out and "###" not in out
+
+
+def test_drift_json_keeps_hostile_column_names_exactly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    reference = _write_hostile(tmp_path / "ref.csv", 0.0, 1)
+    current = _write_hostile(tmp_path / "cur.csv", 3.0, 2)
+    args = ["data", "drift", "--reference", str(reference), "--current", str(current), "--json"]
+    assert main(args) == 1
+    out = capsys.readouterr().out
+    expected = to_json(drift_files(reference, current, DriftSpec()))
+    assert out == json.dumps(expected, indent=2) + "\n"  # the JSON is to_json's, untouched
+    assert [c["column"] for c in json.loads(out)["columns"]] == HOSTILE_COLUMNS
+    assert RAW_CONTROL.search(out.replace("\n", "")) is None  # escaped as \u001b by JSON
+
+
+def test_validate_prints_hostile_column_names_readably_and_no_control_characters(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = workspace / "bad.csv"
+    with bad.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["tenure", "plan", "churned", *HOSTILE_COLUMNS])
+        writer.writerow(["1", "gold\x1b[2J", "0", "1", "2", "3", "4"])
+    code = main(["data", "validate", "-c", str(workspace / "mlops.yaml"), str(bad)])
+    assert code == 1
+    out = capsys.readouterr().out
+    assert RAW_CONTROL.search(out) is None, repr(out)
+    assert out.startswith(f"Data validation: {bad}: 🔴 5 errors\n")
+    assert "column '<b>x</b>' is not in the schema" in out
+    assert "column 'a|b' is not in the schema" in out and "column '*x*' is not" in out
+    assert r"column 'evil\x1b[31m\nred' is not in the schema" in out
+    assert r"'gold\x1b[2J' (line 2)" in out
+    assert "&lt;" not in out and "\\|" not in out and "\\*" not in out

@@ -205,6 +205,7 @@ def test_never_a_traceback_on_small_frames_with_edge_values(
     cur = pa.table({"n": pa.array(current[0], pa.float64()), "c": pa.array(current[1])})
     from mlops_ci.data.markdown import render_drift_markdown
     from mlops_ci.data.reader import Header, Table
+    from mlops_ci.data.text import render_drift_text
 
     result = drift_tables(
         Table(Header(Path("r.parquet"), "parquet", ("n", "c")), ref.num_rows, ref),
@@ -217,6 +218,7 @@ def test_never_a_traceback_on_small_frames_with_edge_values(
         if column.statistic is not None:
             assert not math.isnan(column.statistic)
     assert render_drift_markdown(result)
+    assert render_drift_text(result)
 
 
 def test_parquet_end_to_end_flags_the_shifted_columns(tmp_path: Path) -> None:

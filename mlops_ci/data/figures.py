@@ -1,0 +1,91 @@
+"""How numbers, thresholds, verdicts and titles of data checks read, in every rendering.
+
+Shared by the markdown renderers (``data.markdown``: PR comments, job summaries, issues) and
+the plain-text ones (``data.text``: the terminal), so both say the same thing. Everything
+returned here is our own wording; text from the data is passed through the caller's
+``show`` function (an escaper for markdown, ``report.terminal.printable`` for a terminal).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from mlops_ci.data.results import (
+    P_VALUE_METHODS,
+    ColumnDriftResult,
+    DriftResult,
+    Finding,
+    ValidationResult,
+)
+
+MAX_EXAMPLES_SHOWN = 3
+VERDICT_LABELS = {"drift": "🔴 drift", "ok": "🟢 ok", "untestable": "⚪ untestable"}
+_VERDICT_ORDER = {"drift": 0, "untestable": 1, "ok": 2}
+
+
+def format_number(value: float | None) -> str:
+    if value is None:
+        return "–"
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "∞" if value > 0 else "-∞"
+    return f"{value:.4g}"
+
+
+def statistic_text(column: ColumnDriftResult) -> str:
+    """The statistic, with its p-value (and the corrected one when it differs)."""
+    if column.statistic is None:
+        return "–"
+    text = format_number(column.statistic)
+    if column.p_value is None:
+        return text
+    adjusted = column.adjusted_p_value
+    if adjusted is not None and adjusted != column.p_value:
+        return f"{text} (p {format_number(column.p_value)}, adj. {format_number(adjusted)})"
+    return f"{text} (p {format_number(column.p_value)})"
+
+
+def threshold_text(column: ColumnDriftResult) -> str:
+    value = format_number(column.threshold)
+    return f"p < {value}" if column.method in P_VALUE_METHODS else f"≥ {value}"
+
+
+def drift_title(result: DriftResult) -> str:
+    return "🔴 dataset drift" if result.drifted else "🟢 no dataset drift"
+
+
+def columns_worst_first(result: DriftResult) -> list[ColumnDriftResult]:
+    """Drifted columns first, then untestable ones, then the rest, each in data order."""
+    return sorted(result.columns, key=lambda c: _VERDICT_ORDER[c.verdict])
+
+
+def chart_caption(column: ColumnDriftResult) -> str:
+    """What a drifted column's chart shows, after the column's name."""
+    bins = "reference-quantile bin" if column.kind == "numeric" else "category"
+    return f"share of rows per {bins}"
+
+
+def validation_title(result: ValidationResult) -> str:
+    """``🔴 2 errors, 1 warning`` or ``🟢 passed``."""
+    errors = len(result.errors)
+    warnings = len(result.findings) - errors
+    title = f"🔴 {errors} error{'s' if errors != 1 else ''}" if errors else "🟢 passed"
+    if warnings:
+        title += f", {warnings} warning{'s' if warnings != 1 else ''}"
+    return title
+
+
+def examples_text(finding: Finding, place: str, show: Callable[[str], str]) -> str:
+    """A few offending values as ``repr`` (passed through ``show``), each with its line."""
+    shown = []
+    for index, value in enumerate(finding.examples[:MAX_EXAMPLES_SHOWN]):
+        text = show(repr(value))
+        if index < len(finding.lines):
+            text += f" ({place} {finding.lines[index]})"
+        shown.append(text)
+    more = finding.count - len(shown) if finding.rule not in ("rows_min", "rows_max") else 0
+    if shown and more > 0:
+        shown.append("…")
+    return ", ".join(shown)

@@ -1,0 +1,117 @@
+"""Pure renderers: drift and validation results as plain text for a terminal or a job log.
+
+What ``mlops-ci data drift`` and ``mlops-ci data validate`` print. The markdown renderers
+(``data.markdown``) escape for GitHub, and ``&lt;b&gt;`` or ``a\\|b`` is noise to a person
+at a terminal, so here names and values from the data are shown as they are, except what
+``report.terminal`` changes: control characters and ANSI escapes become visible
+``\\x1b``-style text, and nothing is left that the Actions runner would obey as a workflow
+command. Each value is made safe before it goes into a table (so columns stay aligned), and
+the whole text once more, in case two values meet. Same content and order as the markdown;
+numbers, verdicts and titles from ``data.figures``; tables in tabulate's ``simple`` format.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from mlops_ci.data.chart import histogram_lines
+from mlops_ci.data.figures import (
+    VERDICT_LABELS,
+    chart_caption,
+    columns_worst_first,
+    drift_title,
+    examples_text,
+    statistic_text,
+    threshold_text,
+    validation_title,
+)
+from mlops_ci.data.results import DriftResult, Histogram, ValidationResult
+from mlops_ci.report.terminal import defuse_workflow_commands, printable
+
+_CHART_INDENT = "    "
+
+
+def _show(text: str) -> str:
+    """A name or value from the data, safe on a terminal even at the start of a line."""
+    return defuse_workflow_commands(printable(text))
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    from tabulate import tabulate
+
+    return str(tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True))
+
+
+def _chart(histogram: Histogram) -> list[str]:
+    labels = tuple(_show(label) for label in histogram.labels)
+    lines = histogram_lines(dataclasses.replace(histogram, labels=labels))
+    return [_CHART_INDENT + line for line in lines]
+
+
+def render_drift_text(result: DriftResult) -> str:
+    """The drift result: the verdict, a table of every column, notes, charts of drifted ones."""
+    lines = [
+        f"Data drift: {drift_title(result)}",
+        f"{_show(result.current)} ({result.current_rows:,} rows) vs reference "
+        f"{_show(result.reference)} ({result.reference_rows:,} rows): "
+        f"{_show(result.reason)}. P-values corrected: {result.correction}.",
+    ]
+    if result.sampled is not None:
+        s = result.sampled
+        lines.append(
+            f"Sampled at most {s.rows:,} rows of each side (seed {s.seed}; reference had "
+            f"{s.reference_rows:,}, current {s.current_rows:,})."
+        )
+    ordered = columns_worst_first(result)
+    rows = [
+        [
+            _show(c.column) + (" (key)" if c.column in result.key_columns else ""),
+            c.method,
+            statistic_text(c),
+            threshold_text(c),
+            VERDICT_LABELS[c.verdict],
+        ]
+        for c in ordered
+    ]
+    lines += ["", _table(["column", "method", "statistic", "threshold", "verdict"], rows)]
+    notes = [
+        f"  - {_show(c.column)}: {_show(c.method_reason)}"
+        + "".join(f"; {_show(note)}" for note in c.notes)
+        for c in ordered
+        if c.notes or c.drifted
+    ]
+    notes += [
+        f"  - {_show(name)}: not compared, {_show(why)}" for name, why in result.skipped
+    ]
+    if notes:
+        lines += ["", "Notes:", *notes]
+    for column in ordered:
+        if column.drifted and column.histogram is not None:
+            lines += [
+                "",
+                f"Chart of {_show(column.column)}: {chart_caption(column)}",
+                *_chart(column.histogram),
+            ]
+    return defuse_workflow_commands("\n".join(lines) + "\n")
+
+
+def render_validation_text(result: ValidationResult) -> str:
+    """The validation result: a title line, the counts, one table row per finding."""
+    lines = [
+        f"Data validation: {_show(result.file)}: {validation_title(result)}",
+        f"{result.rows:,} rows, {len(result.columns):,} columns.",
+    ]
+    if result.findings:
+        rows = [
+            [
+                _show(f.column) if f.column is not None else "(file)",
+                f.rule,
+                f.severity,
+                f"{f.count:,}",
+                _show(f.message),
+                examples_text(f, result.place, _show),
+            ]
+            for f in result.findings
+        ]
+        lines += ["", _table(["column", "rule", "severity", "rows", "finding", "examples"], rows)]
+    return defuse_workflow_commands("\n".join(lines) + "\n")
