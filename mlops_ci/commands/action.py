@@ -7,7 +7,10 @@ command with a typed request, exactly as the CLI would:
 
 - ``run`` (default): the stages the triggering event plans (``mlops-ci run``);
 - ``validate``, ``plan``, ``monitor``: as their CLI commands;
-- ``promote``: write the stage tag for ``model``/``version``/``stage`` (``registry promote``).
+- ``promote``: write the stage tag for ``model``/``version``/``stage`` (``registry promote``),
+  once the model is one of the config's (by name or registry name), the version is registered
+  and the stage is declared in ``stages``: a tag naming anything else would deploy nothing.
+  With ``dry_run`` the same checks run and the tag it would push is printed; nothing is written.
   Deploying it is the promotion tag's run, or, since a tag pushed with the workflow token
   starts no workflow, ``run`` on a ``workflow_dispatch`` with those inputs.
 """
@@ -17,14 +20,27 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from mlops_ci.actions import add_mask
-from mlops_ci.errors import UserError
+from mlops_ci.errors import EXIT_OK, UserError
 
 COMMANDS = ("run", "validate", "plan", "monitor", "promote")
 TRUE = frozenset({"true", "1", "yes", "on"})
 FALSE = frozenset({"false", "0", "no", "off", ""})
+PROMOTION_REMOTE = "origin"
+
+
+@dataclass(frozen=True, slots=True)
+class Promotion:
+    """A promotion the action's inputs asked for, checked against the config."""
+
+    repo: Path
+    model: str  # the registry name: ``dir/path:name`` for a model kept in a subfolder
+    version: str
+    stage: str
 
 
 def action(environ: Mapping[str, str] | None = None) -> int:
@@ -58,11 +74,16 @@ def action(environ: Mapping[str, str] | None = None) -> int:
         from mlops_ci.commands.monitor import MonitorRequest, monitor
 
         return monitor(MonitorRequest(config=config, model=model, dry_run=dry_run))
-    return _promote(env, model)
+    promotion = _promotion(env, config, model)
+    if dry_run:
+        return _preview_promotion(promotion)
+    return _write_promotion(promotion)
 
 
-def _promote(env: Mapping[str, str], model: str | None) -> int:
-    from mlops_ci.commands.registry import PromoteRequest, promote
+def _promotion(env: Mapping[str, str], config_path: Path, model: str | None) -> Promotion:
+    """The inputs of ``command: promote``, checked as a promotion tag's run would read them."""
+    from mlops_ci.config.loader import load_config
+    from mlops_ci.registry.tags import is_valid_version, model_fullname
 
     version, stage = _input(env, "version"), _input(env, "stage")
     if not (model and version and stage):
@@ -70,7 +91,82 @@ def _promote(env: Mapping[str, str], model: str | None) -> int:
             "command promote needs the inputs model, version and stage",
             hint="e.g. with: {command: promote, model: churn, version: v1.4.0, stage: production}",
         )
-    return promote(PromoteRequest(repo=Path.cwd(), model=model, version=version, stage=stage))
+    config = load_config(config_path)
+    specs = [
+        spec for spec in config.models if model in (spec.name, model_fullname(spec.name, spec.path))
+    ]
+    if not specs:
+        raise UserError(
+            f"action input model: {model[:100]!r} is not a model in {config.file.name}",
+            hint=f"models: {', '.join(spec.name for spec in config.models)}",
+        )
+    if not is_valid_version(version):
+        raise UserError(f"action input version: {version[:100]!r} is not a version like v1.4.0")
+    if stage not in config.stages:
+        raise UserError(
+            f"action input stage: {stage[:100]!r} is not one of stages in {config.file.name}",
+            hint=f"stages: {', '.join(config.stages)}",
+        )
+    spec = specs[0]
+    return Promotion(config.root, model_fullname(spec.name, spec.path), version, stage)
+
+
+def _write_promotion(promotion: Promotion) -> int:
+    from mlops_ci.commands.registry import PromoteRequest, promote
+
+    request = PromoteRequest(
+        repo=promotion.repo,
+        model=promotion.model,
+        version=promotion.version,
+        stage=promotion.stage,
+        remote=PROMOTION_REMOTE,
+    )
+    return promote(request)
+
+
+def _preview_promotion(promotion: Promotion, out: TextIO | None = None) -> int:
+    """Say which tag ``_write_promotion`` would push, after the checks it makes; write nothing.
+
+    Those checks: the remote exists, the version is registered and not deregistered. The
+    registry is read as every read of it is: from the checkout's tags, fetched first when the
+    checkout is shallow or has none. The counter shown is the next free one now; a promotion
+    landing in between takes it, and the real run then takes the one after.
+    """
+    from mlops_ci.backends.git import Git
+    from mlops_ci.registry.store import RegistryStore
+    from mlops_ci.registry.tags import Action, RegistryTag
+
+    stream = out if out is not None else sys.stdout
+    name, version, stage = promotion.model, promotion.version, promotion.stage
+    if not Git(promotion.repo).has_remote(PROMOTION_REMOTE):
+        raise UserError(
+            f"no git remote named {PROMOTION_REMOTE!r} in {promotion.repo}",
+            hint="promote pushes its tag there: check the repository out with actions/checkout",
+        )
+    state = RegistryStore(promotion.repo, PROMOTION_REMOTE).state()
+    found = state.find_version(name, version)
+    if found is None or not found.registered:
+        known = ", ".join(v.version for v in state.versions(name) if v.registered) or "none"
+        raise UserError(f"{name} {version} is not registered", hint=f"registered: {known}")
+    if not found.active:
+        raise UserError(f"{name} {version} was deregistered")
+    if state.stage_version(name, stage) == version:
+        current = state.latest_assignment(name, version, stage)
+        if current is None:
+            raise UserError(f"{name} {version} is in {stage} without an assignment tag")
+        print(
+            f"dry run: already in stage: {name} {version} -> {stage} (tag {current.name}); "
+            f"would only push that tag to {PROMOTION_REMOTE} if it lacks it",
+            file=stream,
+        )
+        return EXIT_OK
+    tag = RegistryTag(name, Action.ASSIGN, stage=stage, counter=state.next_counter(name))
+    print(
+        f"dry run: would promote {name} {version} -> {stage} (tag {tag.format()} on commit "
+        f"{found.commit[:12]}, pushed to {PROMOTION_REMOTE}); nothing written",
+        file=stream,
+    )
+    return EXIT_OK
 
 
 def _input(env: Mapping[str, str], name: str) -> str:

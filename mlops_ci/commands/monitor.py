@@ -7,7 +7,9 @@ last runs) and may dispatch retraining once per run; a clean run closes the issu
 Exit codes: 0 no drift (or no version in production yet), 1 drift or data-quality errors
 found (the check failed as designed), 2 bad config or data, 3 GitHub failed after retries.
 ``--json`` prints one stable object (see ``result_json``). Under GitHub Actions the outputs
-``drift`` (``true``/``false``) and ``issue_url`` are set and the job summary gets the report.
+``verdict`` (``run``'s vocabulary: ``passed``, ``failed`` or ``skipped`` here), ``drift`` and
+``quality_drop`` (``true``/``false``) and ``issue_url`` are set and the job summary gets the
+report.
 ``--dry-run`` measures and decides but writes nothing to GitHub or the outbox.
 """
 
@@ -116,13 +118,26 @@ def monitored_models(config: Config, name: str | None) -> tuple[ModelSpec, ...]:
 
 def outputs(results: Sequence[StageResult]) -> dict[str, str]:
     """``drift``: true when any model drifted; ``quality_drop``: true when any model's live
-    quality dropped; ``issue_url``: the issue URLs, one per line."""
+    quality dropped; ``issue_url``: the issue URLs, one per line; ``verdict``: see ``verdict``."""
     values = [dict(result.outputs) for result in results]
     drift = any(value.get("drift") == "true" for value in values)
     dropped = any(value.get("quality_drop") == "true" for value in values)
     urls = [value["issue_url"] for value in values if value.get("issue_url")]
     return {"drift": "true" if drift else "false", "issue_url": "\n".join(urls),
-            "quality_drop": "true" if dropped else "false"}
+            "quality_drop": "true" if dropped else "false", "verdict": verdict(results).value}
+
+
+def verdict(results: Sequence[StageResult]) -> Status:
+    """The overall result, folded exactly as ``mlops-ci run`` folds its report's ``verdict``.
+
+    A monitored model passes, fails (drift, data-quality errors, a live-quality drop) or is
+    skipped (no version in production): ``failed`` if any failed, else ``passed`` if any
+    passed, else ``skipped``.
+    """
+    from mlops_ci.report.model import RunInfo, build_report
+
+    unplaced = RunInfo(event="monitor", ref=None, sha=None, config_id="")  # decides no status
+    return build_report(unplaced, list(results)).status
 
 
 def result_markdown(result: StageResult) -> str:
