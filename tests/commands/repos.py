@@ -7,6 +7,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "churn"
 REPOSITORY = "octo/churn"
 PR = 7
@@ -100,3 +102,30 @@ def push_payload(sha: str, ref: str = "refs/heads/main") -> dict[str, object]:
         "repository": {"full_name": REPOSITORY, "default_branch": "main"},
         "sender": {"login": "alice"},
     }
+
+
+ACTION_RUNNER_VARIABLES = (
+    "GITHUB_ACTIONS", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_TOKEN", "GITHUB_EVENT_NAME",
+    "GITHUB_EVENT_PATH", "GITHUB_RUN_ID", "GITHUB_REPOSITORY",
+)
+ACTION_INPUTS = ("COMMAND", "CONFIG", "MODEL", "DRY_RUN", "VERSION", "STAGE", "GITHUB_TOKEN")
+
+
+def action_checkout(root: Path, monkeypatch: pytest.MonkeyPatch, command: str) -> Path:
+    """The example with churn v0.1.0 registered and pushed, as the action's ``command`` sees it:
+    the cwd and workspace, no runner variables or inputs but ``command`` and the folder."""
+    from mlops_ci.registry.store import RegistryStore
+
+    for key, value in {**GIT_ENV, "GIT_CONFIG_GLOBAL": "/dev/null"}.items():
+        monkeypatch.setenv(key, value)
+    for name in ACTION_RUNNER_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    for name in ACTION_INPUTS:
+        monkeypatch.delenv(f"INPUT_{name}", raising=False)
+    checkout = example_repo(root)
+    RegistryStore(checkout).register("churn", version="v0.1.0")
+    monkeypatch.chdir(checkout)
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(checkout))
+    monkeypatch.setenv("INPUT_WORKING_DIRECTORY", ".")
+    monkeypatch.setenv("INPUT_COMMAND", command)
+    return checkout

@@ -14,31 +14,14 @@ import pytest
 
 from mlops_ci.cli import main
 from mlops_ci.registry.store import RegistryStore
-from tests.commands.repos import EXAMPLE, GIT_ENV, example_repo
+from tests.commands.repos import EXAMPLE, action_checkout
 from tests.test_actions import parse_outputs
-
-RUNNER_VARIABLES = (
-    "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GITHUB_TOKEN", "GITHUB_EVENT_NAME",
-    "GITHUB_EVENT_PATH", "GITHUB_RUN_ID", "GITHUB_REPOSITORY",
-)
-INPUTS = ("COMMAND", "CONFIG", "MODEL", "DRY_RUN", "VERSION", "STAGE", "GITHUB_TOKEN")
 
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for key, value in {**GIT_ENV, "GIT_CONFIG_GLOBAL": "/dev/null"}.items():
-        monkeypatch.setenv(key, value)
-    for name in RUNNER_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    for name in INPUTS:
-        monkeypatch.delenv(f"INPUT_{name}", raising=False)
-    checkout = example_repo(tmp_path)
-    RegistryStore(checkout).register("churn", version="v0.1.0")
-    monkeypatch.chdir(checkout)
-    monkeypatch.setenv("GITHUB_WORKSPACE", str(checkout))
+    checkout = action_checkout(tmp_path, monkeypatch, "monitor")
     monkeypatch.setenv("GITHUB_OUTPUT", str(tmp_path / "output"))
-    monkeypatch.setenv("INPUT_WORKING_DIRECTORY", ".")
-    monkeypatch.setenv("INPUT_COMMAND", "monitor")
     return checkout
 
 

@@ -15,30 +15,13 @@ import pytest
 
 from mlops_ci.cli import main
 from mlops_ci.registry.store import RegistryStore
-from tests.commands.repos import GIT_ENV, example_repo, git
-
-RUNNER_VARIABLES = (
-    "GITHUB_ACTIONS", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_TOKEN", "GITHUB_EVENT_NAME",
-    "GITHUB_EVENT_PATH",
-)
-INPUTS = ("COMMAND", "CONFIG", "MODEL", "DRY_RUN", "VERSION", "STAGE", "GITHUB_TOKEN")
+from tests.commands.repos import action_checkout, git
 
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The example with churn v0.1.0 registered and pushed; the inputs promote it to production."""
-    for key, value in {**GIT_ENV, "GIT_CONFIG_GLOBAL": "/dev/null"}.items():
-        monkeypatch.setenv(key, value)
-    for name in RUNNER_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    for name in INPUTS:
-        monkeypatch.delenv(f"INPUT_{name}", raising=False)
-    checkout = example_repo(tmp_path)
-    RegistryStore(checkout).register("churn", version="v0.1.0")
-    monkeypatch.chdir(checkout)
-    monkeypatch.setenv("GITHUB_WORKSPACE", str(checkout))
-    monkeypatch.setenv("INPUT_WORKING_DIRECTORY", ".")
-    monkeypatch.setenv("INPUT_COMMAND", "promote")
+    checkout = action_checkout(tmp_path, monkeypatch, "promote")
     monkeypatch.setenv("INPUT_MODEL", "churn")
     monkeypatch.setenv("INPUT_VERSION", "v0.1.0")
     monkeypatch.setenv("INPUT_STAGE", "production")
