@@ -6,10 +6,12 @@ last runs) and may dispatch retraining once per run; a clean run closes the issu
 
 Exit codes: 0 no drift (or no version in production yet), 1 drift or data-quality errors
 found (the check failed as designed), 2 bad config or data, 3 GitHub failed after retries.
-``--json`` prints one stable object (see ``result_json``). Under GitHub Actions the outputs
-``verdict`` (``run``'s vocabulary: ``passed``, ``failed`` or ``skipped`` here), ``drift`` and
-``quality_drop`` (``true``/``false``) and ``issue_url`` are set and the job summary gets the
-report.
+Without ``--json`` the terminal (or the job log) gets plain text (``result_text``: names from
+the data shown as they are, control characters and workflow commands made inert by
+``report.terminal``); ``--json`` prints one stable object (see ``result_json``). Under GitHub
+Actions the outputs ``verdict`` (``run``'s vocabulary: ``passed``, ``failed`` or ``skipped``
+here), ``drift`` and ``quality_drop`` (``true``/``false``) and ``issue_url`` are set and the
+job summary gets the report as escaped markdown (``result_markdown``), as the issue does.
 ``--dry-run`` measures and decides but writes nothing to GitHub or the outbox.
 """
 
@@ -24,12 +26,15 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from mlops_ci.config.model import Config, ModelSpec
 from mlops_ci.errors import EXIT_CHECK_FAILED, EXIT_OK, UserError
 from mlops_ci.forge.protocol import Forge
 from mlops_ci.stages.base import StageResult, Status
+
+if TYPE_CHECKING:
+    from mlops_ci.stages.monitor import MonitorOutcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,14 +84,14 @@ def monitor(
         for model in models:
             with actions.group(f"monitor {model.name}", environ=environ, out=log):
                 results.append(stage.run(context, model))
-    report = "\n".join(result_markdown(result) for result in results)
     if request.json:
         json.dump(result_json(results, dry_run=request.dry_run), stream, indent=2)
         stream.write("\n")
     else:
-        stream.write(report)
+        stream.write("\n".join(result_text(result) for result in results))
     actions.write_outputs(outputs(results), environ=environ)
-    actions.append_summary(report, environ=environ)
+    actions.append_summary("\n".join(result_markdown(result) for result in results),
+                           environ=environ)
     failed = any(result.status is Status.FAILED for result in results)
     return EXIT_CHECK_FAILED if failed else EXIT_OK
 
@@ -141,7 +146,7 @@ def verdict(results: Sequence[StageResult]) -> Status:
 
 
 def result_markdown(result: StageResult) -> str:
-    """The log and job-summary text of one model's run."""
+    """The job-summary text of one model's run: markdown, text from outside escaped."""
     from mlops_ci.data.markdown import render_drift_markdown, render_validation_markdown
     from mlops_ci.report.escape import escape_markdown
     from mlops_ci.stages.monitor import MonitorOutcome
@@ -151,7 +156,7 @@ def result_markdown(result: StageResult) -> str:
     if not isinstance(outcome, MonitorOutcome):
         return head + "\n"
     lines = [head, ""]
-    lines += [f"- {line}" for line in action_lines(outcome)]
+    lines += [f"- {line}" for line in action_lines(outcome, show=escape_markdown, link=str)]
     if outcome.check.drift is not None:
         lines += ["", render_drift_markdown(outcome.check.drift).rstrip("\n")]
     lines += [
@@ -164,21 +169,46 @@ def result_markdown(result: StageResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def action_lines(outcome: object) -> list[str]:
-    """What was done (or, on a dry run, what would be), one markdown line each.
-
-    Notes and warnings are escaped; the issue URL (GitHub's own, or the outbox file) is not.
-    """
-    from mlops_ci.monitoring.decision import IssueAction
-    from mlops_ci.report.escape import escape_markdown
+def result_text(result: StageResult) -> str:
+    """The terminal (and job log) text of one model's run: ``result_markdown``'s content as
+    plain text, every name and note from outside through ``report.terminal.shown``."""
+    from mlops_ci.data.text import render_drift_text, render_validation_text
+    from mlops_ci.report.terminal import defuse_workflow_commands, shown
     from mlops_ci.stages.monitor import MonitorOutcome
 
+    head = f"Monitoring {shown(result.model)}: {shown(result.summary)}"
+    outcome = result.detail
     if not isinstance(outcome, MonitorOutcome):
-        return []
+        return head + "\n"
+    lines = [head]
+    lines += [f"  - {line}" for line in action_lines(outcome, show=shown, link=shown)]
+    if outcome.check.drift is not None:
+        lines += ["", render_drift_text(outcome.check.drift).rstrip("\n")]
+    for validation in outcome.check.validations:
+        if validation.findings:
+            lines += ["", render_validation_text(validation).rstrip("\n")]
+    if outcome.check.feedback is not None:
+        from mlops_ci.feedback.text import feedback_text
+
+        lines += ["", feedback_text(outcome.check.feedback).rstrip("\n")]
+    return defuse_workflow_commands("\n".join(lines) + "\n")
+
+
+def action_lines(
+    outcome: MonitorOutcome, *, show: Callable[[str], str], link: Callable[[str], str]
+) -> list[str]:
+    """What was done (or, on a dry run, what would be), one line each.
+
+    ``show`` renders text from outside (notes, warnings): ``escape_markdown`` for markdown,
+    ``report.terminal.shown`` for a terminal. ``link`` renders the issue URL (GitHub's own,
+    or the outbox file), which markdown keeps as it is.
+    """
+    from mlops_ci.monitoring.decision import IssueAction
+
     decision, taken = outcome.decision, outcome.taken
-    lines = [escape_markdown(note) for note in outcome.notes]
+    lines = [show(note) for note in outcome.notes]
     if outcome.check.reference.note:
-        lines.append(escape_markdown(outcome.check.reference.note))
+        lines.append(show(outcome.check.reference.note))
     if taken is None:
         writes = [_DRY_RUN_ISSUE[decision.issue], "request retraining" if decision.dispatch else ""]
         writes = [write for write in writes if write]
@@ -187,16 +217,17 @@ def action_lines(outcome: object) -> list[str]:
         return lines
     if taken.issue is not None:
         where = f" #{taken.issue.number}" if taken.issue.number is not None else ""
-        lines.append(f"issue{where}: {taken.issue.outcome.value} {taken.issue.url or ''}".rstrip())
+        url = link(taken.issue.url or "")
+        lines.append(f"issue{where}: {taken.issue.outcome.value} {url}".rstrip())
     if taken.closed is not None:
         lines.append(f"issue closed: {taken.closed.outcome.value}")
     if taken.dispatch is not None:
         lines.append(f"retraining dispatch: {taken.dispatch.outcome.value}")
     elif decision.dispatch:
-        lines.append(f"retraining dispatch: {escape_markdown(taken.dispatch_note or '')}")
+        lines.append(f"retraining dispatch: {show(taken.dispatch_note or '')}")
     if decision.issue is IssueAction.NONE and not decision.dispatch:
         lines.append(f"nothing to write ({decision.reason})")
-    lines += [f"warning: {escape_markdown(warning)}" for warning in taken.warnings]
+    lines += [f"warning: {show(warning)}" for warning in taken.warnings]
     return lines
 
 

@@ -2,16 +2,16 @@
 
 The event comes from ``--event-name``/``--event-path`` or the runner's ``GITHUB_EVENT_NAME``/
 ``GITHUB_EVENT_PATH``; without either it is a local run. ``--json`` prints ``Plan.to_json()``
-(see :mod:`mlops_ci.plan`); the text form is for people. Names from the event (branches,
-tags, PR titles) are printed with control characters replaced, and never at the start of a
-line, so they cannot forge a workflow command (``::``) or rewrite the terminal.
+(see :mod:`mlops_ci.plan`); the text form is for people. Text from the event (branches,
+tags, repositories, actions) goes through ``report.terminal.shown``: control characters are
+shown as ``\\x1b``-style escapes and a workflow command (``::x::``, ``##[x]``) is defused,
+so a name can neither rewrite the terminal nor command the Actions runner.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,9 +23,8 @@ from mlops_ci.errors import EXIT_OK
 from mlops_ci.events import Event
 from mlops_ci.plan import Plan, PlanStep
 from mlops_ci.planner import build_plan
+from mlops_ci.report.terminal import defuse_workflow_commands, shown
 from mlops_ci.webhooks import read_event
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,33 +71,29 @@ def render_plan(plan: Plan) -> str:
             for index, step in enumerate(plan.steps, 1)
         ]
     lines.append("why:")
-    lines += [f"  - {_clean(reason)}" for reason in plan.reasons]
-    return "\n".join(lines) + "\n"
+    lines += [f"  - {shown(reason)}" for reason in plan.reasons]
+    return defuse_workflow_commands("\n".join(lines) + "\n")
 
 
 def _describe_event(event: Event) -> str:
-    parts = [_clean(event.describe())]
+    parts = [shown(event.describe())]
     if event.sha:
         parts.append(f"at {event.sha[:12]}")
     if event.pr is not None:
-        parts.append(f"({_clean(event.pr.head_ref)} -> {_clean(event.pr.base_ref)})")
+        parts.append(f"({shown(event.pr.head_ref)} -> {shown(event.pr.base_ref)})")
     if event.repository:
-        parts.append(f"in {_clean(event.repository)}")
+        parts.append(f"in {shown(event.repository)}")
     if event.untrusted:
         parts.append("[from a fork: untrusted]")
     return " ".join(parts)
 
 
 def _describe_step(step: PlanStep, width: int) -> str:
-    text = f"{step.stage.value:<{width}}  {_clean(step.model)}"
+    text = f"{step.stage.value:<{width}}  {shown(step.model)}"
     if step.version:
-        text += f" {_clean(step.version)}"
+        text += f" {shown(step.version)}"
     if step.registry_stage:
-        text += f" -> {_clean(step.registry_stage)}"
+        text += f" -> {shown(step.registry_stage)}"
     if step.tag:
-        text += f" (tag {_clean(step.tag)})"
+        text += f" (tag {shown(step.tag)})"
     return text
-
-
-def _clean(text: str) -> str:
-    return _CONTROL.sub("?", text)

@@ -1,7 +1,9 @@
 """``mlops-ci registry``: show, history, register, promote, deprecate. One function per command.
 
 Each takes a typed request and returns an exit code; tables go to ``out`` (tabulate), notes and
-warnings to ``err``. ``--json`` output is stable:
+warnings to ``err``. Names read from git (tags, models, remotes) are printed through
+``report.terminal.shown``: control characters visible as escapes, workflow commands
+(``::x::``, ``##[x]``) defused. ``--json`` output is stable:
 
 ``registry show --json``::
 
@@ -35,6 +37,7 @@ from mlops_ci.registry.evidence import Evidence
 from mlops_ci.registry.state import Event, ModelState, RegistryState
 from mlops_ci.registry.store import RegistryStore
 from mlops_ci.registry.tags import Bump
+from mlops_ci.report.terminal import shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +124,7 @@ def history(request: HistoryRequest, out: TextIO | None = None, err: TextIO | No
 
     rows = [
         [_iso(e.time), e.action.value, e.version or "", e.stage or "", e.commit[:7],
-         _printable(e.tag)]
+         shown(e.tag)]
         for e in events
     ]
     headers = ["time", "event", "version", "stage", "commit", "tag"]
@@ -172,7 +175,7 @@ def deprecate(request: DeprecateRequest, out: TextIO | None = None) -> int:
 
 
 def _where(remote: str | None) -> str:
-    return f", pushed to {remote}" if remote else ", local only (not pushed)"
+    return f", pushed to {shown(remote)}" if remote else ", local only (not pushed)"
 
 
 def _model(state: RegistryState, name: str) -> ModelState:
@@ -185,10 +188,10 @@ def _model(state: RegistryState, name: str) -> ModelState:
 
 def _notes(state: RegistryState, err: TextIO) -> None:
     if state.fetched_from:
-        print(f"note: fetched registry tags from {state.fetched_from} "
+        print(f"note: fetched registry tags from {shown(state.fetched_from)} "
               "(the checkout was shallow or had no tags)", file=err)
     for warning in state.warnings:
-        print(f"warning: {_printable(warning.tag)}: {warning.message}", file=err)
+        print(f"warning: {shown(warning.tag)}: {warning.message}", file=err)
 
 
 def _meta(state: RegistryState) -> dict[str, object]:
@@ -242,12 +245,12 @@ def _event_json(event: Event) -> dict[str, object]:
 def _print_models(state: RegistryState, out: TextIO, *, deprecated: bool) -> None:
     from tabulate import tabulate
 
-    shown = [m for m in state.models.values() if deprecated or not m.deprecated]
-    stages = sorted({stage for m in shown for stage in m.stages})
+    listed = [m for m in state.models.values() if deprecated or not m.deprecated]
+    stages = sorted({stage for m in listed for stage in m.stages})
     rows = [
-        [_printable(m.name) + (" (deprecated)" if m.deprecated else ""), m.latest or "-"]
+        [shown(m.name) + (" (deprecated)" if m.deprecated else ""), m.latest or "-"]
         + [m.stages.get(stage, "-") for stage in stages]
-        for m in shown
+        for m in listed
     ]
     if not rows:
         print("no models in the registry", file=out)
@@ -270,11 +273,6 @@ def _print_versions(model: ModelState, out: TextIO) -> None:
 
 def _iso(timestamp: int) -> str:
     return datetime.fromtimestamp(timestamp, tz=UTC).isoformat()
-
-
-def _printable(text: str) -> str:
-    """Tag names and messages are untrusted: no terminal control sequences reach the screen."""
-    return "".join(c if c.isprintable() else "?" for c in text)
 
 
 def _dump(payload: dict[str, object], out: TextIO) -> None:

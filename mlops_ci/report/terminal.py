@@ -14,6 +14,8 @@ changed, and visibly, so the reader still sees what the data holds:
   value: the runner obeys ``::command::`` at the start of a line (after spaces) and
   ``##[command]`` anywhere in it, so such a colon or bracket becomes ``\x3a`` / ``\x5b``.
   Our own wording never has either.
+- ``shown`` is both for one value (a name, a path, a message from outside), inert wherever
+  it lands in a line: the one rule every command's plain-text output follows.
 """
 
 from __future__ import annotations
@@ -38,3 +40,11 @@ def defuse_workflow_commands(text: str) -> str:
     r"""``text`` with nothing the Actions runner would take for a workflow command."""
     text = _WORKFLOW_COMMAND.sub(lambda match: match.group(1) + r"\x3a", text)
     return text.replace(_LEGACY_WORKFLOW_COMMAND, r"##\x5b")
+
+
+def shown(text: str) -> str:
+    """A value from outside as a terminal shows it: one printable line, no workflow command.
+
+    Ordinary names come back unchanged; see ``printable`` and ``defuse_workflow_commands``.
+    """
+    return defuse_workflow_commands(printable(text))

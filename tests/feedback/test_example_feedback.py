@@ -139,3 +139,18 @@ def test_too_few_labelled_rows_are_counted_and_not_judged(repo: Path) -> None:
     assert code == 0  # 50 flipped rows prove nothing yet
     live = result["feedback"]["live"]
     assert (live["rows"], live["enough"], live["metrics"]) == (50, False, [])
+
+
+def test_the_terminal_shows_live_quality_as_plain_text(repo: Path) -> None:
+    feedback_sample(repo, "flipped.csv")
+    out = io.StringIO()
+
+    code = monitor(MonitorRequest(config=repo / "mlops.yaml"), environ={"GITHUB_RUN_ID": "601"},
+                   out=out, remote=None)
+
+    text = out.getvalue()
+    assert code == 1
+    assert "🔴 live quality dropped (" in text and " on 1,000 labelled rows." in text
+    assert "Estimated performance before labels (an estimate, not a measurement)" in text
+    assert "≈ 0." in text and "platt calibration on " in text
+    assert "###" not in text and "|---" not in text and "\\_" not in text

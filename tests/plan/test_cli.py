@@ -192,6 +192,41 @@ def test_untrusted_text_cannot_start_a_workflow_command(
     assert "\x1b" not in out
 
 
+@pytest.mark.parametrize(
+    ("branch", "shown"),
+    [
+        ("x\n::error::forged\x1b[2J", r"x\n::error::forged\x1b[2J"),
+        ("##[add-mask]x", r"##\x5badd-mask]x"),
+        ("evil\u202egnp.exe", r"evil\u202egnp.exe"),
+    ],
+)
+def test_untrusted_branch_names_are_shown_readably_and_command_nothing(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], branch: str, shown: str
+) -> None:
+    event = write_event(tmp_path, p.push(f"refs/heads/{branch}"))
+    code, _ = run(["plan", "-c", str(config), "--event-name", "push", "--event-path", str(event)])
+    out = capsys.readouterr().out
+    assert code == 0
+    event_line = f"event: push to branch {shown} at {p.PUSH_SHA[:12]} in octo/models"
+    assert out.splitlines()[0] == event_line
+    assert f"  - push to branch {shown}: nothing to plan" in out
+    assert "##[" not in out and out.isascii()
+
+
+def test_untrusted_pull_request_branch_is_shown_readably(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    payload = p.pull_request("opened")
+    payload["pull_request"]["head"]["ref"] = "evil\x1b[31m##[add-mask]x"
+    event = write_event(tmp_path, payload)
+    args = ["--event-name", "pull_request", "--event-path", str(event)]
+    code, _ = run(["plan", "-c", str(config), *args])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert r"(evil\x1b[31m##\x5badd-mask]x -> main)" in out.splitlines()[0]
+    assert "##[" not in out and "\x1b" not in out
+
+
 def test_plan_is_listed_in_help(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["--help"])

@@ -87,3 +87,47 @@ def test_history_json_survives_a_hostile_evidence_block(
     assert code == 0, err
     [event] = json.loads(out)["events"]
     assert event["evidence"] is None
+
+
+# git keeps any remote name but a newline in its config; this one would recolour a terminal
+# and mask "x" in an Actions log if printed raw
+HOSTILE_REMOTE = "evil\x1b[31m##[add-mask]x"
+HOSTILE_SHOWN = r"evil\x1b[31m##\x5badd-mask]x"
+
+
+def test_a_hostile_remote_name_is_shown_readably_where_writes_name_it(
+    repo: Path, remote: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    git(repo, "config", f"remote.{HOSTILE_REMOTE}.url", remote.as_uri())
+    where = ["--repo", str(repo), "--remote", HOSTILE_REMOTE]
+    head = git(repo, "rev-parse", "HEAD")[:12]
+
+    registered = run(capsys, "registry", "register", "churn", *where)
+    promoted = run(capsys, "registry", "promote", "churn", "v0.1.0", "production", *where)
+    deprecated = run(capsys, "registry", "deprecate", "churn", *where)
+
+    assert [result[0] for result in (registered, promoted, deprecated)] == [0, 0, 0]
+    assert [result[1] for result in (registered, promoted, deprecated)] == [
+        f"registered churn v0.1.0 at {head} (tag churn@v0.1.0), pushed to {HOSTILE_SHOWN}\n",
+        f"promoted: churn v0.1.0 -> production (tag churn#production#1), pushed to "
+        f"{HOSTILE_SHOWN}\n",
+        f"deprecation: wrote tag churn@deprecated, pushed to {HOSTILE_SHOWN}\n",
+    ]
+    assert "churn@deprecated" in git(remote, "tag", "--list")  # the remote it names
+
+
+def test_a_hostile_remote_name_is_shown_readably_in_the_fetch_note(
+    repo: Path, remote: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    RegistryStore(repo).register("churn")  # pushed to origin, the bare remote
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    git(fresh, "init", "-q")
+    git(fresh, "config", f"remote.{HOSTILE_REMOTE}.url", remote.as_uri())
+
+    code, out, err = run(capsys, "registry", "show", "--repo", str(fresh),
+                         "--remote", HOSTILE_REMOTE)
+
+    assert code == 0 and out.splitlines()[-1].split() == ["churn", "v0.1.0"]
+    assert err == f"note: fetched registry tags from {HOSTILE_SHOWN} (the checkout was " \
+        "shallow or had no tags)\n"
