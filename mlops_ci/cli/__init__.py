@@ -17,6 +17,7 @@ from typing import TextIO
 
 from mlops_ci import __version__
 from mlops_ci.errors import EXIT_USER_ERROR, MlopsError
+from mlops_ci.report.terminal import shown
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -71,7 +72,7 @@ def main(argv: Sequence[str] | None = None, *, stderr: TextIO | None = None) -> 
         return handler(args)
     except UsageError as error:
         error.parser.print_usage(err)
-        print(f"{error.parser.prog}: error: {error.message}", file=err)
+        print(shown(f"{error.parser.prog}: error: {error.message}"), file=err)
         return EXIT_USER_ERROR
     except MlopsError as error:
         from mlops_ci.actions import annotate_error
@@ -80,8 +81,8 @@ def main(argv: Sequence[str] | None = None, *, stderr: TextIO | None = None) -> 
             import traceback
 
             traceback.print_exc(file=err)
-        for line in error.lines():
-            print(line, file=err)
+        for line in error.lines():  # they quote names from outside: shown as a terminal should
+            print(shown(line), file=err)
         annotate_error(error)
         return error.exit_code
     except BrokenPipeError:
@@ -96,7 +97,7 @@ def main(argv: Sequence[str] | None = None, *, stderr: TextIO | None = None) -> 
         if debug:
             raise
         print(
-            f"internal error: {type(error).__name__}: {error}\n"
+            shown(f"internal error: {type(error).__name__}: {error}") + "\n"
             "this is a bug in mlops-ci; rerun with --debug for the traceback and report it",
             file=err,
         )

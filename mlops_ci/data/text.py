@@ -26,14 +26,9 @@ from mlops_ci.data.figures import (
     validation_title,
 )
 from mlops_ci.data.results import DriftResult, Histogram, ValidationResult
-from mlops_ci.report.terminal import defuse_workflow_commands, printable
+from mlops_ci.report.terminal import defuse_workflow_commands, shown
 
 _CHART_INDENT = "    "
-
-
-def _show(text: str) -> str:
-    """A name or value from the data, safe on a terminal even at the start of a line."""
-    return defuse_workflow_commands(printable(text))
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> str:
@@ -43,7 +38,7 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
 
 
 def _chart(histogram: Histogram) -> list[str]:
-    labels = tuple(_show(label) for label in histogram.labels)
+    labels = tuple(shown(label) for label in histogram.labels)
     lines = histogram_lines(dataclasses.replace(histogram, labels=labels))
     return [_CHART_INDENT + line for line in lines]
 
@@ -52,9 +47,9 @@ def render_drift_text(result: DriftResult) -> str:
     """The drift result: the verdict, a table of every column, notes, charts of drifted ones."""
     lines = [
         f"Data drift: {drift_title(result)}",
-        f"{_show(result.current)} ({result.current_rows:,} rows) vs reference "
-        f"{_show(result.reference)} ({result.reference_rows:,} rows): "
-        f"{_show(result.reason)}. P-values corrected: {result.correction}.",
+        f"{shown(result.current)} ({result.current_rows:,} rows) vs reference "
+        f"{shown(result.reference)} ({result.reference_rows:,} rows): "
+        f"{shown(result.reason)}. P-values corrected: {result.correction}.",
     ]
     if result.sampled is not None:
         s = result.sampled
@@ -65,7 +60,7 @@ def render_drift_text(result: DriftResult) -> str:
     ordered = columns_worst_first(result)
     rows = [
         [
-            _show(c.column) + (" (key)" if c.column in result.key_columns else ""),
+            shown(c.column) + (" (key)" if c.column in result.key_columns else ""),
             c.method,
             statistic_text(c),
             threshold_text(c),
@@ -75,13 +70,13 @@ def render_drift_text(result: DriftResult) -> str:
     ]
     lines += ["", _table(["column", "method", "statistic", "threshold", "verdict"], rows)]
     notes = [
-        f"  - {_show(c.column)}: {_show(c.method_reason)}"
-        + "".join(f"; {_show(note)}" for note in c.notes)
+        f"  - {shown(c.column)}: {shown(c.method_reason)}"
+        + "".join(f"; {shown(note)}" for note in c.notes)
         for c in ordered
         if c.notes or c.drifted
     ]
     notes += [
-        f"  - {_show(name)}: not compared, {_show(why)}" for name, why in result.skipped
+        f"  - {shown(name)}: not compared, {shown(why)}" for name, why in result.skipped
     ]
     if notes:
         lines += ["", "Notes:", *notes]
@@ -89,7 +84,7 @@ def render_drift_text(result: DriftResult) -> str:
         if column.drifted and column.histogram is not None:
             lines += [
                 "",
-                f"Chart of {_show(column.column)}: {chart_caption(column)}",
+                f"Chart of {shown(column.column)}: {chart_caption(column)}",
                 *_chart(column.histogram),
             ]
     return defuse_workflow_commands("\n".join(lines) + "\n")
@@ -98,18 +93,18 @@ def render_drift_text(result: DriftResult) -> str:
 def render_validation_text(result: ValidationResult) -> str:
     """The validation result: a title line, the counts, one table row per finding."""
     lines = [
-        f"Data validation: {_show(result.file)}: {validation_title(result)}",
+        f"Data validation: {shown(result.file)}: {validation_title(result)}",
         f"{result.rows:,} rows, {len(result.columns):,} columns.",
     ]
     if result.findings:
         rows = [
             [
-                _show(f.column) if f.column is not None else "(file)",
+                shown(f.column) if f.column is not None else "(file)",
                 f.rule,
                 f.severity,
                 f"{f.count:,}",
-                _show(f.message),
-                examples_text(f, result.place, _show),
+                shown(f.message),
+                examples_text(f, result.place, shown),
             ]
             for f in result.findings
         ]

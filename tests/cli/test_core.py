@@ -119,3 +119,16 @@ def test_validate_and_help_import_nothing_heavy() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_error_lines_quote_outside_text_inertly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Error messages quote paths and names from outside: no runner command (``##[...]`` is
+    read anywhere in a line) and no terminal control sequence reaches stderr."""
+    monkeypatch.chdir(tmp_path)
+    code, err = run(["validate", "-c", "missing##[add-mask]x\x1b[31m.yaml"])
+
+    assert code == 2
+    assert "config file not found: missing##\\x5badd-mask]x\\x1b[31m.yaml" in err
+    assert "##[" not in err and "\x1b" not in err
