@@ -89,3 +89,21 @@ def examples_text(finding: Finding, place: str, show: Callable[[str], str]) -> s
     if shown and more > 0:
         shown.append("…")
     return ", ".join(shown)
+
+
+FINDING_HEADERS = ["column", "rule", "severity", "rows", "finding", "examples"]
+
+
+def finding_rows(result: ValidationResult, show: Callable[[str], str]) -> list[list[str]]:
+    """One table row per finding (``FINDING_HEADERS``), names and messages through ``show``."""
+    return [
+        [
+            show(f.column) if f.column is not None else "(file)",
+            f.rule,
+            f.severity,
+            f"{f.count:,}",
+            show(f.message),
+            examples_text(f, result.place, show),
+        ]
+        for f in result.findings
+    ]

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from mlops_ci.data.chart import render_histogram
 from mlops_ci.data.figures import (
+    FINDING_HEADERS,
     VERDICT_LABELS,
     chart_caption,
     columns_worst_first,
     drift_title,
-    examples_text,
+    finding_rows,
     statistic_text,
     threshold_text,
     validation_title,
@@ -92,16 +93,5 @@ def render_validation_markdown(result: ValidationResult) -> str:
         f"{result.rows:,} rows, {len(result.columns):,} columns.",
     ]
     if result.findings:
-        rows = [
-            [
-                escape_markdown(f.column) if f.column is not None else "(file)",
-                f.rule,
-                f.severity,
-                f"{f.count:,}",
-                escape_markdown(f.message),
-                examples_text(f, result.place, escape_markdown),
-            ]
-            for f in result.findings
-        ]
-        lines += ["", _table(["column", "rule", "severity", "rows", "finding", "examples"], rows)]
+        lines += ["", _table(FINDING_HEADERS, finding_rows(result, escape_markdown))]
     return "\n".join(lines) + "\n"

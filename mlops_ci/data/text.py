@@ -16,11 +16,12 @@ import dataclasses
 
 from mlops_ci.data.chart import histogram_lines
 from mlops_ci.data.figures import (
+    FINDING_HEADERS,
     VERDICT_LABELS,
     chart_caption,
     columns_worst_first,
     drift_title,
-    examples_text,
+    finding_rows,
     statistic_text,
     threshold_text,
     validation_title,
@@ -97,16 +98,5 @@ def render_validation_text(result: ValidationResult) -> str:
         f"{result.rows:,} rows, {len(result.columns):,} columns.",
     ]
     if result.findings:
-        rows = [
-            [
-                shown(f.column) if f.column is not None else "(file)",
-                f.rule,
-                f.severity,
-                f"{f.count:,}",
-                shown(f.message),
-                examples_text(f, result.place, shown),
-            ]
-            for f in result.findings
-        ]
-        lines += ["", _table(["column", "rule", "severity", "rows", "finding", "examples"], rows)]
+        lines += ["", _table(FINDING_HEADERS, finding_rows(result, shown))]
     return defuse_workflow_commands("\n".join(lines) + "\n")
