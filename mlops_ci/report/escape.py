@@ -5,8 +5,9 @@ rendered report must show them as text, never as markup. ``escape_markdown`` ret
 single-line string safe inside a paragraph or a table cell: HTML's ``& < > " '`` become
 entities (no tag, comment or entity survives), every markdown punctuation character is
 backslash-escaped (emphasis, links, code spans, headings, table pipes), ``@`` becomes an
-entity (no mention notifies anyone), and line breaks and other control characters become
-spaces (a value cannot end the table row or start a block). ``code_block`` fences text so
+entity (no mention notifies anyone), and line breaks, other control characters and
+bidirectional overrides become spaces (a value cannot end the table row, start a block or
+reorder how the text around it reads). ``code_block`` fences text so
 that no backtick run inside it can close the fence.
 """
 
@@ -19,7 +20,9 @@ _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "@
 _MARKDOWN_PUNCTUATION = frozenset("\\`*_{}[]()#+!|~$")
 # Meaningful only at the start of a line: a list item, a numbered item, a setext underline.
 _LEADING = re.compile(r"^(\s*(?:\d+(?=\.))?)([-=.])")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]")
+# C0 and C1 controls, line and paragraph separators, and the bidirectional marks, embeddings,
+# overrides and isolates that reorder how a name reads ("Trojan Source").
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 _BACKTICK_RUN = re.compile(r"`+")
 
 

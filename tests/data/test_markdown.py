@@ -33,9 +33,17 @@ def test_escaped_text_renders_as_exactly_that_text(text: str) -> None:
     inner = re.fullmatch(r"<p>(.*)</p>\n", rendered, flags=re.DOTALL)
     assert inner is not None, rendered
     assert "<" not in inner.group(1).replace("&lt;", "")  # no tag of any kind
-    expected = re.sub(r"[\x00-\x1f\x7f\u0085\u2028\u2029]", " ", "x " + text).rstrip()
+    expected = re.sub(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069]", " ",
+                      "x " + text).rstrip()
     expected = expected.replace("\x00", "\ufffd")
     assert html.unescape(inner.group(1)) == re.sub(r" +$", "", expected.replace("\x00", " "))
+
+
+def test_bidirectional_overrides_cannot_reorder_a_name() -> None:
+    """A right-to-left override would make ``evil\u202egpj.exe`` read as ``evilexe.jpg``."""
+    escaped = escape_markdown("evil\u202egpj.exe \u2066x\u2069 \u200fy \x9bz")
+
+    assert escaped == "evil gpj.exe  x   y  z"
 
 
 def test_a_hostile_column_name_renders_as_inert_text_in_the_drift_table() -> None:

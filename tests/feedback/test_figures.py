@@ -61,7 +61,7 @@ MARKDOWN = (
     '|---|---|---|---|---|---|\n'
     '| a\\|b\\`\\*\\_ \\[2J | 0.8000 | 0.6000 | -0.2000 | 0.0800 (10%) | 🔴 drop |\n'
     '| F1 | – | 0.5000 | – | not judged | – |\n'
-    '| accuracy | 0.9000 | undefined: \\#\\#\\[add-mask\\]r\u202e | – | 0.0500 | – |\n'
+    '| accuracy | 0.9000 | undefined: \\#\\#\\[add-mask\\]r  | – | 0.0500 | – |\n'
     '\n'
     '- Labels joined by id: 3,000 of 5,000 served rows labelled, 2,000 awaiting a label; 3,200 '
     'label rows read.\n'
