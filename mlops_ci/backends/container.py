@@ -67,7 +67,8 @@ def run_in_container(
         "train.image the command runs on this machine instead",
     )
     try:
-        _ensure_image(client, image)
+        ensure_image(client, image, role="the image",
+                     hint="build or pull it before the run, or fix train.image in mlops.yaml")
         try:
             container = client.containers.create(
                 image,
@@ -121,7 +122,9 @@ def docker_client(environ: Mapping[str, str], *, hint: str) -> Any:
     return client
 
 
-def _ensure_image(client: Any, image: str) -> None:
+def ensure_image(client: Any, image: str, *, role: str, hint: str) -> None:
+    """``image`` on the engine, pulled if missing; ``UserError`` naming it (as ``role``) when
+    it can be neither found nor pulled."""
     errors = docker_errors()
     try:
         client.images.get(image)
@@ -132,9 +135,9 @@ def _ensure_image(client: Any, image: str) -> None:
         client.images.pull(image)
     except errors.DockerException as error:
         raise UserError(
-            f"the image {image!r} is not on the Docker engine and cannot be pulled: "
+            f"{role} {image!r} is not on the Docker engine and cannot be pulled: "
             f"{explain(error)}",
-            hint="build or pull it before the run, or fix train.image in mlops.yaml",
+            hint=hint,
         ) from None
 
 

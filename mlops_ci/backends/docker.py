@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlops_ci.backends.container import docker_client, docker_errors
+from mlops_ci.backends.container import docker_client, docker_errors, ensure_image
 from mlops_ci.backends.targets import Deployed, DeployFailed, DeployRequest, environment_url
 from mlops_ci.config.model import Backend, Environment
 from mlops_ci.digest import sha256_file
@@ -123,7 +123,9 @@ class DockerTarget:
         if existing is not None and existing.labels.get(LABEL_SHA256) == digest:
             return tag
         base = request.environ.get(BASE_IMAGE_VARIABLE) or DEFAULT_BASE_IMAGE
-        _ensure_base(client, base)
+        ensure_image(client, base, role="the serving base image",
+                     hint=f"build it (scripts/build-image), or set {BASE_IMAGE_VARIABLE} to an "
+                     "image that has mlops-ci installed")
         context = request.scratch / "serving-image"
         shutil.rmtree(context, ignore_errors=True)
         context.mkdir(parents=True)
@@ -242,24 +244,6 @@ class DockerTarget:
             f"{environment.name}: {reason}; the previous version was restarted",
             previous_serving=True,
         )
-
-
-def _ensure_base(client: Any, base: str) -> None:
-    errors = docker_errors()
-    try:
-        client.images.get(base)
-        return
-    except errors.ImageNotFound:
-        pass
-    try:
-        client.images.pull(base)
-    except errors.APIError as error:
-        raise UserError(
-            f"the serving base image {base} is not on the engine and cannot be pulled: "
-            f"{error.explanation or error}",
-            hint=f"build it (scripts/build-image), or set {BASE_IMAGE_VARIABLE} to an image "
-            "that has mlops-ci installed",
-        ) from None
 
 
 def _serving(client: Any, environment: str) -> list[Any]:

@@ -9,7 +9,7 @@ returned here is our own wording; text from the data is passed through the calle
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from mlops_ci.data.results import (
     P_VALUE_METHODS,
@@ -107,3 +107,50 @@ def finding_rows(result: ValidationResult, show: Callable[[str], str]) -> list[l
         ]
         for f in result.findings
     ]
+
+
+DRIFT_HEADERS = ["column", "method", "statistic", "threshold", "verdict"]
+
+
+def drift_summary(result: DriftResult, show: Callable[[str], str]) -> list[str]:
+    """What was compared with what and the verdict's reason, and the sampling when there was."""
+    lines = [
+        f"{show(result.current)} ({result.current_rows:,} rows) vs reference "
+        f"{show(result.reference)} ({result.reference_rows:,} rows): "
+        f"{show(result.reason)}. P-values corrected: {result.correction}."
+    ]
+    if result.sampled is not None:
+        s = result.sampled
+        lines.append(
+            f"Sampled at most {s.rows:,} rows of each side (seed {s.seed}; reference had "
+            f"{s.reference_rows:,}, current {s.current_rows:,})."
+        )
+    return lines
+
+
+def drift_rows(
+    columns: Sequence[ColumnDriftResult], result: DriftResult, show: Callable[[str], str]
+) -> list[list[str]]:
+    """One table row per column (``DRIFT_HEADERS``), the name through ``show``."""
+    return [
+        [
+            show(c.column) + (" (key)" if c.column in result.key_columns else ""),
+            c.method,
+            statistic_text(c),
+            threshold_text(c),
+            VERDICT_LABELS[c.verdict],
+        ]
+        for c in columns
+    ]
+
+
+def drift_notes(
+    columns: Sequence[ColumnDriftResult], result: DriftResult, show: Callable[[str], str]
+) -> list[str]:
+    """Why each drifted or annotated column got its method, and the columns not compared."""
+    notes = [
+        f"{show(c.column)}: {show(c.method_reason)}" + "".join(f"; {show(n)}" for n in c.notes)
+        for c in columns
+        if c.notes or c.drifted
+    ]
+    return notes + [f"{show(name)}: not compared, {show(why)}" for name, why in result.skipped]

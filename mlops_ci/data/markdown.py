@@ -12,14 +12,15 @@ from __future__ import annotations
 
 from mlops_ci.data.chart import render_histogram
 from mlops_ci.data.figures import (
+    DRIFT_HEADERS,
     FINDING_HEADERS,
-    VERDICT_LABELS,
     chart_caption,
     columns_worst_first,
+    drift_notes,
+    drift_rows,
+    drift_summary,
     drift_title,
     finding_rows,
-    statistic_text,
-    threshold_text,
     validation_title,
 )
 from mlops_ci.data.results import DriftResult, ValidationResult
@@ -37,41 +38,14 @@ def render_drift_markdown(result: DriftResult, *, max_rows: int | None = None) -
     lines = [
         f"### Data drift: {drift_title(result)}",
         "",
-        f"{escape_markdown(result.current)} ({result.current_rows:,} rows) vs reference "
-        f"{escape_markdown(result.reference)} ({result.reference_rows:,} rows): "
-        f"{escape_markdown(result.reason)}. P-values corrected: {result.correction}.",
+        *drift_summary(result, escape_markdown),
     ]
-    if result.sampled is not None:
-        s = result.sampled
-        lines.append(
-            f"Sampled at most {s.rows:,} rows of each side (seed {s.seed}; reference had "
-            f"{s.reference_rows:,}, current {s.current_rows:,})."
-        )
     ordered = columns_worst_first(result)
     shown = ordered if max_rows is None else ordered[:max_rows]
-    rows = [
-        [
-            escape_markdown(c.column) + (" (key)" if c.column in result.key_columns else ""),
-            c.method,
-            statistic_text(c),
-            threshold_text(c),
-            VERDICT_LABELS[c.verdict],
-        ]
-        for c in shown
-    ]
-    lines += ["", _table(["column", "method", "statistic", "threshold", "verdict"], rows)]
+    lines += ["", _table(DRIFT_HEADERS, drift_rows(shown, result, escape_markdown))]
     if len(ordered) > len(shown):
         lines.append(f"\n…and {len(ordered) - len(shown):,} more columns without drift.")
-    notes = [
-        f"- {escape_markdown(c.column)}: {escape_markdown(c.method_reason)}"
-        + "".join(f"; {escape_markdown(note)}" for note in c.notes)
-        for c in shown
-        if c.notes or c.drifted
-    ]
-    notes += [
-        f"- {escape_markdown(name)}: not compared, {escape_markdown(why)}"
-        for name, why in result.skipped
-    ]
+    notes = [f"- {note}" for note in drift_notes(shown, result, escape_markdown)]
     if notes:
         lines += ["", *notes]
     for column in shown:

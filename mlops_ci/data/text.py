@@ -16,14 +16,15 @@ import dataclasses
 
 from mlops_ci.data.chart import histogram_lines
 from mlops_ci.data.figures import (
+    DRIFT_HEADERS,
     FINDING_HEADERS,
-    VERDICT_LABELS,
     chart_caption,
     columns_worst_first,
+    drift_notes,
+    drift_rows,
+    drift_summary,
     drift_title,
     finding_rows,
-    statistic_text,
-    threshold_text,
     validation_title,
 )
 from mlops_ci.data.results import DriftResult, Histogram, ValidationResult
@@ -48,37 +49,11 @@ def render_drift_text(result: DriftResult) -> str:
     """The drift result: the verdict, a table of every column, notes, charts of drifted ones."""
     lines = [
         f"Data drift: {drift_title(result)}",
-        f"{shown(result.current)} ({result.current_rows:,} rows) vs reference "
-        f"{shown(result.reference)} ({result.reference_rows:,} rows): "
-        f"{shown(result.reason)}. P-values corrected: {result.correction}.",
+        *drift_summary(result, shown),
     ]
-    if result.sampled is not None:
-        s = result.sampled
-        lines.append(
-            f"Sampled at most {s.rows:,} rows of each side (seed {s.seed}; reference had "
-            f"{s.reference_rows:,}, current {s.current_rows:,})."
-        )
     ordered = columns_worst_first(result)
-    rows = [
-        [
-            shown(c.column) + (" (key)" if c.column in result.key_columns else ""),
-            c.method,
-            statistic_text(c),
-            threshold_text(c),
-            VERDICT_LABELS[c.verdict],
-        ]
-        for c in ordered
-    ]
-    lines += ["", _table(["column", "method", "statistic", "threshold", "verdict"], rows)]
-    notes = [
-        f"  - {shown(c.column)}: {shown(c.method_reason)}"
-        + "".join(f"; {shown(note)}" for note in c.notes)
-        for c in ordered
-        if c.notes or c.drifted
-    ]
-    notes += [
-        f"  - {shown(name)}: not compared, {shown(why)}" for name, why in result.skipped
-    ]
+    lines += ["", _table(DRIFT_HEADERS, drift_rows(ordered, result, shown))]
+    notes = [f"  - {note}" for note in drift_notes(ordered, result, shown)]
     if notes:
         lines += ["", "Notes:", *notes]
     for column in ordered:

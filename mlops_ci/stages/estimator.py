@@ -146,9 +146,10 @@ def fit_pipeline(
     if numeric:
         parts.append(("numeric", Pipeline([("impute", SimpleImputer(strategy="median")),
                                            ("scale", StandardScaler())]), list(numeric)))
-    _refuse_identifiers(features, categorical, data, config_path)
+    distinct = {name: features[name].nunique(dropna=False) for name in categorical}
+    _refuse_identifiers(features, distinct, data, config_path)
     if categorical:
-        wide = any(features[name].nunique() > MAX_CATEGORIES for name in categorical)
+        wide = any(count > MAX_CATEGORIES for count in distinct.values())
         onehot = OneHotEncoder(handle_unknown="ignore", sparse_output=False,
                                max_categories=MAX_CATEGORIES if wide else None)
         parts.append(("categorical",
@@ -189,13 +190,13 @@ def feature_columns(data: DataSpec, features: Any) -> tuple[tuple[str, ...], tup
 
 
 def _refuse_identifiers(
-    features: Any, categorical: tuple[str, ...], data: DataSpec, config_path: str
+    features: Any, distinct: Mapping[str, int], data: DataSpec, config_path: str
 ) -> None:
     rows = len(features)
     if rows < MIN_ROWS_FOR_IDENTIFIER:
         return
-    for name in categorical:
-        if features[name].dtype.kind != "b" and features[name].nunique(dropna=False) == rows:
+    for name, count in distinct.items():
+        if features[name].dtype.kind != "b" and count == rows:
             hint = (f"declare it as data.id_column: {name}" if data.id_column is None
                     else f"data.id_column is {data.id_column}: drop {name} from the training data")
             raise UserError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
 from typing import Any
@@ -128,3 +129,23 @@ def test_the_served_predictions_are_logged_with_their_ids_when_asked(
     records = [json.loads(line) for line in (logs / f"{env.name}.jsonl").read_text().splitlines()]
     assert [r["id"] for r in records][-3:] == [str(row["customer_id"]) for row in rows]
     assert {r["version"] for r in records} == {"v1.0.0"}
+
+
+def test_a_serving_base_that_is_absent_and_cannot_be_pulled_is_named(
+    make_request: MakeRequest, docker_client: Any, churn_model_file: Path, docker_model: str,
+) -> None:
+    """The pull goes to a closed port on loopback: refused, and said so with the fix."""
+    from mlops_ci.errors import UserError
+
+    base = "127.0.0.1:9/mlops-ci-test/absent:never"
+    env = environment(f"{docker_model}-staging")
+    environ = {**os.environ, "MLOPS_CI_SERVING_BASE": base}
+
+    with pytest.raises(UserError) as caught:
+        DockerTarget().deploy(make_request(env, "v1.0.0", churn_model_file, model=docker_model,
+                                           environ=environ))
+
+    assert caught.value.message.startswith(
+        f"the serving base image {base!r} is not on the Docker engine and cannot be pulled: ")
+    assert caught.value.hint is not None and "MLOPS_CI_SERVING_BASE" in caught.value.hint
+    assert serving_containers(docker_client, env.name) == []
