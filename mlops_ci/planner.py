@@ -64,18 +64,13 @@ def build_plan(config: Config, event: Event) -> Plan:
     return planner(config, event)
 
 
-def production_stage(config: Config) -> str:
-    """The stage a full release deploys to: ``production`` if declared, else the last one."""
-    return "production" if "production" in config.stages else config.stages[-1]
-
-
 def release_stage(config: Config, model: ModelSpec, release: ReleaseRef) -> str | None:
     """The stage a published ``release`` of ``model`` promotes to, for the planner and the
     deploy stage alike: a pre-release to ``register.prerelease_stage`` (``None`` when unset:
     nothing to deploy), a full release to ``production_stage``."""
     if release.prerelease:
         return model.register.prerelease_stage
-    return production_stage(config)
+    return config.production_stage
 
 
 def dispatch_model(config: Config, event: Event) -> ModelSpec | None:

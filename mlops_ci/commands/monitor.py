@@ -163,7 +163,7 @@ def result_markdown(result: StageResult) -> str:
         render_validation_markdown(v).rstrip("\n") for v in outcome.check.validations if v.findings
     ]
     if outcome.check.feedback is not None:
-        from mlops_ci.feedback.markdown import feedback_markdown
+        from mlops_ci.monitoring.feedback.markdown import feedback_markdown
 
         lines += ["", feedback_markdown(outcome.check.feedback).rstrip("\n")]
     return "\n".join(lines) + "\n"
@@ -188,7 +188,7 @@ def result_text(result: StageResult) -> str:
         if validation.findings:
             lines += ["", render_validation_text(validation).rstrip("\n")]
     if outcome.check.feedback is not None:
-        from mlops_ci.feedback.text import feedback_text
+        from mlops_ci.monitoring.feedback.text import feedback_text
 
         lines += ["", feedback_text(outcome.check.feedback).rstrip("\n")]
     return defuse_workflow_commands("\n".join(lines) + "\n")

@@ -310,3 +310,9 @@ class Config:
 
     def stages_for(self, trigger: Trigger) -> tuple[StageName, ...]:
         return dict(self.triggers).get(trigger, ())
+
+    @property
+    def production_stage(self) -> str:
+        """The stage a full release deploys to, gates compare against and monitoring watches:
+        ``production`` if declared, else the last declared stage."""
+        return "production" if "production" in self.stages else self.stages[-1]

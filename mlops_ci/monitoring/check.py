@@ -23,7 +23,7 @@ from mlops_ci.monitoring.production import ProductionData
 from mlops_ci.monitoring.reference import ReferenceData
 
 if TYPE_CHECKING:
-    from mlops_ci.feedback.check import FeedbackCheck
+    from mlops_ci.monitoring.feedback.check import FeedbackCheck
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,7 +63,7 @@ def verdict_text(check: MonitorCheck) -> str:
     if errors:
         parts.append(f"🔴 {errors} data-quality error{'s' if errors != 1 else ''}")
     if check.feedback is not None:
-        from mlops_ci.feedback.markdown import verdict_text as feedback_verdict
+        from mlops_ci.monitoring.feedback.markdown import verdict_text as feedback_verdict
 
         parts.append(feedback_verdict(check.feedback))
     return "; ".join(parts)
@@ -202,7 +202,7 @@ def issue_body(
         if result.findings:
             lines += ["", render_validation_markdown(result).rstrip("\n")]
     if check.feedback is not None:
-        from mlops_ci.feedback.markdown import feedback_markdown
+        from mlops_ci.monitoring.feedback.markdown import feedback_markdown
 
         lines += ["", feedback_markdown(check.feedback).rstrip("\n")]
     footer = (

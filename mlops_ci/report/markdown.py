@@ -13,6 +13,8 @@ from collections.abc import Callable
 
 from mlops_ci.report.escape import escape_markdown
 from mlops_ci.report.model import ModelReport, Report, RunInfo
+from mlops_ci.report.sections import drift_section, evaluation_section, validation_section
+from mlops_ci.report.tables import details, table
 from mlops_ci.stages.base import StageResult, Status
 
 ICONS = {
@@ -29,19 +31,6 @@ HEADLINES = {
 }
 
 DetailRenderer = Callable[[object], "str | None"]
-
-
-def table(headers: list[str], rows: list[list[str]]) -> str:
-    """A GitHub table from cells that are already escaped."""
-    from tabulate import tabulate
-
-    return str(tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True))
-
-
-def details(summary: str, body: str, *, collapse: bool) -> str:
-    if not collapse:
-        return f"**{summary}**\n\n{body}\n"
-    return f"<details><summary>{summary}</summary>\n\n{body}\n\n</details>\n"
 
 
 def render_report(
@@ -131,6 +120,4 @@ def _timings(report: Report, *, collapse: bool) -> str:
 
 
 def default_renderers() -> tuple[DetailRenderer, ...]:
-    from mlops_ci.report.sections import drift_section, evaluation_section, validation_section
-
     return (evaluation_section, drift_section, validation_section)

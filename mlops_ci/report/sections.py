@@ -7,7 +7,7 @@ not its kind, so ``render_report`` can try them in turn.
 from __future__ import annotations
 
 from mlops_ci.report.escape import escape_markdown
-from mlops_ci.report.markdown import table
+from mlops_ci.report.tables import table
 
 _GATE_ICONS = {"passed": "✅", "failed": "❌", "skipped": "⏭️"}
 

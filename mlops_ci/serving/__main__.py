@@ -55,7 +55,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from mlops_ci.errors import MlopsError
-    from mlops_ci.feedback.predlog import PredictionLog
+    from mlops_ci.monitoring.feedback.predlog import PredictionLog
     from mlops_ci.serving.app import ServingApp
     from mlops_ci.serving.columns import read_columns
     from mlops_ci.serving.prediction_log import ServedLog

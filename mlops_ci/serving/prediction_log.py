@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from mlops_ci.serving.decode import Batch
 
 if TYPE_CHECKING:
-    from mlops_ci.feedback.predlog import JsonScalar, PredictionLog
+    from mlops_ci.monitoring.feedback.predlog import JsonScalar, PredictionLog
     from mlops_ci.serving.predictor import Output, Predictor
 
 
@@ -40,7 +40,7 @@ class ServedLog:
 
     def record(self, batch: Batch, outputs: Sequence[Output]) -> None:
         """Log each row of ``batch`` with its prediction (and probabilities, if any)."""
-        from mlops_ci.feedback.predlog import records_for_batch
+        from mlops_ci.monitoring.feedback.predlog import records_for_batch
 
         by_name = {output.name: output.array for output in outputs}
         predictions = by_name["predict"].tolist()

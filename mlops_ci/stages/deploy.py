@@ -32,13 +32,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from mlops_ci.backends.targets import (
-    DeployFailed,
-    DeployRequest,
-    DeployTarget,
-    target_for,
-)
 from mlops_ci.config.model import Backend, Environment, ModelSpec, StageName
+from mlops_ci.deploy.protocol import DeployFailed, DeployRequest, DeployTarget
+from mlops_ci.deploy.targets import target_for
 from mlops_ci.errors import UserError
 from mlops_ci.stages.base import StageContext, StageResult, Status
 from mlops_ci.stages.references import registry_name, registry_remote
@@ -216,8 +212,8 @@ class DeployStage:
         version: str,
         tag: str,
     ) -> DeployRequest:
+        from mlops_ci.deploy.probe import rows_from_csv
         from mlops_ci.serving.columns import columns_from_specs
-        from mlops_ci.serving.probe import rows_from_csv
 
         scratch = context.model_dir(model) / "deploy" / environment.name / version
         dest = scratch / model.train.model_file

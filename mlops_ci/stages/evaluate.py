@@ -152,7 +152,7 @@ def evaluate_models(
     trusted_types: Sequence[str] = (),
 ) -> Evaluation:
     """Score the candidate, production and base models on the test set, then judge the gates."""
-    from mlops_ci.stages.dataset import read_split
+    from mlops_ci.data.dataset import read_split
 
     spec = model.evaluate
     trusted = tuple(dict.fromkeys((*spec.trusted_types, *trusted_types)))
@@ -252,8 +252,8 @@ EVALUATION_FILE = "evaluation.json"
 def _calibration_notes(context: StageContext, model: ModelSpec, candidate: Path) -> tuple[str, ...]:
     """The calibration production estimates would rely on, shown in the PR report (only when
     ``monitor.feedback`` asks for estimates: then registration fits the same calibrator)."""
-    from mlops_ci.feedback.markdown import calibration_text
-    from mlops_ci.feedback.registration import calibrate_candidate
+    from mlops_ci.monitoring.feedback.markdown import calibration_text
+    from mlops_ci.monitoring.feedback.registration import calibrate_candidate
 
     feedback = model.monitor.feedback if model.monitor is not None else None
     if feedback is None or not feedback.estimate:

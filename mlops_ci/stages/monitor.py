@@ -5,7 +5,7 @@ For a model with a ``monitor`` section: the version in production comes from the
 the production files (and the asset of the production version's release, when
 ``release_asset`` is set) are validated and compared; with ``monitor.feedback``, live quality
 on labelled production rows is judged against the registered metrics and the performance is
-estimated before labels (``mlops_ci.feedback``); the model's issue, trend and retraining
+estimated before labels (``mlops_ci.monitoring.feedback``); the model's issue, trend and retraining
 dispatch follow the ``monitoring.decision`` rules. Drift, data-quality errors or a
 live-quality drop fail the stage (exit 1) as designed. With ``dry_run`` nothing is written
 to the forge.
@@ -59,7 +59,6 @@ class MonitorStage:
         from mlops_ci.monitoring import act, check, decision, history, issue_reader
         from mlops_ci.monitoring.issue import issue_marker
         from mlops_ci.monitoring.reference import reference_at_commit
-        from mlops_ci.planner import production_stage
         from mlops_ci.registry.store import RegistryStore
         from mlops_ci.registry.tags import model_in_tag
         from mlops_ci.stages.references import registry_name
@@ -70,7 +69,7 @@ class MonitorStage:
         git = Git(context.workspace)
         remote = self.remote if self.remote and git.has_remote(self.remote) else None
         state = RegistryStore(context.workspace, remote, git=git).state()
-        stage, name = production_stage(context.config), registry_name(model)
+        stage, name = context.config.production_stage, registry_name(model)
         version = state.stage_version(name, stage)
         if version is None:
             return self._skip(model, f"no version in {stage}: nothing to compare")
@@ -90,7 +89,7 @@ class MonitorStage:
             import dataclasses
 
             registered = _registered_metrics(context, state, name, tag, scratch)
-            from mlops_ci.feedback.measure import measure_feedback
+            from mlops_ci.monitoring.feedback.measure import measure_feedback
 
             feedback = measure_feedback(
                 context.forge, model, spec.feedback, workspace=context.workspace,
@@ -143,7 +142,7 @@ def _registered_metrics(
     for event in state.history(model):
         if event.tag == tag and event.evidence is not None and event.evidence.metrics:
             return {n: v for n, v in event.evidence.metrics if math.isfinite(v)}
-    from mlops_ci.feedback.measure import registered_metrics_from_release
+    from mlops_ci.monitoring.feedback.measure import registered_metrics_from_release
 
     return registered_metrics_from_release(context.forge, tag, scratch)
 

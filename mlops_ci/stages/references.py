@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlops_ci.config.model import ModelSpec
-from mlops_ci.planner import production_stage
 from mlops_ci.stages.base import StageContext
 
 PRODUCTION_DIR = "production"
@@ -58,7 +57,7 @@ def fetch_reference_models(
     store = RegistryStore(context.workspace, remote=registry_remote(context.workspace))
     state = store.state()
     name = registry_name(model)
-    production_version = state.stage_version(name, production_stage(context.config))
+    production_version = state.stage_version(name, context.config.production_stage)
     base_version = state.latest_version(name)
     notes: list[str] = []
     files: dict[str, Path | None] = {}

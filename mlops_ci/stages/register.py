@@ -75,7 +75,7 @@ class RegisterStage:
             )
             if fetched.found and fetched.path is not None:
                 model_file = fetched.path
-        from mlops_ci.feedback.registration import calibrate_candidate, model_card_lines
+        from mlops_ci.monitoring.feedback.registration import calibrate_candidate, model_card_lines
 
         calibration = calibrate_candidate(
             model, model_file, context.workspace, model_dir / "calibration"

@@ -248,7 +248,7 @@ def _run_command(
 def _fit_estimator(
     model: ModelSpec, workspace: Path, model_path: Path, out: TextIO
 ) -> tuple[tuple[str, ParamValue], ...]:
-    from mlops_ci.stages.dataset import read_split
+    from mlops_ci.data.dataset import read_split
     from mlops_ci.stages.estimator import fit_pipeline
 
     spec = model.train

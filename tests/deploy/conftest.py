@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from mlops_ci.backends.targets import DeployRequest
 from mlops_ci.config.model import Environment, ModelSpec
-from mlops_ci.serving.probe import rows_from_csv
+from mlops_ci.deploy.probe import rows_from_csv
+from mlops_ci.deploy.protocol import DeployRequest
 from tests.deploy import docker_engine
 from tests.serving.example import TEST_CSV, churn_columns, churn_spec, train_churn
 

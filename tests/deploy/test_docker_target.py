@@ -10,9 +10,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from mlops_ci.backends.docker import DockerTarget, container_name
-from mlops_ci.backends.targets import DeployFailed
 from mlops_ci.config.model import Environment, HealthCheck
+from mlops_ci.deploy.docker import DockerTarget, container_name
+from mlops_ci.deploy.protocol import DeployFailed
 from mlops_ci.modelio import load_model
 from tests.deploy.conftest import MakeRequest
 from tests.serving.example import TEST_CSV, post_json, request, rows_of_test_set, train_churn

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mlops_ci.backends.kubernetes import KubernetesTarget
 from mlops_ci.config.model import Environment
+from mlops_ci.deploy.kubernetes import KubernetesTarget
 from mlops_ci.errors import UserError
 from tests.deploy.conftest import MakeRequest
 from tests.deploy.workspace import git

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mlops_ci.feedback.predlog import PredictionLog, read_prediction_logs
+from mlops_ci.monitoring.feedback.predlog import PredictionLog, read_prediction_logs
 from mlops_ci.serving.app import ServingApp
 from mlops_ci.serving.prediction_log import ServedLog
 from mlops_ci.serving.predictor import Predictor

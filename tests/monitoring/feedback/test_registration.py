@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from mlops_ci.digest import sha256_file
-from mlops_ci.feedback.calibration import CALIBRATION_FILE
-from mlops_ci.feedback.registration import CALIBRATION_KEY_FILE, calibrate_candidate
+from mlops_ci.monitoring.feedback.calibration import CALIBRATION_FILE
+from mlops_ci.monitoring.feedback.registration import CALIBRATION_KEY_FILE, calibrate_candidate
 from tests.serving.example import EXAMPLE, churn_spec, train_churn
 
 

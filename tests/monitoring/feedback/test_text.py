@@ -9,13 +9,13 @@ from __future__ import annotations
 import re
 
 from mlops_ci.config.model import Tolerance
-from mlops_ci.feedback.cbpe import Estimate
-from mlops_ci.feedback.check import FeedbackCheck, WindowEstimate
-from mlops_ci.feedback.join import JoinCounts
-from mlops_ci.feedback.live import LiveQuality, MetricCheck
-from mlops_ci.feedback.markdown import feedback_markdown
-from mlops_ci.feedback.text import feedback_text
 from mlops_ci.metrics import MetricValue
+from mlops_ci.monitoring.feedback.cbpe import Estimate
+from mlops_ci.monitoring.feedback.check import FeedbackCheck, WindowEstimate
+from mlops_ci.monitoring.feedback.join import JoinCounts
+from mlops_ci.monitoring.feedback.live import LiveQuality, MetricCheck
+from mlops_ci.monitoring.feedback.markdown import feedback_markdown
+from mlops_ci.monitoring.feedback.text import feedback_text
 
 RAW = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e]")
 

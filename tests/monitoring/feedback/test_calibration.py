@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mlops_ci.errors import UserError
-from mlops_ci.feedback.calibration import (
+from mlops_ci.monitoring.feedback.calibration import (
     expected_calibration_error,
     fit_calibrator,
     read_calibrator,

@@ -29,11 +29,11 @@ from pathlib import Path
 from typing import Literal
 
 from mlops_ci.backends.process import run_streamed
-from mlops_ci.backends.targets import Deployed, DeployFailed, DeployRequest, environment_url
 from mlops_ci.config.model import Backend, Environment
+from mlops_ci.deploy.probe import smoke_test, wait_ready
+from mlops_ci.deploy.protocol import Deployed, DeployFailed, DeployRequest, environment_url
 from mlops_ci.errors import UserError
 from mlops_ci.serving.columns import write_columns
-from mlops_ci.serving.probe import smoke_test, wait_ready
 
 COMMAND_TIMEOUT_SECONDS = 1800
 

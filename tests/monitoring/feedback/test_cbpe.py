@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from mlops_ci.feedback.calibration import fit_calibrator
-from mlops_ci.feedback.cbpe import estimate_accuracy, estimate_roc_auc
+from mlops_ci.monitoring.feedback.calibration import fit_calibrator
+from mlops_ci.monitoring.feedback.cbpe import estimate_accuracy, estimate_roc_auc
 
 SEEDS = 50
 

@@ -11,15 +11,15 @@ every branch of both renderers that writes text.
 from __future__ import annotations
 
 from mlops_ci.config.model import Tolerance
-from mlops_ci.feedback import figures
-from mlops_ci.feedback.calibration import CalibrationQuality, Calibrator, Fit
-from mlops_ci.feedback.cbpe import Estimate
-from mlops_ci.feedback.check import FeedbackCheck, WindowEstimate
-from mlops_ci.feedback.join import JoinCounts
-from mlops_ci.feedback.live import LiveQuality, MetricCheck
-from mlops_ci.feedback.markdown import feedback_markdown
-from mlops_ci.feedback.text import feedback_text
 from mlops_ci.metrics import MetricValue
+from mlops_ci.monitoring.feedback import figures
+from mlops_ci.monitoring.feedback.calibration import CalibrationQuality, Calibrator, Fit
+from mlops_ci.monitoring.feedback.cbpe import Estimate
+from mlops_ci.monitoring.feedback.check import FeedbackCheck, WindowEstimate
+from mlops_ci.monitoring.feedback.join import JoinCounts
+from mlops_ci.monitoring.feedback.live import LiveQuality, MetricCheck
+from mlops_ci.monitoring.feedback.markdown import feedback_markdown
+from mlops_ci.monitoring.feedback.text import feedback_text
 
 
 def _hostile_check() -> FeedbackCheck:

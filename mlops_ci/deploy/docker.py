@@ -43,12 +43,12 @@ from pathlib import Path
 from typing import Any
 
 from mlops_ci.backends.container import docker_client, docker_errors, ensure_image
-from mlops_ci.backends.targets import Deployed, DeployFailed, DeployRequest, environment_url
 from mlops_ci.config.model import Backend, Environment
+from mlops_ci.deploy.probe import Probe, smoke_test, wait_ready
+from mlops_ci.deploy.protocol import Deployed, DeployFailed, DeployRequest, environment_url
 from mlops_ci.digest import sha256_file
 from mlops_ci.errors import ExternalError, UserError
 from mlops_ci.serving.columns import write_columns
-from mlops_ci.serving.probe import Probe, smoke_test, wait_ready
 
 BASE_IMAGE_VARIABLE = "MLOPS_CI_SERVING_BASE"
 DEFAULT_BASE_IMAGE = "mlops-ci:dev"

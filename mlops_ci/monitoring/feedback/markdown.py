@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mlops_ci.feedback import figures
-from mlops_ci.feedback.check import FeedbackCheck
-from mlops_ci.feedback.figures import calibration_text as calibration_text  # for callers
-from mlops_ci.feedback.figures import join_lines as join_lines  # for callers
-from mlops_ci.feedback.live import LiveQuality
+from mlops_ci.monitoring.feedback import figures
+from mlops_ci.monitoring.feedback.check import FeedbackCheck
+from mlops_ci.monitoring.feedback.figures import calibration_text as calibration_text  # for callers
+from mlops_ci.monitoring.feedback.figures import join_lines as join_lines  # for callers
+from mlops_ci.monitoring.feedback.live import LiveQuality
 from mlops_ci.report.escape import escape_markdown
 
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mlops_ci.feedback import figures
-from mlops_ci.feedback.check import FeedbackCheck
-from mlops_ci.feedback.live import LiveQuality
+from mlops_ci.monitoring.feedback import figures
+from mlops_ci.monitoring.feedback.check import FeedbackCheck
+from mlops_ci.monitoring.feedback.live import LiveQuality
 from mlops_ci.report.terminal import defuse_workflow_commands, shown
 
 

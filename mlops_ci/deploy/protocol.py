@@ -8,8 +8,8 @@ checks); when it is not, the deploy stage rolls back by deploying the previous v
 (``rollback``). ``current_version`` says which version an environment serves now, as far as the
 target can tell (``None``: nothing, or unknown), so a rerun can be a no-op.
 
-``target_for(backend)`` is the name -> implementation table (``docker``, ``command``,
-``kubernetes``), as mlops.yaml's ``deploy.environments.*.backend`` names them.
+``deploy.targets.target_for(backend)`` is the name -> implementation table (``docker``,
+``command``, ``kubernetes``), as mlops.yaml's ``deploy.environments.*.backend`` names them.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Protocol, TextIO
 
 from mlops_ci.config.model import Backend, Environment
-from mlops_ci.errors import CheckFailed, UserError
+from mlops_ci.deploy.probe import JsonRow
+from mlops_ci.errors import CheckFailed
 from mlops_ci.serving.columns import InputColumn
-from mlops_ci.serving.probe import JsonRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,20 +88,3 @@ def environment_url(environment: Environment, environ: Mapping[str, str]) -> str
         host = environ.get("MLOPS_DEPLOY_HOST", "127.0.0.1")
         return f"http://{host}:{environment.port}"
     return None
-
-
-def target_for(backend: Backend) -> DeployTarget:
-    """The target implementing ``backend``."""
-    if backend == "docker":
-        from mlops_ci.backends.docker import DockerTarget
-
-        return DockerTarget()
-    if backend == "command":
-        from mlops_ci.backends.command import CommandTarget
-
-        return CommandTarget()
-    if backend == "kubernetes":
-        from mlops_ci.backends.kubernetes import KubernetesTarget
-
-        return KubernetesTarget()
-    raise UserError(f"unknown deploy backend {backend!r}", hint="use docker, command or kubernetes")

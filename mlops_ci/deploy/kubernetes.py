@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from mlops_ci.backends.git import Git
-from mlops_ci.backends.targets import Deployed, DeployFailed, DeployRequest
 from mlops_ci.config.model import Backend, Environment
+from mlops_ci.deploy.protocol import Deployed, DeployFailed, DeployRequest
 from mlops_ci.errors import UserError
 
 IMAGE_VARIABLE = "MLOPS_K8S_IMAGE"

@@ -15,11 +15,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from mlops_ci.config.model import FeedbackSpec
-from mlops_ci.feedback.calibration import Calibrator
-from mlops_ci.feedback.cbpe import Estimate, estimate_accuracy, estimate_roc_auc
-from mlops_ci.feedback.join import JoinCounts, window_of
-from mlops_ci.feedback.live import LiveQuality, judge_live
-from mlops_ci.feedback.sources import ScoredRows
+from mlops_ci.monitoring.feedback.calibration import Calibrator
+from mlops_ci.monitoring.feedback.cbpe import Estimate, estimate_accuracy, estimate_roc_auc
+from mlops_ci.monitoring.feedback.join import JoinCounts, window_of
+from mlops_ci.monitoring.feedback.live import LiveQuality, judge_live
+from mlops_ci.monitoring.feedback.sources import ScoredRows
 
 MAX_WINDOWS = 6
 ALL_ROWS = "all rows"

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from mlops_ci.config.model import ModelSpec
 from mlops_ci.digest import sha256_file
-from mlops_ci.feedback.calibration import (
+from mlops_ci.monitoring.feedback.calibration import (
     CALIBRATION_FILE,
     Calibrator,
     Scalar,
@@ -45,9 +45,9 @@ def calibrate_candidate(
     """Fit and write ``out_dir/calibration.json`` for ``model_file``, or say why not."""
     import numpy as np
 
+    from mlops_ci.data.dataset import read_split
     from mlops_ci.metrics import predict
     from mlops_ci.modelio import load_model
-    from mlops_ci.stages.dataset import read_split
 
     feedback = model.monitor.feedback if model.monitor is not None else None
     if feedback is None or not feedback.estimate:
@@ -91,7 +91,7 @@ def _key(model_file: Path, test_path: Path, method: str) -> str:
 
 def model_card_lines(calibration: Calibration) -> list[str]:
     """The model card's (and so the release notes') calibration section."""
-    from mlops_ci.feedback.markdown import calibration_text
+    from mlops_ci.monitoring.feedback.markdown import calibration_text
 
     calibrator = calibration.calibrator
     if calibrator is None:

@@ -31,7 +31,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mlops_ci.feedback.calibration import Calibrator
+from mlops_ci.monitoring.feedback.calibration import Calibrator
 
 if TYPE_CHECKING:
     import numpy.typing as npt

@@ -16,10 +16,15 @@ from pathlib import Path
 
 from mlops_ci.config.model import FeedbackSpec, ModelSpec
 from mlops_ci.errors import UserError
-from mlops_ci.feedback.calibration import CALIBRATION_FILE, Calibrator, read_calibrator
-from mlops_ci.feedback.check import FeedbackCheck, assess
-from mlops_ci.feedback.sources import NamedFile, ScoredRows, rows_from_data, rows_from_log
 from mlops_ci.forge.protocol import Forge
+from mlops_ci.monitoring.feedback.calibration import CALIBRATION_FILE, Calibrator, read_calibrator
+from mlops_ci.monitoring.feedback.check import FeedbackCheck, assess
+from mlops_ci.monitoring.feedback.sources import (
+    NamedFile,
+    ScoredRows,
+    rows_from_data,
+    rows_from_log,
+)
 
 KEY = "monitor.feedback"
 

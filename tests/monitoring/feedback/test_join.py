@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from mlops_ci.feedback.join import Label, Served, join_labels
+from mlops_ci.monitoring.feedback.join import Label, Served, join_labels
 
 DAY0 = datetime(2026, 11, 1, tzinfo=UTC)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from mlops_ci.errors import UserError
-from mlops_ci.feedback.predlog import (
+from mlops_ci.monitoring.feedback.predlog import (
     PredictionLog,
     read_prediction_logs,
     records_for_batch,

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mlops_ci.feedback.calibration import CalibrationQuality, Calibrator
-from mlops_ci.feedback.cbpe import Estimate
-from mlops_ci.feedback.check import FeedbackCheck, WindowEstimate
-from mlops_ci.feedback.join import JoinCounts
-from mlops_ci.feedback.live import LiveQuality, MetricCheck
+from mlops_ci.monitoring.feedback.calibration import CalibrationQuality, Calibrator
+from mlops_ci.monitoring.feedback.cbpe import Estimate
+from mlops_ci.monitoring.feedback.check import FeedbackCheck, WindowEstimate
+from mlops_ci.monitoring.feedback.join import JoinCounts
+from mlops_ci.monitoring.feedback.live import LiveQuality, MetricCheck
 
 Show = Callable[[str], str]
 
