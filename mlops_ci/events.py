@@ -63,7 +63,7 @@ class ReleaseRef:
 
 
 @dataclass(frozen=True, slots=True)
-class DeploymentRef:
+class DeploymentEventRef:
     id: int
     environment: str
     ref: str
@@ -107,7 +107,7 @@ class Event:
     ref_deleted: bool = False  # a push or create that deleted its ref
     pr: PullRequestRef | None = None
     release: ReleaseRef | None = None
-    deployment: DeploymentRef | None = None
+    deployment: DeploymentEventRef | None = None
     workflow_run: WorkflowRunRef | None = None
     schedule: str | None = None  # the cron line that fired
     actor: str | None = None

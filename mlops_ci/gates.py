@@ -38,7 +38,7 @@ _REL_TOL = 1e-9
 _ABS_TOL = 1e-12
 
 
-class Status(enum.StrEnum):
+class GateStatus(enum.StrEnum):
     PASSED = "passed"
     FAILED = "failed"
     SKIPPED = "skipped"
@@ -51,7 +51,7 @@ class GateVerdict:
     index: int  # the gate's position in evaluate.gates
     gate: Gate
     condition: Condition
-    status: Status
+    status: GateStatus
     value: float | None
     reference: float | None
     delta: float | None
@@ -113,7 +113,7 @@ def _judge(
     comparison: Comparison = ">=" if higher_is_better else "<="
 
     def verdict(
-        status: Status, explanation: str, *, value: float | None = None,
+        status: GateStatus, explanation: str, *, value: float | None = None,
         reference: float | None = None, threshold: float | None = None,
         compare: Comparison = comparison,
     ) -> GateVerdict:
@@ -125,11 +125,11 @@ def _judge(
     if condition in ("min", "max"):
         compare: Comparison = ">=" if condition == "min" else "<="
         if own is None or own.value is None:
-            return verdict(Status.FAILED, _undefined(name, "the candidate", own),
+            return verdict(GateStatus.FAILED, _undefined(name, "the candidate", own),
                            threshold=limit, compare=compare)
         ok = _meets(own.value, compare, limit)
         return verdict(
-            Status.PASSED if ok else Status.FAILED,
+            GateStatus.PASSED if ok else GateStatus.FAILED,
             f"{name} {_num(own.value)} {compare if ok else _negate(compare)} {_num(limit)}",
             value=own.value, threshold=limit, compare=compare,
         )
@@ -137,13 +137,13 @@ def _judge(
     against = "production" if gate.against == "production" else "base"
     others = production if gate.against == "production" else base
     if others is None:
-        return verdict(Status.SKIPPED, NO_PRODUCTION if against == "production" else NO_BASE)
+        return verdict(GateStatus.SKIPPED, NO_PRODUCTION if against == "production" else NO_BASE)
     other = others.get(name)
     if other is None or other.value is None:
-        return verdict(Status.SKIPPED, _undefined(name, f"the {against} model", other))
+        return verdict(GateStatus.SKIPPED, _undefined(name, f"the {against} model", other))
     reference = other.value
     if own is None or own.value is None:
-        return verdict(Status.FAILED, _undefined(name, "the candidate", own),
+        return verdict(GateStatus.FAILED, _undefined(name, "the candidate", own),
                        reference=reference)
     amount = limit * abs(reference) if gate.relative else limit
     shown = f"{_num(limit * 100)}% of {_num(abs(reference))}" if gate.relative else _num(limit)
@@ -159,7 +159,7 @@ def _judge(
         f"{name} {_num(own.value)} {sign} {_num(threshold)} ({against} {_num(reference)}, "
         f"change {_signed(change)}, {bound} {what} {shown})"
     )
-    return verdict(Status.PASSED if ok else Status.FAILED, explanation, value=own.value,
+    return verdict(GateStatus.PASSED if ok else GateStatus.FAILED, explanation, value=own.value,
                    reference=reference, threshold=threshold)
 
 

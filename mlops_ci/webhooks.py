@@ -26,7 +26,7 @@ from pathlib import Path
 from mlops_ci.errors import UserError
 from mlops_ci.events import (
     DEFAULT_SERVER_URL,
-    DeploymentRef,
+    DeploymentEventRef,
     Event,
     EventKind,
     PullRequestRef,
@@ -283,7 +283,7 @@ def _repository_dispatch(data: Payload, event: Event) -> Event:
 
 
 def _deployment(data: Payload, event: Event) -> Event:
-    deployment = DeploymentRef(
+    deployment = DeploymentEventRef(
         id=data.integer("deployment", "id"),
         environment=data.text("deployment", "environment"),
         ref=data.text("deployment", "ref"),

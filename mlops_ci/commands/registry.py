@@ -34,7 +34,7 @@ from typing import TextIO
 
 from mlops_ci.errors import EXIT_OK, UserError
 from mlops_ci.registry.evidence import Evidence
-from mlops_ci.registry.state import Event, ModelState, RegistryState
+from mlops_ci.registry.state import ModelState, RegistryState, TagEvent
 from mlops_ci.registry.store import RegistryStore
 from mlops_ci.registry.tags import Bump
 from mlops_ci.report.terminal import shown
@@ -225,7 +225,7 @@ def _versions_json(model: ModelState) -> list[dict[str, object]]:
     ]
 
 
-def _event_json(event: Event) -> dict[str, object]:
+def _event_json(event: TagEvent) -> dict[str, object]:
     evidence = event.evidence
     return {
         "timestamp": event.time,

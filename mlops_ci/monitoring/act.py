@@ -57,7 +57,7 @@ def carry_out(
     decision: Decision,
     check: MonitorCheck,
     existing: ExistingIssue | None,
-    run: render.RunInfo,
+    run: render.MonitorRunInfo,
     spec: MonitorSpec,
     *,
     ref: str,
@@ -112,7 +112,7 @@ def _gate(
     forge: Forge,
     issue: IssueResult | None,
     check: MonitorCheck,
-    run: render.RunInfo,
+    run: render.MonitorRunInfo,
     spec: MonitorSpec,
 ) -> str | None:
     """``None`` when this run may dispatch now, else why it may not."""
@@ -133,7 +133,7 @@ def _gate(
 def _dispatch(
     forge: Forge,
     check: MonitorCheck,
-    run: render.RunInfo,
+    run: render.MonitorRunInfo,
     spec: MonitorSpec,
     ref: str,
     reason: str,

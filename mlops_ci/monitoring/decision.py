@@ -28,7 +28,7 @@ from mlops_ci.monitoring.history import (
     ParsedHistory,
     record_run,
 )
-from mlops_ci.monitoring.issue import RunInfo
+from mlops_ci.monitoring.issue import MonitorRunInfo
 from mlops_ci.monitoring.issue_reader import ExistingIssue
 
 
@@ -46,7 +46,7 @@ class Decision:
     reason: str  # one line for the log and the job summary
 
 
-def history_entry(check: MonitorCheck, run: RunInfo) -> HistoryEntry:
+def history_entry(check: MonitorCheck, run: MonitorRunInfo) -> HistoryEntry:
     drift = check.drift
     drifted = drift.drifted_columns if drift is not None else ()
     return HistoryEntry(
@@ -86,7 +86,7 @@ def decide(
     check: MonitorCheck,
     existing: ExistingIssue | None,
     history: ParsedHistory,
-    run: RunInfo,
+    run: MonitorRunInfo,
     spec: MonitorSpec,
 ) -> Decision:
     recorded = [entry.run_id for entry in history.entries]

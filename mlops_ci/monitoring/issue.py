@@ -21,7 +21,7 @@ SPARK = "▁▂▃▄▅▆▇█"
 
 
 @dataclass(frozen=True, slots=True)
-class RunInfo:
+class MonitorRunInfo:
     """The run doing the monitoring, as the issue names it."""
 
     run_id: str
@@ -69,12 +69,12 @@ def verdict_text(check: MonitorCheck) -> str:
     return "; ".join(parts)
 
 
-def _run_link(entry_run: str, run: RunInfo, url: str | None) -> str:
+def _run_link(entry_run: str, run: MonitorRunInfo, url: str | None) -> str:
     text = escape_markdown(entry_run)
     return f"[{text}]({url})" if url and entry_run == run.run_id else text
 
 
-def trend_markdown(entries: Sequence[HistoryEntry], run: RunInfo) -> str:
+def trend_markdown(entries: Sequence[HistoryEntry], run: MonitorRunInfo) -> str:
     """The last runs as a sparkline of the drifted share and a table, oldest first.
 
     When any run measured feedback, the live metrics (and estimates, marked ≈) get columns of
@@ -160,7 +160,7 @@ def live_sparkline(entries: Sequence[HistoryEntry], name: str) -> str:
 def issue_body(
     check: MonitorCheck,
     entries: Sequence[HistoryEntry],
-    run: RunInfo,
+    run: MonitorRunInfo,
     *,
     notes: Sequence[str] = (),
     actions_line: str | None = None,
@@ -218,7 +218,7 @@ def issue_body(
     return "\n".join(lines) + "\n"
 
 
-def dispatch_comment(check: MonitorCheck, run: RunInfo, how: str) -> str:
+def dispatch_comment(check: MonitorCheck, run: MonitorRunInfo, how: str) -> str:
     """The comment that gates the retraining dispatch of ``run`` (written once per run)."""
     return (
         f"🔁 Retraining requested for {escape_markdown(check.model)} "
@@ -227,7 +227,7 @@ def dispatch_comment(check: MonitorCheck, run: RunInfo, how: str) -> str:
     )
 
 
-def dispatch_failed_comment(check: MonitorCheck, run: RunInfo, how: str) -> str:
+def dispatch_failed_comment(check: MonitorCheck, run: MonitorRunInfo, how: str) -> str:
     """The gate comment after GitHub refused the dispatch: a rerun of ``run`` sends it."""
     return (
         f"⚠️ Retraining of {escape_markdown(check.model)} {escape_markdown(check.version)} "
@@ -236,7 +236,7 @@ def dispatch_failed_comment(check: MonitorCheck, run: RunInfo, how: str) -> str:
     )
 
 
-def cleared_comment(check: MonitorCheck, run: RunInfo) -> str:
+def cleared_comment(check: MonitorCheck, run: MonitorRunInfo) -> str:
     return (
         f"🟢 Cleared by monitoring run {escape_markdown(run.run_id)}: production data of "
         f"{escape_markdown(check.model)} {escape_markdown(check.version)} shows "

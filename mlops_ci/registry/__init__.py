@@ -7,21 +7,27 @@ git. Callers use :class:`RegistryStore` and the values it returns.
 
 from __future__ import annotations
 
-from mlops_ci.registry.evidence import Evidence, GateVerdict
+from mlops_ci.registry.evidence import Evidence, GateRecord
 from mlops_ci.registry.results import Assignment, Registration, TagChange
-from mlops_ci.registry.state import Event, ModelState, RegistryState, RegistryWarning, VersionState
+from mlops_ci.registry.state import (
+    ModelState,
+    RegistryState,
+    RegistryWarning,
+    TagEvent,
+    VersionState,
+)
 from mlops_ci.registry.store import RegistryStore
 
 __all__ = [
     "Assignment",
-    "Event",
     "Evidence",
-    "GateVerdict",
+    "GateRecord",
     "ModelState",
     "Registration",
     "RegistryState",
     "RegistryStore",
     "RegistryWarning",
     "TagChange",
+    "TagEvent",
     "VersionState",
 ]

@@ -31,7 +31,7 @@ SCHEMA = 1
 
 
 @dataclass(frozen=True, slots=True)
-class GateVerdict:
+class GateRecord:
     """One gate's outcome as recorded with a version."""
 
     name: str
@@ -45,7 +45,7 @@ class Evidence:
 
     metrics: tuple[tuple[str, float], ...] = ()
     compared_to: str | None = None  # the production version the candidate was compared against
-    gates: tuple[GateVerdict, ...] = ()
+    gates: tuple[GateRecord, ...] = ()
     data_fingerprint: str | None = None
     config_fingerprint: str | None = None
     run_url: str | None = None
@@ -117,12 +117,12 @@ def evidence_from_json(data: object) -> Evidence | None:
             metric_items.append((str(name), float(value)))
         except OverflowError:  # an integer too large for a float
             return None
-    verdicts: list[GateVerdict] = []
+    verdicts: list[GateRecord] = []
     for gate in gates:
         if not isinstance(gate, dict) or not isinstance(gate.get("passed"), bool):
             return None
         verdicts.append(
-            GateVerdict(str(gate.get("name", "")), gate["passed"], str(gate.get("detail", "")))
+            GateRecord(str(gate.get("name", "")), gate["passed"], str(gate.get("detail", "")))
         )
     texts = {}
     for key in ("compared_to", "data_fingerprint", "config_fingerprint", "run_url"):

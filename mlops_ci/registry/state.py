@@ -62,7 +62,7 @@ class TagRecord(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True)
-class Event:
+class TagEvent:
     """One registry event, as ``registry history`` shows it."""
 
     action: Action
@@ -118,16 +118,16 @@ class ModelState:
                 return state
         return None
 
-    def events(self) -> tuple[Event, ...]:
+    def events(self) -> tuple[TagEvent, ...]:
         """Every event of the model, oldest first."""
         return tuple(self._event(record) for record in self.records)
 
-    def _event(self, record: TagRecord) -> Event:
+    def _event(self, record: TagRecord) -> TagEvent:
         tag = record.tag
         version = tag.version
         if tag.action in (Action.ASSIGN, Action.UNASSIGN):
             version = self.version_of_commit.get(record.commit, record.commit)
-        return Event(
+        return TagEvent(
             action=tag.action,
             model=self.name,
             version=version,
@@ -168,7 +168,7 @@ class RegistryState:
         state = self.models.get(model)
         return state.versions if state else ()
 
-    def history(self, model: str) -> tuple[Event, ...]:
+    def history(self, model: str) -> tuple[TagEvent, ...]:
         state = self.models.get(model)
         return state.events() if state else ()
 

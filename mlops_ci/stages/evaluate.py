@@ -28,8 +28,7 @@ from typing import Any, Literal
 from mlops_ci.config.model import ModelSpec, StageName, Task
 from mlops_ci.digest import sha256_file
 from mlops_ci.errors import UserError
-from mlops_ci.gates import NO_BASE, NO_PRODUCTION, GateVerdict, decide_gates
-from mlops_ci.gates import Status as GateStatus
+from mlops_ci.gates import NO_BASE, NO_PRODUCTION, GateStatus, GateVerdict, decide_gates
 from mlops_ci.metrics import Direction, MetricValue, compute, metric, predict
 from mlops_ci.modelio import load_model
 from mlops_ci.stages.base import StageContext, StageResult, Status
@@ -37,14 +36,14 @@ from mlops_ci.stages.base import StageContext, StageResult, Status
 Role = Literal["candidate", "production", "base"]
 
 
-class Outcome(enum.StrEnum):
+class EvaluationOutcome(enum.StrEnum):
     PASSED = "passed"
     FAILED = "failed"
     PASSED_REPORT_ONLY = "passed-report-only"  # a gate failed; evaluate.report_only is set
 
     @property
     def fails_run(self) -> bool:
-        return self is Outcome.FAILED
+        return self is EvaluationOutcome.FAILED
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +82,7 @@ class Evaluation:
     models: tuple[ModelFile, ...]  # the files evaluated, candidate first
     rows: tuple[MetricRow, ...]
     gates: tuple[GateVerdict, ...]
-    outcome: Outcome
+    outcome: EvaluationOutcome
     notes: tuple[str, ...]
     production_version: str | None = None  # the registry version compared against
     base_version: str | None = None
@@ -234,10 +233,10 @@ def _score(
     return {value.name: value for value in compute(names, predictions)}
 
 
-def _outcome(verdicts: Sequence[GateVerdict], *, report_only: bool) -> Outcome:
+def _outcome(verdicts: Sequence[GateVerdict], *, report_only: bool) -> EvaluationOutcome:
     if not any(v.status is GateStatus.FAILED for v in verdicts):
-        return Outcome.PASSED
-    return Outcome.PASSED_REPORT_ONLY if report_only else Outcome.FAILED
+        return EvaluationOutcome.PASSED
+    return EvaluationOutcome.PASSED_REPORT_ONLY if report_only else EvaluationOutcome.FAILED
 
 
 def _delta(candidate: MetricValue, other: MetricValue | None) -> float | None:
@@ -316,9 +315,9 @@ class EvaluateStage:
             f"{counts[GateStatus.FAILED]} failed, {counts[GateStatus.SKIPPED]} skipped"
         )
         status = {
-            Outcome.PASSED: Status.PASSED,
-            Outcome.FAILED: Status.FAILED,
-            Outcome.PASSED_REPORT_ONLY: Status.WARNING,
+            EvaluationOutcome.PASSED: Status.PASSED,
+            EvaluationOutcome.FAILED: Status.FAILED,
+            EvaluationOutcome.PASSED_REPORT_ONLY: Status.WARNING,
         }[evaluation.outcome]
         return StageResult(
             self.name,

@@ -23,7 +23,7 @@ from mlops_ci.config.model import ModelSpec, MonitorSpec, StageName
 from mlops_ci.monitoring.act import ActionsTaken
 from mlops_ci.monitoring.check import MonitorCheck
 from mlops_ci.monitoring.decision import Decision
-from mlops_ci.monitoring.issue import RunInfo
+from mlops_ci.monitoring.issue import MonitorRunInfo
 from mlops_ci.monitoring.production import ProductionData
 from mlops_ci.stages.base import StageContext, StageResult, Status
 
@@ -38,7 +38,7 @@ class MonitorOutcome:
     check: MonitorCheck
     decision: Decision
     taken: ActionsTaken | None  # None on a dry run
-    run: RunInfo
+    run: MonitorRunInfo
     notes: tuple[str, ...] = ()
 
 
@@ -147,7 +147,7 @@ def _registered_metrics(
     return registered_metrics_from_release(context.forge, tag, scratch)
 
 
-def run_info(context: StageContext, clock: Callable[[], float]) -> RunInfo:
+def run_info(context: StageContext, clock: Callable[[], float]) -> MonitorRunInfo:
     """This run's id (``GITHUB_RUN_ID``, else a local id from the clock), attempt and page."""
     from mlops_ci.monitoring.history import is_run_id
 
@@ -162,7 +162,7 @@ def run_info(context: StageContext, clock: Callable[[], float]) -> RunInfo:
     repository = context.event.repository or env.get("GITHUB_REPOSITORY")
     if run_id.isdigit() and repository:
         url = f"{context.event.server_url}/{repository}/actions/runs/{run_id}"
-    return RunInfo(run_id=run_id, at=now, attempt=attempt, url=url)
+    return MonitorRunInfo(run_id=run_id, at=now, attempt=attempt, url=url)
 
 
 def _result(name: StageName, model: ModelSpec, outcome: MonitorOutcome) -> StageResult:

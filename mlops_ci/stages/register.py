@@ -112,13 +112,13 @@ class RegisterStage:
 
 
 def _evidence(context: StageContext, model: ModelSpec) -> Evidence:
-    from mlops_ci.registry.evidence import Evidence, GateVerdict
+    from mlops_ci.registry.evidence import Evidence, GateRecord
     from mlops_ci.stages.evaluate import Evaluation
 
     evaluation = context.result(model, StageName.EVALUATE)
     detail = evaluation.detail if evaluation else None
     metrics: tuple[tuple[str, float], ...] = ()
-    gates: tuple[GateVerdict, ...] = ()
+    gates: tuple[GateRecord, ...] = ()
     compared_to = None
     if isinstance(detail, Evaluation):
         metrics = tuple(
@@ -127,7 +127,7 @@ def _evidence(context: StageContext, model: ModelSpec) -> Evidence:
             if value.value is not None
         )
         gates = tuple(
-            GateVerdict(g.config_path, str(g.status) != "failed", g.explanation)
+            GateRecord(g.config_path, str(g.status) != "failed", g.explanation)
             for g in detail.gates
         )
         compared_to = detail.production_version

@@ -11,11 +11,11 @@ from mlops_ci.data.drift import drift_files
 from mlops_ci.monitoring.check import MonitorCheck
 from mlops_ci.monitoring.decision import history_entry
 from mlops_ci.monitoring.history import parse_history
-from mlops_ci.monitoring.issue import RunInfo, issue_body, sparkline
+from mlops_ci.monitoring.issue import MonitorRunInfo, issue_body, sparkline
 from mlops_ci.monitoring.reference import ReferenceData
 
 HOSTILE = "<img src=x onerror=alert(1)> --> | **@team** [x](http://evil)"
-RUN = RunInfo(run_id="77", at="2026-11-18T06:00:00Z",
+RUN = MonitorRunInfo(run_id="77", at="2026-11-18T06:00:00Z",
               url="https://github.com/octo/churn/actions/runs/77")
 
 

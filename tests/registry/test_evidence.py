@@ -5,14 +5,14 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mlops_ci.registry.evidence import Evidence, GateVerdict, parse_evidence, tag_message
+from mlops_ci.registry.evidence import Evidence, GateRecord, parse_evidence, tag_message
 
 
 def full_evidence() -> Evidence:
     return Evidence(
         metrics=(("roc_auc", 0.83), ("f1", 0.61)),
         compared_to="v1.3.0",
-        gates=(GateVerdict("roc_auc >= 0.7", True, "0.83"), GateVerdict("f1 vs base", False)),
+        gates=(GateRecord("roc_auc >= 0.7", True, "0.83"), GateRecord("f1 vs base", False)),
         data_fingerprint="sha256:abc",
         config_fingerprint="sha256:def",
         run_url="https://github.example/acme/churn/actions/runs/1",

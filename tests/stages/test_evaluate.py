@@ -11,10 +11,10 @@ import pytest
 
 from mlops_ci.config.model import Estimator, Gate, ModelSpec
 from mlops_ci.errors import UserError
-from mlops_ci.gates import Status
+from mlops_ci.gates import GateStatus
 from mlops_ci.metrics_file import read_metrics, write_metrics
 from mlops_ci.modelio import save_model
-from mlops_ci.stages.evaluate import Outcome, evaluate_models
+from mlops_ci.stages.evaluate import EvaluationOutcome, evaluate_models
 from mlops_ci.stages.train import TrainResult, train_model
 from tests.stages.workspaces import EXAMPLE, runner_environ, tiny_workspace
 
@@ -49,8 +49,8 @@ def test_a_candidate_is_compared_with_production_and_base(
     assert by_name["roc_auc"].delta_base == 0.0
     assert by_name["log_loss"].direction == "lower"
     assert [m.role for m in evaluation.models] == ["candidate", "production", "base"]
-    assert [v.status for v in evaluation.gates] == [Status.PASSED] * 3
-    assert evaluation.outcome is Outcome.PASSED
+    assert [v.status for v in evaluation.gates] == [GateStatus.PASSED] * 3
+    assert evaluation.outcome is EvaluationOutcome.PASSED
     # the dummy predicts no churner at all: recall 0, so f1 0 (not undefined)
     assert by_name["f1"].production is not None and by_name["f1"].production.value == 0.0
 
@@ -61,19 +61,19 @@ def test_a_worse_candidate_fails_the_gate_a_good_one_passes(
     worse = evaluate_models(churn, workspace=EXAMPLE, candidate=dummy_candidate.model_path,
                             production=churn_trained.model_path, base=None)
     floor, regression, base_gate = worse.gates
-    assert floor.status is Status.FAILED
+    assert floor.status is GateStatus.FAILED
     assert floor.explanation == "roc_auc 0.5 < 0.7"
-    assert regression.status is Status.FAILED
+    assert regression.status is GateStatus.FAILED
     assert regression.threshold == pytest.approx(0.86614 - 0.02, abs=1e-5)
-    assert base_gate.status is Status.SKIPPED
-    assert worse.outcome is Outcome.FAILED and worse.outcome.fails_run
+    assert base_gate.status is GateStatus.SKIPPED
+    assert worse.outcome is EvaluationOutcome.FAILED and worse.outcome.fails_run
 
     report_only = dataclasses.replace(
         churn, evaluate=dataclasses.replace(churn.evaluate, report_only=True))
     lenient = evaluate_models(report_only, workspace=EXAMPLE,
                               candidate=dummy_candidate.model_path,
                               production=churn_trained.model_path, base=None)
-    assert lenient.outcome is Outcome.PASSED_REPORT_ONLY
+    assert lenient.outcome is EvaluationOutcome.PASSED_REPORT_ONLY
     assert not lenient.outcome.fails_run
 
 
@@ -83,11 +83,11 @@ def test_without_production_its_gates_are_skipped_and_noted(
     evaluation = evaluate_models(churn, workspace=EXAMPLE, candidate=churn_trained.model_path,
                                  production=None, base=None)
     production_gate = evaluation.gates[1]
-    assert production_gate.status is Status.SKIPPED
+    assert production_gate.status is GateStatus.SKIPPED
     assert production_gate.explanation == "no model in production yet"
     assert "no model in production yet: comparisons with production are skipped" in (
         evaluation.notes)
-    assert evaluation.outcome is Outcome.PASSED
+    assert evaluation.outcome is EvaluationOutcome.PASSED
     assert all(row.production is None and row.delta_production is None
                for row in evaluation.rows)
     assert evaluation.values("production") == ()
@@ -108,7 +108,7 @@ def test_every_model_is_loaded_with_the_trusted_list(
     evaluation = evaluate_models(untrusting, workspace=EXAMPLE,
                                  candidate=churn_trained.model_path, production=None,
                                  base=None, trusted_types=["numpy.dtype"])
-    assert evaluation.outcome is Outcome.PASSED
+    assert evaluation.outcome is EvaluationOutcome.PASSED
 
 
 def test_a_broken_production_model_is_an_error_not_a_skipped_gate(
@@ -180,7 +180,7 @@ def test_a_regression_model_is_scored_with_lower_is_better_gates(tmp_path: Path)
     evaluation = evaluate_models(model, workspace=tmp_path, candidate=trained.model_path,
                                  production=worse, base=None)
     mae_gate, rmse_gate = evaluation.gates
-    assert mae_gate.status is Status.PASSED, mae_gate.explanation
+    assert mae_gate.status is GateStatus.PASSED, mae_gate.explanation
     assert rmse_gate.comparison == "<="
-    assert rmse_gate.status is Status.PASSED
+    assert rmse_gate.status is GateStatus.PASSED
     assert rmse_gate.delta is not None and rmse_gate.delta < 0  # better means lower

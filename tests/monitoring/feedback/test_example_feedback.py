@@ -59,7 +59,7 @@ def repo(registered: Path, tmp_path: Path) -> Path:
 
 def feedback_sample(repo: Path, name: str) -> None:
     """Make the monitored feedback file (``labelled.csv``) a copy of the example's ``name``."""
-    source = Path(__file__).resolve().parents[2] / "examples" / "churn" / FEEDBACK / name
+    source = Path(__file__).resolve().parents[3] / "examples" / "churn" / FEEDBACK / name
     shutil.copyfile(source, repo / FEEDBACK / "labelled.csv")
 
 
