@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from mlops_ci import __version__
+from mlops_ci.actions import annotate_error
+from mlops_ci.cli import core, data, monitor, plan, registry, report, run
 from mlops_ci.errors import EXIT_USER_ERROR, MlopsError
 from mlops_ci.report.terminal import shown
 
@@ -37,12 +39,10 @@ class UsageError(Exception):
 
 
 # One module per command family, each with ``add_parsers(commands)``; argparse only.
-FAMILY_MODULES = ("core", "registry", "data", "plan", "run", "report", "monitor")
+FAMILIES = (core, registry, data, plan, run, report, monitor)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    import importlib
-
     parser = _Parser(
         prog="mlops-ci",
         description="GitOps CI/CD for machine learning, driven by one mlops.yaml.",
@@ -55,8 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
-    for name in FAMILY_MODULES:
-        importlib.import_module(f"mlops_ci.cli.{name}").add_parsers(commands)
+    for family in FAMILIES:
+        family.add_parsers(commands)
     return parser
 
 
@@ -75,8 +75,6 @@ def main(argv: Sequence[str] | None = None, *, stderr: TextIO | None = None) -> 
         print(shown(f"{error.parser.prog}: error: {error.message}"), file=err)
         return EXIT_USER_ERROR
     except MlopsError as error:
-        from mlops_ci.actions import annotate_error
-
         if debug:
             import traceback
 

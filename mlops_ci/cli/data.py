@@ -6,12 +6,12 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from mlops_ci.cli.core import add_config_option
+
 METHODS = ("auto", "psi", "ks", "chi2", "wasserstein", "jensenshannon")
 
 
 def add_parsers(commands: Any) -> None:
-    from mlops_ci.cli.core import add_config_option
-
     data = commands.add_parser(
         "data",
         help="validate data against its schema, or measure drift",

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from mlops_ci.cli.core import add_config_option
+
 
 def add_parsers(commands: Any) -> None:
-    from mlops_ci.cli.core import add_config_option
-
     monitor = commands.add_parser(
         "monitor",
         help="compare production data with the production version's reference (exit 1 on drift)",
