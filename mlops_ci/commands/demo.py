@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TextIO
 
 from mlops_ci.errors import EXIT_CHECK_FAILED, EXIT_OK, MlopsError, UserError
+from mlops_ci.forge import outbox_directory
 
 REPOSITORY = "demo/churn"
 
@@ -320,7 +321,7 @@ def _clean_environ() -> dict[str, str]:
 
 
 def _summary(repo: Path, outcomes: list[StepOutcome], seconds: float, out: TextIO) -> None:
-    outbox = repo / ".mlops" / "outbox"
+    outbox = outbox_directory(repo)
     print(f"\ndone in {seconds:.1f} s. What happened:", file=out)
     for outcome in outcomes:
         print(f"  {outcome.name}: exit {outcome.exit_code}, log {outcome.log}", file=out)

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from mlops_ci.forge.limits import fit_comment, fit_summary
 from mlops_ci.forge.outbox import OutboxForge
+from mlops_ci.forge.outbox_layout import outbox_directory
 from mlops_ci.forge.protocol import (
     AssetFile,
     CommentResult,
     DeploymentRef,
     DeploymentState,
     DispatchResult,
+    ExistingIssue,
     Forge,
     IssueResult,
     Outcome,
@@ -32,6 +34,7 @@ __all__ = [
     "DeploymentRef",
     "DeploymentState",
     "DispatchResult",
+    "ExistingIssue",
     "Forge",
     "ForgeReadOnly",
     "IssueResult",
@@ -45,4 +48,5 @@ __all__ = [
     "fit_comment",
     "fit_summary",
     "open_forge",
+    "outbox_directory",
 ]

@@ -4,8 +4,8 @@ An issue is ours when its body carries the marker and its author is the token's 
 (``GitHubApi.login``). Issues of every state are listed newest first; on the first page holding
 ours an open one is preferred. An open one is edited when title, body or labels differ; a
 closed one is reopened (one issue per marker, its history kept); only when neither exists is
-one created. Pull requests, which the issues API lists too,
-are skipped.
+one created. Pull requests, which the issues API lists too, are skipped. ``read_issue`` reads
+back, by the same rules, the issue ``upsert_issue`` would edit.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 from mlops_ci.forge import markers
 from mlops_ci.forge.github import GitHubApi
 from mlops_ci.forge.limits import COMMENT_LIMIT, fit_comment
-from mlops_ci.forge.protocol import IssueResult, Outcome
+from mlops_ci.forge.protocol import ExistingIssue, IssueResult, Outcome, existing_issue
 from mlops_ci.forge.retry import ForgeReadOnly
 
 
@@ -34,6 +34,15 @@ def find_issue(api: GitHubApi, marker_text: str) -> dict[str, Any] | None:
         if ours:
             return next((issue for issue in ours if issue.get("state") == "open"), ours[0])
     return None
+
+
+def read_issue(api: GitHubApi, marker: str) -> ExistingIssue | None:
+    """Our issue carrying ``marker`` (``find_issue``'s rules), or ``None``; reads only."""
+    issue = find_issue(api, markers.issue_marker(marker))
+    if issue is None:
+        return None
+    url = issue.get("html_url") or issue.get("url")
+    return existing_issue(issue, url if isinstance(url, str) else None)
 
 
 def _labels(issue: dict[str, Any]) -> list[str]:

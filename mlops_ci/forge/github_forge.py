@@ -21,6 +21,7 @@ from mlops_ci.forge.protocol import (
     DeploymentRef,
     DeploymentState,
     DispatchResult,
+    ExistingIssue,
     FetchResult,
     IssueResult,
     JsonValue,
@@ -115,6 +116,9 @@ class GitHubForge:
         self, marker: str, title: str, body: str, labels: Sequence[str]
     ) -> IssueResult:
         return gh_issues.upsert_issue(self.api, marker, title, body, labels)
+
+    def read_issue(self, marker: str) -> ExistingIssue | None:
+        return gh_issues.read_issue(self.api, marker)
 
     def comment_issue(self, issue_number: int, body: str, *, key: str) -> CommentResult:
         return gh_comments.upsert_keyed_comment(self.api, issue_number, key, body)

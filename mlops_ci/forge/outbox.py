@@ -2,30 +2,13 @@
 
 The embedded default when no token is present (a laptop, ``mlops-ci demo``, a fork without
 secrets). It keeps the GitHub forge's idempotency: every object has one file named by its key,
-so a rerun rewrites the same file, never a second one. Layout under ``<root>/.mlops/outbox/``::
-
-    comments/pr-<N>-<report id>.md          the PR comment, hidden markers included
-    releases/<tag>/release.json             name, body, prerelease, draft, assets and sha256s
-                                            (read back by ``fetch_release_asset``)
-    releases/<tag>/assets/<asset name>      each asset, copied
-    deployments/<environment>/<version>.json   ref, description, payload, statuses
-    issues/<marker>.json                    title, body, labels, state, comments by key
-    dispatches/<event type>-<sha256>.json   one file per distinct (event type, payload)
-    workflow-dispatches/<workflow>-<sha256>.json
-    pulls/<N>.json                          read by ``read_pull``, written by whoever knows the PR
-
-File names are made of the keys with unsafe characters replaced (and a short hash added then),
-so an untrusted tag or marker can never escape the outbox directory.
+so a rerun rewrites the same file, never a second one. Where each file lives, and how keys
+become safe file names, is in ``outbox_layout``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import re
 import shutil
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, get_args
@@ -34,6 +17,14 @@ from mlops_ci.digest import sha256_file
 from mlops_ci.errors import UserError
 from mlops_ci.forge import checksums, markers
 from mlops_ci.forge.checksums import SUMS_NAME
+from mlops_ci.forge.outbox_layout import (
+    outbox_directory,
+    payload_digest,
+    read_json,
+    safe_name,
+    write_atomic,
+    write_json,
+)
 from mlops_ci.forge.protocol import (
     AccessCheck,
     AssetFile,
@@ -41,6 +32,7 @@ from mlops_ci.forge.protocol import (
     DeploymentRef,
     DeploymentState,
     DispatchResult,
+    ExistingIssue,
     FetchResult,
     IssueResult,
     JsonValue,
@@ -50,53 +42,16 @@ from mlops_ci.forge.protocol import (
     ReleaseResult,
     ReportStamp,
     StatusResult,
+    existing_issue,
     kept_published_warning,
 )
-
-_SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,100}")
-
-
-def safe_name(key: str) -> str:
-    """A file name for ``key``: itself when harmless, else a cleaned form plus a short hash."""
-    if _SAFE.fullmatch(key) and ".." not in key:
-        return key
-    cleaned = re.sub(r"[^A-Za-z0-9._@+-]", "_", key).strip("._")[:80]
-    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
-    return f"{cleaned}-{digest}" if cleaned else digest
-
-
-def _payload_digest(value: object) -> str:
-    canonical = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        stream.write(text)
-    Path(temporary).replace(path)
-
-
-def _write_json(path: Path, value: Mapping[str, Any]) -> None:
-    _write_atomic(path, json.dumps(value, indent=2, sort_keys=True, default=str) + "\n")
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        loaded = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise UserError(f"{path}: unreadable outbox file ({error})") from None
-    if not isinstance(loaded, dict):
-        raise UserError(f"{path}: outbox file does not hold a JSON object")
-    return loaded
 
 
 class OutboxForge:
     """A ``Forge`` writing files under ``<root>/.mlops/outbox/``; see the module docstring."""
 
     def __init__(self, root: Path) -> None:
-        self.directory = root / ".mlops" / "outbox"
+        self.directory = outbox_directory(root)
 
     def __repr__(self) -> str:
         return f"OutboxForge({self.directory})"
@@ -108,7 +63,7 @@ class OutboxForge:
                 f"pull request #{number} is unknown to the local outbox ({path} is missing)",
                 hint="run inside GitHub Actions with a token, or write that file",
             )
-        data = _read_json(path)
+        data = read_json(path)
         try:
             return PullInfo(
                 number=number,
@@ -148,9 +103,9 @@ class OutboxForge:
                 return CommentResult(Outcome.UNCHANGED, url=path.as_uri())
             if markers.is_older(stamp, markers.read_stamp(existing)):
                 return CommentResult(Outcome.SKIPPED_STALE, url=path.as_uri())
-            _write_atomic(path, text)
+            write_atomic(path, text)
             return CommentResult(Outcome.UPDATED, url=path.as_uri())
-        _write_atomic(path, text)
+        write_atomic(path, text)
         return CommentResult(Outcome.CREATED, url=path.as_uri())
 
     def ensure_release(
@@ -165,7 +120,7 @@ class OutboxForge:
         folder = self.directory / "releases" / safe_name(tag)
         record_path = folder / "release.json"
         existed = record_path.is_file()
-        record = _read_json(record_path) if existed else {}
+        record = read_json(record_path) if existed else {}
         recorded: dict[str, str] = dict(record.get("assets", {}))
         uploaded: list[str] = []
         kept: list[str] = []
@@ -211,7 +166,7 @@ class OutboxForge:
                 published=True,
                 warning=kept_published_warning(tag, differs),
             )
-        _write_json(record_path, wanted)
+        write_json(record_path, wanted)
         return ReleaseResult(
             Outcome.UPDATED if existed else Outcome.CREATED,
             tag,
@@ -230,7 +185,7 @@ class OutboxForge:
         wanted = checksums.check_sha256(expected_sha256) if expected_sha256 is not None else None
         folder = self.directory / "releases" / safe_name(tag)
         record_path = folder / "release.json"
-        record = _read_json(record_path) if record_path.is_file() else {"draft": True}
+        record = read_json(record_path) if record_path.is_file() else {"draft": True}
         if record.get("draft", False):
             return FetchResult(Outcome.MISSING_RELEASE, tag, name)
         recorded = record.get("assets")
@@ -266,7 +221,7 @@ class OutboxForge:
         path = self._deployment_path(environment, version)
         if not path.is_file():
             return None
-        record = _read_json(path)
+        record = read_json(path)
         latest = (record.get("statuses") or [{}])[-1].get("state")
         return DeploymentRef(
             Outcome.UNCHANGED,
@@ -288,7 +243,7 @@ class OutboxForge:
         if found is not None:
             return found
         path = self._deployment_path(environment, version)
-        _write_json(
+        write_json(
             path,
             {
                 "environment": environment,
@@ -314,14 +269,14 @@ class OutboxForge:
             raise UserError(
                 f"no deployment of {deployment.version} to {deployment.environment} in the outbox"
             )
-        record = _read_json(path)
+        record = read_json(path)
         statuses: list[dict[str, Any]] = list(record.get("statuses", []))
         if statuses and statuses[-1].get("state") == state:
             return StatusResult(Outcome.UNCHANGED, state)
         statuses.append(
             {"state": state, "environment_url": environment_url, "description": description}
         )
-        _write_json(path, {**record, "statuses": statuses})
+        write_json(path, {**record, "statuses": statuses})
         return StatusResult(Outcome.CREATED, state)
 
     def mark_inactive(self, deployment: DeploymentRef) -> StatusResult:
@@ -334,7 +289,7 @@ class OutboxForge:
     def _issue_by_number(self, number: int) -> tuple[Path, dict[str, Any]]:
         folder = self.directory / "issues"
         for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
-            record = _read_json(path)
+            record = read_json(path)
             if record.get("number") == number:
                 return path, record
         raise UserError(f"issue #{number} is unknown to the local outbox")
@@ -351,20 +306,27 @@ class OutboxForge:
         if not path.is_file():
             folder = self.directory / "issues"
             number = len(list(folder.glob("*.json"))) + 1 if folder.is_dir() else 1
-            _write_json(
+            write_json(
                 path,
                 {**wanted, "marker": marker, "number": number, "state": "open", "comments": {}},
             )
             return IssueResult(Outcome.CREATED, number, path.as_uri())
-        record = _read_json(path)
+        record = read_json(path)
         number = int(record["number"])
         if record.get("state") == "closed":
-            _write_json(path, {**record, **wanted, "state": "open"})
+            write_json(path, {**record, **wanted, "state": "open"})
             return IssueResult(Outcome.REOPENED, number, path.as_uri())
         if all(record.get(key) == value for key, value in wanted.items()):
             return IssueResult(Outcome.UNCHANGED, number, path.as_uri())
-        _write_json(path, {**record, **wanted})
+        write_json(path, {**record, **wanted})
         return IssueResult(Outcome.UPDATED, number, path.as_uri())
+
+    def read_issue(self, marker: str) -> ExistingIssue | None:
+        """The issue's file, if ``upsert_issue`` wrote one; its ``file://`` address is the url."""
+        path = self._issue_path(marker)
+        if not path.is_file():
+            return None
+        return existing_issue(read_json(path), path.as_uri())
 
     def comment_issue(self, issue_number: int, body: str, *, key: str) -> CommentResult:
         markers.check_key("comment key", key)
@@ -374,7 +336,7 @@ class OutboxForge:
         if previous == body:
             return CommentResult(Outcome.UNCHANGED, url=path.as_uri())
         comments[key] = body
-        _write_json(path, {**record, "comments": comments})
+        write_json(path, {**record, "comments": comments})
         outcome = Outcome.CREATED if previous is None else Outcome.UPDATED
         return CommentResult(outcome, url=path.as_uri())
 
@@ -383,23 +345,23 @@ class OutboxForge:
         path, record = self._issue_by_number(issue_number)
         if record.get("state") == "closed":
             return IssueResult(Outcome.UNCHANGED, issue_number, path.as_uri())
-        _write_json(path, {**record, "state": "closed"})
+        write_json(path, {**record, "state": "closed"})
         return IssueResult(Outcome.CLOSED, issue_number, path.as_uri())
 
     def dispatch(self, event_type: str, client_payload: Mapping[str, JsonValue]) -> DispatchResult:
         content = {"event_type": event_type, "client_payload": dict(client_payload)}
-        name = f"{safe_name(event_type)}-{_payload_digest(content)}.json"
+        name = f"{safe_name(event_type)}-{payload_digest(content)}.json"
         return self._write_once(self.directory / "dispatches" / name, content)
 
     def dispatch_workflow(
         self, workflow: str, ref: str, inputs: Mapping[str, str]
     ) -> DispatchResult:
         content = {"workflow": workflow, "ref": ref, "inputs": dict(inputs)}
-        name = f"{safe_name(workflow)}-{_payload_digest(content)}.json"
+        name = f"{safe_name(workflow)}-{payload_digest(content)}.json"
         return self._write_once(self.directory / "workflow-dispatches" / name, content)
 
     def _write_once(self, path: Path, content: Mapping[str, Any]) -> DispatchResult:
         if path.is_file():
             return DispatchResult(Outcome.UNCHANGED)
-        _write_json(path, content)
+        write_json(path, content)
         return DispatchResult(Outcome.SENT)

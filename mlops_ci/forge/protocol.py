@@ -189,6 +189,39 @@ class IssueResult:
 
 
 @dataclass(frozen=True, slots=True)
+class ExistingIssue:
+    """The issue carrying a marker, read back: where a caller keeps state between runs."""
+
+    number: int
+    state: Literal["open", "closed"]
+    body: str
+    title: str = ""
+    url: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == "open"
+
+
+def existing_issue(fields: Mapping[str, object], url: str | None) -> ExistingIssue | None:
+    """The ``ExistingIssue`` of an issue's JSON fields; ``None`` without an integer number.
+
+    Any state but ``"closed"`` reads as open; a missing or non-text body or title reads as "".
+    """
+    number = fields.get("number")
+    if not isinstance(number, int):
+        return None
+    body, title = fields.get("body"), fields.get("title")
+    return ExistingIssue(
+        number=number,
+        state="closed" if fields.get("state") == "closed" else "open",
+        body=body if isinstance(body, str) else "",
+        title=title if isinstance(title, str) else "",
+        url=url,
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class DispatchResult:
     outcome: Outcome
     warning: str | None = None
@@ -280,6 +313,14 @@ class Forge(Protocol):
         self, marker: str, title: str, body: str, labels: Sequence[str]
     ) -> IssueResult:
         """Open, reopen or edit the one issue carrying ``marker``."""
+        ...
+
+    def read_issue(self, marker: str) -> ExistingIssue | None:
+        """The one issue carrying ``marker`` (the one ``upsert_issue`` writes), or ``None``.
+
+        Reads only. On GitHub the issue must also be written by the token's identity (a marker
+        pasted by someone else is not ours); with several, an open one is preferred.
+        """
         ...
 
     def comment_issue(self, issue_number: int, body: str, *, key: str) -> CommentResult:

@@ -16,11 +16,10 @@ from dataclasses import dataclass
 
 from mlops_ci.config.model import MonitorSpec
 from mlops_ci.errors import ExternalError
-from mlops_ci.forge.protocol import DispatchResult, Forge, IssueResult, Outcome
+from mlops_ci.forge.protocol import DispatchResult, ExistingIssue, Forge, IssueResult, Outcome
 from mlops_ci.monitoring import issue as render
 from mlops_ci.monitoring.check import MonitorCheck
 from mlops_ci.monitoring.decision import Decision, IssueAction
-from mlops_ci.monitoring.issue_reader import ExistingIssue
 
 
 @dataclass(frozen=True, slots=True)

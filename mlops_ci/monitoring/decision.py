@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlops_ci.config.model import MonitorSpec
+from mlops_ci.forge.protocol import ExistingIssue
 from mlops_ci.monitoring.check import MonitorCheck
 from mlops_ci.monitoring.history import (
     MAX_COLUMNS_KEPT,
@@ -29,7 +30,6 @@ from mlops_ci.monitoring.history import (
     record_run,
 )
 from mlops_ci.monitoring.issue import MonitorRunInfo
-from mlops_ci.monitoring.issue_reader import ExistingIssue
 
 
 class IssueAction(enum.StrEnum):

@@ -56,7 +56,7 @@ class MonitorStage:
 
     def run(self, context: StageContext, model: ModelSpec) -> StageResult:
         from mlops_ci.backends.git import Git
-        from mlops_ci.monitoring import act, check, decision, history, issue_reader
+        from mlops_ci.monitoring import act, check, decision, history
         from mlops_ci.monitoring.issue import issue_marker
         from mlops_ci.monitoring.reference import reference_at_commit
         from mlops_ci.registry.store import RegistryStore
@@ -97,7 +97,7 @@ class MonitorStage:
             )
             measured = dataclasses.replace(measured, feedback=feedback)
         run = run_info(context, self.clock)
-        existing = issue_reader.read_issue(context.forge, issue_marker(model.name))
+        existing = context.forge.read_issue(issue_marker(model.name))
         parsed = history.parse_history(existing.body) if existing else history.ParsedHistory(())
         decided = decision.decide(measured, existing, parsed, run, spec)
         taken = None

@@ -19,7 +19,8 @@ import pytest
 from mlops_ci.errors import EXIT_EXTERNAL_ERROR, EXIT_USER_ERROR, ExternalError, UserError
 from mlops_ci.forge.checksums import SUMS_NAME, render_sha256sums
 from mlops_ci.forge.github_forge import GitHubForge
-from mlops_ci.forge.outbox import OutboxForge, safe_name
+from mlops_ci.forge.outbox import OutboxForge
+from mlops_ci.forge.outbox_layout import safe_name
 from mlops_ci.forge.protocol import AssetFile, Forge, Outcome
 from mlops_ci.forge.retry import RetryPolicy
 from tests.fakegithub import FakeGitHub, Fault

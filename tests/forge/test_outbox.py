@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from mlops_ci.errors import UserError
-from mlops_ci.forge.outbox import OutboxForge, safe_name
+from mlops_ci.forge.outbox import OutboxForge
+from mlops_ci.forge.outbox_layout import safe_name
 from mlops_ci.forge.protocol import AssetFile, Outcome, ReportStamp
 from tests.forge.conftest import MODEL_ASSETS, write_assets
 
