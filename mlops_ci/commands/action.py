@@ -2,15 +2,18 @@
 
 GitHub passes every input of ``action.yml`` as ``INPUT_<NAME>`` (names upper-cased, so the
 inputs use underscores). This reads them, hides the token from the log (``::add-mask::``),
-moves into ``working_directory`` (which must stay inside ``GITHUB_WORKSPACE``), and runs one
-command with a typed request, exactly as the CLI would:
+and runs one command with a typed request, exactly as the CLI would, in ``working_directory``
+(which must stay inside ``GITHUB_WORKSPACE``): the folder and the environment are passed down
+(the config path is read from that folder), and the process's working directory is left alone.
 
 - ``run`` (default): the stages the triggering event plans (``mlops-ci run``);
 - ``validate``, ``plan``, ``monitor``: as their CLI commands;
 - ``promote``: write the stage tag for ``model``/``version``/``stage`` (``registry promote``),
   once the model is one of the config's (by name or registry name), the version is registered
   and the stage is declared in ``stages``: a tag naming anything else would deploy nothing.
-  With ``dry_run`` the same checks run and the tag it would push is printed; nothing is written.
+  With ``dry_run`` the store decides the promotion as the real one does
+  (``RegistryStore.plan_promotion``): the tag it would push is printed, or the real run's
+  refusal raised; no tag is written.
   Deploying it is the promotion tag's run, or, since a tag pushed with the workflow token
   starts no workflow, ``run`` on a ``workflow_dispatch`` with those inputs.
 """
@@ -54,14 +57,19 @@ def action(environ: Mapping[str, str] | None = None) -> int:
             f"action input command: {command!r} is not one of {', '.join(COMMANDS)}",
             hint="set `with: command:` in the workflow to one of those",
         )
-    _enter_working_directory(env)
-    config = Path(_input(env, "config") or "mlops.yaml")
+    directory = _working_directory(env)
+    sys.stdout.flush()
+    config_input = Path(_input(env, "config") or "mlops.yaml")
+    config = directory / config_input  # unchanged when the input is absolute
     model = _input(env, "model") or None
     dry_run = _flag(env, "dry_run")
     if command == "run":
         from mlops_ci.commands.run import RunRequest, run
 
-        return run(RunRequest(config=config, dry_run=dry_run, models=(model,) if model else ()))
+        request = RunRequest(
+            config=config_input, cwd=directory, dry_run=dry_run, models=(model,) if model else ()
+        )
+        return run(request, environ=env)
     if command == "validate":
         from mlops_ci.commands.validate import ValidateRequest, validate
 
@@ -69,15 +77,15 @@ def action(environ: Mapping[str, str] | None = None) -> int:
     if command == "plan":
         from mlops_ci.commands.plan import PlanRequest, plan
 
-        return plan(PlanRequest(config=config))
+        return plan(PlanRequest(config=config), environ=env)
     if command == "monitor":
         from mlops_ci.commands.monitor import MonitorRequest, monitor
 
-        return monitor(MonitorRequest(config=config, model=model, dry_run=dry_run))
+        return monitor(MonitorRequest(config=config, model=model, dry_run=dry_run), environ=env)
     promotion = _promotion(env, config, model)
     if dry_run:
-        return _preview_promotion(promotion)
-    return _write_promotion(promotion)
+        return _preview_promotion(promotion, env)
+    return _write_promotion(promotion, env)
 
 
 def _promotion(env: Mapping[str, str], config_path: Path, model: str | None) -> Promotion:
@@ -111,7 +119,7 @@ def _promotion(env: Mapping[str, str], config_path: Path, model: str | None) -> 
     return Promotion(config.root, model_fullname(spec.name, spec.path), version, stage)
 
 
-def _write_promotion(promotion: Promotion) -> int:
+def _write_promotion(promotion: Promotion, environ: Mapping[str, str]) -> int:
     from mlops_ci.commands.registry import PromoteRequest, promote
 
     request = PromoteRequest(
@@ -121,49 +129,43 @@ def _write_promotion(promotion: Promotion) -> int:
         stage=promotion.stage,
         remote=PROMOTION_REMOTE,
     )
-    return promote(request)
+    return promote(request, environ=environ)
 
 
-def _preview_promotion(promotion: Promotion, out: TextIO | None = None) -> int:
-    """Say which tag ``_write_promotion`` would push, after the checks it makes; write nothing.
+def _preview_promotion(
+    promotion: Promotion, environ: Mapping[str, str], out: TextIO | None = None
+) -> int:
+    """Say which tag ``_write_promotion`` would push, decided as it decides; write no tag.
 
-    Those checks: the remote exists, the version is registered and not deregistered. The
-    registry is read as every read of it is: from the checkout's tags, fetched first when the
-    checkout is shallow or has none. The counter shown is the next free one now; a promotion
-    landing in between takes it, and the real run then takes the one after.
+    The remote must exist (the tag is pushed there). The store then fetches the model's tags
+    from it and decides on them exactly as the promotion does (``plan_promotion``): a version
+    not registered, deregistered, or in the stage without its tag raises the promotion's own
+    error. The counter shown is the next free one now; a promotion landing in between takes it,
+    and the real run then takes the one after.
     """
     from mlops_ci.backends.git import Git
     from mlops_ci.registry.store import RegistryStore
-    from mlops_ci.registry.tags import Action, RegistryTag
 
     stream = out if out is not None else sys.stdout
-    name, version, stage = promotion.model, promotion.version, promotion.stage
-    if not Git(promotion.repo).has_remote(PROMOTION_REMOTE):
+    git = Git(promotion.repo, environ=environ)
+    if not git.has_remote(PROMOTION_REMOTE):
         raise UserError(
             f"no git remote named {PROMOTION_REMOTE!r} in {promotion.repo}",
             hint="promote pushes its tag there: check the repository out with actions/checkout",
         )
-    state = RegistryStore(promotion.repo, PROMOTION_REMOTE).state()
-    found = state.find_version(name, version)
-    if found is None or not found.registered:
-        known = ", ".join(v.version for v in state.versions(name) if v.registered) or "none"
-        raise UserError(f"{name} {version} is not registered", hint=f"registered: {known}")
-    if not found.active:
-        raise UserError(f"{name} {version} was deregistered")
-    if state.stage_version(name, stage) == version:
-        current = state.latest_assignment(name, version, stage)
-        if current is None:
-            raise UserError(f"{name} {version} is in {stage} without an assignment tag")
+    store = RegistryStore(promotion.repo, PROMOTION_REMOTE, git=git)
+    plan = store.plan_promotion(promotion.model, promotion.version, promotion.stage)
+    name, version, stage = plan.model, plan.version, plan.stage
+    if not plan.new:
         print(
-            f"dry run: already in stage: {name} {version} -> {stage} (tag {current.name}); "
+            f"dry run: already in stage: {name} {version} -> {stage} (tag {plan.tag}); "
             f"would only push that tag to {PROMOTION_REMOTE} if it lacks it",
             file=stream,
         )
         return EXIT_OK
-    tag = RegistryTag(name, Action.ASSIGN, stage=stage, counter=state.next_counter(name))
     print(
-        f"dry run: would promote {name} {version} -> {stage} (tag {tag.format()} on commit "
-        f"{found.commit[:12]}, pushed to {PROMOTION_REMOTE}); nothing written",
+        f"dry run: would promote {name} {version} -> {stage} (tag {plan.tag} on commit "
+        f"{plan.commit[:12]}, pushed to {PROMOTION_REMOTE}); nothing written",
         file=stream,
     )
     return EXIT_OK
@@ -182,7 +184,8 @@ def _flag(env: Mapping[str, str], name: str) -> bool:
     raise UserError(f"action input {name}: {value!r} is not true or false")
 
 
-def _enter_working_directory(env: Mapping[str, str]) -> None:
+def _working_directory(env: Mapping[str, str]) -> Path:
+    """The input ``working_directory``, absolute, refused unless a folder inside the workspace."""
     relative = _input(env, "working_directory") or "."
     workspace = Path(env.get("GITHUB_WORKSPACE") or Path.cwd()).resolve()
     target = (workspace / relative).resolve()
@@ -192,5 +195,4 @@ def _enter_working_directory(env: Mapping[str, str]) -> None:
         )
     if not target.is_dir():
         raise UserError(f"action input working_directory: {relative!r} is not a folder")
-    os.chdir(target)
-    sys.stdout.flush()
+    return target

@@ -27,11 +27,13 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from mlops_ci.backends.git import Git
 from mlops_ci.errors import EXIT_OK, UserError
 from mlops_ci.registry.evidence import Evidence
 from mlops_ci.registry.state import ModelState, RegistryState, TagEvent
@@ -149,9 +151,16 @@ def register(request: RegisterRequest, out: TextIO | None = None) -> int:
     return EXIT_OK
 
 
-def promote(request: PromoteRequest, out: TextIO | None = None) -> int:
+def promote(
+    request: PromoteRequest,
+    out: TextIO | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+) -> int:
+    """Write the stage tag; git runs with ``environ`` (default: this process's environment)."""
     out = out or sys.stdout
-    store = RegistryStore(request.repo, request.remote if request.push else None)
+    git = Git(request.repo, environ=environ)
+    store = RegistryStore(request.repo, request.remote if request.push else None, git=git)
     done = store.promote(request.model, request.version, request.stage, evidence=request.evidence)
     verb = "promoted" if done.created else "already in stage"
     print(f"{verb}: {done.model} {done.version} -> {done.stage} (tag {done.tag})"

@@ -43,6 +43,7 @@ class RunRequest:
     dry_run: bool = False
     models: tuple[str, ...] = ()  # only these models (all when empty)
     run_dir: Path | None = None  # default: <workspace>/.mlops/run
+    cwd: Path | None = None  # the folder a relative config path is read from (default: the cwd)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +100,7 @@ def execute(
 
     env = os.environ if environ is None else environ
     stream = out if out is not None else sys.stdout
-    config = load_config(request.config or default_config_path(env))
+    config = load_config(request.config or default_config_path(env), cwd=request.cwd)
     event = read_event(
         env,
         event_name=request.event_name,

@@ -87,11 +87,16 @@ def load_document_checked(path: Path) -> tuple[Document, str, Path]:
     return doc, name, path.parent
 
 
-def load_config(path: Path, *, root: Path | None = None) -> Config:
-    """The validated config at ``path`` (a file, or a folder holding mlops.yaml)."""
+def load_config(path: Path, *, root: Path | None = None, cwd: Path | None = None) -> Config:
+    """The validated config at ``path`` (a file, or a folder holding mlops.yaml).
+
+    A relative ``path`` is read from ``cwd`` (default: the process's working directory).
+    """
     from mlops_ci.config.build import BuildError, build_config
     from mlops_ci.config.semantic import semantic_problems
 
+    if cwd is not None:
+        path = cwd / path  # an absolute path stays as it is
     doc, name, folder = load_document_checked(path)
     workspace = (root if root is not None else folder).absolute()
     problems = semantic_problems(doc, name, workspace)

@@ -19,6 +19,13 @@ Writing is safe against a stale clone and against a concurrent writer:
   re-promotion written in the same second as the previous event would otherwise not take effect;
 * a push that fails for any other transient reason is retried a bounded number of times, then
   raises :class:`ExternalError`.
+
+Which version a write targets, and which tag a promotion writes, are decided on the fetched
+state by the pure functions of :mod:`.promotion`; :meth:`RegistryStore.plan_promotion` returns a
+promotion's decision without writing (a dry run).
+The store's ``clock`` (seconds since the epoch) is its only source of the current time: a tag is
+dated by it (unless ``GIT_COMMITTER_DATE`` pins the date), and ``sleep`` is its only wait; tests
+inject both.
 """
 
 from __future__ import annotations
@@ -31,9 +38,10 @@ from mlops_ci.backends.git import Git
 from mlops_ci.errors import ExternalError, UserError
 from mlops_ci.registry import tags as grammar
 from mlops_ci.registry.evidence import Evidence, tag_message
+from mlops_ci.registry.promotion import PromotionPlan, active_version, plan_promotion
 from mlops_ci.registry.refs import FORMAT, parse_for_each_ref
 from mlops_ci.registry.results import Assignment, Registration, TagChange
-from mlops_ci.registry.state import RegistryState, VersionState, fold
+from mlops_ci.registry.state import RegistryState, fold
 from mlops_ci.registry.tags import Action, Bump, RegistryTag
 
 MAX_TAGS_PER_PUSH = 3
@@ -59,11 +67,13 @@ class RegistryStore:
         *,
         git: Git | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.repo = repo
         self.remote = remote
         self.git = git if git is not None else Git(repo)
         self.sleep = sleep
+        self.clock = clock
         if remote is not None and remote.startswith("-"):
             raise UserError(f"invalid remote name {remote!r}")
 
@@ -168,6 +178,17 @@ class RegistryStore:
             attempts=RACE_ATTEMPTS,
         )
 
+    def plan_promotion(self, model: str, version: str, stage: str) -> PromotionPlan:
+        """What :meth:`promote` would do now, deciding on the same state; writes no tag.
+
+        The model's tags are fetched from the remote first, as ``promote`` fetches them, so the
+        tag named is the one ``promote`` writes unless another writer takes its counter in
+        between. A promotion ``promote`` would refuse raises the same :class:`UserError`.
+        """
+        _check_model(model)
+        _check_stage(stage)
+        return plan_promotion(self._synced(model), model, version, stage)
+
     def promote(
         self, model: str, version: str, stage: str, *, evidence: Evidence | None = None
     ) -> Assignment:
@@ -176,21 +197,15 @@ class RegistryStore:
         _check_stage(stage)
         for _ in range(RACE_ATTEMPTS):
             state = self._synced(model)
-            target = _active_version(state, model, version)
-            if state.stage_version(model, stage) == version:
-                current = state.latest_assignment(model, version, stage)
-                if current is None:  # held through an unregistered commit version: cannot be
-                    raise UserError(f"{model} {version} is in {stage} without an assignment tag")
-                self._push_existing([current.name])
-                counter = current.tag.counter or 0
-                return Assignment(model, version, stage, current.name, target.commit, counter,
+            plan = plan_promotion(state, model, version, stage)
+            if not plan.new:
+                self._push_existing([plan.tag])
+                return Assignment(model, version, stage, plan.tag, plan.commit, plan.counter,
                                   False, self.remote)
-            counter = state.next_counter(model)
-            tag = RegistryTag(model, Action.ASSIGN, stage=stage, counter=counter).format()
             message = tag_message(grammar.assign_message(model, version, stage), evidence)
-            if self._write(state, model, [(tag, target.commit, message)]):
-                return Assignment(model, version, stage, tag, target.commit, counter, True,
-                                  self.remote)
+            if self._write(state, model, [(plan.tag, plan.commit, message)]):
+                return Assignment(model, version, stage, plan.tag, plan.commit, plan.counter,
+                                  True, self.remote)
         raise ExternalError(f"could not promote {model}: the counter kept being taken",
                             attempts=RACE_ATTEMPTS)
 
@@ -200,7 +215,7 @@ class RegistryStore:
         _check_stage(stage)
         for _ in range(RACE_ATTEMPTS):
             state = self._synced(model)
-            target = _active_version(state, model, version)
+            target = active_version(state, model, version)
             if stage not in state.assigned_stages(model, version):
                 raise UserError(f"{model} {version} is not in stage {stage!r}")
             counter = state.next_counter(model)
@@ -217,7 +232,7 @@ class RegistryStore:
         _check_model(model)
         for _ in range(RACE_ATTEMPTS):
             state = self._synced(model)
-            target = _active_version(state, model, version)
+            target = active_version(state, model, version)
             plain = RegistryTag(model, Action.DEREGISTER, version=version)
             tag = plain.format()
             if state.has_tag(model, tag):
@@ -269,19 +284,22 @@ class RegistryStore:
         return True
 
     def _create_tag(self, name: str, commit: str, message: str, *, not_before: int) -> None:
+        """Create the annotated tag, dated by the clock but not before ``not_before``.
+
+        A ``GIT_COMMITTER_DATE`` in the environment dates it instead, again not before then.
+        """
         problem = grammar.tag_name_problem(name)
         if problem:
             raise UserError(f"git cannot keep a tag named {name!r}: it {problem}")
         args = ["tag", "-a", "--cleanup=verbatim", "-F", "-", name, commit]
         env = dict(self.git.environ)
+        pinned = "GIT_COMMITTER_DATE" in env  # the caller's date, which git reads itself
         ident = self.git.run(["var", "GIT_COMMITTER_IDENT"], check=False)
         if not ident.ok:
             env["GIT_COMMITTER_NAME"], env["GIT_COMMITTER_EMAIL"] = FALLBACK_IDENTITY
-            ident_time = int(time.time())
-        else:
-            ident_time = int(ident.text.split()[-2])
-        if ident_time < not_before:
-            env["GIT_COMMITTER_DATE"] = f"{not_before} +0000"
+        tagged_at = int(ident.text.split()[-2]) if ident.ok and pinned else int(self.clock())
+        if not pinned or tagged_at < not_before:
+            env["GIT_COMMITTER_DATE"] = f"{max(tagged_at, not_before)} +0000"
         env_git = Git(self.repo, environ=env, executable=self.git.executable)
         result = env_git.run(args, stdin=message.encode(), check=False)
         if result.ok:
@@ -355,16 +373,6 @@ def _check_model(model: str) -> None:
     problem = grammar.ref_name_problem(grammar.model_in_tag(model))
     if problem:
         raise UserError(f"invalid model name {model!r}: git cannot keep its tags, as it {problem}")
-
-
-def _active_version(state: RegistryState, model: str, version: str) -> VersionState:
-    found = state.find_version(model, version)
-    if found is None or not found.registered:
-        known = ", ".join(v.version for v in state.versions(model) if v.registered) or "none"
-        raise UserError(f"{model} {version} is not registered", hint=f"registered: {known}")
-    if not found.active:
-        raise UserError(f"{model} {version} was deregistered")
-    return found
 
 
 def _check_stage(stage: str) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from mlops_ci.cli import main
+from tests.commands.repos import ACTION_RUNNER_VARIABLES
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "churn"
 
@@ -75,3 +76,21 @@ def test_promote_needs_model_version_and_stage(
     code, err = run_action()
     assert code == 2
     assert "needs the inputs model, version and stage" in err
+
+
+def test_the_action_runs_in_its_working_directory_and_leaves_the_cwd_alone(
+    workspace: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    elsewhere = tmp_path_factory.mktemp("elsewhere").resolve()
+    monkeypatch.chdir(elsewhere)
+    for name in ACTION_RUNNER_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("INPUT_COMMAND", "run")
+    monkeypatch.setenv("INPUT_DRY_RUN", "true")
+
+    code, err = run_action()
+
+    assert (code, err) == (0, "")
+    assert Path.cwd() == elsewhere
+    assert (workspace / "models" / "churn" / ".mlops" / "run" / "report.md").is_file()
+    assert list(elsewhere.iterdir()) == []

@@ -119,6 +119,23 @@ def test_a_promotion_its_tag_could_not_deploy_is_refused_before_any_write(
     assert (remote_refs(repo), refs(repo)) == (remote_before, local_before)
 
 
+def test_dry_run_and_promotion_refuse_a_deregistered_version_with_the_same_error(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    RegistryStore(repo).deregister("churn", "v0.1.0")
+    remote_before, local_before = remote_refs(repo), refs(repo)
+
+    monkeypatch.setenv("INPUT_DRY_RUN", "true")
+    preview = run_action(capsys)
+    monkeypatch.setenv("INPUT_DRY_RUN", "false")
+    promotion = run_action(capsys)
+
+    assert preview[0] == promotion[0] == 2
+    assert "churn v0.1.0 was deregistered" in preview[2]
+    assert preview[2] == promotion[2]
+    assert (remote_refs(repo), refs(repo)) == (remote_before, local_before)
+
+
 def test_dry_run_without_the_remote_it_would_push_to_is_refused(
     repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from mlops_ci.errors import ExternalError, UserError
 from mlops_ci.registry import Evidence, RegistryStore
-from tests.registry.gitutil import commits, git
+from tests.registry.gitutil import BASE_TIME, commits, git
 
 
 def remote_tags(remote: Path) -> list[str]:
@@ -206,3 +206,30 @@ def test_a_model_and_stage_too_long_together_for_a_tag_file_are_a_user_error(rep
         store.promote(model, "v0.1.0", stage)
 
     assert git(repo, "tag", "--list").split() == [f"{model}@v0.1.0"]
+
+
+def tagger_times(repo: Path) -> dict[str, int]:
+    listed = git(repo, "for-each-ref", "--format=%(refname:strip=2) %(taggerdate:unix)",
+                 "refs/tags").splitlines()
+    return {name: int(time) for name, time in (line.split() for line in listed)}
+
+
+def test_tags_are_dated_by_the_injected_clock(repo: Path) -> None:
+    now = BASE_TIME + 5000
+    store = RegistryStore(repo, clock=lambda: now + 0.75)
+
+    store.register("churn")
+    store.promote("churn", "v0.1.0", "production")  # the same second: dated one second later
+
+    assert tagger_times(repo) == {"churn@v0.1.0": now, "churn#production#1": now + 1}
+    assert [event.time for event in store.read().history("churn")] == [now, now + 1]
+
+
+def test_a_pinned_committer_date_dates_the_tag_instead_of_the_clock(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GIT_COMMITTER_DATE", f"{BASE_TIME + 7000} +0000")
+
+    RegistryStore(repo, clock=lambda: BASE_TIME).register("churn")
+
+    assert tagger_times(repo) == {"churn@v0.1.0": BASE_TIME + 7000}
