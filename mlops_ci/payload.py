@@ -1,15 +1,24 @@
-"""Typed reads from a JSON payload whose every failure names the file and the field.
+"""Untrusted input read with bounds, and typed reads from a JSON payload.
 
 A webhook payload is untrusted input of a known shape. ``Payload`` reads one field at a time by
 its path and raises ``UserError`` (``event.json: pull_request.head.sha: missing``) on a missing
 field or a value of the wrong type, so no ``KeyError`` or ``TypeError`` escapes a parser.
+
+Before that, the file itself: :func:`read_text` reads at most a size limit and decodes it,
+:func:`parse_json` parses without letting a huge number or deep nesting through. Both refuse
+with a ``Refused`` kind that holds the facts (size, byte offset, line) and no wording: the
+config loader, the event reader and the report artifact reader each word it as their own error.
+An ``OSError`` (a missing file, no permission) is not caught here.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, Literal
 
 from mlops_ci.errors import UserError
 
@@ -146,3 +155,94 @@ def json_kind(value: object) -> str:
 def is_commit_sha(text: str) -> bool:
     """A full SHA-1 or SHA-256 object name in lower-case hex."""
     return _SHA.fullmatch(text) is not None
+
+
+# bounded reads ----------------------------------------------------------------------------
+
+
+class Refused(Exception):
+    """Input that :func:`read_text` or :func:`parse_json` refuses; the caller words the error."""
+
+
+class TooLarge(Refused):
+    """The file holds ``size`` bytes (``None``: it grew past ``limit`` while it was read)."""
+
+    def __init__(self, size: int | None, limit: int) -> None:
+        super().__init__(f"{size if size is not None else 'over'} bytes; at most {limit}")
+        self.size = size
+        self.limit = limit
+
+
+class NotUtf8(Refused):
+    """Not UTF-8 at byte ``offset`` (the decoder's), the byte there, and its line and column."""
+
+    def __init__(self, offset: int, byte: int, line: int, column: int) -> None:
+        super().__init__(f"not UTF-8 (byte {offset})")
+        self.offset = offset
+        self.byte = byte
+        self.line = line
+        self.column = column
+
+
+class NotJson(Refused):
+    """Not JSON at ``line``:``column`` for ``reason`` (the parser's words)."""
+
+    def __init__(self, line: int, column: int, reason: str) -> None:
+        super().__init__(f"{line}:{column}: not JSON: {reason}")
+        self.line = line
+        self.column = column
+        self.reason = reason
+
+
+class NumberTooLong(Refused):
+    """An integer longer than Python reads (4,300 digits); ``reason`` is the parser's words."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class NestedTooDeeply(Refused):
+    """JSON nested deeper than the parser's recursion allows."""
+
+
+def read_text(
+    path: Path, *, limit: int, encoding: Literal["utf-8", "utf-8-sig"] = "utf-8-sig"
+) -> str:
+    """The text of ``path``: at most ``limit`` bytes are read, then decoded.
+
+    Raises ``TooLarge`` (checked before reading, and again by reading one byte more, for a file
+    that grows meanwhile), ``NotUtf8``, or the ``OSError`` of opening or reading.
+    ``utf-8-sig`` drops a leading byte order mark.
+    """
+    with path.open("rb") as stream:
+        size = os.fstat(stream.fileno()).st_size
+        if size > limit:
+            raise TooLarge(size, limit)
+        raw = stream.read(limit + 1)
+    if len(raw) > limit:
+        raise TooLarge(None, limit)
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as error:
+        start = error.start
+        line = raw[:start].count(b"\n") + 1
+        column = start - (raw.rfind(b"\n", 0, start) + 1) + 1
+        raise NotUtf8(start, raw[start], line, column) from None
+
+
+def parse_json(
+    text: str, *, object_pairs_hook: Callable[[list[tuple[str, Any]]], Any] | None = None
+) -> object:
+    """``text`` parsed as JSON; ``NotJson``, ``NumberTooLong`` or ``NestedTooDeeply`` if not.
+
+    An exception ``object_pairs_hook`` raises (other than ``ValueError``) passes through.
+    """
+    try:
+        return json.loads(text, object_pairs_hook=object_pairs_hook)
+    except json.JSONDecodeError as error:
+        raise NotJson(error.lineno, error.colno, error.msg) from None
+    except ValueError as error:  # an integer longer than Python reads (4,300 digits)
+        raise NumberTooLong(str(error).split(";")[0]) from None
+    except RecursionError:
+        raise NestedTooDeeply("JSON nested too deeply") from None

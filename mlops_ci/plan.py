@@ -25,7 +25,14 @@ NO_REPORT_CONCLUSIONS = ("cancelled", "skipped", "stale", "action_required", "st
 
 @dataclass(frozen=True, slots=True)
 class PlanStep:
-    """Run ``stage`` for ``model``, with the version, registry stage and tag the event names."""
+    """Run ``stage`` for ``model``, with the version, registry stage and tag the event names.
+
+    A step that promotes (a promotion tag, a release, a workflow_dispatch with a version and a
+    stage) carries all the deploy stage needs, so it never reads the event again:
+    ``registry_stage`` to deploy, ``promoted_by`` (why, in a few words), and either
+    ``writes_stage_tag`` with the ``version`` to promote first (release, dispatch), or the
+    promotion ``tag`` whose commit's registered version is deployed (``version`` is ``None``).
+    """
 
     model: str
     stage: StageName
@@ -33,6 +40,8 @@ class PlanStep:
     version: str | None = None  # e.g. v1.4.0: the version to register or deploy
     registry_stage: str | None = None  # deploy: the registry stage (e.g. production) to deploy
     tag: str | None = None  # the registry tag that triggered this step
+    promoted_by: str | None = None  # deploy: e.g. "release churn@v1.4.0"; None: no promotion
+    writes_stage_tag: bool = False  # deploy: promote ``version`` (write NAME#STAGE#N) first
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -88,7 +97,7 @@ class Plan:
                 needs.add(Permission.CONTENTS)
             elif step.stage is StageName.DEPLOY:
                 needs.add(Permission.DEPLOYMENTS)
-                if step.version is not None and step.registry_stage is not None:
+                if step.writes_stage_tag:
                     needs.add(Permission.CONTENTS)
             elif step.stage is StageName.MONITOR:
                 monitor = config.model(step.model).monitor

@@ -14,16 +14,16 @@ about. Decisions a caller may rely on:
   from the registry by the deploy stage). Deregistration, unassignment and deprecation tags
   plan nothing.
 - A release ``published`` or ``released`` whose tag is a registration tag -> ``triggers.release``
-  for that model, to ``release_stage`` (the deploy stage asks it too): a pre-release to
-  ``register.prerelease_stage``, a full release to ``production_stage``: ``production`` when
-  ``stages`` declares it, else the last of ``stages``. A deploy is idempotent per environment
+  for that model: a pre-release to ``register.prerelease_stage``, a full release to
+  ``production_stage``: ``production`` when ``stages`` declares it, else the last of ``stages``;
+  the stage tag is written first. A deploy is idempotent per environment
   and version, so a workflow listening to both actions deploys once.
 - schedule -> ``triggers.schedule`` for models with a ``monitor`` section (only those whose
   ``monitor.schedule`` is the cron that fired, when any is).
 - workflow_dispatch with inputs ``version`` and ``stage`` -> a promotion
-  (``triggers.promotion_tag``) of ``dispatch_model`` (the deploy stage asks it too): the input
-  ``model``, else the config's only model. With several models and no ``model``, a
-  ``UserError`` naming the input: not a guess, and not a green run that deployed nothing.
+  (``triggers.promotion_tag``) of one model: the input ``model`` (by name or registry name),
+  else the config's only model. With several models and no ``model``, a ``UserError`` naming
+  the input: not a guess, and not a green run that deployed nothing.
   Without ``version`` and ``stage`` -> ``triggers.workflow_dispatch`` for ``model`` or all.
 - repository_dispatch of a model's ``monitor.actions.dispatch_event_type`` (``mlops-retrain``) ->
   ``triggers.repository_dispatch`` for ``client_payload.model`` or all.
@@ -33,6 +33,9 @@ about. Decisions a caller may rely on:
   report. Runs of other events, requested runs, and cancelled, skipped or unapproved runs
   (no report was stored) plan nothing.
 - Steps run in the natural order of ``StageName`` (report last), models in config order.
+- A promoting step (promotion tag, release, workflow_dispatch with version and stage) carries
+  all its deploy needs (``PlanStep.promoted_by``, ``writes_stage_tag``): the deploy stage reads
+  the step, never the event, so what ``mlops-ci plan`` shows is what deploys.
 
 Reasons quote branch, tag and model names from the event: escape them before markdown.
 """
@@ -64,26 +67,13 @@ def build_plan(config: Config, event: Event) -> Plan:
     return planner(config, event)
 
 
-def release_stage(config: Config, model: ModelSpec, release: ReleaseRef) -> str | None:
-    """The stage a published ``release`` of ``model`` promotes to, for the planner and the
-    deploy stage alike: a pre-release to ``register.prerelease_stage`` (``None`` when unset:
-    nothing to deploy), a full release to ``production_stage``."""
+def _release_stage(config: Config, model: ModelSpec, release: ReleaseRef) -> str | None:
+    """The stage a published ``release`` of ``model`` promotes to: a pre-release to
+    ``register.prerelease_stage`` (``None`` when unset: nothing to deploy), a full release to
+    ``production_stage``."""
     if release.prerelease:
         return model.register.prerelease_stage
     return config.production_stage
-
-
-def dispatch_model(config: Config, event: Event) -> ModelSpec | None:
-    """The model a workflow_dispatch is about, for the planner and the deploy stage alike: the
-    one the input ``model`` names (by name or registry name), else the config's only model;
-    ``None`` when the input is absent and the config has several.
-
-    Raises ``UserError`` when the input names no model of the config.
-    """
-    name = event.input("model")
-    if name is not None:
-        return _named_model(config, name)
-    return config.models[0] if len(config.models) == 1 else None
 
 
 def _nothing(event: Event, *reasons: str) -> Plan:
@@ -102,6 +92,8 @@ def _run(
     version: str | None = None,
     registry_stage: str | None = None,
     tag: str | None = None,
+    promoted_by: str | None = None,
+    writes_stage_tag: bool = False,
 ) -> Plan:
     """The steps ``triggers.<trigger>`` names for ``models``, stage by stage."""
     reason = f"{reason} -> triggers.{trigger.value}"
@@ -110,7 +102,8 @@ def _run(
         return Plan(event, trigger, (), (reason, f"triggers.{trigger.value} runs no stage", *notes))
     chosen = list(models)
     steps = tuple(
-        PlanStep(model.name, stage, reason, version, registry_stage, tag)
+        PlanStep(model.name, stage, reason, version, registry_stage, tag, promoted_by,
+                 writes_stage_tag)
         for stage in sorted(stages, key=_STAGE_ORDER.__getitem__)
         for model in chosen
     )
@@ -206,6 +199,7 @@ def _plan_tag(config: Config, event: Event) -> Plan:
             f"{what} (promotion of {model.name} to {tag.stage})",
             registry_stage=tag.stage,
             tag=event.tag,
+            promoted_by=f"promotion tag {event.tag}",
         )
     return _nothing(
         event, f"{what}: a {tag.action.value} tag, nothing to plan (the registry reads it)"
@@ -237,7 +231,7 @@ def _plan_release(config: Config, event: Event) -> Plan:
     model = _model_for_tag(config, tag.model)
     if model is None:
         return _nothing(event, f"{what}: model {tag.model} is not in {config.file.name}")
-    stage = release_stage(config, model, release)
+    stage = _release_stage(config, model, release)
     if stage is None:
         return _nothing(
             event,
@@ -254,6 +248,8 @@ def _plan_release(config: Config, event: Event) -> Plan:
         version=tag.version,
         registry_stage=stage,
         tag=release.tag_name,
+        promoted_by=f"{kind} {release.tag_name}",
+        writes_stage_tag=True,
     )
 
 
@@ -308,7 +304,8 @@ def _plan_workflow_dispatch(config: Config, event: Event) -> Plan:
             f"workflow_dispatch input stage: {stage[:100]!r} is not one of stages",
             hint=f"stages: {', '.join(config.stages)}",
         )
-    model = dispatch_model(config, event)
+    only = config.models[0] if len(config.models) == 1 else None
+    model = named if named is not None else only
     if model is None:
         known = ", ".join(spec.name for spec in config.models)
         raise UserError(
@@ -324,6 +321,8 @@ def _plan_workflow_dispatch(config: Config, event: Event) -> Plan:
         f"workflow_dispatch (promotion of {model.name} {version} to {stage})",
         version=version,
         registry_stage=stage,
+        promoted_by=f"workflow_dispatch of {version}",
+        writes_stage_tag=True,
     )
 
 

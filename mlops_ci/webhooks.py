@@ -17,7 +17,6 @@ rely on:
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import replace
@@ -33,7 +32,18 @@ from mlops_ci.events import (
     ReleaseRef,
     WorkflowRunRef,
 )
-from mlops_ci.payload import Payload, is_commit_sha, json_kind
+from mlops_ci.payload import (
+    NestedTooDeeply,
+    NotJson,
+    NotUtf8,
+    NumberTooLong,
+    Payload,
+    TooLarge,
+    is_commit_sha,
+    json_kind,
+    parse_json,
+    read_text,
+)
 from mlops_ci.registry.tags import parse_tag
 
 MAX_PAYLOAD_BYTES = 25 * 1024 * 1024  # GitHub caps webhook payloads at 25 MB
@@ -85,29 +95,26 @@ def read_event(
 def load_payload(path: Path) -> Mapping[str, object]:
     """The JSON object in ``path``, or a ``UserError`` saying why it is not one."""
     try:
-        raw = path.read_bytes()
+        data = parse_json(read_text(path, limit=MAX_PAYLOAD_BYTES))
     except FileNotFoundError:
         raise UserError(f"event payload not found: {path}") from None
     except OSError as error:
         raise UserError(f"cannot read event payload {path}: {error.strerror}") from None
-    if len(raw) > MAX_PAYLOAD_BYTES:
-        raise UserError(f"{path.name}: {len(raw):,} bytes; an event payload over 25 MB is refused")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
+    except TooLarge as error:
+        size = f"over {error.limit:,} bytes" if error.size is None else f"{error.size:,} bytes"
+        raise UserError(f"{path.name}: {size}; an event payload over 25 MB is refused") from None
+    except NotUtf8 as error:
         raise UserError(
-            f"{path.name}: not UTF-8 (byte {error.start}), so not a JSON event payload"
+            f"{path.name}: not UTF-8 (byte {error.offset}), so not a JSON event payload"
         ) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
+    except NotJson as error:
+        raise UserError(f"{path.name}:{error.line}:{error.column}: not JSON: {error.reason}") \
+            from None
+    except NumberTooLong as error:
         raise UserError(
-            f"{path.name}:{error.lineno}:{error.colno}: not JSON: {error.msg}"
+            f"{path.name}: a number in the payload is too long: {error.reason}"
         ) from None
-    except ValueError as error:  # an integer longer than Python reads (4,300 digits)
-        reason = str(error).split(";")[0]
-        raise UserError(f"{path.name}: a number in the payload is too long: {reason}") from None
-    except RecursionError:
+    except NestedTooDeeply:
         raise UserError(f"{path.name}: JSON nested too deeply") from None
     if not isinstance(data, dict):
         raise UserError(f"{path.name}: an event payload is a JSON object, got {json_kind(data)}")

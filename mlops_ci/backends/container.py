@@ -9,7 +9,8 @@ Used by training with ``train.image``. What a caller may rely on:
   the process runs as the calling user's uid:gid so files it writes belong to the caller,
   output is streamed live line by line (fenced under GitHub Actions, like
   ``backends.process``), and the container is removed afterwards whatever happened.
-- A timeout kills the container; a non-zero exit is a ``UserError`` with its last lines.
+- A timeout kills the container and raises ``CommandTimedOut`` (no hint: where the limit is
+  set is the caller's to say); a non-zero exit is a ``UserError`` with its last lines.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any, TextIO
 
 from mlops_ci.backends.process import (
     TAIL_LINES,
+    CommandTimedOut,
     OutputSink,
     ProcessResult,
     describe,
@@ -167,12 +169,7 @@ def _run(
     duration = time.monotonic() - started
     code = int(status.get("StatusCode", -1))
     if timed_out:
-        raise UserError(
-            failure_message(
-                label, f"timed out after {timeout_seconds:g}s and was stopped", sink.tail
-            ),
-            hint="make it faster, or raise the limit (train.timeout in mlops.yaml)",
-        )
+        raise CommandTimedOut(label, timeout_seconds, sink.tail)
     if code != 0:
         raise UserError(failure_message(label, f"failed with exit code {code}", sink.tail))
     return ProcessResult(args, code, duration, sink.tail)

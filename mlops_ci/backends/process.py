@@ -10,8 +10,10 @@ What a caller may rely on:
   line the command prints (``::error::``, ``::add-mask::``, ``::set-output``) is shown as
   text and never obeyed by the runner.
 - On timeout the whole process group gets SIGTERM, then SIGKILL after a grace period.
-- A command that is not found, not executable, exits non-zero or times out raises
-  ``UserError`` (exit 2) naming the command, its exit code and the last lines it printed.
+- A command that is not found, not executable or exits non-zero raises ``UserError`` (exit 2)
+  naming the command, its exit code and the last lines it printed; one that times out raises
+  ``CommandTimedOut`` (a ``UserError``) saying what ran and for how long. Where the limit is
+  set is the caller's to say (``CommandTimedOut.with_hint``): a backend knows no config.
 """
 
 from __future__ import annotations
@@ -94,6 +96,23 @@ class OutputSink:
         self.out.flush()
 
 
+class CommandTimedOut(UserError):
+    """``what`` ran past ``timeout_seconds`` and was stopped; ``tail``: its last lines."""
+
+    def __init__(
+        self, what: str, timeout_seconds: float, tail: Sequence[str], *, hint: str | None = None
+    ) -> None:
+        detail = f"timed out after {timeout_seconds:g}s and was stopped"
+        super().__init__(failure_message(what, detail, tail), hint=hint)
+        self.what = what
+        self.timeout_seconds = timeout_seconds
+        self.tail = tuple(tail)
+
+    def with_hint(self, hint: str) -> CommandTimedOut:
+        """The same timeout, with ``hint`` (where its caller sets the limit, say)."""
+        return CommandTimedOut(self.what, self.timeout_seconds, self.tail, hint=hint)
+
+
 def failure_message(what: str, detail: str, tail: Sequence[str]) -> str:
     """``what`` failed, with ``detail`` and the indented last lines of its output."""
     if not tail:
@@ -138,7 +157,8 @@ def run_streamed(
     streaming its output to ``out``.
 
     ``what`` names the command in errors (default: the command line itself). Returns only
-    when the command exits 0; every other outcome raises ``UserError``.
+    when the command exits 0; a timeout raises ``CommandTimedOut``, every other outcome
+    ``UserError``.
     """
     args = tuple(argv)
     if not args:
@@ -166,12 +186,7 @@ def run_streamed(
             process.stdout.close()
     duration = time.monotonic() - started
     if timed_out:
-        raise UserError(
-            failure_message(
-                label, f"timed out after {timeout_seconds:g}s and was stopped", sink.tail
-            ),
-            hint="make it faster, or raise the limit (train.timeout in mlops.yaml)",
-        )
+        raise CommandTimedOut(label, timeout_seconds, sink.tail)
     if returncode != 0:
         raise UserError(failure_message(label, _exit_detail(returncode), sink.tail))
     return ProcessResult(args, returncode, duration, sink.tail)

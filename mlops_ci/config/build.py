@@ -1,10 +1,12 @@
 """Turn a schema-valid mlops.yaml mapping into the frozen ``Config``.
 
 The loader validates the raw mapping against ``mlops.schema.json`` first; this module only
-applies defaults and converts: durations to seconds, string commands to argv with ``shlex``,
-paths to ``Path`` (relative to the workspace, neither resolved nor checked), ``triggers`` to
-tuples in ``Trigger`` order, columns to ``ColumnSpec`` in file order. Defaults come from the
-dataclasses of ``model.py`` (a test holds the schema's ``default`` annotations equal to them).
+applies defaults and converts: durations to seconds and string commands to argv (the typed
+reads of ``fields.py``), paths to ``Path`` (relative to the workspace, neither resolved nor
+checked), ``triggers`` to tuples in ``Trigger`` order, columns to ``ColumnSpec`` in file order.
+Defaults come from the dataclasses of ``model.py`` (a test holds the schema's ``default``
+annotations equal to them).
+A model's ``monitor`` section is built by ``build_monitor.py``, by the same rules.
 
 What the schema cannot express (a command string with an unclosed quote) raises
 ``BuildError`` (from ``fields.py``, re-exported here) carrying the YAML path of the offending
@@ -14,20 +16,20 @@ schema-valid input.
 
 from __future__ import annotations
 
-import re
-import shlex
 from collections.abc import Mapping
 from pathlib import Path
-from typing import cast, get_args
+from typing import get_args
 
+from mlops_ci.config.build_monitor import build_monitor
 from mlops_ci.config.fields import (
     BuildError,
     YamlPath,
     as_map,
     choice,
+    command,
+    duration,
     fail,
     format_path,
-    is_type,
     number_or,
     optional,
     optional_choice,
@@ -45,7 +47,6 @@ from mlops_ci.config.model import (
     Against,
     Backend,
     Bump,
-    Calibration,
     ColumnDrift,
     ColumnSpec,
     Config,
@@ -59,36 +60,25 @@ from mlops_ci.config.model import (
     Environment,
     Estimator,
     EvaluateSpec,
-    FeedbackSpec,
     Gate,
     HealthCheck,
     ModelSpec,
-    MonitorActions,
-    MonitorSpec,
     RegisterSpec,
     ReportSpec,
     RowBounds,
     Sampling,
     StageName,
     Task,
-    Tolerance,
     TrainSpec,
     Trigger,
 )
 
-__all__ = ["BuildError", "build_config", "format_path", "parse_duration", "split_command"]
-
-_DURATION = re.compile(r"(?:(?P<h>[0-9]+)h)?(?:(?P<m>[0-9]+)m)?(?:(?P<s>[0-9]+)s)?")
-_DURATION_HELP = "whole seconds (90) or a number with a unit: '90s', '10m', '2h', '1h30m'"
+__all__ = ["BuildError", "build_config", "format_path"]
 
 _DRIFT = DriftSpec()
 _TRAIN = TrainSpec()
 _REGISTER = RegisterSpec()
 _HEALTH = HealthCheck()
-_ACTIONS = MonitorActions()
-_MONITOR = MonitorSpec()
-_FEEDBACK = FeedbackSpec()
-_CALIBRATIONS: tuple[Calibration, ...] = get_args(Calibration)
 _REPORT = ReportSpec()
 
 _DTYPES: tuple[DType, ...] = get_args(DType)
@@ -99,40 +89,6 @@ _TASKS: tuple[Task, ...] = get_args(Task)
 _AGAINST: tuple[Against, ...] = get_args(Against)
 _BUMPS: tuple[Bump, ...] = get_args(Bump)
 _BACKENDS: tuple[Backend, ...] = get_args(Backend)
-
-
-def parse_duration(value: str | int) -> int:
-    """Seconds in a duration: an int of seconds, or text such as ``"90s"``, ``"10m"``, ``"1h30m"``.
-
-    Raises ``ValueError`` naming the accepted forms for anything else, and for zero.
-    """
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ValueError(f"invalid duration {value!r}: expected {_DURATION_HELP}")
-    if isinstance(value, int):
-        seconds = value
-    else:
-        text = value.strip()
-        match = _DURATION.fullmatch(text)
-        if text.isascii() and text.isdigit():
-            seconds = int(text)
-        elif text and match is not None:
-            hours, minutes, secs = (int(match[unit] or 0) for unit in ("h", "m", "s"))
-            seconds = hours * 3600 + minutes * 60 + secs
-        else:
-            raise ValueError(f"invalid duration {value!r}: expected {_DURATION_HELP}")
-    if seconds < 1:
-        raise ValueError(f"invalid duration {value!r}: must be at least 1 second")
-    return seconds
-
-
-def split_command(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
-    """A command as argv: a list is kept as is, a string is split with ``shlex`` (no shell)."""
-    if not isinstance(value, str):
-        return tuple(value)
-    argv = tuple(shlex.split(value))
-    if not argv:
-        raise ValueError("the command is empty")
-    return argv
 
 
 def build_config(data: Mapping[str, object], *, file: Path, root: Path) -> Config:
@@ -193,7 +149,7 @@ def _model(name: str, data: Mapping[str, object], at: YamlPath) -> ModelSpec:
         deploy=_deploy(section(data, "deploy", at), (*at, "deploy")),
         monitor=None
         if monitor is None
-        else _monitor(as_map(monitor, (*at, "monitor")), (*at, "monitor")),
+        else build_monitor(as_map(monitor, (*at, "monitor")), (*at, "monitor")),
     )
 
 
@@ -280,12 +236,12 @@ def _train(data: Mapping[str, object], at: YamlPath) -> TrainSpec:
     estimator = data.get("estimator")
     env = section(data, "env", at)
     return TrainSpec(
-        command=_command(data, "command", at),
+        command=command(data, "command", at),
         estimator=None
         if estimator is None
         else _estimator(as_map(estimator, (*at, "estimator")), (*at, "estimator")),
         image=optional(data, "image", at, str),
-        timeout_seconds=_duration(data, "timeout", at, _TRAIN.timeout_seconds),
+        timeout_seconds=duration(data, "timeout", at, _TRAIN.timeout_seconds),
         seed=value_or(data, "seed", at, _TRAIN.seed),
         env=tuple((name, required(env, name, (*at, "env"), str)) for name in env),
         model_file=value_or(data, "model_file", at, _TRAIN.model_file),
@@ -360,95 +316,17 @@ def _environment(name: str, data: Mapping[str, object], at: YamlPath) -> Environ
         backend=choice(data, "backend", at, _BACKENDS),
         url=optional(data, "url", at, str),
         port=optional(data, "port", at, int),
-        command=_command(data, "command", at),
+        command=command(data, "command", at),
         manifests_path=optional(data, "manifests_path", at, str),
         namespace=value_or(data, "namespace", at, defaults.namespace),
         replicas=value_or(data, "replicas", at, defaults.replicas),
         health=HealthCheck(
             path=value_or(health, "path", health_at, _HEALTH.path),
-            timeout_seconds=_duration(health, "timeout", health_at, _HEALTH.timeout_seconds),
+            timeout_seconds=duration(health, "timeout", health_at, _HEALTH.timeout_seconds),
             interval_seconds=float(
-                _duration(health, "interval", health_at, int(_HEALTH.interval_seconds))
+                duration(health, "interval", health_at, int(_HEALTH.interval_seconds))
             ),
             smoke_rows=value_or(health, "smoke_rows", health_at, _HEALTH.smoke_rows),
         ),
         rollback=value_or(data, "rollback", at, defaults.rollback),
     )
-
-
-def _monitor(data: Mapping[str, object], at: YamlPath) -> MonitorSpec:
-    actions = section(data, "actions", at)
-    actions_at = (*at, "actions")
-    feedback = data.get("feedback")
-    return MonitorSpec(
-        production_data=strings(data, "production_data", at, _MONITOR.production_data),
-        release_asset=optional(data, "release_asset", at, str),
-        schedule=value_or(data, "schedule", at, _MONITOR.schedule),
-        actions=MonitorActions(
-            issue=value_or(actions, "issue", actions_at, _ACTIONS.issue),
-            labels=strings(actions, "labels", actions_at, _ACTIONS.labels),
-            dispatch=value_or(actions, "dispatch", actions_at, _ACTIONS.dispatch),
-            dispatch_event_type=value_or(
-                actions, "dispatch_event_type", actions_at, _ACTIONS.dispatch_event_type
-            ),
-            workflow=optional(actions, "workflow", actions_at, str),
-        ),
-        history=value_or(data, "history", at, _MONITOR.history),
-        feedback=None if feedback is None else _feedback(feedback, (*at, "feedback")),
-    )
-
-
-def _feedback(value: object, at: YamlPath) -> FeedbackSpec:
-    data = as_map(value, at)
-    tolerances = section(data, "tolerances", at)
-    return FeedbackSpec(
-        data=strings(data, "data", at, _FEEDBACK.data),
-        labels=strings(data, "labels", at, _FEEDBACK.labels),
-        prediction_log=strings(data, "prediction_log", at, _FEEDBACK.prediction_log),
-        id_column=optional(data, "id_column", at, str),
-        timestamp_column=optional(data, "timestamp_column", at, str),
-        window_days=value_or(data, "window_days", at, _FEEDBACK.window_days),
-        min_rows=value_or(data, "min_rows", at, _FEEDBACK.min_rows),
-        tolerances=tuple(
-            _tolerance(name, as_map(spec, (*at, "tolerances", name)), (*at, "tolerances", name))
-            for name, spec in tolerances.items()
-        ),
-        estimate=value_or(data, "estimate", at, _FEEDBACK.estimate),
-        calibration=choice(data, "calibration", at, _CALIBRATIONS, _FEEDBACK.calibration),
-    )
-
-
-def _tolerance(metric: str, data: Mapping[str, object], at: YamlPath) -> Tolerance:
-    max_drop = optional_number(data, "max_drop", at)
-    if max_drop is None:
-        fail((*at, "max_drop"), "is required")
-    return Tolerance(
-        metric=metric, max_drop=max_drop, relative=value_or(data, "relative", at, False)
-    )
-
-
-def _duration(data: Mapping[str, object], key: str, at: YamlPath, default: int) -> int:
-    value = data.get(key)
-    if value is None:
-        return default
-    if not (is_type(value, int) or isinstance(value, str)):
-        fail((*at, key), f"expected a duration, got {value!r}")
-    try:
-        return parse_duration(cast(int | str, value))
-    except ValueError as error:
-        fail((*at, key), str(error))
-
-
-def _command(data: Mapping[str, object], key: str, at: YamlPath) -> tuple[str, ...] | None:
-    value = data.get(key)
-    if value is None:
-        return None
-    if not (
-        isinstance(value, str)
-        or (isinstance(value, list) and all(isinstance(item, str) for item in value))
-    ):
-        fail((*at, key), f"expected a list of arguments or a string, got {value!r}")
-    try:
-        return split_command(value)
-    except ValueError as error:
-        fail((*at, key), f"cannot split {value!r} into arguments: {error}")

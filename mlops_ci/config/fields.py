@@ -3,16 +3,25 @@
 The schema has checked every type before ``build`` reads the mapping; these reads check again
 so that mypy knows the types and a loader bug surfaces as a ``BuildError`` naming the path,
 not as a wrong ``Config``. Absent keys give ``None`` or the default passed in.
+
+Two reads also convert what the schema only checks the shape of: ``duration`` (``"1h30m"`` to
+seconds, by ``parse_duration``) and ``command`` (a string to argv with ``shlex``, by
+``split_command``; never a shell). Both raise ``BuildError`` with the path when they cannot.
 """
 
 from __future__ import annotations
 
+import re
+import shlex
 from collections.abc import Mapping
 from typing import NoReturn, TypeVar, cast
 
 from mlops_ci.config.yamlmarks import YamlPath, format_path
 
 __all__ = ["BuildError", "YamlPath", "format_path"]
+
+_DURATION = re.compile(r"(?:(?P<h>[0-9]+)h)?(?:(?P<m>[0-9]+)m)?(?:(?P<s>[0-9]+)s)?")
+_DURATION_HELP = "whole seconds (90) or a number with a unit: '90s', '10m', '2h', '1h30m'"
 
 T = TypeVar("T")
 L = TypeVar("L", bound=str)
@@ -120,3 +129,69 @@ def choice(
     if default is None:
         fail((*at, key), "is required")
     return default
+
+
+# the two conversions the schema cannot do --------------------------------------------------
+
+
+def parse_duration(value: str | int) -> int:
+    """Seconds in a duration: an int of seconds, or text such as ``"90s"``, ``"10m"``, ``"1h30m"``.
+
+    Raises ``ValueError`` naming the accepted forms for anything else, and for zero.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError(f"invalid duration {value!r}: expected {_DURATION_HELP}")
+    if isinstance(value, int):
+        seconds = value
+    else:
+        text = value.strip()
+        match = _DURATION.fullmatch(text)
+        if text.isascii() and text.isdigit():
+            seconds = int(text)
+        elif text and match is not None:
+            hours, minutes, secs = (int(match[unit] or 0) for unit in ("h", "m", "s"))
+            seconds = hours * 3600 + minutes * 60 + secs
+        else:
+            raise ValueError(f"invalid duration {value!r}: expected {_DURATION_HELP}")
+    if seconds < 1:
+        raise ValueError(f"invalid duration {value!r}: must be at least 1 second")
+    return seconds
+
+
+def split_command(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """A command as argv: a list is kept as is, a string is split with ``shlex`` (no shell)."""
+    if not isinstance(value, str):
+        return tuple(value)
+    argv = tuple(shlex.split(value))
+    if not argv:
+        raise ValueError("the command is empty")
+    return argv
+
+
+def duration(data: Mapping[str, object], key: str, at: YamlPath, default: int) -> int:
+    """The duration at ``key`` in seconds (``parse_duration``), or ``default`` when absent."""
+    value = data.get(key)
+    if value is None:
+        return default
+    if not (is_type(value, int) or isinstance(value, str)):
+        fail((*at, key), f"expected a duration, got {value!r}")
+    try:
+        return parse_duration(cast(int | str, value))
+    except ValueError as error:
+        fail((*at, key), str(error))
+
+
+def command(data: Mapping[str, object], key: str, at: YamlPath) -> tuple[str, ...] | None:
+    """The command at ``key`` as argv (``split_command``), or ``None`` when absent."""
+    value = data.get(key)
+    if value is None:
+        return None
+    if not (
+        isinstance(value, str)
+        or (isinstance(value, list) and all(isinstance(item, str) for item in value))
+    ):
+        fail((*at, key), f"expected a list of arguments or a string, got {value!r}")
+    try:
+        return split_command(value)
+    except ValueError as error:
+        fail((*at, key), f"cannot split {value!r} into arguments: {error}")

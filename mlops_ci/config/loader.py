@@ -17,6 +17,7 @@ from pathlib import Path
 from mlops_ci.config.model import Config
 from mlops_ci.config.yamlmarks import Document, format_path, load_document
 from mlops_ci.errors import ConfigError, Problem, UserError
+from mlops_ci.payload import NotUtf8, TooLarge, read_text
 
 DEFAULT_CONFIG = "mlops.yaml"
 MAX_CONFIG_BYTES = 1_000_000
@@ -42,20 +43,16 @@ def read_config_text(path: Path) -> str:
             hint="run `mlops-ci init` to write one, or pass -c PATH",
         )
     try:
-        raw = path.read_bytes()
+        text = read_text(path, limit=MAX_CONFIG_BYTES)
     except OSError as error:
         raise UserError(f"cannot read {name}: {error.strerror}") from None
-    if len(raw) > MAX_CONFIG_BYTES:
-        raise UserError(f"{name} is {len(raw):,} bytes; a config over 1 MB is refused")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
-        raise ConfigError(
-            [Problem(name, line, column, "", f"not UTF-8 (byte 0x{raw[error.start]:02x})")],
-            file=name,
-        ) from None
+    except TooLarge as error:
+        size = f"over {error.limit:,}" if error.size is None else f"{error.size:,}"
+        raise UserError(f"{name} is {size} bytes; a config over 1 MB is refused") from None
+    except NotUtf8 as error:
+        message = f"not UTF-8 (byte 0x{error.byte:02x})"
+        problem = Problem(name, error.line, error.column, "", message)
+        raise ConfigError([problem], file=name) from None
     if "\x00" in text:
         raise ConfigError(
             [Problem(name, 1, 1, "", "a NUL byte: this is not a text file")], file=name

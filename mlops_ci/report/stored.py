@@ -28,6 +28,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlops_ci.errors import InputProblems, Problem, UserError
+from mlops_ci.payload import (
+    NestedTooDeeply,
+    NotJson,
+    NotUtf8,
+    NumberTooLong,
+    TooLarge,
+    parse_json,
+    read_text,
+)
 
 if TYPE_CHECKING:
     from mlops_ci.report.model import Report
@@ -124,49 +133,43 @@ def read_artifact(directory: Path) -> StoredReport:
             f"report artifact {directory}: unexpected entries {shown}",
             hint=f"a report artifact holds only {REPORT_FILE} and {META_FILE}",
         )
-    report_bytes = _read_limited(directory / REPORT_FILE, MAX_REPORT_BYTES)
-    meta_bytes = _read_limited(directory / META_FILE, MAX_META_BYTES)
-    markdown = _utf8(report_bytes, REPORT_FILE)
+    markdown = _read_limited(directory / REPORT_FILE, MAX_REPORT_BYTES)
+    meta_text = _read_limited(directory / META_FILE, MAX_META_BYTES)
     if not markdown.strip():
         raise UserError(f"{REPORT_FILE} of report artifact {directory} is empty")
-    meta = parse_meta(_utf8(meta_bytes, META_FILE))
+    meta = parse_meta(meta_text)
     return StoredReport(meta=meta, markdown=strip_markers(markdown), directory=directory)
 
 
-def _read_limited(path: Path, limit: int) -> bytes:
+def _read_limited(path: Path, limit: int) -> str:
+    """The text of the artifact file ``path`` (UTF-8, at most ``limit`` bytes)."""
     if path.is_symlink() or not path.is_file():
         raise UserError(f"report artifact: {path} is missing or not a regular file")
-    size = path.stat().st_size
-    if size > limit:
-        raise UserError(f"report artifact: {path.name} holds {size:,} bytes; at most {limit:,}")
-    with path.open("rb") as stream:
-        data = stream.read(limit + 1)
-    if len(data) > limit:  # grew while we looked
-        raise UserError(f"report artifact: {path.name} holds over {limit:,} bytes")
-    return data
-
-
-def _utf8(data: bytes, name: str) -> str:
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise UserError(f"{name}: not UTF-8 (byte {error.start})") from None
+        return read_text(path, limit=limit, encoding="utf-8")
+    except TooLarge as error:
+        if error.size is None:  # grew while we looked
+            raise UserError(f"report artifact: {path.name} holds over {limit:,} bytes") from None
+        raise UserError(
+            f"report artifact: {path.name} holds {error.size:,} bytes; at most {limit:,}"
+        ) from None
+    except NotUtf8 as error:
+        raise UserError(f"{path.name}: not UTF-8 (byte {error.offset})") from None
 
 
 def parse_meta(text: str) -> ReportMeta:
     """``report-meta.json``'s text as a ``ReportMeta``, or ``InputProblems`` with each line."""
     try:
-        data = json.loads(text, object_pairs_hook=_no_duplicates)
-    except json.JSONDecodeError as error:
-        problem = Problem(META_FILE, error.lineno, error.colno, "", f"not JSON: {error.msg}")
+        data = parse_json(text, object_pairs_hook=_no_duplicates)
+    except NotJson as error:
+        problem = Problem(META_FILE, error.line, error.column, "", f"not JSON: {error.reason}")
         raise InputProblems([problem], what=f"{META_FILE} is not valid") from None
     except _Duplicate as duplicate:
         problem = _problem(text, duplicate.key, f"key {duplicate.key!r} appears twice")
         raise InputProblems([problem], what=f"{META_FILE} is not valid") from None
-    except ValueError as error:  # an integer longer than Python reads (4,300 digits)
-        reason = str(error).split(";")[0]
-        raise UserError(f"{META_FILE}: a number in it is too long: {reason}") from None
-    except RecursionError:
+    except NumberTooLong as error:
+        raise UserError(f"{META_FILE}: a number in it is too long: {error.reason}") from None
+    except NestedTooDeeply:
         raise UserError(f"{META_FILE}: JSON nested too deeply") from None
     if not isinstance(data, dict):
         problem = Problem(META_FILE, 1, 1, "", "expected a JSON object")

@@ -55,10 +55,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from mlops_ci.errors import MlopsError
-    from mlops_ci.monitoring.feedback.predlog import PredictionLog
     from mlops_ci.serving.app import ServingApp
     from mlops_ci.serving.columns import read_columns
-    from mlops_ci.serving.prediction_log import ServedLog
+    from mlops_ci.serving.prediction_log import PredictionLog, ServedLog
     from mlops_ci.serving.predictor import Predictor
     from mlops_ci.serving.server import listen, serve
 

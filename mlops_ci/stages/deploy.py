@@ -1,18 +1,17 @@
 """The ``deploy`` stage: a promotion puts exactly that version into the stage's environments.
 
-What starts a deploy (``deploy_order``), by the planner's own rules so that what
-``mlops-ci plan`` shows is what deploys:
+What to deploy comes from the plan step (``deploy_order``), never from the event again: the
+planner decided it, so what ``mlops-ci plan`` shows is what deploys. A step promotes on:
 
 - a promotion tag ``NAME#STAGE#N`` (push or create event): the version registered at the tag's
   commit goes to ``STAGE``;
-- a release of ``NAME@vX.Y.Z``, ``published`` or ``released``: to the stage
-  ``planner.release_stage`` names (a pre-release to ``register.prerelease_stage``, a full
-  release to ``production`` when ``stages`` declares it, else to the last of ``stages``); the
-  stage tag is written first (``registry promote``), so one click in GitHub's UI promotes;
-- ``workflow_dispatch`` with inputs ``version`` and ``stage``: the model
-  ``planner.dispatch_model`` names (the input ``model``, or the only model when the config has
-  one) is promoted, then deployed in the same run (a tag pushed with the workflow's token
-  starts no workflow).
+- a release of ``NAME@vX.Y.Z``, ``published`` or ``released``: to the stage the planner chose
+  (a pre-release to ``register.prerelease_stage``, a full release to ``production`` when
+  ``stages`` declares it, else to the last of ``stages``); the stage tag is written first
+  (``registry promote``), so one click in GitHub's UI promotes;
+- ``workflow_dispatch`` with inputs ``version`` and ``stage``: the model the planner named (the
+  input ``model``, or the only model when the config has one) is promoted, then deployed in the
+  same run (a tag pushed with the workflow's token starts no workflow).
 
 For each environment bound to the stage: the version's model file is fetched from its release
 (sha256 checked); only then is the GitHub deployment (environment + version, found again on a
@@ -36,6 +35,7 @@ from mlops_ci.config.model import Backend, Environment, ModelSpec, StageName
 from mlops_ci.deploy.protocol import DeployFailed, DeployRequest, DeployTarget
 from mlops_ci.deploy.targets import target_for
 from mlops_ci.errors import UserError
+from mlops_ci.plan import PlanStep
 from mlops_ci.stages.base import StageContext, StageResult, Status
 from mlops_ci.stages.references import registry_name, registry_remote
 
@@ -51,42 +51,15 @@ class DeployOrder:
     why: str
 
 
-def deploy_order(context: StageContext, model: ModelSpec) -> DeployOrder | None:
-    """What the event asks of ``model``'s deploy, or ``None`` when it asks nothing. Pure.
-
-    Raises ``UserError`` when a workflow_dispatch's input ``model`` names no model of the
-    config (as ``build_plan`` does, before any stage runs).
-    """
-    from mlops_ci.events import EventKind
-    from mlops_ci.planner import RELEASE_ACTIONS, dispatch_model, release_stage
-    from mlops_ci.registry.tags import Action
-
-    event = context.event
-    name = registry_name(model)
-    tag = event.registry_tag
-    if event.kind is EventKind.RELEASE and event.release is not None:
-        if event.action not in RELEASE_ACTIONS or tag is None:
-            return None
-        if tag.action is not Action.REGISTER or tag.model != name or event.release.draft:
-            return None
-        stage = release_stage(context.config, model, event.release)
-        if stage is None:
-            return None
-        kind = "pre-release" if event.release.prerelease else "release"
-        return DeployOrder(stage, tag.version, None, True, f"{kind} {event.release.tag_name}")
-    if event.kind is EventKind.WORKFLOW_DISPATCH:
-        version, stage = event.input("version"), event.input("stage")
-        if version is None or stage is None:
-            return None
-        promoted = dispatch_model(context.config, event)
-        if promoted is None or promoted.name != model.name:
-            return None
-        return DeployOrder(stage, version, None, True, f"workflow_dispatch of {version}")
-    if tag is None or tag.action is not Action.ASSIGN or tag.model != name or tag.stage is None:
+def deploy_order(step: PlanStep | None) -> DeployOrder | None:
+    """What the plan ``step`` asks of the deploy, or ``None`` when it promotes nothing. Pure."""
+    if step is None or step.registry_stage is None or step.promoted_by is None:
         return None
-    if event.ref_deleted or event.tag is None:
+    if step.writes_stage_tag:
+        return DeployOrder(step.registry_stage, step.version, None, True, step.promoted_by)
+    if step.tag is None:
         return None
-    return DeployOrder(tag.stage, None, event.tag, False, f"promotion tag {event.tag}")
+    return DeployOrder(step.registry_stage, None, step.tag, False, step.promoted_by)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +78,7 @@ class DeployStage:
 
     def run(self, context: StageContext, model: ModelSpec) -> StageResult:
         started = time.monotonic()
-        order = deploy_order(context, model)
+        order = deploy_order(context.step)
         if order is None:
             return self._result(model, Status.SKIPPED, "the event promotes no version", started)
         environments = [e for e in model.deploy.environments if e.stage == order.stage]

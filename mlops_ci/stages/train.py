@@ -32,6 +32,7 @@ from importlib import metadata as importlib_metadata
 from pathlib import Path, PurePosixPath
 from typing import Literal, TextIO
 
+from mlops_ci.backends.process import CommandTimedOut
 from mlops_ci.config.model import ModelSpec, StageName
 from mlops_ci.digest import sha256_file
 from mlops_ci.errors import UserError
@@ -47,6 +48,7 @@ RESERVED_ENV = (
     "MLOPS_OUTPUT_DIR", "MLOPS_SEED", "MLOPS_MODEL_NAME",
 )
 LIBRARIES = ("scikit-learn", "skops", "numpy", "pandas", "scipy")
+TIMEOUT_HINT = "make it faster, or raise the limit (train.timeout in mlops.yaml)"
 
 Method = Literal["command", "container", "estimator"]
 ParamValue = str | int | float | bool | None
@@ -126,7 +128,10 @@ def train_model(
         params = _fit_estimator(model, workspace, model_path, out)
     elif spec.command is not None:
         method = "container" if spec.image else "command"
-        _run_command(model, workspace, output_dir, environ, out)
+        try:
+            _run_command(model, workspace, output_dir, environ, out)
+        except CommandTimedOut as timed_out:  # the backend names no config: this stage does
+            raise timed_out.with_hint(TIMEOUT_HINT) from None
         params = _read_params(output_dir / PARAMS_FILE)
     else:
         raise UserError(f"models.{model.name}.train: set either 'command' or 'estimator'")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mlops_ci.backends.process import run_streamed
+from mlops_ci.backends.process import CommandTimedOut, run_streamed
 from mlops_ci.errors import EXIT_USER_ERROR, UserError
 
 PLAIN_ENV = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
@@ -150,6 +150,9 @@ def test_a_timeout_stops_the_whole_process_group(tmp_path: Path) -> None:
     assert time.monotonic() - started < 10
     assert "timed out after 1s" in caught.value.message
     assert "sleeping" in caught.value.message
+    assert isinstance(caught.value, CommandTimedOut)
+    assert caught.value.timeout_seconds == 1
+    assert caught.value.hint is None  # a backend knows no config; the caller names the limit
     child = int(pid_file.read_text())
     deadline = time.monotonic() + 5
     while _alive(child) and time.monotonic() < deadline:

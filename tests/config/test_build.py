@@ -12,7 +12,8 @@ import yaml
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from mlops_ci.config.build import BuildError, build_config, format_path, parse_duration
+from mlops_ci.config.build import BuildError, build_config, format_path
+from mlops_ci.config.fields import parse_duration
 from mlops_ci.config.model import (
     DEFAULT_BRANCH,
     DEFAULT_ID,

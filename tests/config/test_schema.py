@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mlops_ci.config import model
-from mlops_ci.config.build import parse_duration
+from mlops_ci.config.fields import parse_duration
 from mlops_ci.config.reference import resolve
 from mlops_ci.config.schema import load_schema
 

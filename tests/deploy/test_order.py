@@ -1,15 +1,19 @@
-"""Which events deploy what: promotion tags, published releases, workflow_dispatch."""
+"""Which events deploy what: promotion tags, published releases, workflow_dispatch.
+
+The deploy stage reads its order from the plan step, as ``mlops-ci run`` passes it: each case
+builds the plan for the event and asks ``deploy_order`` of the model's deploy step.
+"""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
 
-from mlops_ci.config.model import ModelSpec
-from mlops_ci.forge.outbox import OutboxForge
-from mlops_ci.stages.base import StageContext
+from mlops_ci.config.model import Config, ModelSpec, StageName
+from mlops_ci.errors import UserError
+from mlops_ci.events import Event
+from mlops_ci.planner import build_plan
 from mlops_ci.stages.deploy import DeployOrder, deploy_order
 from mlops_ci.webhooks import parse_event
 from tests.plan.conftest import TWO_MODELS
@@ -18,15 +22,19 @@ from tests.serving.example import EXAMPLE
 REPO = {"full_name": "octo/churn", "default_branch": "main"}
 
 
+def planned_order(config: Config, event: Event, model: str) -> DeployOrder | None:
+    """The order of ``model``'s deploy step in the plan for ``event`` (None: no such step)."""
+    steps = [step for step in build_plan(config, event).steps
+             if step.model == model and step.stage is StageName.DEPLOY]
+    return deploy_order(steps[0] if steps else None)
+
+
 def order(churn: ModelSpec, tmp_path: Path, name: str, payload: dict[str, object]
           ) -> DeployOrder | None:
     from mlops_ci.config.loader import load_config
 
     event = parse_event(name, payload, {"GITHUB_REPOSITORY": "octo/churn"})
-    context = StageContext(config=load_config(EXAMPLE / "mlops.yaml"), event=event,
-                           forge=OutboxForge(tmp_path), workspace=tmp_path, run_dir=tmp_path,
-                           environ={}, out=io.StringIO())
-    return deploy_order(context, churn)
+    return planned_order(load_config(EXAMPLE / "mlops.yaml"), event, churn.name)
 
 
 def release(tag: str, *, prerelease: bool, action: str = "published") -> dict[str, object]:
@@ -82,9 +90,7 @@ def two_model_orders(tmp_path: Path, inputs: dict[str, str]) -> dict[str, Deploy
     config = load_config(tmp_path / "mlops.yaml")
     payload = {"ref": "refs/heads/main", "repository": REPO, "inputs": inputs}
     event = parse_event("workflow_dispatch", payload, {"GITHUB_REPOSITORY": "octo/churn"})
-    context = StageContext(config=config, event=event, forge=OutboxForge(tmp_path),
-                           workspace=tmp_path, run_dir=tmp_path, environ={}, out=io.StringIO())
-    return {model.name: deploy_order(context, model) for model in config.models}
+    return {model.name: planned_order(config, event, model.name) for model in config.models}
 
 
 def test_workflow_dispatch_names_a_subfolder_model_by_its_registry_name(tmp_path: Path) -> None:
@@ -96,8 +102,9 @@ def test_workflow_dispatch_names_a_subfolder_model_by_its_registry_name(tmp_path
 
 
 def test_workflow_dispatch_without_model_among_several_deploys_none(tmp_path: Path) -> None:
-    orders = two_model_orders(tmp_path, {"version": "v1.2.0", "stage": "staging"})
-    assert orders == {"churn": None, "fraud": None}
+    # the plan refuses it before any stage runs, so no model is deployed
+    with pytest.raises(UserError, match="workflow_dispatch input model: missing"):
+        two_model_orders(tmp_path, {"version": "v1.2.0", "stage": "staging"})
 
 
 @pytest.mark.parametrize(("name", "payload"), [

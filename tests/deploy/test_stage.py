@@ -4,6 +4,7 @@ and a model fetch that fails before any deployment is made."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from mlops_ci.digest import sha256_file
 from mlops_ci.errors import EXIT_EXTERNAL_ERROR, EXIT_USER_ERROR, MlopsError
 from mlops_ci.forge.checksums import SUMS_NAME, render_sha256sums
 from mlops_ci.forge.protocol import AssetFile
+from mlops_ci.planner import build_plan
 from mlops_ci.stages.base import StageResult, Status
 from mlops_ci.stages.deploy import DeployStage
 from tests.deploy.workspace import REPO, DeployWorkspace, make_workspace
@@ -31,9 +33,15 @@ def statuses(fake: FakeGitHub, version: str) -> list[str]:
 
 def deploy(workspace: DeployWorkspace, tag: str, *, model: str = "churn",
            **environ: str) -> StageResult:
+    """The deploy stage run for the push of ``tag``, with its plan step as ``mlops-ci run``
+    passes it (none when the plan has no deploy step for ``model``)."""
     forge = workspace.forge()
     try:
-        context = workspace.context(workspace.tag_event(tag), forge, **environ)
+        event = workspace.tag_event(tag)
+        steps = [step for step in build_plan(workspace.config, event).steps
+                 if step.model == model and step.stage is StageName.DEPLOY]
+        context = replace(workspace.context(event, forge, **environ),
+                          step=steps[0] if steps else None)
         return DeployStage().run(context, workspace.config.model(model))
     finally:
         forge.close()

@@ -1,4 +1,5 @@
-"""The prediction log: each answered row, with its id, read back as ``mlops-ci monitor`` does."""
+"""The prediction log: off by default, JSON Lines rotated by size, each answered row with its
+id, read back as ``mlops-ci monitor`` does."""
 
 from __future__ import annotations
 
@@ -11,9 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from mlops_ci.monitoring.feedback.predlog import PredictionLog, read_prediction_logs
+from mlops_ci.errors import UserError
+from mlops_ci.monitoring.feedback.predlog import read_prediction_logs
 from mlops_ci.serving.app import ServingApp
-from mlops_ci.serving.prediction_log import ServedLog
+from mlops_ci.serving.prediction_log import (
+    PredictionLog,
+    PredictionRecord,
+    ServedLog,
+    records_for_batch,
+)
 from mlops_ci.serving.predictor import Predictor
 from mlops_ci.serving.server import RunningServer, start_in_thread
 from tests.serving.example import post_json, rows_of_test_set
@@ -22,6 +29,42 @@ from tests.serving.test_http import FEATURES
 
 INFER = "/v2/models/churn/infer"
 FIXED_TIME = 1_795_000_000.5
+
+
+def batch(first: int, rows: int) -> list[PredictionRecord]:
+    return records_for_batch(
+        model="churn", version="v1.0.0",
+        ids=[f"C{first + i:06d}" for i in range(rows)],
+        rows=[{"tenure_months": i, "region": "west"} for i in range(rows)],
+        predictions=[i % 2 for i in range(rows)],
+        probabilities=[[0.4, 0.6]] * rows, classes=[0, 1], clock=lambda: 1_795_000_000.25,
+    )
+
+
+def test_the_log_is_off_unless_the_environment_names_a_file(tmp_path: Path) -> None:
+    assert PredictionLog.from_environ({}) is None
+    log = PredictionLog.from_environ({"MLOPS_PREDICTION_LOG": str(tmp_path / "p.jsonl"),
+                                      "MLOPS_PREDICTION_LOG_MAX_BYTES": "4096"})
+    assert log is not None and log.max_bytes == 4096
+    with pytest.raises(UserError, match="MLOPS_PREDICTION_LOG_MAX_BYTES"):
+        PredictionLog.from_environ({"MLOPS_PREDICTION_LOG": "x", "MLOPS_PREDICTION_LOG_MAX_BYTES":
+                                    "lots"})
+
+
+def test_rotation_keeps_files_under_the_limit_and_drops_the_oldest(tmp_path: Path) -> None:
+    log = PredictionLog(tmp_path / "predictions.jsonl", max_bytes=2048, backups=2)
+    for start in range(0, 200, 10):
+        log.write(batch(start, 10))
+
+    files = log.files()
+    assert [p.name for p in files] == ["predictions.jsonl", "predictions.jsonl.1",
+                                       "predictions.jsonl.2"]
+    assert all(p.stat().st_size <= 2048 for p in files)
+    read = read_prediction_logs(list(files))
+    ids = sorted(r.id for r in read.records)
+    assert ids[-1] == "C000199"  # the newest rows are kept
+    assert "C000000" not in ids  # the oldest rotated away
+    assert read.bad_lines == 0
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Production feedback: live quality from labelled production rows, and estimates before labels.
 
-``predlog`` writes and reads the server's prediction log; ``sources`` reads the feedback data a
+``predlog`` reads back the server's prediction log; ``sources`` reads the feedback data a
 model's ``monitor.feedback`` names; ``join`` joins late labels to served predictions by id;
 ``calibration`` fits (at registration) and applies the calibrator the estimate relies on;
 ``cbpe`` estimates accuracy and ROC AUC from calibrated confidence; ``live`` compares live
