@@ -4,7 +4,8 @@
 ``binary`` (the OIP binary tensor extension, as tritonclient sends it), ``predictor`` (the
 loaded model and its two prediction paths), ``fused`` (a ``ColumnTransformer`` pipeline
 compiled into numpy steps, used only once proven bit-for-bit equal to scikit-learn), ``app``
-(routes as a pure function), ``server`` (HTTP and worker processes), ``probe`` (readiness and
-smoke checks a deploy runs against a server), ``__main__`` (``python -m mlops_ci.serving``).
+(routes as a pure function), ``server`` (HTTP and worker processes), ``prediction_log`` (the
+log the server writes, which monitoring reads), ``__main__`` (``python -m mlops_ci.serving``).
+The readiness and smoke checks a deploy runs against a server are ``deploy.probe``.
 See ``app`` for the paths and ``server`` for the HTTP limits (``MAX_BODY_BYTES``).
 """
