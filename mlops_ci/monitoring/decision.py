@@ -28,8 +28,8 @@ from mlops_ci.monitoring.history import (
     ParsedHistory,
     record_run,
 )
-from mlops_ci.monitoring.issue import MonitorRunInfo
 from mlops_ci.monitoring.issue_reader import ExistingIssue
+from mlops_ci.monitoring.run import MonitorRunInfo
 
 
 class IssueAction(enum.StrEnum):

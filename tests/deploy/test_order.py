@@ -9,6 +9,7 @@ import pytest
 
 from mlops_ci.config.model import ModelSpec
 from mlops_ci.forge.outbox import OutboxForge
+from mlops_ci.report.renderings import ReportRenderings
 from mlops_ci.stages.base import StageContext
 from mlops_ci.stages.deploy import DeployOrder, deploy_order
 from mlops_ci.webhooks import parse_event
@@ -25,7 +26,7 @@ def order(churn: ModelSpec, tmp_path: Path, name: str, payload: dict[str, object
     event = parse_event(name, payload, {"GITHUB_REPOSITORY": "octo/churn"})
     context = StageContext(config=load_config(EXAMPLE / "mlops.yaml"), event=event,
                            forge=OutboxForge(tmp_path), workspace=tmp_path, run_dir=tmp_path,
-                           environ={}, out=io.StringIO())
+                           environ={}, out=io.StringIO(), render=ReportRenderings())
     return deploy_order(context, churn)
 
 
@@ -83,7 +84,8 @@ def two_model_orders(tmp_path: Path, inputs: dict[str, str]) -> dict[str, Deploy
     payload = {"ref": "refs/heads/main", "repository": REPO, "inputs": inputs}
     event = parse_event("workflow_dispatch", payload, {"GITHUB_REPOSITORY": "octo/churn"})
     context = StageContext(config=config, event=event, forge=OutboxForge(tmp_path),
-                           workspace=tmp_path, run_dir=tmp_path, environ={}, out=io.StringIO())
+                           workspace=tmp_path, run_dir=tmp_path, environ={}, out=io.StringIO(),
+                           render=ReportRenderings())
     return {model.name: deploy_order(context, model) for model in config.models}
 
 
