@@ -15,7 +15,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO, TypeAlias
 
 from mlops_ci.config.model import Config, ModelSpec, StageName
 from mlops_ci.data.results import DriftResult, ValidationResult
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from mlops_ci.forge.protocol import Forge
     from mlops_ci.plan import PlanStep
 
-StageDetail = (
+StageDetail: TypeAlias = (
     TrainResult | Evaluation | DriftResult | tuple[ValidationResult, ...] | MonitorOutcome
 )
 """What a stage's ``StageResult.detail`` holds, by stage: train, evaluate, drift, validate
