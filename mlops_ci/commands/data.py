@@ -4,10 +4,12 @@
 ``data drift`` exits 1 when the dataset drifted, 0 otherwise. Bad input (missing files,
 unreadable data, unknown columns, a bad config) raises a ``UserError``: exit 2.
 
-Both print plain text for a person (``data.text``: names as they are, control characters
-shown as escapes), or with ``--json`` the results exactly as ``results.to_json`` makes them
-(names unchanged; ``json.dump`` escapes control characters and non-ASCII). The markdown of
-``data.markdown`` is for PR comments and job summaries, not for a terminal.
+Both print plain text for a person (``report.validation.render_validation_text`` and
+``report.drift.render_drift_text``: names as they are, control characters shown as escapes),
+or with ``--json`` the results exactly as ``results.to_json`` makes them (names unchanged;
+``json.dump`` escapes control characters and non-ASCII). The markdown beside them in
+``report.validation`` and ``report.drift`` is for PR comments and job summaries, not for a
+terminal.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from mlops_ci.config.model import (
     ModelSpec,
 )
 from mlops_ci.errors import EXIT_CHECK_FAILED, EXIT_OK, UserError
+from mlops_ci.report.drift import render_drift_text
+from mlops_ci.report.validation import render_validation_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +59,6 @@ class DriftRequest:
 def validate_data(request: ValidateDataRequest, *, out: TextIO | None = None) -> int:
     from mlops_ci.config.loader import default_config_path, load_config
     from mlops_ci.data.results import to_json
-    from mlops_ci.data.text import render_validation_text
     from mlops_ci.data.validate import validate_file
 
     stream = out if out is not None else sys.stdout
@@ -81,7 +84,6 @@ def validate_data(request: ValidateDataRequest, *, out: TextIO | None = None) ->
 def measure_drift(request: DriftRequest, *, out: TextIO | None = None) -> int:
     from mlops_ci.data.drift import drift_files
     from mlops_ci.data.results import to_json
-    from mlops_ci.data.text import render_drift_text
 
     stream = out if out is not None else sys.stdout
     spec = DriftSpec()

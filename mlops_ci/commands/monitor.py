@@ -6,12 +6,13 @@ last runs) and may dispatch retraining once per run; a clean run closes the issu
 
 Exit codes: 0 no drift (or no version in production yet), 1 drift or data-quality errors
 found (the check failed as designed), 2 bad config or data, 3 GitHub failed after retries.
-Without ``--json`` the terminal (or the job log) gets plain text (``result_text``: names from
-the data shown as they are, control characters and workflow commands made inert by
-``report.terminal``); ``--json`` prints one stable object (see ``result_json``). Under GitHub
-Actions the outputs ``verdict`` (``run``'s vocabulary: ``passed``, ``failed`` or ``skipped``
-here), ``drift`` and ``quality_drop`` (``true``/``false``) and ``issue_url`` are set and the
-job summary gets the report as escaped markdown (``result_markdown``), as the issue does.
+Without ``--json`` the terminal (or the job log) gets plain text (``report.monitor_summary.
+result_text``: names from the data shown as they are, control characters and workflow commands
+made inert); ``--json`` prints one stable object (see ``result_json``). Under GitHub Actions the
+outputs ``verdict`` (``run``'s vocabulary: ``passed``, ``failed`` or ``skipped`` here),
+``drift`` and ``quality_drop`` (``true``/``false``) and ``issue_url`` are set and the job
+summary gets the report as escaped markdown (``report.monitor_summary.result_markdown``), as
+the issue does.
 ``--dry-run`` measures and decides but writes nothing to GitHub or the outbox.
 """
 
@@ -26,15 +27,15 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 from mlops_ci.config.model import Config, ModelSpec
 from mlops_ci.errors import EXIT_CHECK_FAILED, EXIT_OK, UserError
 from mlops_ci.forge.protocol import Forge
+from mlops_ci.report.monitor_summary import result_markdown, result_text
+from mlops_ci.report.renderings import ReportRenderings
 from mlops_ci.stages.base import StageResult, Status
-
-if TYPE_CHECKING:
-    from mlops_ci.stages.monitor import MonitorOutcome
+from mlops_ci.stages.results import MonitorOutcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,10 +44,6 @@ class MonitorRequest:
     model: str | None = None  # None: every model with a monitor section
     dry_run: bool = False
     json: bool = False
-
-
-_DRY_RUN_ISSUE = {"upsert": "open or update the model's issue", "close": "close the model's issue",
-                  "none": ""}
 
 
 def monitor(
@@ -79,7 +76,8 @@ def monitor(
         log = stream if not request.json else io.StringIO()  # --json: stdout is the JSON only
         context = StageContext(
             config=config, event=event, forge=used_forge, workspace=config.root,
-            run_dir=Path(scratch), environ=environ, out=log, dry_run=request.dry_run,
+            run_dir=Path(scratch), environ=environ, out=log, render=ReportRenderings(),
+            dry_run=request.dry_run,
         )
         for model in models:
             with actions.group(f"monitor {model.name}", environ=environ, out=log):
@@ -145,92 +143,6 @@ def verdict(results: Sequence[StageResult]) -> Status:
     return build_report(unplaced, list(results)).status
 
 
-def result_markdown(result: StageResult) -> str:
-    """The job-summary text of one model's run: markdown, text from outside escaped."""
-    from mlops_ci.data.markdown import render_drift_markdown, render_validation_markdown
-    from mlops_ci.report.escape import escape_markdown
-    from mlops_ci.stages.monitor import MonitorOutcome
-
-    head = f"## Monitoring {escape_markdown(result.model)}: {escape_markdown(result.summary)}"
-    outcome = result.detail
-    if not isinstance(outcome, MonitorOutcome):
-        return head + "\n"
-    lines = [head, ""]
-    lines += [f"- {line}" for line in action_lines(outcome, show=escape_markdown, link=str)]
-    if outcome.check.drift is not None:
-        lines += ["", render_drift_markdown(outcome.check.drift).rstrip("\n")]
-    lines += [
-        render_validation_markdown(v).rstrip("\n") for v in outcome.check.validations if v.findings
-    ]
-    if outcome.check.feedback is not None:
-        from mlops_ci.monitoring.feedback.markdown import feedback_markdown
-
-        lines += ["", feedback_markdown(outcome.check.feedback).rstrip("\n")]
-    return "\n".join(lines) + "\n"
-
-
-def result_text(result: StageResult) -> str:
-    """The terminal (and job log) text of one model's run: ``result_markdown``'s content as
-    plain text, every name and note from outside through ``report.terminal.shown``."""
-    from mlops_ci.data.text import render_drift_text, render_validation_text
-    from mlops_ci.report.terminal import defuse_workflow_commands, shown
-    from mlops_ci.stages.monitor import MonitorOutcome
-
-    head = f"Monitoring {shown(result.model)}: {shown(result.summary)}"
-    outcome = result.detail
-    if not isinstance(outcome, MonitorOutcome):
-        return head + "\n"
-    lines = [head]
-    lines += [f"  - {line}" for line in action_lines(outcome, show=shown, link=shown)]
-    if outcome.check.drift is not None:
-        lines += ["", render_drift_text(outcome.check.drift).rstrip("\n")]
-    for validation in outcome.check.validations:
-        if validation.findings:
-            lines += ["", render_validation_text(validation).rstrip("\n")]
-    if outcome.check.feedback is not None:
-        from mlops_ci.monitoring.feedback.text import feedback_text
-
-        lines += ["", feedback_text(outcome.check.feedback).rstrip("\n")]
-    return defuse_workflow_commands("\n".join(lines) + "\n")
-
-
-def action_lines(
-    outcome: MonitorOutcome, *, show: Callable[[str], str], link: Callable[[str], str]
-) -> list[str]:
-    """What was done (or, on a dry run, what would be), one line each.
-
-    ``show`` renders text from outside (notes, warnings): ``escape_markdown`` for markdown,
-    ``report.terminal.shown`` for a terminal. ``link`` renders the issue URL (GitHub's own,
-    or the outbox file), which markdown keeps as it is.
-    """
-    from mlops_ci.monitoring.decision import IssueAction
-
-    decision, taken = outcome.decision, outcome.taken
-    lines = [show(note) for note in outcome.notes]
-    if outcome.check.reference.note:
-        lines.append(show(outcome.check.reference.note))
-    if taken is None:
-        writes = [_DRY_RUN_ISSUE[decision.issue], "request retraining" if decision.dispatch else ""]
-        writes = [write for write in writes if write]
-        lines.append("dry run: " + ("would " + " and ".join(writes) if writes
-                                    else "nothing to write"))
-        return lines
-    if taken.issue is not None:
-        where = f" #{taken.issue.number}" if taken.issue.number is not None else ""
-        url = link(taken.issue.url or "")
-        lines.append(f"issue{where}: {taken.issue.outcome.value} {url}".rstrip())
-    if taken.closed is not None:
-        lines.append(f"issue closed: {taken.closed.outcome.value}")
-    if taken.dispatch is not None:
-        lines.append(f"retraining dispatch: {taken.dispatch.outcome.value}")
-    elif decision.dispatch:
-        lines.append(f"retraining dispatch: {show(taken.dispatch_note or '')}")
-    if decision.issue is IssueAction.NONE and not decision.dispatch:
-        lines.append(f"nothing to write ({decision.reason})")
-    lines += [f"warning: {show(warning)}" for warning in taken.warnings]
-    return lines
-
-
 def result_json(results: Sequence[StageResult], *, dry_run: bool) -> dict[str, object]:
     """The stable ``--json`` object: overall verdict, then one entry per model."""
     entries = [_model_json(result) for result in results]
@@ -250,7 +162,6 @@ _MODEL_KEYS = (
 
 def _model_json(result: StageResult) -> dict[str, object]:
     from mlops_ci.data.results import to_json
-    from mlops_ci.stages.monitor import MonitorOutcome
 
     entry: dict[str, object] = {
         "model": result.model,

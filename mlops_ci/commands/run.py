@@ -24,6 +24,7 @@ from mlops_ci.actions import append_summary, group, in_actions, write_outputs
 from mlops_ci.config.loader import default_config_path, load_config
 from mlops_ci.config.model import Config, StageName
 from mlops_ci.errors import EXIT_CHECK_FAILED, EXIT_OK, UserError
+from mlops_ci.report.renderings import ReportRenderings
 from mlops_ci.stages.base import Stage, StageContext, StageResult, Status
 
 if TYPE_CHECKING:
@@ -126,6 +127,7 @@ def execute(
         run_dir=run_dir,
         environ=env,
         out=stream,
+        render=ReportRenderings(),
         dry_run=request.dry_run,
     )
     results = _run_steps(plan, context, stream)

@@ -7,6 +7,8 @@ Entry points for stages and commands:
 - ``validate.validate_file(path, data_spec) -> ValidationResult``.
 - ``drift.drift_files(reference, current, drift_spec, column_specs=..., exclude=...)`` and
   ``drift.drift_tables(...)`` -> ``DriftResult``.
-- ``markdown.render_drift_markdown(result)`` / ``markdown.render_validation_markdown(result)``.
 - ``results.to_json(result)`` for ``--json`` and job outputs.
+
+Results only: nothing here words a result for a reader. ``report.drift`` and
+``report.validation`` render them, as markdown and as terminal text side by side.
 """

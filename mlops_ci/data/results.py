@@ -1,6 +1,7 @@
 """Typed results of data validation and drift measurement.
 
-Values only: the stages, the renderers (``data.markdown``) and ``--json`` all read these.
+Values only: the stages, the renderers (``report.drift``, ``report.validation``) and ``--json``
+all read these.
 Names and example values are kept exactly as they were in the data; escaping happens only
 when they are rendered.
 """

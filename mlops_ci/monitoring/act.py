@@ -8,18 +8,52 @@
   only attempt 1 dispatches. If the dispatch itself then fails, the run says so and a later
   run (a new run id) asks again; the same run does not retry blindly.
 - Closing comments once (key ``clear-RUN``) and closes; a closed issue is left alone.
+
+The words written (title, body, comments) come from an ``IssueRenderer`` the caller passes:
+rendering lives above this layer (``report.renderings``), so this module only decides what to
+write where.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from mlops_ci.config.model import MonitorSpec
 from mlops_ci.errors import ExternalError
 from mlops_ci.forge.protocol import DispatchResult, ExistingIssue, Forge, IssueResult, Outcome
-from mlops_ci.monitoring import issue as render
 from mlops_ci.monitoring.check import MonitorCheck
 from mlops_ci.monitoring.decision import Decision, IssueAction
+from mlops_ci.monitoring.history import HistoryEntry
+from mlops_ci.monitoring.run import MonitorRunInfo, issue_marker
+
+
+class IssueRenderer(Protocol):
+    """The texts of a model's monitoring issue; pure, so a rerun renders the same words."""
+
+    def issue_title(self, check: MonitorCheck) -> str: ...
+
+    def issue_body(
+        self,
+        check: MonitorCheck,
+        entries: Sequence[HistoryEntry],
+        run: MonitorRunInfo,
+        spec: MonitorSpec,
+        *,
+        notes: Sequence[str] = (),
+        max_rows: int | None = None,
+    ) -> str: ...
+
+    def cleared_comment(self, check: MonitorCheck, run: MonitorRunInfo) -> str: ...
+
+    def dispatch_comment(
+        self, check: MonitorCheck, run: MonitorRunInfo, spec: MonitorSpec
+    ) -> str: ...
+
+    def dispatch_failed_comment(
+        self, check: MonitorCheck, run: MonitorRunInfo, spec: MonitorSpec
+    ) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,40 +69,23 @@ class ActionsTaken:
         return self.issue.url if self.issue is not None else None
 
 
-def dispatch_how(spec: MonitorSpec) -> str:
-    if spec.actions.workflow:
-        return f"workflow_dispatch of {spec.actions.workflow}"
-    return f"repository_dispatch {spec.actions.dispatch_event_type}"
-
-
-def actions_line(spec: MonitorSpec) -> str | None:
-    """The issue's line saying what a drift triggers, or ``None`` when nothing is."""
-    if not spec.actions.dispatch:
-        return None
-    from mlops_ci.report.escape import escape_markdown
-
-    how = escape_markdown(dispatch_how(spec))
-    return f"On drift, retraining is requested once per run ({how})."
-
-
 def carry_out(
     forge: Forge,
+    render: IssueRenderer,
     decision: Decision,
     check: MonitorCheck,
     existing: ExistingIssue | None,
-    run: render.MonitorRunInfo,
+    run: MonitorRunInfo,
     spec: MonitorSpec,
     *,
     ref: str,
     notes: tuple[str, ...] = (),
     max_rows: int | None = None,
 ) -> ActionsTaken:
-    """Write what ``decision`` asks for; see the module docstring for the once-only rules."""
-    marker = render.issue_marker(check.model)
-    body = render.issue_body(
-        check, decision.entries, run, notes=notes, actions_line=actions_line(spec),
-        max_rows=max_rows,
-    )
+    """Write what ``decision`` asks for, in ``render``'s words; see the module docstring for
+    the once-only rules."""
+    marker = issue_marker(check.model)
+    body = render.issue_body(check, decision.entries, run, spec, notes=notes, max_rows=max_rows)
     warnings: list[str] = []
     if decision.issue is IssueAction.CLOSE and existing is not None:
         title = existing.title or render.issue_title(check)
@@ -87,7 +104,7 @@ def carry_out(
             warnings.append(issue.warning)
     if not decision.dispatch:
         return ActionsTaken(issue=issue, warnings=tuple(warnings))
-    gate_note = _gate(forge, issue, check, run, spec)
+    gate_note = _gate(forge, render, issue, check, run, spec)
     if gate_note is not None:
         return ActionsTaken(issue=issue, dispatch_note=gate_note, warnings=tuple(warnings))
     try:
@@ -98,7 +115,7 @@ def carry_out(
         if issue is not None and issue.number is not None:
             forge.comment_issue(
                 issue.number,
-                render.dispatch_failed_comment(check, run, dispatch_how(spec)),
+                render.dispatch_failed_comment(check, run, spec),
                 key=f"dispatch-{run.run_id}",
             )
         raise
@@ -109,9 +126,10 @@ def carry_out(
 
 def _gate(
     forge: Forge,
+    render: IssueRenderer,
     issue: IssueResult | None,
     check: MonitorCheck,
-    run: render.MonitorRunInfo,
+    run: MonitorRunInfo,
     spec: MonitorSpec,
 ) -> str | None:
     """``None`` when this run may dispatch now, else why it may not."""
@@ -119,7 +137,7 @@ def _gate(
         if run.attempt > 1:
             return f"not sent again: attempt {run.attempt} of run {run.run_id}"
         return None
-    comment = render.dispatch_comment(check, run, dispatch_how(spec))
+    comment = render.dispatch_comment(check, run, spec)
     gate = forge.comment_issue(issue.number, comment, key=f"dispatch-{run.run_id}")
     if gate.outcome in (Outcome.CREATED, Outcome.UPDATED):
         # UPDATED: the comment said an earlier attempt's dispatch was refused; send it now.
@@ -132,7 +150,7 @@ def _gate(
 def _dispatch(
     forge: Forge,
     check: MonitorCheck,
-    run: render.MonitorRunInfo,
+    run: MonitorRunInfo,
     spec: MonitorSpec,
     ref: str,
     reason: str,

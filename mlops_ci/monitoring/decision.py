@@ -29,7 +29,7 @@ from mlops_ci.monitoring.history import (
     ParsedHistory,
     record_run,
 )
-from mlops_ci.monitoring.issue import MonitorRunInfo
+from mlops_ci.monitoring.run import MonitorRunInfo
 
 
 class IssueAction(enum.StrEnum):

@@ -9,13 +9,11 @@ stays short and the forge can drop them first when it must shorten the comment.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from mlops_ci.report.escape import escape_markdown
 from mlops_ci.report.model import ModelReport, Report, RunInfo
-from mlops_ci.report.sections import drift_section, evaluation_section, validation_section
+from mlops_ci.report.sections import detail_section
 from mlops_ci.report.tables import details, table
-from mlops_ci.stages.base import StageResult, Status
+from mlops_ci.stages.base import Status
 
 ICONS = {
     Status.PASSED: "✅",
@@ -30,20 +28,11 @@ HEADLINES = {
     Status.WARNING: "passed with warnings",
 }
 
-DetailRenderer = Callable[[object], "str | None"]
-
-
-def render_report(
-    report: Report,
-    *,
-    collapse: bool = True,
-    renderers: tuple[DetailRenderer, ...] | None = None,
-) -> str:
-    """The whole report. ``renderers`` turn a stage's typed detail into a section."""
-    chosen = renderers if renderers is not None else default_renderers()
+def render_report(report: Report, *, collapse: bool = True) -> str:
+    """The whole report; each stage's typed detail becomes a section (``report.sections``)."""
     parts = [_headline(report), _where(report.run), ""]
     for model in report.models:
-        parts.append(_model_section(model, chosen, collapse=collapse))
+        parts.append(_model_section(model, collapse=collapse))
     parts.append(_timings(report, collapse=collapse))
     return "\n".join(parts).rstrip() + "\n"
 
@@ -75,9 +64,7 @@ def _where(run: RunInfo) -> str:
     return "<sub>" + " · ".join(bits) + "</sub>"
 
 
-def _model_section(
-    model: ModelReport, renderers: tuple[DetailRenderer, ...], *, collapse: bool
-) -> str:
+def _model_section(model: ModelReport, *, collapse: bool) -> str:
     lines = [f"#### {ICONS[model.status]} {escape_markdown(model.model)}", ""]
     rows = [
         [
@@ -90,23 +77,13 @@ def _model_section(
     lines.append(table(["stage", "status", "summary"], rows))
     lines.append("")
     for result in model.results:
-        section = _detail(result, renderers)
+        section = None if result.detail is None else detail_section(result.detail)
         if section is None:
             continue
         summary = f"{result.stage.value}: {escape_markdown(result.summary)}"
         primary = result.stage.value == "evaluate"
         lines.append(section + "\n" if primary else details(summary, section, collapse=collapse))
     return "\n".join(lines)
-
-
-def _detail(result: StageResult, renderers: tuple[DetailRenderer, ...]) -> str | None:
-    if result.detail is None:
-        return None
-    for render in renderers:
-        section = render(result.detail)
-        if section is not None:
-            return section
-    return None
 
 
 def _timings(report: Report, *, collapse: bool) -> str:
@@ -118,6 +95,3 @@ def _timings(report: Report, *, collapse: bool) -> str:
     body = table(["model", "stage", "seconds"], rows)
     return details(f"Timings: {report.seconds:.1f} s in all", body, collapse=collapse)
 
-
-def default_renderers() -> tuple[DetailRenderer, ...]:
-    return (evaluation_section, drift_section, validation_section)

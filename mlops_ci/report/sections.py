@@ -1,13 +1,20 @@
 """Report sections for each stage's typed detail: metrics and gates, data validation, drift.
 
-Each function takes a stage's ``detail`` and returns markdown, or ``None`` when the detail is
-not its kind, so ``render_report`` can try them in turn.
+One renderer per ``StageDetail`` type, chosen by ``detail_section`` with a ``match`` on the
+type; a detail with no section of its own (a ``TrainResult``, a ``MonitorOutcome``: their
+stage's summary line says it all) renders as ``None``, and ``render_report`` shows none.
 """
 
 from __future__ import annotations
 
+from mlops_ci.data.results import DriftResult, ValidationResult
+from mlops_ci.metrics import MetricValue
+from mlops_ci.report.drift import render_drift_markdown
 from mlops_ci.report.escape import escape_markdown
 from mlops_ci.report.tables import table
+from mlops_ci.report.validation import render_validation_markdown
+from mlops_ci.stages.base import StageDetail
+from mlops_ci.stages.results import Evaluation, MonitorOutcome, TrainResult
 
 _GATE_ICONS = {"passed": "✅", "failed": "❌", "skipped": "⏭️"}
 
@@ -30,11 +37,21 @@ def _delta(value: float | None, higher_is_better: bool) -> str:
     return f"{arrow} {value:+.4f}".rstrip("0").rstrip(".")
 
 
-def evaluation_section(detail: object) -> str | None:
-    from mlops_ci.stages.evaluate import Evaluation
+def detail_section(detail: StageDetail) -> str | None:
+    """The section of a stage's detail, by its type, or ``None`` when it has none."""
+    match detail:
+        case Evaluation():
+            return evaluation_section(detail)
+        case DriftResult():
+            return drift_section(detail)
+        case tuple():
+            return validation_section(detail) if detail else None
+        case TrainResult() | MonitorOutcome():
+            return None
 
-    if not isinstance(detail, Evaluation):
-        return None
+
+def evaluation_section(detail: Evaluation) -> str:
+    """The metrics of the three models side by side, the gates, and the evaluation's notes."""
     production = (
         f"production ({detail.production_version})" if detail.production_version else ("production")
     )
@@ -72,35 +89,18 @@ def evaluation_section(detail: object) -> str | None:
     return "\n".join(parts).rstrip() + "\n"
 
 
-def _metric(value: object) -> str:
+def _metric(value: MetricValue | None) -> str:
     if value is None:
         return "–"
-    number = getattr(value, "value", None)
-    if number is None:
-        reason = getattr(value, "undefined_reason", None) or "undefined"
-        return f"n/a ({escape_markdown(reason)})"
-    return _number(float(number))
+    if value.value is None:
+        return f"n/a ({escape_markdown(value.undefined_reason or 'undefined')})"
+    return _number(float(value.value))
 
 
-def drift_section(detail: object) -> str | None:
-    from mlops_ci.data.markdown import render_drift_markdown
-    from mlops_ci.data.results import DriftResult
-
-    if not isinstance(detail, DriftResult):
-        return None
+def drift_section(detail: DriftResult) -> str:
     return render_drift_markdown(detail)
 
 
-def validation_section(detail: object) -> str | None:
-    from mlops_ci.data.markdown import render_validation_markdown
-    from mlops_ci.data.results import ValidationResult
-
-    if isinstance(detail, ValidationResult):
-        return render_validation_markdown(detail)
-    if (
-        isinstance(detail, tuple)
-        and detail
-        and all(isinstance(item, ValidationResult) for item in detail)
-    ):
-        return "\n".join(render_validation_markdown(item) for item in detail)
-    return None
+def validation_section(detail: tuple[ValidationResult, ...]) -> str:
+    """One validation section per file, in the order they were validated."""
+    return "\n".join(render_validation_markdown(item) for item in detail)

@@ -19,126 +19,18 @@
 from __future__ import annotations
 
 import dataclasses
-import enum
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from mlops_ci.config.model import ModelSpec, StageName, Task
 from mlops_ci.digest import sha256_file
 from mlops_ci.errors import UserError
 from mlops_ci.gates import NO_BASE, NO_PRODUCTION, GateStatus, GateVerdict, decide_gates
-from mlops_ci.metrics import Direction, MetricValue, compute, metric, predict
+from mlops_ci.metrics import MetricValue, compute, metric, predict
 from mlops_ci.modelio import load_model
 from mlops_ci.stages.base import StageContext, StageResult, Status
-
-Role = Literal["candidate", "production", "base"]
-
-
-class EvaluationOutcome(enum.StrEnum):
-    PASSED = "passed"
-    FAILED = "failed"
-    PASSED_REPORT_ONLY = "passed-report-only"  # a gate failed; evaluate.report_only is set
-
-    @property
-    def fails_run(self) -> bool:
-        return self is EvaluationOutcome.FAILED
-
-
-@dataclass(frozen=True, slots=True)
-class MetricRow:
-    """One metric for the three models; deltas are candidate - other (None when undefined)."""
-
-    name: str
-    label: str
-    direction: Direction
-    candidate: MetricValue
-    production: MetricValue | None
-    base: MetricValue | None
-
-    @property
-    def delta_production(self) -> float | None:
-        return _delta(self.candidate, self.production)
-
-    @property
-    def delta_base(self) -> float | None:
-        return _delta(self.candidate, self.base)
-
-
-@dataclass(frozen=True, slots=True)
-class ModelFile:
-    role: Role
-    path: Path
-    sha256: str
-
-
-@dataclass(frozen=True, slots=True)
-class Evaluation:
-    model_name: str
-    task: Task
-    test_file: str  # as written in mlops.yaml
-    test_rows: int
-    models: tuple[ModelFile, ...]  # the files evaluated, candidate first
-    rows: tuple[MetricRow, ...]
-    gates: tuple[GateVerdict, ...]
-    outcome: EvaluationOutcome
-    notes: tuple[str, ...]
-    production_version: str | None = None  # the registry version compared against
-    base_version: str | None = None
-
-    def values(self, role: Role) -> tuple[MetricValue, ...]:
-        """The metric values of one model, in row order (empty if it was not evaluated)."""
-        found = (getattr(row, role) for row in self.rows)
-        return tuple(value for value in found if value is not None)
-
-    def to_json(self) -> dict[str, object]:
-        """A strict-JSON record of the evaluation (undefined values as null with reasons)."""
-
-        def value(v: MetricValue | None) -> object:
-            if v is None:
-                return None
-            return v.value if v.value is not None else {"undefined": v.undefined_reason}
-
-        return {
-            "model": self.model_name,
-            "task": self.task,
-            "test_file": self.test_file,
-            "test_rows": self.test_rows,
-            "models": {m.role: {"file": m.path.name, "sha256": m.sha256} for m in self.models},
-            "metrics": [
-                {
-                    "name": r.name,
-                    "direction": r.direction,
-                    "candidate": value(r.candidate),
-                    "production": value(r.production),
-                    "base": value(r.base),
-                    "delta_production": r.delta_production,
-                    "delta_base": r.delta_base,
-                }
-                for r in self.rows
-            ],
-            "gates": [
-                {
-                    "gate": g.index,
-                    "metric": g.gate.metric,
-                    "against": g.gate.against,
-                    "condition": g.condition,
-                    "status": str(g.status),
-                    "value": g.value,
-                    "reference": g.reference,
-                    "delta": g.delta,
-                    "threshold": g.threshold,
-                    "comparison": g.comparison,
-                    "explanation": g.explanation,
-                }
-                for g in self.gates
-            ],
-            "outcome": str(self.outcome),
-            "notes": list(self.notes),
-            "production_version": self.production_version,
-            "base_version": self.base_version,
-        }
+from mlops_ci.stages.results import Evaluation, EvaluationOutcome, MetricRow, ModelFile, Role
 
 
 def evaluate_models(
@@ -239,19 +131,12 @@ def _outcome(verdicts: Sequence[GateVerdict], *, report_only: bool) -> Evaluatio
     return EvaluationOutcome.PASSED_REPORT_ONLY if report_only else EvaluationOutcome.FAILED
 
 
-def _delta(candidate: MetricValue, other: MetricValue | None) -> float | None:
-    if other is None or other.value is None or candidate.value is None:
-        return None
-    return candidate.value - other.value
-
-
 EVALUATION_FILE = "evaluation.json"
 
 
 def _calibration_notes(context: StageContext, model: ModelSpec, candidate: Path) -> tuple[str, ...]:
     """The calibration production estimates would rely on, shown in the PR report (only when
     ``monitor.feedback`` asks for estimates: then registration fits the same calibrator)."""
-    from mlops_ci.monitoring.feedback.markdown import calibration_text
     from mlops_ci.monitoring.feedback.registration import calibrate_candidate
 
     feedback = model.monitor.feedback if model.monitor is not None else None
@@ -259,10 +144,7 @@ def _calibration_notes(context: StageContext, model: ModelSpec, candidate: Path)
         return ()
     folder = context.model_dir(model) / "calibration"
     calibration = calibrate_candidate(model, candidate, context.workspace, folder)
-    if calibration.calibrator is None:
-        return (f"calibration for production estimates: none ({calibration.reason})",)
-    quality = calibration_text(calibration.calibrator.method, calibration.calibrator.quality)
-    return (f"calibration for production estimates: {quality}",)
+    return (context.render.calibration_note(calibration),)
 
 
 class EvaluateStage:

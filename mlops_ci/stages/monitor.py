@@ -15,31 +15,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlops_ci.config.model import ModelSpec, MonitorSpec, StageName
-from mlops_ci.monitoring.act import ActionsTaken
-from mlops_ci.monitoring.check import MonitorCheck
-from mlops_ci.monitoring.decision import Decision
-from mlops_ci.monitoring.issue import MonitorRunInfo
 from mlops_ci.monitoring.production import ProductionData
+from mlops_ci.monitoring.run import MonitorRunInfo, issue_marker
 from mlops_ci.stages.base import StageContext, StageResult, Status
+from mlops_ci.stages.results import MonitorOutcome
 
 if TYPE_CHECKING:
     from mlops_ci.registry.state import RegistryState
-
-
-@dataclass(frozen=True, slots=True)
-class MonitorOutcome:
-    """The stage's ``detail``: what was measured, decided and done."""
-
-    check: MonitorCheck
-    decision: Decision
-    taken: ActionsTaken | None  # None on a dry run
-    run: MonitorRunInfo
-    notes: tuple[str, ...] = ()
 
 
 class MonitorStage:
@@ -57,7 +43,6 @@ class MonitorStage:
     def run(self, context: StageContext, model: ModelSpec) -> StageResult:
         from mlops_ci.backends.git import Git
         from mlops_ci.monitoring import act, check, decision, history
-        from mlops_ci.monitoring.issue import issue_marker
         from mlops_ci.monitoring.reference import reference_at_commit
         from mlops_ci.registry.store import RegistryStore
         from mlops_ci.registry.tags import model_in_tag
@@ -103,7 +88,7 @@ class MonitorStage:
         taken = None
         if not context.dry_run:
             taken = act.carry_out(
-                context.forge, decided, measured, existing, run, spec,
+                context.forge, context.render, decided, measured, existing, run, spec,
                 ref=context.config.default_branch, notes=parsed.notes,
                 max_rows=context.config.report.max_table_rows,
             )

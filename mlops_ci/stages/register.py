@@ -1,17 +1,19 @@
 """The ``register`` stage: a candidate that passed its gates becomes the next version.
 
 Writes the annotated tag ``NAME@vX.Y.Z`` (GTO's format, evidence in the message) and pushes it,
-then makes the GitHub release holding the model file, ``metrics.json``, the model card and
-``SHA256SUMS`` (and ``calibration.json``, fitted on the test set, when ``monitor.feedback``
-asks for estimates of a binary classifier; the model card then shows its quality). Both
-writes are idempotent: a rerun for the same commit finds the tag (``created=False``) and the
-release, and completes only what is missing. A run for a pushed registration tag (``gto
-register``) registers that tag's version, which finds the tag, and makes its release.
+then makes the GitHub release holding the model file, ``metrics.json``, the model card (in
+``context.render``'s words: ``report.release``) and ``SHA256SUMS`` (and ``calibration.json``,
+fitted on the test set, when ``monitor.feedback`` asks for estimates of a binary classifier;
+the model card then shows its quality). Both writes are idempotent: a rerun for the same
+commit finds the tag (``created=False``) and the release, and completes only what is missing.
+A run for a pushed registration tag (``gto register``) registers that tag's version, which
+finds the tag, and makes its release.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +21,7 @@ from mlops_ci.config.model import ModelSpec, StageName
 from mlops_ci.digest import sha256_file
 from mlops_ci.stages.base import StageContext, StageResult, Status
 from mlops_ci.stages.references import registry_name, registry_remote
+from mlops_ci.stages.results import Evaluation
 
 if TYPE_CHECKING:
     from mlops_ci.registry.evidence import Evidence
@@ -75,14 +78,16 @@ class RegisterStage:
             )
             if fetched.found and fetched.path is not None:
                 model_file = fetched.path
-        from mlops_ci.monitoring.feedback.registration import calibrate_candidate, model_card_lines
+        from mlops_ci.monitoring.feedback.registration import calibrate_candidate
 
         calibration = calibrate_candidate(
             model, model_file, context.workspace, model_dir / "calibration"
         )
         card = model_dir / "model-card.md"
         card.write_text(
-            _model_card(model, registration.version, metrics_file, model_card_lines(calibration)),
+            context.render.model_card(
+                model, registration.version, _recorded_metrics(metrics_file), calibration
+            ),
             encoding="utf-8",
         )
         files = [
@@ -113,7 +118,6 @@ class RegisterStage:
 
 def _evidence(context: StageContext, model: ModelSpec) -> Evidence:
     from mlops_ci.registry.evidence import Evidence, GateRecord
-    from mlops_ci.stages.evaluate import Evaluation
 
     evaluation = context.result(model, StageName.EVALUATE)
     detail = evaluation.detail if evaluation else None
@@ -156,31 +160,12 @@ def _run_url(context: StageContext) -> str | None:
     return f"{server}/{env['GITHUB_REPOSITORY']}/actions/runs/{env['GITHUB_RUN_ID']}"
 
 
-def _model_card(
-    model: ModelSpec, version: str, metrics_file: Path, extra: list[str] | None = None
-) -> str:
-    from mlops_ci.report.escape import escape_markdown
-
-    lines = [f"# {escape_markdown(model.name)} {version}", ""]
-    if model.description:
-        lines += [escape_markdown(model.description), ""]
-    lines += [
-        f"- task: {model.evaluate.task}",
-        f"- target: {escape_markdown(model.data.target)}",
-        f"- features: {len(model.data.columns) - 1 if model.data.columns else 'as in the data'}",
-        "",
-        "## Metrics on the held-out test set",
-        "",
-    ]
-    if metrics_file.is_file():
-        import json
-
-        for name, value in sorted(json.loads(metrics_file.read_text(encoding="utf-8")).items()):
-            lines.append(f"- {escape_markdown(str(name))}: {value}")
-    lines += [""]
-    lines += extra or []
-    lines += ["The model file is in skops format; check it against SHA256SUMS before use."]
-    return "\n".join(lines) + "\n"
+def _recorded_metrics(metrics_file: Path) -> dict[str, object]:
+    """The candidate's ``metrics.json`` as written by evaluate (empty when there is none)."""
+    if not metrics_file.is_file():
+        return {}
+    loaded: dict[str, object] = json.loads(metrics_file.read_text(encoding="utf-8"))
+    return loaded
 
 
 def _pushed_version(context: StageContext, model: ModelSpec) -> str | None:

@@ -27,7 +27,6 @@ import shutil
 import sys
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from importlib import metadata as importlib_metadata
 from pathlib import Path, PurePosixPath
 from typing import Literal, TextIO
@@ -38,6 +37,7 @@ from mlops_ci.digest import sha256_file
 from mlops_ci.errors import UserError
 from mlops_ci.modelio import check_skops_file, save_model, untrusted_types
 from mlops_ci.stages.base import StageContext, StageResult, Status
+from mlops_ci.stages.results import DataFile, Method, ParamValue, TrainResult
 
 METADATA_FILE = "metadata.json"
 PARAMS_FILE = "params.json"  # a flat JSON object a training command may write beside the model
@@ -49,57 +49,6 @@ RESERVED_ENV = (
 )
 LIBRARIES = ("scikit-learn", "skops", "numpy", "pandas", "scipy")
 TIMEOUT_HINT = "make it faster, or raise the limit (train.timeout in mlops.yaml)"
-
-Method = Literal["command", "container", "estimator"]
-ParamValue = str | int | float | bool | None
-
-
-@dataclass(frozen=True, slots=True)
-class DataFile:
-    role: Literal["train", "test", "reference"]
-    path: str  # as written in mlops.yaml (workspace-relative)
-    sha256: str
-
-
-@dataclass(frozen=True, slots=True)
-class TrainResult:
-    """A trained candidate and how it came to be."""
-
-    model_name: str
-    model_path: Path
-    sha256: str
-    method: Method
-    command: tuple[str, ...] | None
-    image: str | None
-    estimator: str | None
-    seed: int
-    params: tuple[tuple[str, ParamValue], ...]
-    data_files: tuple[DataFile, ...]
-    git_sha: str | None
-    duration_seconds: float
-    versions: tuple[tuple[str, str], ...]  # python and libraries, as installed here
-    untrusted_types: tuple[str, ...]  # types the model holds beyond skops' defaults
-    metadata_path: Path
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "model": self.model_name,
-            "model_file": self.model_path.name,
-            "sha256": self.sha256,
-            "method": self.method,
-            "command": list(self.command) if self.command is not None else None,
-            "image": self.image,
-            "estimator": self.estimator,
-            "seed": self.seed,
-            "params": dict(self.params),
-            "data": [{"role": f.role, "path": f.path, "sha256": f.sha256}
-                     for f in self.data_files],
-            "git_sha": self.git_sha,
-            "duration_seconds": round(self.duration_seconds, 3),
-            "versions": dict(self.versions),
-            "untrusted_types": list(self.untrusted_types),
-        }
-
 
 def train_model(
     model: ModelSpec,

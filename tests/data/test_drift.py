@@ -203,9 +203,8 @@ def test_never_a_traceback_on_small_frames_with_edge_values(
 ) -> None:
     ref = pa.table({"n": pa.array(reference[0], pa.float64()), "c": pa.array(reference[1])})
     cur = pa.table({"n": pa.array(current[0], pa.float64()), "c": pa.array(current[1])})
-    from mlops_ci.data.markdown import render_drift_markdown
     from mlops_ci.data.reader import Header, Table
-    from mlops_ci.data.text import render_drift_text
+    from mlops_ci.report.drift import render_drift_markdown, render_drift_text
 
     result = drift_tables(
         Table(Header(Path("r.parquet"), "parquet", ("n", "c")), ref.num_rows, ref),

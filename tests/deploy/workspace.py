@@ -21,6 +21,7 @@ from mlops_ci.forge.github_forge import GitHubForge
 from mlops_ci.forge.protocol import AssetFile
 from mlops_ci.forge.retry import RetryPolicy
 from mlops_ci.registry.store import RegistryStore
+from mlops_ci.report.renderings import ReportRenderings
 from mlops_ci.stages.base import StageContext
 from mlops_ci.webhooks import parse_event
 from tests.fakegithub import FakeGitHub
@@ -104,7 +105,8 @@ class DeployWorkspace:
         env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
                "DEPLOY_LOG": str(self.log), "GITHUB_ACTIONS": "false", **environ}
         return StageContext(config=self.config, event=event, forge=forge, workspace=self.root,
-                            run_dir=self.root / ".mlops" / "run", environ=env, out=io.StringIO())
+                            run_dir=self.root / ".mlops" / "run", environ=env, out=io.StringIO(),
+                            render=ReportRenderings())
 
     def calls(self) -> list[dict[str, str]]:
         if not self.log.is_file():

@@ -14,8 +14,9 @@ from mlops_ci.errors import UserError
 from mlops_ci.gates import GateStatus
 from mlops_ci.metrics_file import read_metrics, write_metrics
 from mlops_ci.modelio import save_model
-from mlops_ci.stages.evaluate import EvaluationOutcome, evaluate_models
-from mlops_ci.stages.train import TrainResult, train_model
+from mlops_ci.stages.evaluate import evaluate_models
+from mlops_ci.stages.results import EvaluationOutcome, TrainResult
+from mlops_ci.stages.train import train_model
 from tests.stages.workspaces import EXAMPLE, runner_environ, tiny_workspace
 
 

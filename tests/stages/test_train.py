@@ -15,7 +15,8 @@ import pytest
 from mlops_ci.config.model import ModelSpec
 from mlops_ci.errors import UserError
 from mlops_ci.modelio import load_model, save_model
-from mlops_ci.stages.train import TrainResult, train_model
+from mlops_ci.stages.results import TrainResult
+from mlops_ci.stages.train import train_model
 from tests.stages.workspaces import EXAMPLE, runner_environ, tiny_workspace
 
 PY = sys.executable

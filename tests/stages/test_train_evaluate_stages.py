@@ -10,9 +10,11 @@ from mlops_ci.config.loader import load_config
 from mlops_ci.events import Event, EventKind
 from mlops_ci.forge.outbox import OutboxForge
 from mlops_ci.metrics_file import read_metrics
+from mlops_ci.report.renderings import ReportRenderings
 from mlops_ci.stages.base import StageContext, Status
-from mlops_ci.stages.evaluate import EvaluateStage, Evaluation
-from mlops_ci.stages.train import TrainResult, TrainStage
+from mlops_ci.stages.evaluate import EvaluateStage
+from mlops_ci.stages.results import Evaluation, TrainResult
+from mlops_ci.stages.train import TrainStage
 from tests.stages.workspaces import runner_environ, tiny_workspace
 
 
@@ -25,6 +27,7 @@ def _context(root: Path) -> StageContext:
         run_dir=root / ".mlops" / "run",
         environ=runner_environ(),
         out=io.StringIO(),
+        render=ReportRenderings(),
     )
 
 

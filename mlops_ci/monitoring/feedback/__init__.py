@@ -5,5 +5,6 @@ model's ``monitor.feedback`` names; ``join`` joins late labels to served predict
 ``calibration`` fits (at registration) and applies the calibrator the estimate relies on;
 ``cbpe`` estimates accuracy and ROC AUC from calibrated confidence; ``live`` compares live
 metrics with those recorded at registration; ``check`` puts them together for ``monitor``;
-``markdown`` renders the result, every estimate marked as one.
+``registration`` calibrates a candidate at registration. ``report.feedback`` renders the
+result, every estimate marked as one.
 """

@@ -89,24 +89,6 @@ def _key(model_file: Path, test_path: Path, method: str) -> str:
     return f"model {sha256_file(model_file)}\ntest {sha256_file(test_path)}\nmethod {method}\n"
 
 
-def model_card_lines(calibration: Calibration) -> list[str]:
-    """The model card's (and so the release notes') calibration section."""
-    from mlops_ci.monitoring.feedback.markdown import calibration_text
-
-    calibrator = calibration.calibrator
-    if calibrator is None:
-        return []
-    quality = calibrator.quality
-    return [
-        "## Calibration (what production estimates rely on)",
-        "",
-        f"- {calibration_text(calibrator.method, quality)}",
-        "- Before labels arrive, `mlops-ci monitor` estimates accuracy and ROC AUC from these "
-        f"calibrated probabilities ({CALIBRATION_FILE} in this release: plain numbers, no code).",
-        "",
-    ]
-
-
 def _plain(value: object) -> Scalar:
     item = getattr(value, "item", None)
     plain = item() if callable(item) else value

@@ -11,11 +11,12 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from mlops_ci.config.model import DriftSpec
-from mlops_ci.data.chart import bar, histogram_lines
 from mlops_ci.data.drift import drift_tables
-from mlops_ci.data.markdown import render_drift_markdown, render_validation_markdown
 from mlops_ci.data.results import Finding, Histogram, ValidationResult
+from mlops_ci.report.chart import bar, histogram_lines
+from mlops_ci.report.drift import render_drift_markdown
 from mlops_ci.report.escape import code_block, escape_markdown
+from mlops_ci.report.validation import render_validation_markdown
 from tests.data.helpers import table
 
 HOSTILE = '<img src=x onerror=alert(1)>|`code`|**b** _i_ [l](http://e) @octocat #1\n# h <!--'

@@ -3,7 +3,8 @@
 No image hosting: unicode bars in a fenced code block, one line per bin or category, the
 reference bar beside the current bar, each with its share. Labels come from the data, so the
 block is built with ``report.escape.code_block`` (no backtick run in a label can close the
-fence) and control characters in labels become spaces.
+fence) and control characters in labels become spaces. ``histogram_lines`` (no fence) is what
+the terminal rendering of ``report.drift`` indents under a column.
 """
 
 from __future__ import annotations

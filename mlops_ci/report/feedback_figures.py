@@ -1,8 +1,9 @@
 """How live quality, join counts, estimates and calibration read, in every rendering.
 
-Shared by the markdown renderer (``feedback.markdown``: the monitoring issue, the job summary)
-and the plain-text one (``feedback.text``: the terminal), so both say the same thing in the
-same words; each renderer only lays the pieces out. Everything returned here is our own
+Shared by the markdown rendering of ``report.feedback`` (the monitoring issue, the job summary)
+and its plain-text one (the terminal), so both say the same thing in the same words; each
+only lays the pieces out. ``calibration_text`` also words the calibration in the model card
+(``report.release``) and in the evaluation's notes. Everything returned here is our own
 wording; text from data or config (the source, windows, labels, notes, reasons) is passed
 through the caller's ``show`` function (``report.escape.escape_markdown`` for markdown,
 ``report.terminal.shown`` for a terminal). Table cells come as rows of strings, headers

@@ -11,8 +11,9 @@ from mlops_ci.data.drift import drift_files
 from mlops_ci.monitoring.check import MonitorCheck
 from mlops_ci.monitoring.decision import history_entry
 from mlops_ci.monitoring.history import parse_history
-from mlops_ci.monitoring.issue import MonitorRunInfo, issue_body, sparkline
 from mlops_ci.monitoring.reference import ReferenceData
+from mlops_ci.monitoring.run import MonitorRunInfo
+from mlops_ci.report.monitoring_issue import issue_body, sparkline
 
 HOSTILE = "<img src=x onerror=alert(1)> --> | **@team** [x](http://evil)"
 RUN = MonitorRunInfo(run_id="77", at="2026-11-18T06:00:00Z",

@@ -1,9 +1,10 @@
 """How numbers, thresholds, verdicts and titles of data checks read, in every rendering.
 
-Shared by the markdown renderers (``data.markdown``: PR comments, job summaries, issues) and
-the plain-text ones (``data.text``: the terminal), so both say the same thing. Everything
-returned here is our own wording; text from the data is passed through the caller's
-``show`` function (an escaper for markdown, ``report.terminal.printable`` for a terminal).
+Shared by the markdown and the plain-text renderings of ``report.drift`` and
+``report.validation`` (PR comments, job summaries and issues; the terminal), so both say the
+same thing. Everything returned here is our own wording; text from the data is passed through
+the caller's ``show`` function (``report.escape.escape_markdown`` for markdown,
+``report.terminal.shown`` for a terminal).
 """
 
 from __future__ import annotations

@@ -1,38 +1,43 @@
-"""Pure rendering of the monitoring issue: title, body with the trend, and its comments.
+"""The monitoring issue as markdown: title, body with the trend, and its comments.
 
 The body starts with the hidden history block (so a body shortened to GitHub's 65,536
 characters still keeps its trend), then the verdict, the trend of the last runs as a
-sparkline and a table, the drift table and the data-quality findings. Every name that came
-from data or config goes through ``escape_markdown``; the renderers of ``data.markdown`` do the
-same for the tables they draw. Bodies depend only on their inputs (no clock), so a rerun of
-the same run renders the same text and the forge sends no write.
+sparkline and a table, the drift table and the data-quality findings (``report.drift``,
+``report.validation``) and the live quality (``report.feedback``). Every name that came from
+data or config goes through ``escape_markdown``. Bodies depend only on their inputs (no
+clock), so a rerun of the same run renders the same text and the forge sends no write.
+``monitoring.act`` writes these texts through ``report.renderings``, never importing this.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from mlops_ci.config.model import MonitorSpec
 from mlops_ci.monitoring.check import MonitorCheck
 from mlops_ci.monitoring.history import HistoryEntry, history_block
+from mlops_ci.monitoring.run import MonitorRunInfo
+from mlops_ci.report.drift import render_drift_markdown
 from mlops_ci.report.escape import escape_markdown
+from mlops_ci.report.feedback import feedback_markdown, verdict_markdown
+from mlops_ci.report.validation import render_validation_markdown
 
 SPARK = "▁▂▃▄▅▆▇█"
 
 
-@dataclass(frozen=True, slots=True)
-class MonitorRunInfo:
-    """The run doing the monitoring, as the issue names it."""
-
-    run_id: str
-    at: str  # UTC, YYYY-MM-DDTHH:MM:SSZ
-    attempt: int = 1
-    url: str | None = None  # the run's page, when known
+def dispatch_how(spec: MonitorSpec) -> str:
+    """How retraining is requested, as the comments name it."""
+    if spec.actions.workflow:
+        return f"workflow_dispatch of {spec.actions.workflow}"
+    return f"repository_dispatch {spec.actions.dispatch_event_type}"
 
 
-def issue_marker(model: str) -> str:
-    """The key of the one monitoring issue of ``model`` (``<!-- mlops-ci:issue:KEY -->``)."""
-    return f"monitor:{model}"
+def actions_line(spec: MonitorSpec) -> str | None:
+    """The issue's line saying what a drift triggers, or ``None`` when nothing is."""
+    if not spec.actions.dispatch:
+        return None
+    how = escape_markdown(dispatch_how(spec))
+    return f"On drift, retraining is requested once per run ({how})."
 
 
 def issue_title(check: MonitorCheck) -> str:
@@ -63,9 +68,7 @@ def verdict_text(check: MonitorCheck) -> str:
     if errors:
         parts.append(f"🔴 {errors} data-quality error{'s' if errors != 1 else ''}")
     if check.feedback is not None:
-        from mlops_ci.monitoring.feedback.markdown import verdict_text as feedback_verdict
-
-        parts.append(feedback_verdict(check.feedback))
+        parts.append(verdict_markdown(check.feedback))
     return "; ".join(parts)
 
 
@@ -167,8 +170,6 @@ def issue_body(
     max_rows: int | None = None,
 ) -> str:
     """The whole issue body (the forge adds the issue marker on top)."""
-    from mlops_ci.data.markdown import render_drift_markdown, render_validation_markdown
-
     model = escape_markdown(check.model)
     version = escape_markdown(check.version)
     files = ", ".join(escape_markdown(name) for name in check.production)
@@ -202,8 +203,6 @@ def issue_body(
         if result.findings:
             lines += ["", render_validation_markdown(result).rstrip("\n")]
     if check.feedback is not None:
-        from mlops_ci.monitoring.feedback.markdown import feedback_markdown
-
         lines += ["", feedback_markdown(check.feedback).rstrip("\n")]
     footer = (
         "_Kept up to date by `mlops-ci monitor` on its schedule: one issue per model, "

@@ -1,6 +1,6 @@
 """The feedback section as terminal text: the markdown's content, names as they are, inert.
 
-``feedback.markdown`` renders the same check for the issue; here nothing is escaped for
+``feedback_markdown`` renders the same check for the issue; here nothing is escaped for
 markdown, and nothing reaches the terminal that it or the Actions runner would act on.
 """
 
@@ -14,8 +14,7 @@ from mlops_ci.monitoring.feedback.cbpe import Estimate
 from mlops_ci.monitoring.feedback.check import FeedbackCheck, WindowEstimate
 from mlops_ci.monitoring.feedback.join import JoinCounts
 from mlops_ci.monitoring.feedback.live import LiveQuality, MetricCheck
-from mlops_ci.monitoring.feedback.markdown import feedback_markdown
-from mlops_ci.monitoring.feedback.text import feedback_text
+from mlops_ci.report.feedback import feedback_markdown, feedback_text
 
 RAW = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e]")
 

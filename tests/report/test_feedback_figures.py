@@ -1,7 +1,7 @@
 """The wording both feedback renderers share, pinned byte for byte on a hostile check.
 
-``feedback.figures`` holds what the section says; ``feedback.markdown`` (issue, summary) and
-``feedback.text`` (terminal) only lay it out and pass outside text through their own rule.
+``report.feedback_figures`` holds what the section says; ``report.feedback`` lays it out as
+markdown (issue, summary) and as text (terminal), each passing outside text through its rule.
 The check below has markdown, HTML, an ANSI escape, a bidirectional override, line breaks and
 workflow commands in every name it can hold, a relative tolerance, an unjudged and an
 undefined metric, an estimate and an unestimated value, join counts, a note and a calibrator:
@@ -12,14 +12,13 @@ from __future__ import annotations
 
 from mlops_ci.config.model import Tolerance
 from mlops_ci.metrics import MetricValue
-from mlops_ci.monitoring.feedback import figures
 from mlops_ci.monitoring.feedback.calibration import CalibrationQuality, Calibrator, Fit
 from mlops_ci.monitoring.feedback.cbpe import Estimate
 from mlops_ci.monitoring.feedback.check import FeedbackCheck, WindowEstimate
 from mlops_ci.monitoring.feedback.join import JoinCounts
 from mlops_ci.monitoring.feedback.live import LiveQuality, MetricCheck
-from mlops_ci.monitoring.feedback.markdown import feedback_markdown
-from mlops_ci.monitoring.feedback.text import feedback_text
+from mlops_ci.report import feedback_figures as figures
+from mlops_ci.report.feedback import feedback_markdown, feedback_text
 
 
 def _hostile_check() -> FeedbackCheck:

@@ -14,9 +14,10 @@ from hypothesis import strategies as st
 from mlops_ci.config.model import DriftSpec
 from mlops_ci.data.drift import drift_tables
 from mlops_ci.data.results import DriftResult, Finding, ValidationResult
-from mlops_ci.data.text import render_drift_text, render_validation_text
+from mlops_ci.report.drift import render_drift_text
 from mlops_ci.report.sections import drift_section, validation_section
 from mlops_ci.report.terminal import defuse_workflow_commands, printable
+from mlops_ci.report.validation import render_validation_text
 from tests.data.helpers import table
 
 TAG, PIPE, STARS = "<b>x</b>", "a|b", "*x*"
@@ -146,7 +147,7 @@ def test_validation_text_shows_hostile_names_and_values_as_they_are() -> None:
 
 
 def test_validation_job_summary_still_escapes_hostile_names_and_values() -> None:
-    markdown = validation_section(_hostile_validation())
+    markdown = validation_section((_hostile_validation(),))
     assert markdown is not None
     assert "&lt;b&gt;x&lt;/b&gt;" in markdown and "a\\|b" in markdown
     assert "\\*x\\*" in markdown and "\x1b" not in markdown and TAG not in markdown
