@@ -28,7 +28,16 @@ from pathlib import Path
 from typing import TextIO
 
 from mlops_ci.actions import add_mask
+from mlops_ci.backends.git import Git
+from mlops_ci.commands.monitor import MonitorRequest, monitor
+from mlops_ci.commands.plan import PlanRequest, plan
+from mlops_ci.commands.registry import PromoteRequest, promote
+from mlops_ci.commands.run import RunRequest, run
+from mlops_ci.commands.validate import ValidateRequest, validate
+from mlops_ci.config.loader import load_config
 from mlops_ci.errors import EXIT_OK, UserError
+from mlops_ci.registry.store import RegistryStore
+from mlops_ci.registry.tags import is_valid_version, model_fullname
 
 COMMANDS = ("run", "validate", "plan", "monitor", "promote")
 TRUE = frozenset({"true", "1", "yes", "on"})
@@ -64,22 +73,18 @@ def action(environ: Mapping[str, str] | None = None) -> int:
     model = _input(env, "model") or None
     dry_run = _flag(env, "dry_run")
     if command == "run":
-        from mlops_ci.commands.run import RunRequest, run
 
         request = RunRequest(
             config=config_input, cwd=directory, dry_run=dry_run, models=(model,) if model else ()
         )
         return run(request, environ=env)
     if command == "validate":
-        from mlops_ci.commands.validate import ValidateRequest, validate
 
         return validate(ValidateRequest(config=config))
     if command == "plan":
-        from mlops_ci.commands.plan import PlanRequest, plan
 
         return plan(PlanRequest(config=config), environ=env)
     if command == "monitor":
-        from mlops_ci.commands.monitor import MonitorRequest, monitor
 
         return monitor(MonitorRequest(config=config, model=model, dry_run=dry_run), environ=env)
     promotion = _promotion(env, config, model)
@@ -90,8 +95,6 @@ def action(environ: Mapping[str, str] | None = None) -> int:
 
 def _promotion(env: Mapping[str, str], config_path: Path, model: str | None) -> Promotion:
     """The inputs of ``command: promote``, checked as a promotion tag's run would read them."""
-    from mlops_ci.config.loader import load_config
-    from mlops_ci.registry.tags import is_valid_version, model_fullname
 
     version, stage = _input(env, "version"), _input(env, "stage")
     if not (model and version and stage):
@@ -120,7 +123,6 @@ def _promotion(env: Mapping[str, str], config_path: Path, model: str | None) -> 
 
 
 def _write_promotion(promotion: Promotion, environ: Mapping[str, str]) -> int:
-    from mlops_ci.commands.registry import PromoteRequest, promote
 
     request = PromoteRequest(
         repo=promotion.repo,
@@ -143,8 +145,6 @@ def _preview_promotion(
     error. The counter shown is the next free one now; a promotion landing in between takes it,
     and the real run then takes the one after.
     """
-    from mlops_ci.backends.git import Git
-    from mlops_ci.registry.store import RegistryStore
 
     stream = out if out is not None else sys.stdout
     git = Git(promotion.repo, environ=environ)

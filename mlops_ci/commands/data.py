@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from mlops_ci.config.loader import default_config_path, load_config
 from mlops_ci.config.model import (
     P_VALUE_METHODS,
     ColumnDrift,
@@ -31,6 +32,9 @@ from mlops_ci.config.model import (
     DriftSpec,
     ModelSpec,
 )
+from mlops_ci.data.drift import drift_files
+from mlops_ci.data.results import to_json
+from mlops_ci.data.validate import validate_file
 from mlops_ci.errors import EXIT_CHECK_FAILED, EXIT_OK, UserError
 from mlops_ci.report.drift import render_drift_text
 from mlops_ci.report.validation import render_validation_text
@@ -57,9 +61,6 @@ class DriftRequest:
 
 
 def validate_data(request: ValidateDataRequest, *, out: TextIO | None = None) -> int:
-    from mlops_ci.config.loader import default_config_path, load_config
-    from mlops_ci.data.results import to_json
-    from mlops_ci.data.validate import validate_file
 
     stream = out if out is not None else sys.stdout
     config = load_config(request.config if request.config is not None else default_config_path())
@@ -82,8 +83,6 @@ def validate_data(request: ValidateDataRequest, *, out: TextIO | None = None) ->
 
 
 def measure_drift(request: DriftRequest, *, out: TextIO | None = None) -> int:
-    from mlops_ci.data.drift import drift_files
-    from mlops_ci.data.results import to_json
 
     stream = out if out is not None else sys.stdout
     spec = DriftSpec()
@@ -92,7 +91,6 @@ def measure_drift(request: DriftRequest, *, out: TextIO | None = None) -> int:
     reference = request.reference
     data_format = None
     if request.config is not None:
-        from mlops_ci.config.loader import load_config
 
         config = load_config(request.config)
         model = choose_model(config, request.model)

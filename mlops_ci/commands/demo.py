@@ -28,8 +28,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from mlops_ci.backends.container import docker_client
+from mlops_ci.backends.git import Git
+from mlops_ci.commands.run import RunRequest, execute
 from mlops_ci.errors import EXIT_CHECK_FAILED, EXIT_OK, MlopsError, UserError
 from mlops_ci.forge import outbox_directory
+from mlops_ci.registry.store import RegistryStore
 
 REPOSITORY = "demo/churn"
 
@@ -107,7 +111,6 @@ def demo(request: DemoRequest, *, out: TextIO | None = None) -> int:
 
 
 def _prepare(example: Path, base: Path) -> tuple[Path, Path]:
-    from mlops_ci.backends.git import Git
 
     repo = base / "churn"
     remote = base / "remote.git"
@@ -163,7 +166,6 @@ def docker_ready(environ: Mapping[str, str] | None = None) -> bool:
 
     env = os.environ if environ is None else environ
     try:
-        from mlops_ci.backends.container import docker_client
 
         client = docker_client(env, hint="")
         client.images.get(env.get("MLOPS_CI_SERVING_BASE") or "mlops-ci:dev")
@@ -191,7 +193,6 @@ def use_command_backend(config: Path) -> None:
 
 
 def _head(repo: Path) -> str:
-    from mlops_ci.backends.git import Git
 
     return Git(repo).resolve_commit("HEAD")
 
@@ -236,7 +237,6 @@ def _merge(repo: Path) -> EventFiles:
 def _promotion(repo: Path) -> EventFiles:
     """What a person (or ``mlops-ci registry promote``) does: the latest version to
     production, pushed as a tag; the tag's push event then runs the deploy."""
-    from mlops_ci.registry.store import RegistryStore
 
     store = RegistryStore(repo, remote="origin")
     version = store.state().latest_version("churn")
@@ -272,7 +272,6 @@ def _flipped_feedback(repo: Path) -> EventFiles:
 
 def _clean_feedback(repo: Path) -> EventFiles:
     """The committed feedback sample again: labels as the model expects them."""
-    from mlops_ci.backends.git import Git
 
     (repo / FEEDBACK_FILE).write_bytes(Git(repo).run(["show", f"HEAD:{FEEDBACK_FILE}"]).stdout)
     return _monitoring(repo)
@@ -281,7 +280,6 @@ def _clean_feedback(repo: Path) -> EventFiles:
 def _play(
     repo: Path, name: str, env: Mapping[str, str], payload: dict[str, object], index: int
 ) -> StepOutcome:
-    from mlops_ci.commands.run import RunRequest, execute
 
     event_path = repo.parent / f"event-{index}.json"
     event_path.write_text(json.dumps(payload, indent=2), encoding="utf-8")

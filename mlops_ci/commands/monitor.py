@@ -29,13 +29,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from mlops_ci import actions
+from mlops_ci.config.loader import default_config_path, load_config
 from mlops_ci.config.model import Config, ModelSpec
+from mlops_ci.data.results import to_json
 from mlops_ci.errors import EXIT_CHECK_FAILED, EXIT_OK, UserError
 from mlops_ci.forge.protocol import Forge
+from mlops_ci.forge.select import open_forge
+from mlops_ci.report.model import RunInfo, build_report
 from mlops_ci.report.monitor_summary import result_markdown, result_text
 from mlops_ci.report.renderings import ReportRenderings
-from mlops_ci.stages.base import StageResult, Status
+from mlops_ci.stages.base import StageContext, StageResult, Status
+from mlops_ci.stages.monitor import MonitorStage
 from mlops_ci.stages.results import MonitorOutcome
+from mlops_ci.webhooks import read_event
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,12 +63,6 @@ def monitor(
     remote: str | None = "origin",
 ) -> int:
     """Run the monitor stage for the chosen models; return the exit code (see module doc)."""
-    from mlops_ci import actions
-    from mlops_ci.config.loader import default_config_path, load_config
-    from mlops_ci.forge.select import open_forge
-    from mlops_ci.stages.base import StageContext
-    from mlops_ci.stages.monitor import MonitorStage
-    from mlops_ci.webhooks import read_event
 
     stream = out if out is not None else sys.stdout
     config = load_config(
@@ -137,7 +138,6 @@ def verdict(results: Sequence[StageResult]) -> Status:
     skipped (no version in production): ``failed`` if any failed, else ``passed`` if any
     passed, else ``skipped``.
     """
-    from mlops_ci.report.model import RunInfo, build_report
 
     unplaced = RunInfo(event="monitor", ref=None, sha=None, config_id="")  # decides no status
     return build_report(unplaced, list(results)).status
@@ -161,7 +161,6 @@ _MODEL_KEYS = (
 
 
 def _model_json(result: StageResult) -> dict[str, object]:
-    from mlops_ci.data.results import to_json
 
     entry: dict[str, object] = {
         "model": result.model,

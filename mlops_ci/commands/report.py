@@ -26,7 +26,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from mlops_ci.actions import write_outputs
+from mlops_ci.config.loader import default_config_path, load_config
 from mlops_ci.errors import EXIT_OK, UserError
+from mlops_ci.forge.limits import COMMENT_LIMIT, fit_comment
+from mlops_ci.forge.protocol import Outcome, ReportStamp
+from mlops_ci.forge.select import open_forge
+from mlops_ci.report.escape import escape_markdown
+from mlops_ci.report.stored import REPORT_FILE, REPORT_JSON_FILE, read_artifact
+from mlops_ci.webhooks import read_event
 
 if TYPE_CHECKING:
     from mlops_ci.config.model import Config
@@ -67,7 +75,6 @@ def show_report(
     out: TextIO | None = None,
 ) -> int:
     """Print the last run's ``report.md`` (or ``report.json`` with ``--json``)."""
-    from mlops_ci.report.stored import REPORT_FILE, REPORT_JSON_FILE
 
     env = os.environ if environ is None else environ
     stream = out if out is not None else sys.stdout
@@ -114,7 +121,6 @@ def _reindented_json(path: Path, text: str) -> str:
 
 
 def _default_run_dir(config: Path | None, environ: Mapping[str, str]) -> Path:
-    from mlops_ci.config.loader import default_config_path, load_config
 
     return load_config(config or default_config_path(environ)).root / ".mlops" / "run"
 
@@ -127,9 +133,6 @@ def post_report(
     forge: Forge | None = None,
 ) -> int:
     """``mlops-ci report --post DIR``: post the stored report in ``DIR`` to its pull request."""
-    from mlops_ci.config.loader import default_config_path, load_config
-    from mlops_ci.forge.select import open_forge
-    from mlops_ci.webhooks import read_event
 
     env = os.environ if environ is None else environ
     stream = out if out is not None else sys.stdout
@@ -153,10 +156,6 @@ def post_stored_report(
     nothing. Neither is a pull request that is no longer open with that head commit (it was
     closed or pushed to since, so this report is stale): both print why and exit 0.
     """
-    from mlops_ci.actions import write_outputs
-    from mlops_ci.forge.limits import COMMENT_LIMIT, fit_comment
-    from mlops_ci.forge.protocol import Outcome, ReportStamp
-    from mlops_ci.report.stored import read_artifact
 
     if not artifact.exists():
         print(f"no stored report at {artifact}: nothing to post", file=out)
@@ -217,7 +216,6 @@ def post_stored_report(
 
 def _provenance(event: Event, run_id: int) -> str:
     """A trusted footer: the report above was produced by another run (a fork's code)."""
-    from mlops_ci.report.escape import escape_markdown
 
     run = event.workflow_run
     if run is None:

@@ -15,17 +15,34 @@ import dataclasses
 import os
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from mlops_ci.actions import append_summary, group, in_actions, write_outputs
+from mlops_ci.actions import append_summary, command, group, in_actions, write_outputs
+from mlops_ci.backends.git import Git
+from mlops_ci.commands.report import post_stored_report
 from mlops_ci.config.loader import default_config_path, load_config
 from mlops_ci.config.model import Config, StageName
 from mlops_ci.errors import EXIT_CHECK_FAILED, EXIT_OK, UserError
+from mlops_ci.forge.limits import fit_comment, fit_summary
+from mlops_ci.forge.protocol import Outcome, Permission, ReportStamp
+from mlops_ci.forge.select import open_forge
+from mlops_ci.planner import build_plan
+from mlops_ci.report.markdown import render_report
+from mlops_ci.report.model import RunInfo, build_report
 from mlops_ci.report.renderings import ReportRenderings
+from mlops_ci.report.stored import REPORT_JSON_FILE, ReportMeta, report_to_json, write_artifact
 from mlops_ci.stages.base import Stage, StageContext, StageResult, Status
+from mlops_ci.stages.deploy import DeployStage
+from mlops_ci.stages.drift import DriftStage
+from mlops_ci.stages.evaluate import EvaluateStage
+from mlops_ci.stages.monitor import MonitorStage
+from mlops_ci.stages.register import RegisterStage
+from mlops_ci.stages.train import TrainStage
+from mlops_ci.stages.validate import ValidateStage
+from mlops_ci.webhooks import read_event
 
 if TYPE_CHECKING:
     from mlops_ci.events import Event, PullRequestRef
@@ -58,24 +75,16 @@ class RunOutcome:
     comment_url: str | None
 
 
-STAGES: dict[StageName, str] = {
-    StageName.VALIDATE: "mlops_ci.stages.validate:ValidateStage",
-    StageName.DRIFT: "mlops_ci.stages.drift:DriftStage",
-    StageName.TRAIN: "mlops_ci.stages.train:TrainStage",
-    StageName.EVALUATE: "mlops_ci.stages.evaluate:EvaluateStage",
-    StageName.REGISTER: "mlops_ci.stages.register:RegisterStage",
-    StageName.DEPLOY: "mlops_ci.stages.deploy:DeployStage",
-    StageName.MONITOR: "mlops_ci.stages.monitor:MonitorStage",
+STAGES: dict[StageName, Callable[[], Stage]] = {
+    StageName.VALIDATE: ValidateStage,
+    StageName.DRIFT: DriftStage,
+    StageName.TRAIN: TrainStage,
+    StageName.EVALUATE: EvaluateStage,
+    StageName.REGISTER: RegisterStage,
+    StageName.DEPLOY: DeployStage,
+    StageName.MONITOR: MonitorStage,
 }
-
-
-def load_stage(name: StageName) -> Stage:
-    """A fresh stage. Imported on use: a stage pulls in only what it needs."""
-    import importlib
-
-    module, _, attribute = STAGES[name].partition(":")
-    stage: Stage = getattr(importlib.import_module(module), attribute)()
-    return stage
+"""Stage name -> the stage's class; a run makes a fresh stage for every step."""
 
 
 def run(
@@ -95,9 +104,6 @@ def execute(
     out: TextIO | None = None,
     forge: Forge | None = None,
 ) -> RunOutcome:
-    from mlops_ci.forge.select import open_forge
-    from mlops_ci.planner import build_plan
-    from mlops_ci.webhooks import read_event
 
     env = os.environ if environ is None else environ
     stream = out if out is not None else sys.stdout
@@ -148,7 +154,7 @@ def _run_steps(plan: Plan, context: StageContext, out: TextIO) -> list[StageResu
                 result = StageResult(step.stage, step.model, Status.SKIPPED, blocked[step.model])
             else:
                 stage_context = dataclasses.replace(context, results=dict(done), step=step)
-                result = load_stage(step.stage).run(stage_context, model)
+                result = STAGES[step.stage]().run(stage_context, model)
             result = dataclasses.replace(result, seconds=time.monotonic() - started)
             print(
                 f"{result.status.value}: {result.summary} ({result.seconds:.1f} s)",
@@ -170,9 +176,6 @@ def _finish(
     results: list[StageResult],
     out: TextIO,
 ) -> RunOutcome:
-    from mlops_ci.forge.limits import fit_comment, fit_summary
-    from mlops_ci.report.markdown import render_report
-    from mlops_ci.report.model import build_report
 
     report = build_report(
         _run_info(config, event, context.environ), results, dry_run=context.dry_run
@@ -216,7 +219,6 @@ def _post_comment(
     A fork's pull request is not even tried: its token is read-only, and its report is
     stored for the ``workflow_run`` phase instead (see ``commands/report.py``).
     """
-    from mlops_ci.forge.protocol import Outcome, ReportStamp
 
     if context.dry_run:
         print(f"dry run: would update the report comment on #{pr.number}", file=out)
@@ -235,7 +237,6 @@ def _post_comment(
 
 
 def _notice(context: StageContext, message: str, out: TextIO) -> None:
-    from mlops_ci.actions import command
 
     print(command("notice", message) if in_actions(context.environ) else message, file=out)
 
@@ -254,8 +255,6 @@ def _store_artifact(
     ``GITHUB_WORKSPACE`` when inside it (a Docker action sees the workspace under another
     absolute path than the runner does).
     """
-    from mlops_ci.forge.limits import fit_comment
-    from mlops_ci.report.stored import ReportMeta, write_artifact
 
     folder = config.root / ".mlops" / "report-artifact"
     meta = ReportMeta(
@@ -281,7 +280,6 @@ def _store_artifact(
 def _write_report_json(run_dir: Path, report: Report) -> None:
     import json
 
-    from mlops_ci.report.stored import REPORT_JSON_FILE, report_to_json
 
     text = json.dumps(report_to_json(report), indent=2, allow_nan=False)
     (run_dir / REPORT_JSON_FILE).write_text(text + "\n", encoding="utf-8")
@@ -292,7 +290,6 @@ def _preflight(plan: Plan, config: Config, forge: Forge, out: TextIO) -> None:
 
     The report comment is left out: a refused comment falls back to the stored report.
     """
-    from mlops_ci.forge.protocol import Permission
 
     needs = [
         need for need in plan.write_permissions(config) if need is not Permission.PULL_REQUESTS
@@ -316,8 +313,6 @@ def _post_stored_report(
     plan: Plan, config: Config, environ: Mapping[str, str], out: TextIO, forge: Forge | None
 ) -> RunOutcome:
     """A ``workflow_run`` run: post the report artifact found in ``.mlops/report-artifact``."""
-    from mlops_ci.commands.report import post_stored_report
-    from mlops_ci.forge.select import open_forge
 
     chosen = forge if forge is not None else open_forge(config.root, environ)
     folder = config.root / ".mlops" / "report-artifact"
@@ -326,7 +321,6 @@ def _post_stored_report(
 
 
 def _run_info(config: Config, event: Event, environ: Mapping[str, str]) -> RunInfo:
-    from mlops_ci.report.model import RunInfo
 
     run_url = None
     if environ.get("GITHUB_RUN_ID") and event.repository:
@@ -392,7 +386,6 @@ def _print_plan(plan: Plan, out: TextIO) -> None:
 
 
 def _local_sha(root: Path) -> str | None:
-    from mlops_ci.backends.git import Git
 
     try:
         return Git(root).resolve_commit("HEAD")

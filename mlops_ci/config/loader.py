@@ -14,7 +14,11 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from mlops_ci.config.build import BuildError, build_config
 from mlops_ci.config.model import Config
+from mlops_ci.config.schema import load_schema
+from mlops_ci.config.semantic import semantic_problems
+from mlops_ci.config.validation import schema_problems
 from mlops_ci.config.yamlmarks import Document, format_path, load_document
 from mlops_ci.errors import ConfigError, Problem, UserError
 from mlops_ci.payload import NotUtf8, TooLarge, read_text
@@ -62,8 +66,6 @@ def read_config_text(path: Path) -> str:
 
 def load_document_checked(path: Path) -> tuple[Document, str, Path]:
     """Read, parse and schema-validate; returns the document, display name and root."""
-    from mlops_ci.config.schema import load_schema
-    from mlops_ci.config.validation import schema_problems
 
     if path.is_dir():
         path = path / DEFAULT_CONFIG
@@ -89,8 +91,6 @@ def load_config(path: Path, *, root: Path | None = None, cwd: Path | None = None
 
     A relative ``path`` is read from ``cwd`` (default: the process's working directory).
     """
-    from mlops_ci.config.build import BuildError, build_config
-    from mlops_ci.config.semantic import semantic_problems
 
     if cwd is not None:
         path = cwd / path  # an absolute path stays as it is

@@ -12,6 +12,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import cast
 
+from mlops_ci.config.schema import load_schema
+
 GENERATED_BY = "python -m mlops_ci.config.reference > docs/config.md"
 
 Schema = Mapping[str, object]
@@ -255,7 +257,6 @@ def _text(text: str) -> str:
 
 
 def main() -> None:
-    from mlops_ci.config.schema import load_schema
 
     sys.stdout.write(render_reference(load_schema()))
 

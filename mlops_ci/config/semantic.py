@@ -16,6 +16,7 @@ from mlops_ci.config.cron import cron_error
 from mlops_ci.config.model import P_VALUE_METHODS
 from mlops_ci.config.yamlmarks import Document, YamlPath, format_path
 from mlops_ci.errors import Problem
+from mlops_ci.registry.tags import model_fullname, model_in_tag, ref_name_problem
 
 _DATA_FILES = ("train", "test", "reference")
 _FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
@@ -190,7 +191,6 @@ def _non_finite(value: object, at: YamlPath) -> Iterator[YamlPath]:
 
 def _check_registry_name(checker: _Checker, at: YamlPath, model: Mapping[str, Any]) -> None:
     """The model's registry tags must be names git can keep, or register fails late."""
-    from mlops_ci.registry.tags import model_fullname, model_in_tag, ref_name_problem
 
     name = str(at[-1])
     folder = model.get("path")

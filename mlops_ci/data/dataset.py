@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_ci.config.model import DataSpec
+from mlops_ci.data.reader import raise_for_bad_values, read_header, read_table
 from mlops_ci.errors import InputProblems, Problem
 
 _TEXT_DTYPES = ("category", "string")
@@ -35,7 +36,6 @@ def read_frame(data: DataSpec, path: Path) -> Any:
     """Every column of the file at ``path`` as a DataFrame typed by ``data.columns``."""
     import numpy as np
 
-    from mlops_ci.data.reader import raise_for_bad_values, read_header, read_table
 
     header = read_header(path, data.format)
     specs = {column.name: column for column in data.columns}

@@ -37,6 +37,7 @@ from mlops_ci.data.reader import (
     raise_for_bad_values,
     read_header,
     read_table,
+    require_columns,
 )
 from mlops_ci.data.results import (
     ColumnDriftResult,
@@ -188,7 +189,6 @@ def _kinds(
 def _select_columns(
     reference: Header, current: Header, spec: DriftSpec, exclude: Sequence[str]
 ) -> tuple[list[str], list[tuple[str, str]]]:
-    from mlops_ci.data.reader import require_columns
 
     if spec.columns is not None:
         require_columns(reference, spec.columns, "drift")

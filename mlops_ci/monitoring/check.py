@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlops_ci.config.model import DataSpec, ModelSpec
+from mlops_ci.data.drift import drift_files
 from mlops_ci.data.results import DriftResult, ValidationResult
+from mlops_ci.data.validate import validate_file
 from mlops_ci.errors import UserError
 from mlops_ci.monitoring.production import ProductionData
 from mlops_ci.monitoring.reference import ReferenceData
@@ -81,7 +83,6 @@ def check_production(
     display_names: Sequence[str] | None = None,
 ) -> MonitorCheck:
     """Validate each production file, then measure drift of their union against ``reference``."""
-    from mlops_ci.data.drift import drift_files
 
     names = tuple(display_names) if display_names is not None else tuple(
         str(path) for path in production.files
@@ -130,7 +131,6 @@ def _reference_name(reference: ReferenceData) -> str:
 
 def _validate_production(path: Path, spec: DataSpec, name: str) -> ValidationResult:
     """The file validated against the schema; an absent target column is not a finding."""
-    from mlops_ci.data.validate import validate_file
 
     result = validate_file(path, spec)
     findings = tuple(

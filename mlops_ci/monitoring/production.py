@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlops_ci.config.model import DataFormat
+from mlops_ci.data.reader import data_format as format_of
 from mlops_ci.errors import UserError
 
 _BOM = b"\xef\xbb\xbf"
@@ -69,7 +70,6 @@ def production_data(
     display: str | None = None,
 ) -> ProductionData:
     """The files as one dataset: the file itself, or their union written under ``scratch``."""
-    from mlops_ci.data.reader import data_format as format_of
 
     if not files:
         raise UserError("no production data to compare", hint="set monitor.production_data")

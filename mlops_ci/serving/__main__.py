@@ -19,6 +19,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from mlops_ci.errors import MlopsError
+from mlops_ci.serving.app import ServingApp
+from mlops_ci.serving.columns import read_columns
+from mlops_ci.serving.prediction_log import PredictionLog, ServedLog
+from mlops_ci.serving.predictor import Predictor
+from mlops_ci.serving.server import listen, serve
+
 # One BLAS thread per worker: the workers are the parallelism, and a BLAS thread pool does
 # not survive fork. Set before numpy is imported.
 for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -54,12 +61,6 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from mlops_ci.errors import MlopsError
-    from mlops_ci.serving.app import ServingApp
-    from mlops_ci.serving.columns import read_columns
-    from mlops_ci.serving.prediction_log import PredictionLog, ServedLog
-    from mlops_ci.serving.predictor import Predictor
-    from mlops_ci.serving.server import listen, serve
 
     args = parse_args(sys.argv[1:] if argv is None else argv)
     try:

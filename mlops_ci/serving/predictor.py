@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mlops_ci.modelio import load_model
 from mlops_ci.serving.columns import InputColumn, model_inputs
 from mlops_ci.serving.decode import Batch, RequestError, column_array
 from mlops_ci.serving.fused import FusedPipeline, NotFusable, compile_pipeline, probe_columns
@@ -111,7 +112,6 @@ class Predictor:
         version: str | None = None,
     ) -> Predictor:
         """Load the skops file at ``path``; ``UserError`` if it is not a trusted model."""
-        from mlops_ci.modelio import load_model
 
         predictor = cls(name, version, load_model(path, trusted_types), columns)
         predictor.enable_fused()

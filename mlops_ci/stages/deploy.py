@@ -32,10 +32,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from mlops_ci.config.model import Backend, Environment, ModelSpec, StageName
+from mlops_ci.deploy.probe import rows_from_csv
 from mlops_ci.deploy.protocol import DeployFailed, DeployRequest, DeployTarget
 from mlops_ci.deploy.targets import target_for
 from mlops_ci.errors import UserError
 from mlops_ci.plan import PlanStep
+from mlops_ci.registry.store import RegistryStore
+from mlops_ci.registry.tags import Action
+from mlops_ci.serving.columns import columns_from_specs
 from mlops_ci.stages.base import StageContext, StageResult, Status
 from mlops_ci.stages.references import registry_name, registry_remote
 
@@ -185,8 +189,6 @@ class DeployStage:
         version: str,
         tag: str,
     ) -> DeployRequest:
-        from mlops_ci.deploy.probe import rows_from_csv
-        from mlops_ci.serving.columns import columns_from_specs
 
         scratch = context.model_dir(model) / "deploy" / environment.name / version
         dest = scratch / model.train.model_file
@@ -259,8 +261,6 @@ def _tracks_versions(target: DeployTarget) -> bool:
 
 def _resolve(context: StageContext, model: ModelSpec, order: DeployOrder) -> _Resolved:
     """The version to deploy, its registration tag, and the stage's previous holder."""
-    from mlops_ci.registry.store import RegistryStore
-    from mlops_ci.registry.tags import Action
 
     remote = registry_remote(context.workspace)
     store = RegistryStore(context.workspace, remote=remote)

@@ -7,6 +7,7 @@ a warning that the report shows.
 from __future__ import annotations
 
 from mlops_ci.config.model import ModelSpec, StageName
+from mlops_ci.data.drift import drift_files
 from mlops_ci.stages.base import StageContext, StageResult, Status
 
 
@@ -14,7 +15,6 @@ class DriftStage:
     name = StageName.DRIFT
 
     def run(self, context: StageContext, model: ModelSpec) -> StageResult:
-        from mlops_ci.data.drift import drift_files
 
         if not model.drift.enabled:
             return StageResult(self.name, model.name, Status.SKIPPED, "drift.enabled is false")

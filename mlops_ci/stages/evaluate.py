@@ -24,12 +24,16 @@ from pathlib import Path
 from typing import Any
 
 from mlops_ci.config.model import ModelSpec, StageName, Task
+from mlops_ci.data.dataset import read_split
 from mlops_ci.digest import sha256_file
 from mlops_ci.errors import UserError
 from mlops_ci.gates import NO_BASE, NO_PRODUCTION, GateStatus, GateVerdict, decide_gates
 from mlops_ci.metrics import MetricValue, compute, metric, predict
+from mlops_ci.metrics_file import METRICS_FILE, write_metrics
 from mlops_ci.modelio import load_model
+from mlops_ci.monitoring.feedback.registration import calibrate_candidate
 from mlops_ci.stages.base import StageContext, StageResult, Status
+from mlops_ci.stages.references import fetch_reference_models
 from mlops_ci.stages.results import Evaluation, EvaluationOutcome, MetricRow, ModelFile, Role
 
 
@@ -43,7 +47,6 @@ def evaluate_models(
     trusted_types: Sequence[str] = (),
 ) -> Evaluation:
     """Score the candidate, production and base models on the test set, then judge the gates."""
-    from mlops_ci.data.dataset import read_split
 
     spec = model.evaluate
     trusted = tuple(dict.fromkeys((*spec.trusted_types, *trusted_types)))
@@ -137,7 +140,6 @@ EVALUATION_FILE = "evaluation.json"
 def _calibration_notes(context: StageContext, model: ModelSpec, candidate: Path) -> tuple[str, ...]:
     """The calibration production estimates would rely on, shown in the PR report (only when
     ``monitor.feedback`` asks for estimates: then registration fits the same calibrator)."""
-    from mlops_ci.monitoring.feedback.registration import calibrate_candidate
 
     feedback = model.monitor.feedback if model.monitor is not None else None
     if feedback is None or not feedback.estimate:
@@ -162,8 +164,6 @@ class EvaluateStage:
     def run(self, context: StageContext, model: ModelSpec) -> StageResult:
         import json
 
-        from mlops_ci.metrics_file import METRICS_FILE, write_metrics
-        from mlops_ci.stages.references import fetch_reference_models
 
         folder = context.model_dir(model)
         candidate = folder / model.train.model_file

@@ -18,10 +18,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mlops_ci.backends.git import Git
 from mlops_ci.config.model import ModelSpec, MonitorSpec, StageName
-from mlops_ci.monitoring.production import ProductionData
+from mlops_ci.monitoring import act, check, decision, history
+from mlops_ci.monitoring.asset import fetch_release_data
+from mlops_ci.monitoring.feedback.measure import measure_feedback, registered_metrics_from_release
+from mlops_ci.monitoring.history import is_run_id
+from mlops_ci.monitoring.production import ProductionData, production_data, resolve_files
+from mlops_ci.monitoring.reference import reference_at_commit
 from mlops_ci.monitoring.run import MonitorRunInfo, issue_marker
+from mlops_ci.registry.store import RegistryStore
+from mlops_ci.registry.tags import model_in_tag
 from mlops_ci.stages.base import StageContext, StageResult, Status
+from mlops_ci.stages.references import registry_name
 from mlops_ci.stages.results import MonitorOutcome
 
 if TYPE_CHECKING:
@@ -41,12 +50,6 @@ class MonitorStage:
         self.remote = remote
 
     def run(self, context: StageContext, model: ModelSpec) -> StageResult:
-        from mlops_ci.backends.git import Git
-        from mlops_ci.monitoring import act, check, decision, history
-        from mlops_ci.monitoring.reference import reference_at_commit
-        from mlops_ci.registry.store import RegistryStore
-        from mlops_ci.registry.tags import model_in_tag
-        from mlops_ci.stages.references import registry_name
 
         spec = model.monitor
         if spec is None:
@@ -74,7 +77,6 @@ class MonitorStage:
             import dataclasses
 
             registered = _registered_metrics(context, state, name, tag, scratch)
-            from mlops_ci.monitoring.feedback.measure import measure_feedback
 
             feedback = measure_feedback(
                 context.forge, model, spec.feedback, workspace=context.workspace,
@@ -103,13 +105,11 @@ class MonitorStage:
 def _production(
     context: StageContext, spec: MonitorSpec, model: ModelSpec, scratch: Path, release_tag: str
 ) -> tuple[ProductionData, tuple[str, ...]]:
-    from mlops_ci.monitoring.production import production_data, resolve_files
 
     root = context.workspace
     files = list(resolve_files(root, spec.production_data))
     names = [path.relative_to(root).as_posix() for path in files]
     if spec.release_asset:
-        from mlops_ci.monitoring.asset import fetch_release_data
 
         asset = fetch_release_data(context.forge, release_tag, spec.release_asset, scratch)
         files.append(asset.path)
@@ -127,14 +127,12 @@ def _registered_metrics(
     for event in state.history(model):
         if event.tag == tag and event.evidence is not None and event.evidence.metrics:
             return {n: v for n, v in event.evidence.metrics if math.isfinite(v)}
-    from mlops_ci.monitoring.feedback.measure import registered_metrics_from_release
 
     return registered_metrics_from_release(context.forge, tag, scratch)
 
 
 def run_info(context: StageContext, clock: Callable[[], float]) -> MonitorRunInfo:
     """This run's id (``GITHUB_RUN_ID``, else a local id from the clock), attempt and page."""
-    from mlops_ci.monitoring.history import is_run_id
 
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(clock()))
     env = context.environ

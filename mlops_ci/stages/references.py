@@ -13,7 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from mlops_ci.backends.git import Git
 from mlops_ci.config.model import ModelSpec
+from mlops_ci.registry.store import RegistryStore
+from mlops_ci.registry.tags import Action, RegistryTag
 from mlops_ci.stages.base import StageContext
 
 PRODUCTION_DIR = "production"
@@ -35,7 +38,6 @@ def registry_name(model: ModelSpec) -> str:
 
 
 def registry_remote(workspace: Path) -> str | None:
-    from mlops_ci.backends.git import Git
 
     return "origin" if Git(workspace).has_remote("origin") else None
 
@@ -45,9 +47,6 @@ def fetch_reference_models(
 ) -> ReferenceModels:
     import shutil
 
-    from mlops_ci.backends.git import Git
-    from mlops_ci.registry.store import RegistryStore
-    from mlops_ci.registry.tags import Action, RegistryTag
 
     for role in (PRODUCTION_DIR, BASE_DIR):
         shutil.rmtree(folder / role, ignore_errors=True)  # never compare against a stale file

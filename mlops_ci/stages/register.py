@@ -19,6 +19,12 @@ from typing import TYPE_CHECKING
 
 from mlops_ci.config.model import ModelSpec, StageName
 from mlops_ci.digest import sha256_file
+from mlops_ci.forge.checksums import render_sha256sums
+from mlops_ci.forge.protocol import AssetFile
+from mlops_ci.monitoring.feedback.registration import calibrate_candidate
+from mlops_ci.registry.evidence import Evidence, GateRecord
+from mlops_ci.registry.store import RegistryStore
+from mlops_ci.registry.tags import Action
 from mlops_ci.stages.base import StageContext, StageResult, Status
 from mlops_ci.stages.references import registry_name, registry_remote
 from mlops_ci.stages.results import Evaluation
@@ -31,9 +37,6 @@ class RegisterStage:
     name = StageName.REGISTER
 
     def run(self, context: StageContext, model: ModelSpec) -> StageResult:
-        from mlops_ci.forge.checksums import render_sha256sums
-        from mlops_ci.forge.protocol import AssetFile
-        from mlops_ci.registry.store import RegistryStore
 
         if not model.register.enabled:
             return self._skipped(model, "register.enabled is false")
@@ -78,7 +81,6 @@ class RegisterStage:
             )
             if fetched.found and fetched.path is not None:
                 model_file = fetched.path
-        from mlops_ci.monitoring.feedback.registration import calibrate_candidate
 
         calibration = calibrate_candidate(
             model, model_file, context.workspace, model_dir / "calibration"
@@ -117,7 +119,6 @@ class RegisterStage:
 
 
 def _evidence(context: StageContext, model: ModelSpec) -> Evidence:
-    from mlops_ci.registry.evidence import Evidence, GateRecord
 
     evaluation = context.result(model, StageName.EVALUATE)
     detail = evaluation.detail if evaluation else None
@@ -171,7 +172,6 @@ def _recorded_metrics(metrics_file: Path) -> dict[str, object]:
 def _pushed_version(context: StageContext, model: ModelSpec) -> str | None:
     """The version of the registration tag this run is for (``gto register`` pushed it), if it
     names this model; otherwise None, and the run registers the next bump."""
-    from mlops_ci.registry.tags import Action
 
     tag = context.event.registry_tag
     if tag is None or tag.action is not Action.REGISTER or tag.model != registry_name(model):

@@ -31,12 +31,15 @@ from importlib import metadata as importlib_metadata
 from pathlib import Path, PurePosixPath
 from typing import Literal, TextIO
 
-from mlops_ci.backends.process import CommandTimedOut
+from mlops_ci.backends.container import Mount, run_in_container
+from mlops_ci.backends.process import CommandTimedOut, run_streamed
 from mlops_ci.config.model import ModelSpec, StageName
+from mlops_ci.data.dataset import read_split
 from mlops_ci.digest import sha256_file
 from mlops_ci.errors import UserError
 from mlops_ci.modelio import check_skops_file, save_model, untrusted_types
 from mlops_ci.stages.base import StageContext, StageResult, Status
+from mlops_ci.stages.estimator import fit_pipeline
 from mlops_ci.stages.results import DataFile, Method, ParamValue, TrainResult
 
 METADATA_FILE = "metadata.json"
@@ -164,14 +167,12 @@ def _run_command(
     assert spec.command is not None  # noqa: S101 -- the caller checked
     what = f"the training command of {model.name} (`{' '.join(spec.command)}`)"
     if spec.image is None:
-        from mlops_ci.backends.process import run_streamed
 
         env = {**environ, **_extra_env(model),
                **training_environment(model, data_root=workspace, output_dir=output_dir)}
         run_streamed(local_argv(spec.command), cwd=workspace, environ=env, out=out,
                      timeout_seconds=spec.timeout_seconds, what=what)
     else:
-        from mlops_ci.backends.container import Mount, run_in_container
 
         inside = training_environment(model, data_root=PurePosixPath(CONTAINER_WORKSPACE),
                                       output_dir=PurePosixPath(CONTAINER_OUTPUT))
@@ -202,8 +203,6 @@ def _run_command(
 def _fit_estimator(
     model: ModelSpec, workspace: Path, model_path: Path, out: TextIO
 ) -> tuple[tuple[str, ParamValue], ...]:
-    from mlops_ci.data.dataset import read_split
-    from mlops_ci.stages.estimator import fit_pipeline
 
     spec = model.train
     assert spec.estimator is not None  # noqa: S101 -- the caller checked

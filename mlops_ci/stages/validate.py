@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mlops_ci.config.model import ModelSpec, StageName
+from mlops_ci.data.validate import validate_file
 from mlops_ci.stages.base import StageContext, StageResult, Status
 
 
@@ -26,7 +27,6 @@ class ValidateStage:
     name = StageName.VALIDATE
 
     def run(self, context: StageContext, model: ModelSpec) -> StageResult:
-        from mlops_ci.data.validate import validate_file
 
         results = tuple(
             validate_file(path, model.data) for path in _data_files(model, context.workspace)

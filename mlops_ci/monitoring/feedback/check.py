@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from mlops_ci.config.model import FeedbackSpec
+from mlops_ci.metrics import Predictions, compute
 from mlops_ci.monitoring.feedback.calibration import Calibrator
 from mlops_ci.monitoring.feedback.cbpe import Estimate, estimate_accuracy, estimate_roc_auc
 from mlops_ci.monitoring.feedback.join import JoinCounts, window_of
@@ -92,7 +93,6 @@ def assess(
     """Judge live quality on the latest window; estimate every recent window (see module)."""
     import numpy as np
 
-    from mlops_ci.metrics import Predictions, compute
 
     end = max((t for t in rows.times if t is not None), default=None)
     windows = np.asarray([window_of(t, end, spec.window_days) for t in rows.times], dtype=int)

@@ -17,6 +17,8 @@ from pathlib import Path
 from mlops_ci.config.model import FeedbackSpec, ModelSpec
 from mlops_ci.errors import UserError
 from mlops_ci.forge.protocol import Forge
+from mlops_ci.metrics_file import METRICS_FILE, read_metrics
+from mlops_ci.modelio import load_model
 from mlops_ci.monitoring.feedback.calibration import CALIBRATION_FILE, Calibrator, read_calibrator
 from mlops_ci.monitoring.feedback.check import FeedbackCheck, assess
 from mlops_ci.monitoring.feedback.sources import (
@@ -25,6 +27,7 @@ from mlops_ci.monitoring.feedback.sources import (
     rows_from_data,
     rows_from_log,
 )
+from mlops_ci.monitoring.production import resolve_files
 
 KEY = "monitor.feedback"
 
@@ -71,7 +74,6 @@ def measure_feedback(
 
 def registered_metrics_from_release(forge: Forge, tag: str, scratch: Path) -> dict[str, float]:
     """``metrics.json`` of the release of ``tag``; empty when it has none."""
-    from mlops_ci.metrics_file import METRICS_FILE, read_metrics
 
     fetched = forge.fetch_release_asset(tag, METRICS_FILE, scratch / "feedback" / METRICS_FILE)
     if not fetched.found or fetched.path is None:
@@ -80,7 +82,6 @@ def registered_metrics_from_release(forge: Forge, tag: str, scratch: Path) -> di
 
 
 def _files(workspace: Path, patterns: tuple[str, ...], key: str) -> tuple[NamedFile, ...]:
-    from mlops_ci.monitoring.production import resolve_files
 
     return tuple(
         NamedFile(path, path.relative_to(workspace).as_posix())
@@ -96,7 +97,6 @@ def _production_model(
     A release without its model is not fatal: drift is still measured and reported, and the
     report says why live quality is not.
     """
-    from mlops_ci.modelio import load_model
 
     name = model.train.model_file
     fetched = forge.fetch_release_asset(tag, name, folder / name)

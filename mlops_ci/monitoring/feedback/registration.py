@@ -19,7 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlops_ci.config.model import ModelSpec
+from mlops_ci.data.dataset import read_split
 from mlops_ci.digest import sha256_file
+from mlops_ci.metrics import predict
+from mlops_ci.modelio import load_model
 from mlops_ci.monitoring.feedback.calibration import (
     CALIBRATION_FILE,
     Calibrator,
@@ -45,9 +48,6 @@ def calibrate_candidate(
     """Fit and write ``out_dir/calibration.json`` for ``model_file``, or say why not."""
     import numpy as np
 
-    from mlops_ci.data.dataset import read_split
-    from mlops_ci.metrics import predict
-    from mlops_ci.modelio import load_model
 
     feedback = model.monitor.feedback if model.monitor is not None else None
     if feedback is None or not feedback.estimate:

@@ -22,7 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from mlops_ci.config.model import DataSpec, FeedbackSpec
+from mlops_ci.data.dataset import read_frame
 from mlops_ci.errors import InputProblems, Problem, UserError
+from mlops_ci.metrics import predict
 from mlops_ci.monitoring.feedback.join import JoinCounts, Label, Served, join_labels
 from mlops_ci.monitoring.feedback.predlog import parse_time, read_prediction_logs
 
@@ -119,8 +121,6 @@ def rows_from_data(
     import numpy as np
     import pandas as pd
 
-    from mlops_ci.data.dataset import read_frame
-    from mlops_ci.metrics import predict
 
     id_column = id_column_of(spec, data)
     frames = []
@@ -168,7 +168,6 @@ def rows_from_data(
 
 def read_labels(files: Sequence[NamedFile], data: DataSpec, spec: FeedbackSpec) -> list[Label]:
     """Every label row of ``files``: id, target value, arrival time (when the column is set)."""
-    from mlops_ci.data.dataset import read_frame
 
     id_column = id_column_of(spec, data)
     if files and id_column is None:
