@@ -24,13 +24,18 @@ def add_parsers(commands: Any) -> None:
         "init",
         help="write a commented mlops.yaml and the GitHub workflow",
         description="Write a commented mlops.yaml (columns inferred from --train when it "
-        "exists) and .github/workflows/mlops.yml. Never overwrites a file without --force.",
+        "exists, and a snapshot of it as the drift reference) and the workflows "
+        ".github/workflows/mlops.yml and mlops-report.yml at the git repository's root. "
+        "Never overwrites a file without --force, nor a data file at all.",
     )
     init.add_argument("directory", nargs="?", type=Path, default=Path(), help="where to write")
     init.add_argument("--model", default="model", help="the model's name (default: model)")
     init.add_argument("--train", default="data/train.csv", help="training data path")
     init.add_argument("--test", default="data/test.csv", help="held-out test data path")
     init.add_argument("--target", default=None, help="target column (default: last column)")
+    init.add_argument("--reference", default=None,
+                      help="drift baseline data path (default: a snapshot of --train written "
+                      "beside it as reference.csv, when --train exists)")
     init.add_argument("--task", choices=("classification", "regression"), default="classification")
     init.add_argument("--force", action="store_true", help="overwrite existing files")
     init.set_defaults(handler=_init)
@@ -67,6 +72,7 @@ def _init(args: argparse.Namespace) -> int:
             target=args.target,
             task=args.task,
             force=args.force,
+            reference=args.reference,
         )
     )
 

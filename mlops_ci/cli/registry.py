@@ -69,9 +69,16 @@ def _reading_options(parser: argparse.ArgumentParser) -> None:
 
 def _writing_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--repo", type=Path, default=Path(), help="the git repository")
-    parser.add_argument("--remote", default="origin", help="where tags are read and pushed")
+    parser.add_argument("--remote", default=None,
+                        help="where tags are read and pushed (default: origin; a repository "
+                        "without one keeps the tag local and says so)")
     parser.add_argument("--push", action=argparse.BooleanOptionalAction, default=True,
                         help="push the tag to the remote (default) or keep it local")
+    parser.add_argument("-c", "--config", type=Path, default=None, metavar="FILE",
+                        help="the mlops.yaml whose models and stages a tag must name (default: "
+                        "mlops.yaml in --repo, when there is one)")
+    parser.add_argument("--force", action="store_true",
+                        help="write the tag even for a model or stage the config does not declare")
 
 
 def _show(args: argparse.Namespace) -> int:
@@ -93,6 +100,7 @@ def _register(args: argparse.Namespace) -> int:
     request = registry.RegisterRequest(
         repo=args.repo, model=args.model, version=args.version, bump=args.bump, ref=args.ref,
         push=args.push, remote=args.remote, first_version=args.first_version,
+        config=args.config, force=args.force,
     )
     return registry.register(request)
 
@@ -102,7 +110,7 @@ def _promote(args: argparse.Namespace) -> int:
 
     request = registry.PromoteRequest(
         repo=args.repo, model=args.model, version=args.version, stage=args.stage,
-        push=args.push, remote=args.remote,
+        push=args.push, remote=args.remote, config=args.config, force=args.force,
     )
     return registry.promote(request)
 
@@ -112,6 +120,6 @@ def _deprecate(args: argparse.Namespace) -> int:
 
     request = registry.DeprecateRequest(
         repo=args.repo, model=args.model, version=args.version, stage=args.stage,
-        push=args.push, remote=args.remote,
+        push=args.push, remote=args.remote, config=args.config, force=args.force,
     )
     return registry.deprecate(request)

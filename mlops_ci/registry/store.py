@@ -119,7 +119,8 @@ class RegistryStore:
             if not self.git.has_remote(self.remote):
                 raise UserError(
                     f"no git remote named {self.remote!r} in {self.repo}",
-                    hint="add the remote, or write local tags only (--no-push / remote=None)",
+                    hint=f"add it (git remote add {self.remote} URL), or keep the tags local "
+                    "(registry commands: --no-push)",
                 )
             prefixes = grammar.tag_prefixes(model)
             self._fetch(self.remote, [f"+refs/tags/{p}*:refs/tags/{p}*" for p in prefixes])
