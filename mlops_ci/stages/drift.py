@@ -6,6 +6,8 @@ a warning that the report shows.
 
 from __future__ import annotations
 
+import dataclasses
+
 from mlops_ci.config.model import ModelSpec, StageName
 from mlops_ci.data.drift import drift_files
 from mlops_ci.stages.base import StageContext, StageResult, Status
@@ -27,6 +29,10 @@ class DriftStage:
             column_specs=data.columns,
             exclude=exclude,
             data_format=data.format,
+        )
+        # named as the config names them: reports show repository paths, not the runner's
+        result = dataclasses.replace(
+            result, reference=data.reference_path.as_posix(), current=data.train.as_posix()
         )
         summary = result.reason
         if not result.drifted:
