@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from mlops_ci.config.model import Gate
-from mlops_ci.metrics import MetricValue, direction
+from mlops_ci.metrics import MetricValue, direction, format_change, format_metric
 
 Condition = Literal["min", "max", "max_regression", "min_improvement"]
 Comparison = Literal[">=", "<="]
@@ -128,9 +128,10 @@ def _judge(
             return verdict(GateStatus.FAILED, _undefined(name, "the candidate", own),
                            threshold=limit, compare=compare)
         ok = _meets(own.value, compare, limit)
+        shown_value, shown_limit = _apart(own.value, limit, ok)
         return verdict(
             GateStatus.PASSED if ok else GateStatus.FAILED,
-            f"{name} {_num(own.value)} {compare if ok else _negate(compare)} {_num(limit)}",
+            f"{name} {shown_value} {compare if ok else _negate(compare)} {shown_limit}",
             value=own.value, threshold=limit, compare=compare,
         )
 
@@ -155,8 +156,9 @@ def _judge(
     what = "regression" if condition == "max_regression" else "improvement"
     bound = "allowed" if condition == "max_regression" else "required"
     sign = comparison if ok else _negate(comparison)
+    shown_value, shown_threshold = _apart(own.value, threshold, ok)
     explanation = (
-        f"{name} {_num(own.value)} {sign} {_num(threshold)} ({against} {_num(reference)}, "
+        f"{name} {shown_value} {sign} {shown_threshold} ({against} {_num(reference)}, "
         f"change {_signed(change)}, {bound} {what} {shown})"
     )
     return verdict(GateStatus.PASSED if ok else GateStatus.FAILED, explanation, value=own.value,
@@ -180,8 +182,17 @@ def _negate(comparison: Comparison) -> str:
 
 
 def _num(value: float) -> str:
-    return f"{value:.6g}"
+    return format_metric(value)
+
+
+def _apart(value: float, bound: float, ok: bool) -> tuple[str, str]:
+    """Both numbers in the one format, unless that shows a failed ``0.7 < 0.7``: then with the
+    digits that tell them apart."""
+    shown = _num(value), _num(bound)
+    if ok or shown[0] != shown[1]:
+        return shown
+    return f"{value:.6g}", f"{bound:.6g}"
 
 
 def _signed(value: float) -> str:
-    return f"{value:+.6g}"
+    return format_change(value)

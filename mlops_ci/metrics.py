@@ -236,6 +236,27 @@ METRICS: Mapping[str, MetricDef] = {
 """Every metric mlops-ci computes, by the name ``mlops.yaml`` uses."""
 
 
+def format_metric(value: float) -> str:
+    """How a metric value, a gate's bound or a change is written, everywhere it is shown.
+
+    One format, so a value reads the same in the metrics table, the gates' explanations and
+    the release: up to 4 decimals without trailing zeros (0.8661, 0.7, 12), 3 significant
+    digits for values too small or too large for that (0.000123, 1.23e+05).
+    """
+    if value == 0:
+        return "0"
+    if 0.001 <= abs(value) < 100_000:
+        return f"{value:.4f}".rstrip("0").rstrip(".")
+    return f"{value:.3g}"
+
+
+def format_change(value: float) -> str:
+    """A signed change in ``format_metric``'s format: ``+0.02``, ``-0.0013``, ``±0``."""
+    if value == 0 or format_metric(abs(value)) == "0":
+        return "±0"
+    return ("+" if value > 0 else "-") + format_metric(abs(value))
+
+
 def metric(name: str) -> MetricDef:
     """The definition of ``name``; ``UserError`` listing the known names otherwise."""
     try:

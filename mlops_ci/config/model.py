@@ -23,6 +23,28 @@ Backend = Literal["docker", "command", "kubernetes"]
 Correction = Literal["bonferroni", "holm", "none"]
 Calibration = Literal["auto", "isotonic", "platt"]
 
+_SCORE = (0.0, 1.0)
+_ERROR = (0.0, None)
+METRIC_RANGES: dict[str, tuple[float | None, float | None]] = {
+    "accuracy": _SCORE,
+    "balanced_accuracy": _SCORE,
+    "precision": _SCORE,
+    "recall": _SCORE,
+    "f1": _SCORE,
+    "roc_auc": _SCORE,
+    "log_loss": _ERROR,
+    "brier_score": _SCORE,
+    "average_precision": _SCORE,
+    "mae": _ERROR,
+    "mse": _ERROR,
+    "rmse": _ERROR,
+    "r2": (None, 1.0),
+    "mape": _ERROR,
+    "median_ae": _ERROR,
+}
+"""The values each metric of ``evaluate.metrics`` can take, (lowest, highest); ``None`` for no
+bound. A gate's ``min`` or ``max`` outside them can never be met, or always is."""
+
 
 class StageName(enum.StrEnum):
     """The lifecycle stages a run can execute, in their natural order."""

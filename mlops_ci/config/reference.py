@@ -187,7 +187,9 @@ def _allowed(schema: Schema) -> list[str]:
     if isinstance(pattern, str):
         facts.append(f"matches {_code(pattern)}")
     names = schema.get("propertyNames")
-    if isinstance(names, Mapping) and isinstance(names.get("pattern"), str):
+    if isinstance(names, Mapping) and isinstance(names.get("description"), str):
+        facts.append(f"{names.get('title', 'key')} names use {_text(str(names['description']))}")
+    elif isinstance(names, Mapping) and isinstance(names.get("pattern"), str):
         facts.append(f"keys match {_code(str(names['pattern']))}")
     return facts
 

@@ -1,4 +1,5 @@
-"""Checks the schema cannot express: references between keys, files on disk, cron syntax.
+"""Checks the schema cannot express: references between keys, files on disk, cron syntax,
+metric ranges.
 
 Runs on schema-valid data only, so shapes can be relied on. Every problem points at the key
 that is wrong, with its line and YAML path.
@@ -13,7 +14,14 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from mlops_ci.config.cron import cron_error
-from mlops_ci.config.model import P_VALUE_METHODS
+from mlops_ci.config.model import METRIC_RANGES, P_VALUE_METHODS
+from mlops_ci.config.workspace import (
+    column_hint,
+    command_script,
+    header_columns,
+    path_problem,
+    split_quietly,
+)
 from mlops_ci.config.yamlmarks import Document, YamlPath, format_path
 from mlops_ci.errors import Problem
 from mlops_ci.registry.tags import model_fullname, model_in_tag, ref_name_problem
@@ -72,7 +80,7 @@ def _check_model(
                 checker.report(
                     (*at, "data", key),
                     f"column {data[key]!r} is not declared in data.columns",
-                    _declared(columns),
+                    _declared(data[key], columns),
                 )
         drift = model.get("drift") or {}
         for key in ("columns", "key_columns"):
@@ -81,15 +89,17 @@ def _check_model(
                     checker.report(
                         (*at, "drift", key, index),
                         f"column {column!r} is not declared in data.columns",
-                        _declared(columns),
+                        _declared(column, columns),
                     )
         for column in drift.get("overrides") or {}:
             if column not in columns:
                 checker.report(
                     (*at, "drift", "overrides", column),
                     f"column {column!r} is not declared in data.columns",
-                    _declared(columns),
+                    _declared(column, columns),
                 )
+    else:
+        _check_header(checker, (*at, "data"), data)
     _check_p_value_thresholds(checker, (*at, "drift"), model.get("drift") or {})
     _check_columns(checker, (*at, "data", "columns"), columns)
     evaluate = model["evaluate"]
@@ -101,6 +111,8 @@ def _check_model(
                 f"gate on {gate['metric']!r}, which is not among evaluate.metrics",
                 f"add it to evaluate.metrics ({', '.join(metrics)})",
             )
+        _check_gate_range(checker, (*at, "evaluate", "gates", index), gate)
+    _check_command(checker, (*at, "train", "command"), model["train"].get("command"))
     for env_name, env in ((model.get("deploy") or {}).get("environments") or {}).items():
         if env["stage"] not in stages:
             checker.report(
@@ -115,7 +127,7 @@ def _check_model(
             f"stage {prerelease_stage!r} is not one of the stages: {', '.join(stages)}",
         )
     for path, value in _workspace_paths(at, model):
-        problem = _path_problem(value, checker.root, must_exist=False)
+        problem = path_problem(value, checker.root, must_exist=False)
         if problem:
             checker.report(path, problem)
     monitor = model.get("monitor") or {}
@@ -123,6 +135,77 @@ def _check_model(
         problem = cron_error(str(monitor["schedule"]))
         if problem:
             checker.report((*at, "monitor", "schedule"), problem)
+
+
+def _check_header(checker: _Checker, at: YamlPath, data: Mapping[str, Any]) -> None:
+    """Without ``data.columns``, the target and id column must be in the training file."""
+    train = data.get("train")
+    if not isinstance(train, str) or path_problem(train, checker.root, must_exist=True):
+        return  # reported as a data file problem
+    columns = header_columns(checker.root / train, data.get("format"))
+    if not columns:
+        return
+    for key in ("target", "id_column"):
+        name = data.get(key)
+        if isinstance(name, str) and name not in columns:
+            checker.report(
+                (*at, key), f"column {name!r} is not in {train}", column_hint(name, columns)
+            )
+
+
+def _check_gate_range(checker: _Checker, at: YamlPath, gate: Mapping[str, Any]) -> None:
+    """An absolute bound outside the values a metric can take can never be met, or always is."""
+    low, high = METRIC_RANGES.get(gate["metric"], (None, None))
+    for bound in ("min", "max"):
+        value = gate.get(bound)
+        if not isinstance(value, int | float) or not math.isfinite(value):
+            continue  # non-finite numbers are refused on their own
+        if (low is None or value >= low) and (high is None or value <= high):
+            continue
+        span = _range_text(low, high)
+        above = high is not None and value > high
+        verdict = "can never be met" if above == (bound == "min") else "always holds"
+        hint = None
+        if low == 0 and high == 1 and 10 <= value <= 100:
+            hint = f"did you mean {_percent_as_fraction(value)}?"
+        checker.report(
+            (*at, bound),
+            f"{gate['metric']} is {span}, so {bound} {_plain_number(value)} {verdict}",
+            hint,
+        )
+
+
+def _range_text(low: float | None, high: float | None) -> str:
+    if low is not None and high is not None:
+        return f"between {_plain_number(low)} and {_plain_number(high)}"
+    if low is not None:
+        return f"at least {_plain_number(low)}"
+    return f"at most {_plain_number(high or 0)}"
+
+
+def _plain_number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(value)
+
+
+def _percent_as_fraction(value: float) -> str:
+    """70 -> ``0.70``, 92.5 -> ``0.925``: a percentage written as the fraction metrics are."""
+    text = f"{value / 100:.6f}".rstrip("0")
+    decimals = len(text.split(".")[1])
+    return text + "0" * max(0, 2 - decimals)
+
+
+def _check_command(checker: _Checker, at: YamlPath, command: object) -> None:
+    """The script a training command runs (``python train.py``) must be in the workspace."""
+    if not isinstance(command, str | list):
+        return
+    found = command_script(split_quietly(command))
+    if found is None:
+        return
+    index, script = found
+    problem = path_problem(script, checker.root, must_exist=True)
+    if problem:
+        where = (*at, index) if isinstance(command, list) else at
+        checker.report(where, problem, "train.command runs in the config's folder")
 
 
 def _check_columns(checker: _Checker, at: YamlPath, columns: Mapping[str, Any]) -> None:
@@ -219,7 +302,7 @@ def _workspace_paths(at: YamlPath, model: Mapping[str, Any]) -> Iterator[tuple[Y
 def _check_data_file(
     checker: _Checker, at: YamlPath, value: str, declared_format: str | None
 ) -> None:
-    problem = _path_problem(value, checker.root, must_exist=True)
+    problem = path_problem(value, checker.root, must_exist=True)
     if problem:
         checker.report(at, problem)
         return
@@ -231,30 +314,5 @@ def _check_data_file(
         )
 
 
-def _path_problem(value: str, root: Path, *, must_exist: bool) -> str | None:
-    """Why a workspace path is refused: absolute, '..', outside via a symlink, or missing."""
-    pure = PurePosixPath(value)
-    if pure.is_absolute() or Path(value).is_absolute() or value.startswith("~"):
-        return f"{value!r} is an absolute path; paths are relative to the config's folder"
-    if ".." in pure.parts:
-        return f"{value!r} leaves the workspace ('..' is not allowed)"
-    target = root / value
-    if any(ch in value for ch in "*?["):
-        return None
-    try:
-        resolved = target.resolve()
-        inside = resolved.is_relative_to(root.resolve())
-    except (OSError, RuntimeError):
-        return f"{value!r} cannot be resolved (a symlink loop?)"
-    if not inside:
-        return f"{value!r} leaves the workspace through a symlink"
-    if must_exist and not target.is_file():
-        what = "is a folder, not a file" if target.is_dir() else "does not exist"
-        return f"{value!r} {what} (looked in {root})"
-    return None
-
-
-def _declared(columns: Mapping[str, Any]) -> str:
-    names = list(columns)
-    shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
-    return f"declared: {shown}"
+def _declared(name: str, columns: Mapping[str, Any]) -> str:
+    return column_hint(name, list(columns))

@@ -46,13 +46,44 @@ def schema_problems(doc: Document, schema: Mapping[str, Any], file: str) -> list
         if not _restore_strings(doc, errors):
             break
         errors = list(validator.iter_errors(doc.data))
+    tasks = _metric_tasks(schema)
     problems: dict[tuple[int, int, str, str], Problem] = {}
-    for error in errors:
-        for problem in _describe(error, doc, file):
+    for error in _narrowest_enums(errors):
+        for problem in _describe(error, doc, file, tasks):
             problems.setdefault(
                 (problem.line, problem.column, problem.path, problem.message), problem
             )
     return list(problems.values())
+
+
+def _metric_tasks(schema: Mapping[str, Any]) -> dict[str, str]:
+    """Each metric's task, from the schema's ``classificationMetric``/``regressionMetric``."""
+    defs = schema.get("$defs", {})
+    return {
+        str(name): task
+        for task in ("classification", "regression")
+        for name in defs.get(f"{task}Metric", {}).get("enum", ())
+    }
+
+
+def _narrowest_enums(errors: Sequence[Any]) -> list[Any]:
+    """The errors, keeping of several ``enum`` errors on one value only the narrowest.
+
+    A metric is checked twice: against every metric, and against those of the model's task.
+    An unknown name fails both; the user needs one problem, with the task's list.
+    """
+    narrowest: dict[tuple[object, ...], Any] = {}
+    for error in errors:
+        if error.validator == "enum":
+            key = tuple(error.absolute_path)
+            kept = narrowest.get(key)
+            if kept is None or len(error.validator_value) < len(kept.validator_value):
+                narrowest[key] = error
+    return [
+        error
+        for error in errors
+        if error.validator != "enum" or narrowest[tuple(error.absolute_path)] is error
+    ]
 
 
 def _walk(errors: Iterable[Any]) -> Iterable[Any]:
@@ -87,7 +118,9 @@ def _as_list(value: object) -> list[object]:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
-def _describe(error: Any, doc: Document, file: str) -> list[Problem]:
+def _describe(
+    error: Any, doc: Document, file: str, tasks: Mapping[str, str]
+) -> list[Problem]:
     path: YamlPath = tuple(error.absolute_path)
     kind = error.validator
 
@@ -110,20 +143,77 @@ def _describe(error: Any, doc: Document, file: str) -> list[Problem]:
     if kind == "required":
         missing = [key for key in error.validator_value if key not in error.instance]
         return [at(path, f"missing required key {key!r}") for key in missing]
-    if kind == "propertyNames":
-        name = error.instance
-        rule = error.schema.get("propertyNames", {}).get("description")
-        return [at((*path, name), f"invalid name {name!r}", rule, key=True)]
+    if "propertyNames" in error.schema_path and isinstance(error.instance, str):
+        name_path = (*path, error.instance)
+        if kind in ("pattern", "minLength"):
+            return [at(name_path, *_name_message(error), key=True)]
+        return [at(name_path, *_message(error, doc, name_path), key=True)]
     if kind in ("oneOf", "anyOf"):
-        return _describe_alternatives(error, doc, file, at)
+        return _describe_alternatives(error, doc, file, at, tasks)
     if error.schema is False:
         key = _forbidden_key(error, doc)
         where = (*path, key) if key is not None else path
         return [at(where, f"{key or _show(error.instance)!r} is not allowed here", key=True)]
+    if kind == "enum" and isinstance(error.instance, str) and error.instance in tasks:
+        return [at(path, *_task_message(error, doc, path, tasks))]
     return [at(path, *_message(error, doc, path))]
 
 
-def _describe_alternatives(error: Any, doc: Document, file: str, at: Any) -> list[Problem]:
+def _task_message(
+    error: Any, doc: Document, path: YamlPath, tasks: Mapping[str, str]
+) -> tuple[str, str | None]:
+    """A known metric refused where only the other task's metrics are allowed."""
+    metric = error.instance
+    evaluate = _evaluate_of(doc.data, path)
+    task = evaluate.get("task") if evaluate is not None else None
+    if not isinstance(task, str) or tasks[metric] == task:
+        return _message(error, doc, path)
+    allowed = ", ".join(str(choice) for choice in error.validator_value)
+    return (
+        f"{metric!r} is a {tasks[metric]} metric, but evaluate.task is {task!r}",
+        f"{task} metrics: {allowed}",
+    )
+
+
+def _evaluate_of(data: object, path: YamlPath) -> Mapping[str, Any] | None:
+    """The ``evaluate`` mapping that ``path`` lies in, if any."""
+    if "evaluate" not in path:
+        return None
+    node: Any = data
+    for part in path[: path.index("evaluate") + 1]:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node if isinstance(node, Mapping) else None
+
+
+def _name_message(error: Any) -> tuple[str, str | None]:
+    """An invalid key name (``propertyNames``): what the name may hold, in words."""
+    schema = error.schema if isinstance(error.schema, Mapping) else {}
+    title = f"{schema.get('title', '')} name".strip()
+    if error.validator == "minLength":
+        return f"a {title} must not be empty", None
+    rule = schema.get("description")
+    hint = None if rule is None else f"{title}s use {rule}"
+    suggestion = _suggest_name(error.instance, schema.get("pattern"))
+    if suggestion is not None:
+        hint = f"{hint}; " if hint else ""
+        hint += f"did you mean {suggestion!r}?"
+    return f"invalid {title} {error.instance!r}", hint
+
+
+def _suggest_name(name: str, pattern: object) -> str | None:
+    """``name`` lowercased with other characters as ``-``, when that is valid."""
+    if not isinstance(pattern, str):
+        return None
+    guess = re.sub(r"[^a-z0-9/-]+", "-", name.lower()).strip("-/")
+    return guess if guess and guess != name and re.search(pattern, guess) else None
+
+
+def _describe_alternatives(
+    error: Any, doc: Document, file: str, at: Any, tasks: Mapping[str, str]
+) -> list[Problem]:
     from jsonschema.exceptions import best_match
 
     path: YamlPath = tuple(error.absolute_path)
@@ -144,7 +234,7 @@ def _describe_alternatives(error: Any, doc: Document, file: str, at: Any) -> lis
     best = best_match(error.context)
     if best is None:
         return [at(path, error.message[:200])]
-    return _describe(best, doc, file)
+    return _describe(best, doc, file, tasks)
 
 
 def _forbidden_key(error: Any, doc: Document) -> str | None:

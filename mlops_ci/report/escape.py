@@ -9,6 +9,10 @@ entity (no mention notifies anyone), and line breaks, other control characters a
 bidirectional overrides become spaces (a value cannot end the table row, start a block or
 reorder how the text around it reads). ``code_block`` fences text so
 that no backtick run inside it can close the fence.
+
+Inside an HTML block (a line that starts with ``<details>``) GitHub's Markdown engine
+(cmark-gfm) applies no Markdown at all, so a backslash escape would show as a backslash:
+text there goes through ``escape_html`` instead, which makes it inert with entities alone.
 """
 
 from __future__ import annotations
@@ -39,6 +43,15 @@ def escape_markdown(text: str) -> str:
             out.append(char)
     escaped = "".join(out)
     return _LEADING.sub(lambda match: match.group(1) + "\\" + match.group(2), escaped, count=1)
+
+
+def escape_html(text: str) -> str:
+    """``text`` as inert, single-line text inside an HTML element of an HTML block.
+
+    Only HTML's ``& < > " '`` (and ``@``, which would mention) become entities; controls
+    become spaces, so the text cannot end the block with a blank line.
+    """
+    return "".join(_HTML.get(char, char) for char in _CONTROL.sub(" ", text))
 
 
 def code_block(text: str, info: str = "") -> str:

@@ -80,7 +80,7 @@ def _model_section(model: ModelReport, *, collapse: bool) -> str:
         section = None if result.detail is None else detail_section(result.detail)
         if section is None:
             continue
-        summary = f"{result.stage.value}: {escape_markdown(result.summary)}"
+        summary = f"{result.stage.value}: {result.summary}"
         primary = result.stage.value == "evaluate"
         lines.append(section + "\n" if primary else details(summary, section, collapse=collapse))
     return "\n".join(lines)

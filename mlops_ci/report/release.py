@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from mlops_ci.config.model import ModelSpec
+from mlops_ci.metrics import format_metric
 from mlops_ci.monitoring.feedback.calibration import CALIBRATION_FILE
 from mlops_ci.monitoring.feedback.registration import Calibration
 from mlops_ci.report.escape import escape_markdown
@@ -50,11 +51,18 @@ def model_card(
         "",
     ]
     for name in sorted(metrics):
-        lines.append(f"- {escape_markdown(str(name))}: {metrics[name]}")
+        lines.append(f"- {escape_markdown(str(name))}: {_shown(metrics[name])}")
     lines += [""]
     lines += calibration_lines(calibration)
     lines += ["The model file is in skops format; check it against SHA256SUMS before use."]
     return "\n".join(lines) + "\n"
+
+
+def _shown(value: object) -> str:
+    """A metric from metrics.json as the report shows metrics; anything else as escaped text."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return format_metric(float(value))
+    return escape_markdown(str(value))
 
 
 def calibration_note(calibration: Calibration) -> str:

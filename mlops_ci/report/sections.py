@@ -8,7 +8,7 @@ stage's summary line says it all) renders as ``None``, and ``render_report`` sho
 from __future__ import annotations
 
 from mlops_ci.data.results import DriftResult, ValidationResult
-from mlops_ci.metrics import MetricValue
+from mlops_ci.metrics import MetricValue, format_change, format_metric
 from mlops_ci.report.drift import render_drift_markdown
 from mlops_ci.report.escape import escape_markdown
 from mlops_ci.report.tables import table
@@ -19,22 +19,14 @@ from mlops_ci.stages.results import Evaluation, MonitorOutcome, TrainResult
 _GATE_ICONS = {"passed": "✅", "failed": "❌", "skipped": "⏭️"}
 
 
-def _number(value: float | None) -> str:
-    if value is None:
-        return "–"
-    if value == 0 or 0.001 <= abs(value) < 10_000:
-        return f"{value:.4f}".rstrip("0").rstrip(".") if value % 1 else f"{value:.0f}"
-    return f"{value:.3g}"
-
-
 def _delta(value: float | None, higher_is_better: bool) -> str:
     if value is None:
         return "–"
-    if value == 0:
-        return "±0"
+    change = format_change(value)
+    if change == "±0":
+        return change
     better = (value > 0) == higher_is_better
-    arrow = "🟢" if better else "🔴"
-    return f"{arrow} {value:+.4f}".rstrip("0").rstrip(".")
+    return f"{'🟢' if better else '🔴'} {change}"
 
 
 def detail_section(detail: StageDetail) -> str | None:
@@ -94,7 +86,7 @@ def _metric(value: MetricValue | None) -> str:
         return "–"
     if value.value is None:
         return f"n/a ({escape_markdown(value.undefined_reason or 'undefined')})"
-    return _number(float(value.value))
+    return format_metric(float(value.value))
 
 
 def drift_section(detail: DriftResult) -> str:

@@ -9,6 +9,7 @@ never flag anything.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from mlops_ci.config.model import ModelSpec, StageName
@@ -21,7 +22,6 @@ class DriftStage:
     name = StageName.DRIFT
 
     def run(self, context: StageContext, model: ModelSpec) -> StageResult:
-
         if not model.drift.enabled:
             return StageResult(self.name, model.name, Status.SKIPPED, "drift.enabled is false")
         data = model.data
@@ -38,6 +38,10 @@ class DriftStage:
             column_specs=data.columns,
             exclude=exclude,
             data_format=data.format,
+        )
+        # named as the config names them: reports show repository paths, not the runner's
+        result = dataclasses.replace(
+            result, reference=data.reference_path.as_posix(), current=data.train.as_posix()
         )
         summary = result.reason
         if not result.drifted:

@@ -192,8 +192,9 @@ class EvaluateStage:
             json.dumps(evaluation.to_json(), indent=2, allow_nan=False) + "\n", encoding="utf-8"
         )
         counts = {s: sum(1 for v in evaluation.gates if v.status is s) for s in GateStatus}
+        passed = counts[GateStatus.PASSED]
         summary = (
-            f"{counts[GateStatus.PASSED]} gate checks passed, "
+            f"{passed} gate check{'' if passed == 1 else 's'} passed, "
             f"{counts[GateStatus.FAILED]} failed, {counts[GateStatus.SKIPPED]} skipped"
         )
         status = {

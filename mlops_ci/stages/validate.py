@@ -6,21 +6,29 @@ warnings alone make it a warning.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from mlops_ci.config.model import ModelSpec, StageName
+from mlops_ci.data.results import ValidationResult
 from mlops_ci.data.validate import validate_file
 from mlops_ci.stages.base import StageContext, StageResult, Status
 
 
-def _data_files(model: ModelSpec, workspace: Path) -> list[Path]:
+def _data_files(model: ModelSpec) -> list[Path]:
+    """The model's data files, each once, relative to the workspace."""
     data = model.data
-    files: list[Path] = []
-    for relative in (data.train, data.test, data.reference_path):
-        path = workspace / relative
-        if path not in files:
-            files.append(path)
-    return files
+    return list(dict.fromkeys((data.train, data.test, data.reference_path)))
+
+
+def _validate(workspace: Path, relative: Path, model: ModelSpec) -> ValidationResult:
+    """The file validated, named as the config names it (reports show repository paths)."""
+    result = validate_file(workspace / relative, model.data)
+    return dataclasses.replace(result, file=relative.as_posix())
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 class ValidateStage:
@@ -29,12 +37,15 @@ class ValidateStage:
     def run(self, context: StageContext, model: ModelSpec) -> StageResult:
 
         results = tuple(
-            validate_file(path, model.data) for path in _data_files(model, context.workspace)
+            _validate(context.workspace, relative, model) for relative in _data_files(model)
         )
         errors = sum(1 for r in results for f in r.findings if f.severity == "error")
         warnings = sum(1 for r in results for f in r.findings if f.severity == "warning")
         rows = sum(r.rows for r in results)
-        summary = f"{len(results)} files, {rows:,} rows: {errors} errors, {warnings} warnings"
+        summary = (
+            f"{_count(len(results), 'file')}, {_count(rows, 'row')}: "
+            f"{_count(errors, 'error')}, {_count(warnings, 'warning')}"
+        )
         if errors:
             status = Status.FAILED
         elif warnings:

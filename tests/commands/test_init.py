@@ -27,6 +27,7 @@ def test_init_with_data_writes_a_config_that_validates(tmp_path: Path) -> None:
     (tmp_path / "data" / "test.csv").write_text(CSV, encoding="utf-8")
     code, err = run(["init", str(tmp_path), "--model", "churn"])
     assert (code, err) == (0, "")
+    (tmp_path / "train.py").write_text("", encoding="utf-8")  # the user's script, as next
     config = load_config(tmp_path / "mlops.yaml")
     columns = {c.name: c for c in config.model("churn").data.columns}
     assert config.model("churn").data.target == "churned"

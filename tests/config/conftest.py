@@ -14,6 +14,7 @@ def workspace(tmp_path: Path) -> Path:
     data.mkdir()
     for name in ("train.csv", "test.csv"):
         (data / name).write_text("tenure,plan,churned\n1,basic,0\n5,pro,1\n", encoding="utf-8")
+    (tmp_path / "train.py").write_text("", encoding="utf-8")  # MINIMAL's train.command
     return tmp_path
 
 

@@ -48,6 +48,7 @@ def load_text(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Confi
         (root / "data").mkdir()
         for name in ("train.csv", "test.csv"):
             (root / "data" / name).write_text("x,churned\n1,0\n2,1\n", encoding="utf-8")
+        (root / "train.py").write_text("", encoding="utf-8")  # what train.command runs
         path = root / "mlops.yaml"
         path.write_text(text, encoding="utf-8")
         return load_config(path)

@@ -28,6 +28,7 @@ def config(tmp_path: Path) -> Path:
     (tmp_path / "data").mkdir()
     for name in ("train.csv", "test.csv"):
         (tmp_path / "data" / name).write_text("x,churned\n1,0\n2,1\n", encoding="utf-8")
+    (tmp_path / "train.py").write_text("", encoding="utf-8")  # what train.command runs
     path = tmp_path / "mlops.yaml"
     path.write_text(TWO_MODELS.format(branch="main", triggers=""), encoding="utf-8")
     return path

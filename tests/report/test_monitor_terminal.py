@@ -60,6 +60,7 @@ def _repository(root: Path, config: str) -> Path:
     production data with the same columns."""
     (root / "data").mkdir(parents=True)
     (root / "mlops.yaml").write_text(config, encoding="utf-8")
+    (root / "train.py").write_text("", encoding="utf-8")  # what train.command runs
     _write(root / "data" / "train.csv", 0.0, 1)
     _write(root / "data" / "test.csv", 0.0, 2)
     _write(root / "data" / "production.csv", 3.0, 3)
