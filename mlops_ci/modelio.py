@@ -5,10 +5,14 @@ What a caller may rely on:
 - ``save_model`` writes a skops file (a zip holding ``schema.json``), atomically.
 - ``load_model`` never unpickles. It first checks the file is a skops zip (a pickle, a
   joblib dump or anything else is refused by its first bytes, without being parsed), then
-  asks skops which of the file's types skops does not trust by default (scikit-learn,
-  numpy and scipy's own are trusted), and refuses the file when any of them is missing
-  from ``trusted_types``. Names of modules that can run code (``builtins``, ``os``,
-  ``subprocess``...) are refused even when listed.
+  asks skops which of the file's types skops does not trust by default (scikit-learn's
+  public estimators, numpy's and scipy's own are trusted), and refuses the file when any of
+  them is outside ``trust.trusted_set(trusted_types)``: mlops-ci's vetted defaults (the
+  types scikit-learn's own fitted models hold), the vetted list of each library named
+  (``xgboost``...), and every other name listed. Names of modules that can run code
+  (``builtins``, ``os``, ``subprocess``...) are refused even when listed.
+- ``check_trusted`` is that check alone, for a caller that already has the file's types;
+  its message names each refused type with what would trust it, or why nothing can.
 - Every failure is a ``UserError`` naming the file.
 """
 
@@ -19,34 +23,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mlops_ci.errors import UserError
+from mlops_ci.trust import LIBRARY_TYPES, library_trusting, never_trusted, trusted_set
 
 SKOPS_SUFFIX = ".skops"
 _PICKLE_PROTOCOL_MARK = 0x80
-NEVER_TRUSTED_MODULES = frozenset(
-    {
-        "builtins",
-        "__builtin__",
-        "os",
-        "posix",
-        "nt",
-        "sys",
-        "subprocess",
-        "shutil",
-        "importlib",
-        "runpy",
-        "code",
-        "codeop",
-        "pickle",
-        "_pickle",
-        "marshal",
-        "ctypes",
-        "socket",
-        "pty",
-        "operator",
-        "webbrowser",
-    }
-)
-"""Modules whose members can run code or touch the system when a loader calls them."""
 
 
 def save_model(obj: object, path: Path) -> None:
@@ -80,26 +60,59 @@ def untrusted_types(path: Path) -> tuple[str, ...]:
 def load_model(path: Path, trusted_types: Sequence[str]) -> object:
     """The object in the skops file at ``path``, if every type in it is trusted.
 
-    Trusted means: trusted by skops by default, or named in ``trusted_types``. The check
-    runs before anything is constructed.
+    Trusted means: trusted by skops by default, one of ``trust.DEFAULT_TYPES``, in the list
+    of a library named in ``trusted_types``, or named there itself. The check runs before
+    anything is constructed.
     """
     import skops.io as sio
 
     _check_trusted_names(trusted_types)
     found = untrusted_types(path)
-    refused = [name for name in found if name not in set(trusted_types)]
-    if refused:
-        listing = ", ".join(refused)
-        raise UserError(
-            f"{path}: refusing to load the model: it holds {len(refused)} type(s) that are "
-            f"not trusted: {listing}",
-            hint="only if you trust where this file comes from, list them under "
-            "evaluate.trusted_types in mlops.yaml",
-        )
+    check_trusted(path, found, trusted_types)
     try:
         return sio.load(path, trusted=list(found))
     except Exception as error:  # skops raises many kinds on a corrupt file
         raise _unreadable(path, error) from None
+
+
+def check_trusted(
+    path: Path,
+    found: Sequence[str],
+    trusted_types: Sequence[str],
+    *,
+    option: str = "evaluate.trusted_types",
+) -> None:
+    """``UserError`` unless every type in ``found`` is trusted (see ``load_model``).
+
+    The message names each refused type with the library option that would trust it, or
+    why no setting can; ``option`` is the setting named (with its model, where known).
+    """
+    trusted = trusted_set(trusted_types)
+    refused = [name for name in found if name not in trusted or never_trusted(name)]
+    if not refused:
+        return
+    by_remedy: dict[str, list[str]] = {}  # names grouped by what would trust them, in order
+    for name in refused:
+        by_remedy.setdefault(_what_would_trust(name, option), []).append(name)
+    reasons = [f"{', '.join(names)} ({remedy})" for remedy, names in by_remedy.items()]
+    never = all(never_trusted(name) for name in refused)
+    raise UserError(
+        f"{path}: refusing to load the model: it holds {len(refused)} type(s) that "
+        f"{option} does not trust: {'; '.join(reasons)}",
+        hint="save the model without such objects" if never else
+        f"list a type under {option} only if you trust the code that defines it; "
+        f"library names trust a vetted list: {', '.join(LIBRARY_TYPES)}",
+    )
+
+
+def _what_would_trust(name: str, option: str) -> str:
+    module = never_trusted(name)
+    if module is not None:
+        return f"never trusted: module {module} can run code when the file is loaded"
+    library = library_trusting(name)
+    if library is not None:
+        return f"add `{library}` to {option}"
+    return f"trusted only when listed in {option}"
 
 
 def check_skops_file(path: Path) -> None:
@@ -127,7 +140,7 @@ def check_skops_file(path: Path) -> None:
 
 
 def _check_trusted_names(trusted_types: Sequence[str]) -> None:
-    dangerous = [name for name in trusted_types if name.split(".", 1)[0] in NEVER_TRUSTED_MODULES]
+    dangerous = [name for name in trusted_types if never_trusted(name)]
     if dangerous:
         raise UserError(
             f"evaluate.trusted_types lists {', '.join(dangerous)}: types from these modules "

@@ -25,6 +25,7 @@ from mlops_ci.config.workspace import (
 from mlops_ci.config.yamlmarks import Document, YamlPath, format_path
 from mlops_ci.errors import Problem
 from mlops_ci.registry.tags import model_fullname, model_in_tag, ref_name_problem
+from mlops_ci.trust import never_trusted
 
 _DATA_FILES = ("train", "test", "reference")
 _FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
@@ -113,6 +114,7 @@ def _check_model(
             )
         _check_gate_range(checker, (*at, "evaluate", "gates", index), gate)
     _check_command(checker, (*at, "train", "command"), model["train"].get("command"))
+    _check_trusted_types(checker, (*at, "evaluate", "trusted_types"), evaluate)
     for env_name, env in ((model.get("deploy") or {}).get("environments") or {}).items():
         if env["stage"] not in stages:
             checker.report(
@@ -206,6 +208,18 @@ def _check_command(checker: _Checker, at: YamlPath, command: object) -> None:
     if problem:
         where = (*at, index) if isinstance(command, list) else at
         checker.report(where, problem, "train.command runs in the config's folder")
+
+
+def _check_trusted_types(checker: _Checker, at: YamlPath, evaluate: Mapping[str, Any]) -> None:
+    for index, name in enumerate(evaluate.get("trusted_types") or ()):
+        module = never_trusted(name)
+        if module is not None:
+            checker.report(
+                (*at, index),
+                f"{name} is never trusted: module {module} can run code when a model file "
+                "is loaded",
+                "remove it, and save the model without such objects",
+            )
 
 
 def _check_columns(checker: _Checker, at: YamlPath, columns: Mapping[str, Any]) -> None:

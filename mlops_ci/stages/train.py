@@ -13,8 +13,9 @@
   ``/workspace`` (also the working directory), the output folder read-write at ``/output``,
   the variables pointing there, no network.
 - ``train.estimator`` is fitted by mlops-ci itself (``stages.estimator``).
-- The model must be a skops file every type of which ``evaluate.trusted_types`` covers: a
-  model the evaluate stage would refuse is refused here, where the fix is made.
+- The model must be a skops file every type of which is trusted (mlops-ci's vetted defaults
+  plus ``evaluate.trusted_types``, ``modelio.check_trusted``): a model the evaluate stage
+  would refuse is refused here, where the fix is made.
 - The result records the model's sha256, the params, the sha256 of the data files, the git
   sha, the duration and library versions, and is written as ``metadata.json`` beside the
   model (strict JSON).
@@ -37,7 +38,7 @@ from mlops_ci.config.model import ModelSpec, StageName
 from mlops_ci.data.dataset import read_split
 from mlops_ci.digest import sha256_file
 from mlops_ci.errors import UserError
-from mlops_ci.modelio import check_skops_file, save_model, untrusted_types
+from mlops_ci.modelio import check_trusted, save_model, untrusted_types
 from mlops_ci.stages.base import StageContext, StageResult, Status
 from mlops_ci.stages.estimator import fit_pipeline
 from mlops_ci.stages.results import DataFile, Method, ParamValue, TrainResult
@@ -221,16 +222,9 @@ def _fit_estimator(
 
 
 def _check_model_file(model: ModelSpec, model_path: Path) -> tuple[str, ...]:
-    check_skops_file(model_path)
     found = untrusted_types(model_path)
-    missing = [name for name in found if name not in model.evaluate.trusted_types]
-    if missing:
-        raise UserError(
-            f"{model_path}: the trained model holds type(s) that "
-            f"models.{model.name}.evaluate.trusted_types does not list: {', '.join(missing)}",
-            hint="if these types come from code you trust, add them to evaluate.trusted_types; "
-            "evaluation refuses to load the model otherwise",
-        )
+    check_trusted(model_path, found, model.evaluate.trusted_types,
+                  option=f"models.{model.name}.evaluate.trusted_types")
     return found
 
 

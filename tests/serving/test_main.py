@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from mlops_ci.config.model import ModelSpec
+from mlops_ci.modelio import save_model
 from mlops_ci.serving.columns import write_columns
 from tests.serving.example import churn_columns, post_json, request, rows_of_test_set
 
@@ -61,11 +62,36 @@ def test_a_model_that_is_not_skops_exits_2_naming_the_file(tmp_path: Path) -> No
     assert "Traceback" not in err
 
 
-def test_an_untrusted_type_is_refused_before_loading(churn_model_file: Path) -> None:
-    process = start(["--model", str(churn_model_file), "--name", "churn"])
+class Opaque:
+    """A user's own class: a type neither skops nor mlops-ci trusts by default."""
+
+
+def test_an_untrusted_type_is_refused_before_loading(tmp_path: Path) -> None:
+    model = tmp_path / "model.skops"
+    save_model(Opaque(), model)
+    process = start(["--model", str(model), "--name", "churn"])
     _, err = process.communicate(timeout=30)
     assert process.returncode == 2
-    assert "not trusted: numpy.dtype" in err
+    assert ("does not trust: tests.serving.test_main.Opaque (trusted only when listed in "
+            "evaluate.trusted_types)") in err
+
+
+def test_the_scikit_learn_model_serves_with_no_trusted_type(
+    churn_model_file: Path, churn: ModelSpec, tmp_path: Path
+) -> None:
+    columns = tmp_path / "columns.json"
+    write_columns(churn_columns(churn), columns)
+    process = start(["--model", str(churn_model_file), "--name", "churn", "--workers", "1",
+                     "--columns-json", str(columns)])
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert line.startswith("serving churn on http://127.0.0.1:"), process.stderr.read()
+        assert post_json(line.split()[3], "/predict", {"rows": rows_of_test_set(2)}).status == 200
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=10)
+    assert process.returncode == 0
 
 
 def test_the_prediction_path_is_announced_on_stderr(

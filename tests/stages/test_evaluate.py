@@ -6,6 +6,7 @@ import dataclasses
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,7 @@ from mlops_ci.config.model import Estimator, Gate, ModelSpec
 from mlops_ci.errors import UserError
 from mlops_ci.gates import GateStatus
 from mlops_ci.metrics_file import read_metrics, write_metrics
-from mlops_ci.modelio import save_model
+from mlops_ci.modelio import load_model, save_model
 from mlops_ci.stages.evaluate import evaluate_models
 from mlops_ci.stages.results import EvaluationOutcome, TrainResult
 from mlops_ci.stages.train import train_model
@@ -95,20 +96,35 @@ def test_without_production_its_gates_are_skipped_and_noted(
     json.dumps(evaluation.to_json(), allow_nan=False)
 
 
+class Passthrough:
+    """A user's own step: a type neither skops nor mlops-ci trusts by default."""
+
+    def fit(self, x: Any, y: Any = None) -> Passthrough:
+        return self
+
+    def transform(self, x: Any) -> Any:
+        return x
+
+
 def test_every_model_is_loaded_with_the_trusted_list(
-    churn: ModelSpec, churn_trained: TrainResult
+    tmp_path: Path, churn: ModelSpec, churn_trained: TrainResult
 ) -> None:
+    from sklearn.pipeline import Pipeline
+
+    own = tmp_path / "own.skops"
+    trained = load_model(churn_trained.model_path, ())  # scikit-learn's own: no list needed
+    save_model(Pipeline([("own", Passthrough()), ("model", trained)]), own)
     untrusting = dataclasses.replace(
         churn, evaluate=dataclasses.replace(churn.evaluate, trusted_types=()))
     with pytest.raises(UserError) as caught:
-        evaluate_models(untrusting, workspace=EXAMPLE, candidate=churn_trained.model_path,
+        evaluate_models(untrusting, workspace=EXAMPLE, candidate=own,
                         production=None, base=None)
     assert caught.value.message.startswith("the candidate model: ")
-    assert "numpy.dtype" in caught.value.message
+    assert "tests.stages.test_evaluate.Passthrough" in caught.value.message
     # the caller may add types (e.g. listed in a release's metadata)
-    evaluation = evaluate_models(untrusting, workspace=EXAMPLE,
-                                 candidate=churn_trained.model_path, production=None,
-                                 base=None, trusted_types=["numpy.dtype"])
+    evaluation = evaluate_models(
+        untrusting, workspace=EXAMPLE, candidate=own, production=None, base=None,
+        trusted_types=["tests.stages.test_evaluate.Passthrough"])
     assert evaluation.outcome is EvaluationOutcome.PASSED
 
 
