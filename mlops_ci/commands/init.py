@@ -35,6 +35,7 @@ SAMPLE_ROWS = 2000
 MAX_CATEGORIES = 20
 MAX_REFERENCE_ROWS = 50_000  # a larger training file gives a seeded sample of this many rows
 REFERENCE_SEED = 0
+TRAIN_SCRIPT = "train.py"  # init trains with it when the config's folder has one
 _NAME = re.compile(r"[a-z0-9]([a-z0-9-/]*[a-z0-9])?\Z")
 _INT = re.compile(r"[-+]?\d+\Z")
 _BOOLS = {"true", "false", "True", "False", "TRUE", "FALSE"}
@@ -241,12 +242,42 @@ def render_config(
         "@@METRICS@@": "accuracy, f1" if classification else "rmse, mae, r2",
         "@@GATE_METRIC@@": "accuracy" if classification else "r2",
         "@@GATE_BOUND@@": "min: 0.7" if classification else "min: 0.5",
-        "@@ESTIMATOR@@": "Classifier" if classification else "Regressor",
+        "@@TRAIN_BLOCK@@": _train_block(
+            (request.directory / TRAIN_SCRIPT).is_file(),
+            "Classifier" if classification else "Regressor",
+        ),
     }
     text = _template("mlops.yaml")
     for token, value in replacements.items():
         text = text.replace(token, value)
     return text
+
+
+def _train_block(has_script: bool, kind: str) -> str:
+    """Train with the folder's ``train.py`` when there is one; else let mlops-ci fit a
+    scikit-learn estimator, so the config is valid and runs before a script is written."""
+    script = [
+        "# Your own script: it reads MLOPS_TRAIN_DATA, MLOPS_TARGET, MLOPS_SEED and",
+        "# writes $MLOPS_OUTPUT_DIR/model.skops. It is run without a shell.",
+        f"command: [python, {TRAIN_SCRIPT}]",
+        "timeout: 1h",
+    ]
+    estimator = [
+        "estimator:  # mlops-ci fits this scikit-learn estimator itself",
+        f"  class: sklearn.ensemble.HistGradientBoosting{kind}",
+        "  params: {max_iter: 200}",
+    ]
+    if has_script:
+        lines = [*script, "# Or let mlops-ci train a scikit-learn estimator itself:"]
+        lines += [_commented(line) for line in estimator]
+    else:
+        lines = [*estimator, f"# Or train with your own script ({TRAIN_SCRIPT} is not here yet):"]
+        lines += [_commented(line) for line in script]
+    return "    train:\n" + "".join(f"      {line}\n" for line in lines)
+
+
+def _commented(line: str) -> str:
+    return line if line.startswith("#") else "# " + line
 
 
 def infer_columns(train: Path) -> list[InferredColumn]:

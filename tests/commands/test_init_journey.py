@@ -152,3 +152,32 @@ def test_a_large_training_file_gives_a_seeded_sample_in_file_order(
     assert sample[0] == ["x", "label"]
     assert len(numbers) == 50_000 and numbers == sorted(set(numbers))
     assert "a sample of 50,000 of the 50,123 rows of" in out
+
+
+def test_init_without_a_training_script_lets_mlops_ci_fit_an_estimator(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_breast_cancer(repo)
+    write_breast_cancer(repo, "data/test.csv")
+
+    assert run(capsys, "init", str(repo), "--model", "cancer")[0] == 0
+
+    train = yaml.safe_load((repo / "mlops.yaml").read_text("utf-8"))["models"]["cancer"]["train"]
+    assert train["estimator"]["class"] == "sklearn.ensemble.HistGradientBoostingClassifier"
+    assert "command" not in train  # it names a train.py that is not there: left as a comment
+    assert run(capsys, "validate", "-c", str(repo / "mlops.yaml"))[0] == 0
+
+
+def test_init_beside_a_training_script_runs_it(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_breast_cancer(repo)
+    write_breast_cancer(repo, "data/test.csv")
+    (repo / "train.py").write_text("print('training')\n", encoding="utf-8")
+
+    assert run(capsys, "init", str(repo), "--model", "cancer")[0] == 0
+
+    train = yaml.safe_load((repo / "mlops.yaml").read_text("utf-8"))["models"]["cancer"]["train"]
+    assert train["command"] == ["python", "train.py"]
+    assert "estimator" not in train
+    assert run(capsys, "validate", "-c", str(repo / "mlops.yaml"))[0] == 0
