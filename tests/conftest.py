@@ -7,6 +7,19 @@ from collections.abc import Iterator
 import pytest
 
 from tests.fakegithub import FakeGitHub
+from tests.github_corpus import MARKER, WEBHOOKS, require
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", f"{MARKER}: reads GitHub's webhook examples (tests/github_corpus.py)"
+    )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test marked ``github_corpus`` skips without the corpus, or fails under ``CI=true``."""
+    if item.get_closest_marker(MARKER) is not None:
+        require(WEBHOOKS)
 
 
 @pytest.fixture

@@ -41,7 +41,7 @@ def main() -> None:
     # start from bytecode (gto's venv was compiled by pip).
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "mlops_ci")], check=True)
     gto = str(peer_venv("gto", ["gto"]) / "gto")
-    example = str(REPO / "examples" / "churn" / "mlops.yaml")
+    example = str(REPO / "mlops_ci" / "examples" / "churn" / "mlops.yaml")
     gto_help = median_seconds([gto, "--help"], args.runs)
     rows = [
         ("gto --help", gto_help, None),

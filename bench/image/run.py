@@ -115,7 +115,7 @@ def total_size(image: str) -> int:
 
 def run_seconds(image: str, *command: str) -> float:
     """Best of three: a fresh container running one command on the example, as a step would."""
-    workspace = ROOT / "examples" / "churn"
+    workspace = ROOT / "mlops_ci" / "examples" / "churn"
     best = float("inf")
     for _ in range(3):
         start = time.perf_counter()

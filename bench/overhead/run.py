@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-EXAMPLE = REPO / "examples" / "churn"
+EXAMPLE = REPO / "mlops_ci" / "examples" / "churn"
 BIN = Path(sys.executable).parent
 
 

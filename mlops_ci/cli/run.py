@@ -55,8 +55,9 @@ def add_demo_parser(commands: Any) -> None:
     demo = commands.add_parser(
         "demo",
         help="play the whole lifecycle of the bundled example locally",
-        description="Copy examples/churn into a fresh git repository and play a pull "
-        "request, its merge, a promotion to production and a monitoring run, each as a real "
+        description="Copy the churn example shipped in the package into a fresh git "
+        "repository and play a pull request, its merge, a promotion to production, a second "
+        "pull request compared with production, and monitoring runs, each as a real "
         "`mlops-ci run` with the local outbox as the forge. Prints where everything is.",
     )
     demo.add_argument("--dir", type=Path, default=None, help="an empty folder to build it in")

@@ -1,6 +1,7 @@
 """``mlops-ci demo``: the whole lifecycle of the bundled example, on this machine, in a minute.
 
-It copies ``examples/churn`` into a fresh git repository (with a bare "remote" beside it) and
+It copies the example shipped inside the package (``mlops_ci/examples/churn``, so the demo
+works from an installed wheel) into a fresh git repository (with a bare "remote" beside it) and
 plays what GitHub would trigger, each as a real ``mlops-ci run`` with a real event payload and
 the local outbox as the forge (``.mlops/outbox/``: what would have gone to GitHub):
 
@@ -8,13 +9,17 @@ the local outbox as the forge (``.mlops/outbox/``: what would have gone to GitHu
 2. its merge (a push to main): the same, then registration (tag ``churn@vX.Y.Z`` pushed to
    the remote) and the release with its assets;
 3. a promotion to production (tag ``churn#production#N``) and the deployment it triggers;
-4. a scheduled monitoring run on the drifted production sample: the monitoring issue;
-5. production feedback whose features hold (no drift) but whose labels in the ``west`` region
+4. a second pull request, on a branch, that drops a feature from ``train.py``: its candidate is
+   evaluated beside the production model promoted in step 3, and the gate against production
+   (ROC AUC may drop by 0.02 at most) fails it, as it should: exit 1;
+5. a scheduled monitoring run on the drifted production sample: the monitoring issue;
+6. production feedback whose features hold (no drift) but whose labels in the ``west`` region
    are flipped (concept drift): live quality drops, and the same issue says so;
-6. feedback with the labels as expected: live quality holds and the issue closes.
+7. feedback with the labels as expected: live quality holds and the issue closes.
 
-Each step's full log is written beside the repository; the console shows one line per step
-and a summary of where everything is.
+Each step's full log is written beside the repository; the console shows one line per step,
+the comparison with production under any step that made one, and a summary of where
+everything is.
 """
 
 from __future__ import annotations
@@ -30,18 +35,19 @@ from typing import TextIO
 
 from mlops_ci.backends.container import docker_client
 from mlops_ci.backends.git import Git
-from mlops_ci.commands.run import RunRequest, execute
+from mlops_ci.commands import demo_events as events
+from mlops_ci.commands.demo_events import REPOSITORY, EventFiles
+from mlops_ci.commands.run import RunOutcome, RunRequest, execute
 from mlops_ci.errors import EXIT_CHECK_FAILED, EXIT_OK, MlopsError, UserError
 from mlops_ci.forge import outbox_directory
-from mlops_ci.registry.store import RegistryStore
-
-REPOSITORY = "demo/churn"
+from mlops_ci.report.terminal import shown
+from mlops_ci.stages.results import Evaluation
 
 
 @dataclass(frozen=True, slots=True)
 class DemoRequest:
     directory: Path | None = None  # where to build the demo repository (default: a temp dir)
-    example: Path | None = None  # the example to play (default: the bundled examples/churn)
+    example: Path | None = None  # the example to play (default: mlops_ci/examples/churn)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,19 +57,19 @@ class StepOutcome:
     seconds: float
     summary: str
     log: Path
+    comparison: tuple[str, ...] = ()  # the candidate against production, when evaluated
 
 
 def bundled_example() -> Path:
-    """``examples/churn`` of the source tree (the demo needs its data and scripts)."""
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        candidate = parent / "examples" / "churn"
-        if (candidate / "mlops.yaml").is_file():
-            return candidate
-    raise UserError(
-        "cannot find examples/churn beside the mlops_ci package",
-        hint="run the demo from a source checkout, or pass --example PATH",
-    )
+    """The churn example shipped inside the package, as package data (``pyproject.toml``)."""
+    example = Path(__file__).resolve().parents[1] / "examples" / "churn"
+    if not (example / "mlops.yaml").is_file():
+        raise UserError(
+            f"the bundled example is missing from this installation: {example}",
+            hint="reinstall mlops-ci (pip install --force-reinstall mlops-ci), "
+            "or pass --example PATH",
+        )
+    return example
 
 
 def demo(request: DemoRequest, *, out: TextIO | None = None) -> int:
@@ -78,12 +84,16 @@ def demo(request: DemoRequest, *, out: TextIO | None = None) -> int:
     # (name, event, the exit code the step should end with). The production sample of the
     # example is drifted on purpose, so the monitoring run finds drift: exit 1.
     steps: list[tuple[str, Callable[[Path], EventFiles], int]] = [
-        ("pull request #1", _pull_request, EXIT_OK),
-        ("merge to main", _merge, EXIT_OK),
-        ("promotion to production", _promotion, EXIT_OK),
-        ("scheduled monitoring", _monitoring, EXIT_CHECK_FAILED),
-        ("monitoring: labels of the west region flipped", _flipped_feedback, EXIT_CHECK_FAILED),
-        ("monitoring: labels as expected", _clean_feedback, EXIT_OK),
+        ("pull request #1", events.pull_request, EXIT_OK),
+        ("merge to main", events.merge, EXIT_OK),
+        ("promotion to production", events.promotion, EXIT_OK),
+        # A worse candidate: the gate against the production model of step 3 stops it.
+        (f"pull request #2: {events.SECOND_PR_TITLE.lower()}", events.second_pull_request,
+         EXIT_CHECK_FAILED),
+        ("scheduled monitoring", events.monitoring, EXIT_CHECK_FAILED),
+        ("monitoring: labels of the west region flipped", events.flipped_feedback,
+         EXIT_CHECK_FAILED),
+        ("monitoring: labels as expected", events.clean_feedback, EXIT_OK),
     ]
     unexpected = 0
     outcomes: list[StepOutcome] = []
@@ -96,12 +106,15 @@ def demo(request: DemoRequest, *, out: TextIO | None = None) -> int:
             unexpected += 1
             continue
         outcome = _play(repo, name, env, payload, index)
+        Git(repo).run(["checkout", "--quiet", "main"])  # back from a pull request's branch
         outcomes.append(outcome)
         verdict = "as expected" if outcome.exit_code == expected else f"UNEXPECTED, not {expected}"
         print(
             f"exit {outcome.exit_code} ({verdict}) in {outcome.seconds:.1f} s: {outcome.summary}",
             file=stream,
         )
+        for line in outcome.comparison:
+            print(f"      {line}", file=stream)
         unexpected += outcome.exit_code != expected
     _summary(repo, outcomes, time.monotonic() - started, stream)
     if unexpected:
@@ -192,91 +205,6 @@ def use_command_backend(config: Path) -> None:
     (config.parent / "deploy.py").write_text(DEPLOY_SCRIPT, encoding="utf-8")
 
 
-def _head(repo: Path) -> str:
-
-    return Git(repo).resolve_commit("HEAD")
-
-
-def _repository() -> dict[str, str]:
-    return {"full_name": REPOSITORY, "default_branch": "main"}
-
-
-EventFiles = tuple[dict[str, str], dict[str, object]]
-
-
-def _pull_request(repo: Path) -> EventFiles:
-    head = _head(repo)
-    payload: dict[str, object] = {
-        "action": "opened",
-        "number": 1,
-        "pull_request": {
-            "number": 1,
-            "title": "Retrain the churn model",
-            "merged": False,
-            "head": {"ref": "retrain", "sha": head, "repo": {"full_name": REPOSITORY}},
-            "base": {"ref": "main", "sha": head, "repo": {"full_name": REPOSITORY}},
-        },
-        "repository": _repository(),
-        "sender": {"login": "demo"},
-    }
-    return {"GITHUB_EVENT_NAME": "pull_request", "GITHUB_SHA": "f" * 40}, payload
-
-
-def _merge(repo: Path) -> EventFiles:
-    head = _head(repo)
-    payload: dict[str, object] = {
-        "ref": "refs/heads/main",
-        "before": "0" * 40,
-        "after": head,
-        "repository": _repository(),
-        "sender": {"login": "demo"},
-    }
-    return {"GITHUB_EVENT_NAME": "push", "GITHUB_SHA": head}, payload
-
-
-def _promotion(repo: Path) -> EventFiles:
-    """What a person (or ``mlops-ci registry promote``) does: the latest version to
-    production, pushed as a tag; the tag's push event then runs the deploy."""
-
-    store = RegistryStore(repo, remote="origin")
-    version = store.state().latest_version("churn")
-    if version is None:
-        raise UserError("the merge registered no version, so there is nothing to promote")
-    assignment = store.promote("churn", version, "production")
-    payload: dict[str, object] = {
-        "ref": f"refs/tags/{assignment.tag}",
-        "before": "0" * 40,
-        "after": assignment.commit,
-        "repository": _repository(),
-        "sender": {"login": "demo"},
-    }
-    return {"GITHUB_EVENT_NAME": "push", "GITHUB_SHA": assignment.commit}, payload
-
-
-def _monitoring(repo: Path) -> EventFiles:
-    payload: dict[str, object] = {"schedule": "0 6 * * *", "repository": _repository()}
-    return {"GITHUB_EVENT_NAME": "schedule", "GITHUB_SHA": _head(repo)}, payload
-
-
-FEEDBACK_FILE = "data/feedback/labelled.csv"
-
-
-def _flipped_feedback(repo: Path) -> EventFiles:
-    """Production data without drift, and labelled feedback with one segment flipped."""
-    if not (repo / "data" / "feedback" / "flipped.csv").is_file():
-        raise UserError("the example has no data/feedback/flipped.csv to play feedback with")
-    shutil.copyfile(repo / "data" / "production_clean.csv", repo / "data" / "production.csv")
-    shutil.copyfile(repo / "data" / "feedback" / "flipped.csv", repo / FEEDBACK_FILE)
-    return _monitoring(repo)
-
-
-def _clean_feedback(repo: Path) -> EventFiles:
-    """The committed feedback sample again: labels as the model expects them."""
-
-    (repo / FEEDBACK_FILE).write_bytes(Git(repo).run(["show", f"HEAD:{FEEDBACK_FILE}"]).stdout)
-    return _monitoring(repo)
-
-
 def _play(
     repo: Path, name: str, env: Mapping[str, str], payload: dict[str, object], index: int
 ) -> StepOutcome:
@@ -290,7 +218,7 @@ def _play(
         "GITHUB_EVENT_PATH": str(event_path),
         "GITHUB_REPOSITORY": REPOSITORY,
         "GITHUB_RUN_ID": str(1000 + index),
-        "GITHUB_SHA": env.get("GITHUB_SHA") or _head(repo),
+        "GITHUB_SHA": env.get("GITHUB_SHA") or events.head_commit(repo),
     }
     started = time.monotonic()
     with log.open("w", encoding="utf-8") as handle:
@@ -307,7 +235,42 @@ def _play(
         for model in (outcome.report.models if outcome.report else ())
         for result in model.results
     ) or "; ".join(outcome.plan.reasons)
-    return StepOutcome(name, outcome.exit_code, seconds, summary, log)
+    return StepOutcome(name, outcome.exit_code, seconds, summary, log, comparison(outcome))
+
+
+def comparison(outcome: RunOutcome) -> tuple[str, ...]:
+    """Each evaluation against a production model: the metrics side by side, then the gates
+    against production with their verdicts (none when nothing was in production)."""
+    lines: list[str] = []
+    for model in outcome.report.models if outcome.report else ():
+        for result in model.results:
+            evaluation = result.detail
+            if not isinstance(evaluation, Evaluation) or evaluation.production_version is None:
+                continue
+            lines.append(
+                f"{shown(evaluation.model_name)}: the candidate against production "
+                f"({shown(evaluation.production_version)}) on {shown(evaluation.test_file)}, "
+                f"{evaluation.test_rows:,} rows"
+            )
+            lines.append(f"  {'metric':<12}{'candidate':>12}{'production':>12}{'change':>12}")
+            for row in evaluation.rows:
+                change = row.delta_production
+                lines.append(
+                    f"  {shown(row.name):<12}{_value(row.candidate.value):>12}"
+                    f"{_value(row.production.value if row.production else None):>12}"
+                    f"{'' if change is None else f'{change:+.4f}':>12}"
+                )
+            lines.extend(
+                f"  gate {verdict.config_path} ({verdict.gate.metric} against production): "
+                f"{verdict.status.value.upper()}, {shown(verdict.explanation)}"
+                for verdict in evaluation.gates
+                if verdict.gate.against == "production"
+            )
+    return tuple(lines)
+
+
+def _value(value: float | None) -> str:
+    return "undefined" if value is None else f"{value:.4f}"
 
 
 def _clean_environ() -> dict[str, str]:
@@ -326,4 +289,5 @@ def _summary(repo: Path, outcomes: list[StepOutcome], seconds: float, out: TextI
     print("Where to look:", file=out)
     print(f"  the repository and its registry tags: git -C {repo} tag -n1", file=out)
     print(f"  what would have gone to GitHub (comments, releases, issues): {outbox}", file=out)
+    print(f"  the pull requests' comments: {outbox / 'comments'}", file=out)
     print(f"  the last run's report: {repo / '.mlops' / 'run' / 'report.md'}", file=out)

@@ -14,7 +14,7 @@ from mlops_ci.cli import main
 from tests.config.samples import MINIMAL, WriteConfig
 
 REPO = Path(__file__).resolve().parents[2]
-EXAMPLE = REPO / "examples" / "churn" / "mlops.yaml"
+EXAMPLE = REPO / "mlops_ci" / "examples" / "churn" / "mlops.yaml"
 
 
 def run(argv: list[str]) -> tuple[int, str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "churn"
+EXAMPLE = Path(__file__).resolve().parents[2] / "mlops_ci" / "examples" / "churn"
 REPOSITORY = "octo/churn"
 PR = 7
 FIRST_GATE = "- {metric: roc_auc, min: 0.70}"

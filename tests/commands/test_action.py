@@ -11,7 +11,7 @@ import pytest
 from mlops_ci.cli import main
 from tests.commands.repos import ACTION_RUNNER_VARIABLES
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "churn"
+EXAMPLE = Path(__file__).resolve().parents[2] / "mlops_ci" / "examples" / "churn"
 
 
 @pytest.fixture

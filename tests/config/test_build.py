@@ -35,7 +35,7 @@ from mlops_ci.config.model import (
 from mlops_ci.config.schema import load_schema
 
 REPO = Path(__file__).resolve().parents[2]
-EXAMPLE = REPO / "examples" / "churn" / "mlops.yaml"
+EXAMPLE = REPO / "mlops_ci" / "examples" / "churn" / "mlops.yaml"
 FILE = Path("/work/repo/mlops.yaml")
 ROOT = Path("/work/repo")
 

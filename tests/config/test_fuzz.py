@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from mlops_ci.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
-EXAMPLE = REPO / "examples" / "churn"
+EXAMPLE = REPO / "mlops_ci" / "examples" / "churn"
 
 scalars = st.one_of(
     st.none(),

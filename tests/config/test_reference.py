@@ -19,7 +19,7 @@ from mlops_ci.config.schema import load_schema
 
 REPO = Path(__file__).resolve().parents[2]
 DOC = REPO / "docs" / "config.md"
-EXAMPLE = REPO / "examples" / "churn" / "mlops.yaml"
+EXAMPLE = REPO / "mlops_ci" / "examples" / "churn" / "mlops.yaml"
 
 TINY: dict[str, Any] = {
     "title": "Tiny <config>",

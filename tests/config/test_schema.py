@@ -21,7 +21,7 @@ from mlops_ci.config.reference import resolve
 from mlops_ci.config.schema import load_schema
 
 REPO = Path(__file__).resolve().parents[2]
-EXAMPLE = REPO / "examples" / "churn" / "mlops.yaml"
+EXAMPLE = REPO / "mlops_ci" / "examples" / "churn" / "mlops.yaml"
 
 MINIMAL: dict[str, Any] = {
     "version": 1,

@@ -25,6 +25,8 @@ from tests.deploy.workspace import REPO, DeployWorkspace, command_environment, m
 from tests.events.payloads import webhook
 from tests.fakegithub import FakeGitHub
 
+pytestmark = pytest.mark.github_corpus  # GitHub's real payloads (tests/github_corpus.py)
+
 RUNNER = {"GITHUB_REPOSITORY": REPO}
 
 

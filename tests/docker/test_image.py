@@ -23,7 +23,7 @@ from mlops_ci import __version__
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "examples" / "churn"
+EXAMPLE = ROOT / "mlops_ci" / "examples" / "churn"
 WORKSPACE = "/github/workspace"
 RUNNER_UID = 1234  # stands in for the GitHub runner's uid, which owns the checkout
 GIT_IDENTITY = {

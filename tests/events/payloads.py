@@ -1,16 +1,16 @@
 """Small webhook payloads with only the fields mlops-ci reads, for tests of plain inputs.
 
 Shapes follow GitHub's webhook payloads (see ``../shared/github/webhooks/``); each builder
-takes the few values a test varies.
+takes the few values a test varies. ``webhook`` reads a real one from that corpus
+(``tests/github_corpus.py``: a test skips without it, or fails under ``CI=true``).
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
-WEBHOOKS = Path(__file__).resolve().parents[2].parent / "shared" / "github" / "webhooks"
+from tests.github_corpus import WEBHOOKS, require
 
 HEAD_SHA = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
 BASE_SHA = "f95f852bd8fca8fcc58a9a2d6c842781e32a215e"
@@ -24,6 +24,7 @@ Payload = dict[str, Any]
 
 def webhook(file_name: str) -> Payload:
     """A real payload from the shared corpus, as a fresh dict a test may change."""
+    require(WEBHOOKS)
     data: Payload = json.loads((WEBHOOKS / file_name).read_text(encoding="utf-8"))
     return data
 

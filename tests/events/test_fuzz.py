@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -50,6 +51,7 @@ def test_arbitrary_payloads_only_raise_user_error(name: str, payload: dict[str, 
     parse_or_refuse(name, payload)
 
 
+@pytest.mark.github_corpus  # before Hypothesis draws from an empty CORPUS
 @settings(max_examples=200, deadline=None)
 @given(file_name=st.sampled_from(CORPUS), data=st.data(), value=JSON)
 def test_real_payloads_with_one_field_replaced_only_raise_user_error(

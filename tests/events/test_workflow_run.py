@@ -41,6 +41,7 @@ def test_a_deleted_fork_counts_as_a_fork() -> None:
     assert run is not None and run.is_fork and run.head_repository is None
 
 
+@pytest.mark.github_corpus
 def test_real_sample_with_a_linked_pull_request() -> None:
     event = parse_event("workflow_run", webhook("workflow_run.completed.3.json"), RUNNER)
     assert event.workflow_run is not None

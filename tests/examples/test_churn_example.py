@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "churn"
+EXAMPLE = Path(__file__).resolve().parents[2] / "mlops_ci" / "examples" / "churn"
 DATA = EXAMPLE / "data"
 SEED = "42"
 

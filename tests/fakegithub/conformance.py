@@ -1,7 +1,8 @@
 """Check the fake's recorded responses against GitHub's OpenAPI description.
 
-The description (``/work/shared/github/api.github.com.openapi.json.gz``, or
-``$GITHUB_OPENAPI_SPEC``) is read in place, never copied into the repository. Its servers are
+The description (``../shared/github/api.github.com.openapi.json.gz`` beside the checkout, or
+``$GITHUB_OPENAPI_SPEC``: ``tests/github_corpus.py``) is read in place, never copied into the
+repository. Its servers are
 replaced by the fake's layout (``http://127.0.0.1:{port}/api/v3``, and ``/api/uploads`` for
 the release-asset upload that GitHub serves from ``uploads.github.com``).
 """
@@ -10,15 +11,14 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
+
+from tests.github_corpus import OPENAPI
 
 from .engine import RecordedRequest
 
-SPEC_PATH = Path(os.environ.get("GITHUB_OPENAPI_SPEC",
-                                "/work/shared/github/api.github.com.openapi.json.gz"))
+SPEC_PATH = OPENAPI
 UPLOAD_PATH = "/repos/{owner}/{repo}/releases/{release_id}/assets"
 UNDESCRIBED_ERRORS = frozenset({401, 403, 404, 422, 429, 500, 502, 503})
 """Error statuses GitHub may send on any operation; the description lists them only on

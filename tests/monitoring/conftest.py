@@ -19,7 +19,7 @@ from mlops_ci.forge.select import open_forge
 from mlops_ci.registry.store import RegistryStore
 from tests.fakegithub import FakeGitHub
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "churn"
+EXAMPLE = Path(__file__).resolve().parents[2] / "mlops_ci" / "examples" / "churn"
 REPOSITORY = "octo/churn"
 FAST = RetryPolicy(attempts=4, total_wait=10.0).scaled(0.01)
 IDENTITY = {

@@ -15,6 +15,8 @@ from mlops_ci.planner import build_plan
 from mlops_ci.webhooks import parse_event
 from tests.events.payloads import webhook
 
+pytestmark = pytest.mark.github_corpus  # GitHub's real payloads (tests/github_corpus.py)
+
 CHECKS = [StageName.VALIDATE, StageName.DRIFT, StageName.TRAIN, StageName.EVALUATE]
 PR_STAGES = [*CHECKS, StageName.REPORT]
 MERGE_STAGES = [*CHECKS, StageName.REGISTER, StageName.REPORT]

@@ -178,7 +178,8 @@ def test_hostile_names_in_the_config_are_exit_2_with_file_line_and_path(
 
 # broken data files ---------------------------------------------------------------------------
 
-TRAIN = (Path(__file__).resolve().parents[2] / "examples" / "churn" / "data" / "train.csv")
+TRAIN = (Path(__file__).resolve().parents[2] / "mlops_ci" / "examples" / "churn" / "data"
+         / "train.csv")
 BAD_DATA = {
     "empty": (b"", "the file is empty"),
     "binary": (bytes(range(256)) * 40, ""),

@@ -16,7 +16,7 @@ from mlops_ci.config.model import ModelSpec
 from mlops_ci.serving.columns import InputColumn, columns_from_specs
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "examples" / "churn"
+EXAMPLE = ROOT / "mlops_ci" / "examples" / "churn"
 TEST_CSV = EXAMPLE / "data" / "test.csv"
 
 

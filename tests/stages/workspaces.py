@@ -11,7 +11,7 @@ from pathlib import Path
 from mlops_ci.config.loader import load_config
 from mlops_ci.config.model import ModelSpec
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "churn"
+EXAMPLE = Path(__file__).resolve().parents[2] / "mlops_ci" / "examples" / "churn"
 
 
 def runner_environ() -> dict[str, str]:

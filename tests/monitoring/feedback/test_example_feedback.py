@@ -23,7 +23,7 @@ from mlops_ci.commands.monitor import MonitorRequest, monitor
 from mlops_ci.commands.run import RunRequest, execute
 from mlops_ci.monitoring.history import parse_history
 from mlops_ci.registry.store import RegistryStore
-from tests.commands.repos import example_repo, git
+from tests.commands.repos import EXAMPLE, example_repo, git
 
 FEEDBACK = Path("data") / "feedback"
 
@@ -59,7 +59,7 @@ def repo(registered: Path, tmp_path: Path) -> Path:
 
 def feedback_sample(repo: Path, name: str) -> None:
     """Make the monitored feedback file (``labelled.csv``) a copy of the example's ``name``."""
-    source = Path(__file__).resolve().parents[3] / "examples" / "churn" / FEEDBACK / name
+    source = EXAMPLE / FEEDBACK / name
     shutil.copyfile(source, repo / FEEDBACK / "labelled.csv")
 
 
