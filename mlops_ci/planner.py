@@ -12,8 +12,8 @@ about. Decisions a caller may rely on:
   promotion tag ``NAME#STAGE#N`` -> ``triggers.promotion_tag``, for that model only; the step
   carries the tag (and the version or stage the tag names). A promotion's deploy converges on
   the registry: it deploys the version the stage holds when it runs, so a re-run or late run of
-  a superseded promotion (``#2`` after ``#3``) deploys ``#3``'s version, not ``#2``'s. Deregistration, unassignment and deprecation tags
-  plan nothing.
+  a superseded promotion (``#2`` after ``#3``) deploys ``#3``'s version, not ``#2``'s.
+  Deregistration, unassignment and deprecation tags plan nothing.
 - A release ``published`` or ``released`` whose tag is a registration tag -> ``triggers.release``
   for that model: a pre-release to ``register.prerelease_stage``, a full release to
   ``production_stage``: ``production`` when ``stages`` declares it, else the last of ``stages``;

@@ -3,8 +3,7 @@
 What to deploy comes from the plan step (``deploy_order``), never from the event again: the
 planner decided it, so what ``mlops-ci plan`` shows is what deploys. A step promotes on:
 
-- a promotion tag ``NAME#STAGE#N`` (push or create event): the version registered at the tag's
-  commit goes to ``STAGE``;
+- a promotion tag ``NAME#STAGE#N`` (push or create event): to ``STAGE``;
 - a release of ``NAME@vX.Y.Z``, ``published`` or ``released``: to the stage the planner chose
   (a pre-release to ``register.prerelease_stage``, a full release to ``production`` when
   ``stages`` declares it, else to the last of ``stages``); the stage tag is written first
@@ -12,6 +11,16 @@ planner decided it, so what ``mlops-ci plan`` shows is what deploys. A step prom
 - ``workflow_dispatch`` with inputs ``version`` and ``stage``: the model the planner named (the
   input ``model``, or the only model when the config has one) is promoted, then deployed in the
   same run (a tag pushed with the workflow's token starts no workflow).
+
+Whatever the event, the deploy converges on the registry, GitOps-style: it deploys the version
+the registry says the stage holds when the run reads it (``RegistryState.stage_version``, after
+fetching the tags of a shallow checkout). A re-run or a late run of a superseded promotion
+(``#2`` after ``#3``) therefore deploys ``#3``'s version, or does nothing when that one serves,
+and says so in the log, the stage summary and the GitHub deployment's description; a stage
+that holds no version any more deploys nothing. A promotion that writes the stage tag first
+checks what it can before writing it: the promotion itself, the version's model file (fetched,
+sha256 checked) and each target's prerequisites (``DeployTarget.preflight``), so a deploy that
+cannot work stops the run (exit 2 or 3) with the registry unchanged.
 
 For each environment bound to the stage: the version's model file is fetched from its release
 (sha256 checked); only then is the GitHub deployment (environment + version, found again on a
