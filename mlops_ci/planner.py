@@ -10,9 +10,10 @@ about. Decisions a caller may rely on:
 - A push to ``default_branch`` -> ``triggers.push``; to any other branch, nothing.
 - A pushed or created registration tag ``NAME@vX.Y.Z`` -> ``triggers.registration_tag``, a
   promotion tag ``NAME#STAGE#N`` -> ``triggers.promotion_tag``, for that model only; the step
-  carries the tag (and the version or stage the tag names; a promotion's version is resolved
-  from the registry by the deploy stage). Deregistration, unassignment and deprecation tags
-  plan nothing.
+  carries the tag (and the version or stage the tag names). A promotion's deploy converges on
+  the registry: it deploys the version the stage holds when it runs, so a re-run or late run of
+  a superseded promotion (``#2`` after ``#3``) deploys ``#3``'s version, not ``#2``'s.
+  Deregistration, unassignment and deprecation tags plan nothing.
 - A release ``published`` or ``released`` whose tag is a registration tag -> ``triggers.release``
   for that model: a pre-release to ``register.prerelease_stage``, a full release to
   ``production_stage``: ``production`` when ``stages`` declares it, else the last of ``stages``;
@@ -196,7 +197,8 @@ def _plan_tag(config: Config, event: Event) -> Plan:
             event,
             Trigger.PROMOTION_TAG,
             [model],
-            f"{what} (promotion of {model.name} to {tag.stage})",
+            f"{what} (promotion of {model.name} to {tag.stage}; deploys the version "
+            f"{tag.stage} holds when it runs)",
             registry_stage=tag.stage,
             tag=event.tag,
             promoted_by=f"promotion tag {event.tag}",

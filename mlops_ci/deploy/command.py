@@ -24,6 +24,8 @@ mlops-ci cannot ask a command which version is live, so ``current_version`` is u
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
@@ -70,19 +72,33 @@ class CommandTarget:
     ) -> str | None:
         return None
 
+    def preflight(self, request: DeployRequest) -> None:
+        """The command is set and its program exists: a name on ``PATH``, or a path (relative
+        to the workspace, where the command runs) to an executable file."""
+        environment = request.environment
+        program = _command(environment)[0]
+        if os.sep in program or (os.altsep is not None and os.altsep in program):
+            path = request.workspace / program
+            found = path.is_file() and os.access(path, os.X_OK)
+        else:
+            found = shutil.which(program, path=request.environ.get("PATH", "")) is not None
+        if not found:
+            raise UserError(
+                f"the deploy command of {environment.name} cannot run: program {program!r} "
+                "is not found (it is looked up on PATH, or relative to the workspace)",
+                hint=f"fix deploy.environments.{environment.name}.command[0], or install it "
+                "in an earlier step of the job",
+            )
+
     def _run(self, request: DeployRequest, action: Literal["deploy", "rollback"]) -> Deployed:
         environment = request.environment
-        if not environment.command:
-            raise UserError(
-                f"environment {environment.name!r} uses the command backend but has no command",
-                hint=f"set deploy.environments.{environment.name}.command to an argv list",
-            )
+        command = _command(environment)
         columns_file = request.scratch / "columns.json"
         request.scratch.mkdir(parents=True, exist_ok=True)
         write_columns(request.columns, columns_file)
         try:
             result = run_streamed(
-                environment.command,
+                command,
                 cwd=request.workspace,
                 environ=command_environ(request, action, columns_file),
                 out=request.out,
@@ -105,3 +121,12 @@ class CommandTarget:
                 raise DeployFailed(f"{environment.name}: {smoke.detail}", previous_serving=False)
             detail += f"; {ready.detail}; {smoke.detail}"
         return Deployed(request.version, url, detail)
+
+
+def _command(environment: Environment) -> tuple[str, ...]:
+    if not environment.command:
+        raise UserError(
+            f"environment {environment.name!r} uses the command backend but has no command",
+            hint=f"set deploy.environments.{environment.name}.command to an argv list",
+        )
+    return tuple(environment.command)

@@ -103,6 +103,13 @@ class DockerTarget:
     def rollback(self, request: DeployRequest) -> Deployed:
         return self.deploy(request)
 
+    def preflight(self, request: DeployRequest) -> None:
+        """The engine answers and, unless this version's image is built already, the serving
+        base image is on it or can be pulled."""
+        client = docker_client(request.environ, hint=ENGINE_HINT)
+        if not _built(client, request):
+            _ensure_base(client, request)
+
     def current_version(
         self, environment: Environment, workspace: Path, environ: Mapping[str, str]
     ) -> str | None:
@@ -116,16 +123,9 @@ class DockerTarget:
         errors = docker_errors()
         tag = image_tag(request.model, request.version)
         digest = sha256_file(request.model_file)
-        try:
-            existing = client.images.get(tag)
-        except errors.ImageNotFound:
-            existing = None
-        if existing is not None and existing.labels.get(LABEL_SHA256) == digest:
+        if _built(client, request):
             return tag
-        base = request.environ.get(BASE_IMAGE_VARIABLE) or DEFAULT_BASE_IMAGE
-        ensure_image(client, base, role="the serving base image",
-                     hint=f"build it (scripts/build-image), or set {BASE_IMAGE_VARIABLE} to an "
-                     "image that has mlops-ci installed")
+        base = _ensure_base(client, request)
         context = request.scratch / "serving-image"
         shutil.rmtree(context, ignore_errors=True)
         context.mkdir(parents=True)
@@ -244,6 +244,24 @@ class DockerTarget:
             f"{environment.name}: {reason}; the previous version was restarted",
             previous_serving=True,
         )
+
+
+def _built(client: Any, request: DeployRequest) -> bool:
+    """This version's image is on the engine, built from this very model file."""
+    try:
+        existing = client.images.get(image_tag(request.model, request.version))
+    except docker_errors().ImageNotFound:
+        return False
+    return bool(existing.labels.get(LABEL_SHA256) == sha256_file(request.model_file))
+
+
+def _ensure_base(client: Any, request: DeployRequest) -> str:
+    """The serving base image, on the engine (pulled if missing); ``UserError`` if it cannot."""
+    base = request.environ.get(BASE_IMAGE_VARIABLE) or DEFAULT_BASE_IMAGE
+    ensure_image(client, base, role="the serving base image",
+                 hint=f"build it (scripts/build-image), or set {BASE_IMAGE_VARIABLE} to an "
+                 "image that has mlops-ci installed")
+    return base
 
 
 def _serving(client: Any, environment: str) -> list[Any]:

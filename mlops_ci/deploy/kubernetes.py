@@ -18,6 +18,7 @@ committed Deployment's ``mlops-ci.version`` label.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from collections.abc import Mapping
@@ -136,6 +137,21 @@ class KubernetesTarget:
 
     def rollback(self, request: DeployRequest) -> Deployed:
         return self.deploy(request)
+
+    def preflight(self, request: DeployRequest) -> None:
+        """``manifests_path`` is set, inside the repository, and writable: the folder, or the
+        nearest existing folder above it (``deploy`` creates the rest)."""
+        folder = _folder(request.environment, request.workspace)
+        existing = folder
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+        if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+            raise UserError(
+                f"manifests_path {request.environment.manifests_path!r} of "
+                f"{request.environment.name} cannot be written: {existing} is not a writable "
+                "folder",
+                hint="check the folder's owner and mode in the checkout",
+            )
 
     def current_version(
         self, environment: Environment, workspace: Path, environ: Mapping[str, str]

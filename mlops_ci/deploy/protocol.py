@@ -6,7 +6,9 @@ server needs and the rows to smoke-test with) and either returns ``Deployed`` or
 served before is still serving (the docker target never stops it before the new one passed its
 checks); when it is not, the deploy stage rolls back by deploying the previous version again
 (``rollback``). ``current_version`` says which version an environment serves now, as far as the
-target can tell (``None``: nothing, or unknown), so a rerun can be a no-op.
+target can tell (``None``: nothing, or unknown), so a rerun can be a no-op. ``preflight`` checks
+the target's prerequisites before a promotion writes its stage tag, so a deploy that cannot work
+leaves the registry as it was.
 
 ``deploy.targets.target_for(backend)`` is the name -> implementation table (``docker``,
 ``command``, ``kubernetes``), as mlops.yaml's ``deploy.environments.*.backend`` names them.
@@ -71,6 +73,12 @@ class DeployTarget(Protocol):
 
     def rollback(self, request: DeployRequest) -> Deployed:
         """Put the earlier version ``request.version`` back into service."""
+        ...
+
+    def preflight(self, request: DeployRequest) -> None:
+        """Check, without side effects on the environment, what ``deploy`` needs before a
+        promotion writes its stage tag (the backend's program, image or folder);
+        ``UserError`` (exit 2) or ``ExternalError`` (exit 3) naming the cause."""
         ...
 
     def current_version(

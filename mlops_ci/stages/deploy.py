@@ -3,8 +3,7 @@
 What to deploy comes from the plan step (``deploy_order``), never from the event again: the
 planner decided it, so what ``mlops-ci plan`` shows is what deploys. A step promotes on:
 
-- a promotion tag ``NAME#STAGE#N`` (push or create event): the version registered at the tag's
-  commit goes to ``STAGE``;
+- a promotion tag ``NAME#STAGE#N`` (push or create event): to ``STAGE``;
 - a release of ``NAME@vX.Y.Z``, ``published`` or ``released``: to the stage the planner chose
   (a pre-release to ``register.prerelease_stage``, a full release to ``production`` when
   ``stages`` declares it, else to the last of ``stages``); the stage tag is written first
@@ -12,6 +11,16 @@ planner decided it, so what ``mlops-ci plan`` shows is what deploys. A step prom
 - ``workflow_dispatch`` with inputs ``version`` and ``stage``: the model the planner named (the
   input ``model``, or the only model when the config has one) is promoted, then deployed in the
   same run (a tag pushed with the workflow's token starts no workflow).
+
+Whatever the event, the deploy converges on the registry, GitOps-style: it deploys the version
+the registry says the stage holds when the run reads it (``RegistryState.stage_version``, after
+fetching the tags of a shallow checkout). A re-run or a late run of a superseded promotion
+(``#2`` after ``#3``) therefore deploys ``#3``'s version, or does nothing when that one serves,
+and says so in the log, the stage summary and the GitHub deployment's description; a stage
+that holds no version any more deploys nothing. A promotion that writes the stage tag first
+checks what it can before writing it: the promotion itself, the version's model file (fetched,
+sha256 checked) and each target's prerequisites (``DeployTarget.preflight``), so a deploy that
+cannot work stops the run (exit 2 or 3) with the registry unchanged.
 
 For each environment bound to the stage: the version's model file is fetched from its release
 (sha256 checked); only then is the GitHub deployment (environment + version, found again on a
@@ -68,10 +77,14 @@ def deploy_order(step: PlanStep | None) -> DeployOrder | None:
 
 @dataclass(frozen=True, slots=True)
 class _Resolved:
+    """What the deploy converges on: the version the stage holds now, and its predecessor."""
+
     version: str
     registration_tag: str
     previous: str | None  # the version that held the stage before
     previous_tag: str | None
+    note: str | None = None  # why that is not the event's own version, when it is not
+    why: str = ""  # the deployment's description: the order's why, and the note's gist
 
 
 class DeployStage:
@@ -95,8 +108,15 @@ class DeployStage:
             return self._result(
                 model, Status.SKIPPED, f"dry run: would deploy {order.why} to {names}", started
             )
+        if order.promote:
+            self._preflight(context, model, order, environments)
         resolved = _resolve(context, model, order)
-        lines: list[str] = []
+        if isinstance(resolved, str):
+            context.out.write(f"{resolved}\n")
+            return self._result(model, Status.SKIPPED, resolved, started)
+        if resolved.note:
+            context.out.write(f"{resolved.note}\n")
+        lines: list[str] = [resolved.note] if resolved.note else []
         failed = False
         outputs: list[tuple[str, str]] = [
             ("deployed_version", resolved.version),
@@ -111,6 +131,33 @@ class DeployStage:
                 outputs.append((f"url_{environment.name}", url))
         status = Status.FAILED if failed else Status.PASSED
         return self._result(model, status, "; ".join(lines), started, tuple(outputs))
+
+    def _preflight(
+        self,
+        context: StageContext,
+        model: ModelSpec,
+        order: DeployOrder,
+        environments: list[Environment],
+    ) -> None:
+        """Before a promotion writes its stage tag: what can be checked without side effects.
+
+        The promotion is decided as ``promote`` decides it (its refusals raised), the version's
+        model file is fetched from its release (sha256 checked), and each environment's target
+        checks its prerequisites (``DeployTarget.preflight``). A cause found here stops the run
+        (exit 2 or 3) with the registry unchanged, instead of a stage tag naming a version that
+        cannot deploy.
+        """
+        assert order.version is not None  # noqa: S101 -- a promoting order names its version
+        store = RegistryStore(context.workspace, remote=registry_remote(context.workspace))
+        promotion = store.plan_promotion(registry_name(model), order.version, order.stage)
+        registered = store.read().find_version(promotion.model, promotion.version)
+        if registered is None or registered.tag is None:
+            raise UserError(f"{promotion.model} {promotion.version} is not registered")
+        for environment in environments:
+            request = self._request(
+                context, model, order, environment, order.version, registered.tag
+            )
+            self.targets(environment.backend).preflight(request)
 
     def _result(
         self,
@@ -157,10 +204,10 @@ class DeployStage:
             environment.name,
             resolved.registration_tag,
             version,
-            f"{model.name} {version} to {environment.name} ({order.why})",
+            f"{model.name} {version} to {environment.name} ({resolved.why})",
             {"model": model.name, "stage": order.stage},
         )
-        forge.set_deployment_status(deployment, "queued", description=order.why)
+        forge.set_deployment_status(deployment, "queued", description=resolved.why[:140])
         forge.set_deployment_status(deployment, "in_progress", description=f"deploying {version}")
         try:
             deployed = target.deploy(request)
@@ -259,8 +306,14 @@ def _tracks_versions(target: DeployTarget) -> bool:
     return target.name != "command"
 
 
-def _resolve(context: StageContext, model: ModelSpec, order: DeployOrder) -> _Resolved:
-    """The version to deploy, its registration tag, and the stage's previous holder."""
+def _resolve(context: StageContext, model: ModelSpec, order: DeployOrder) -> _Resolved | str:
+    """What the registry says ``order.stage`` holds now, whatever event started the run: the
+    version to deploy, its registration tag and the stage's previous holder; or, when the stage
+    holds no version now, why nothing deploys.
+
+    A replayed or late promotion event (a re-run of ``NAME#STAGE#2`` after ``#3``) therefore
+    converges on the version ``#3`` put there instead of bringing back a superseded one.
+    """
 
     remote = registry_remote(context.workspace)
     store = RegistryStore(context.workspace, remote=remote)
@@ -271,32 +324,41 @@ def _resolve(context: StageContext, model: ModelSpec, order: DeployOrder) -> _Re
     model_state = state.model(name)
     if model_state is None:
         raise UserError(f"the registry has no model {name!r}", hint="register a version first")
-    version = order.version
-    history = model_state.records
+    asked = order.version
     if order.promotion_tag is not None:
-        index = next((i for i, r in enumerate(history) if r.name == order.promotion_tag), None)
-        if index is None:
+        record = next((r for r in model_state.records if r.name == order.promotion_tag), None)
+        if record is None:
             raise UserError(
                 f"promotion tag {order.promotion_tag} is not in the registry",
                 hint="fetch the tags (git fetch --tags) and run again",
             )
-        version = model_state.version_of_commit.get(history[index].commit)
-        history = history[:index]
-        if version is None:
+        asked = model_state.version_of_commit.get(record.commit)
+        if asked is None:
             raise UserError(
                 f"{order.promotion_tag} points at a commit with no registered version of {name}"
             )
-    assert version is not None  # noqa: S101 -- set by the order or by the tag
+    event = order.promotion_tag or order.why
+    version = state.stage_version(name, order.stage)
+    if version is None:
+        return (f"{event}: the registry's {order.stage} holds no version now "
+                f"(it was unassigned since): nothing to deploy")
+    assignment = state.latest_assignment(name, version, order.stage)
     registered = model_state.version(version)
-    if registered is None or registered.tag is None:
+    if assignment is None or registered is None or registered.tag is None:
         raise UserError(f"{name} {version} is not registered")
+    note, why = None, order.why
+    if version != asked:
+        note = (f"{event} is superseded by {assignment.name}: the registry's {order.stage} "
+                f"holds {version}, so this run deploys {version}, not {asked}")
+        why = f"{order.why}, superseded by {assignment.name}"
     previous = None
-    for record in history:
+    for record in model_state.records[: model_state.records.index(assignment)]:
         if record.tag.action is Action.ASSIGN and record.tag.stage == order.stage:
             holder = model_state.version_of_commit.get(record.commit)
             if holder is not None and holder != version:
                 previous = holder
     previous_state = model_state.version(previous) if previous else None
     return _Resolved(
-        version, registered.tag, previous, previous_state.tag if previous_state else None
+        version, registered.tag, previous, previous_state.tag if previous_state else None,
+        note, why,
     )

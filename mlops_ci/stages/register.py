@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,7 +25,7 @@ from mlops_ci.forge.protocol import AssetFile
 from mlops_ci.monitoring.feedback.registration import calibrate_candidate
 from mlops_ci.registry.evidence import Evidence, GateRecord
 from mlops_ci.registry.store import RegistryStore
-from mlops_ci.registry.tags import Action
+from mlops_ci.registry.tags import Action, Bump, RegistryTag
 from mlops_ci.stages.base import StageContext, StageResult, Status
 from mlops_ci.stages.references import registry_name, registry_remote
 from mlops_ci.stages.results import Evaluation
@@ -50,15 +51,14 @@ class RegisterStage:
         metrics_file = model_dir / "metrics.json"
         if not model_file.is_file():
             return self._skipped(model, "no trained model in this run")
-        if context.dry_run:
-            what = _pushed_version(context, model) or f"the next {model.register.bump}"
-            return self._skipped(model, f"dry run: would register {what}")
         store = RegistryStore(context.workspace, remote=registry_remote(context.workspace))
-        version = _pushed_version(context, model)
+        decision = _decide(context, model, store)
+        if context.dry_run:
+            return self._skipped(model, f"dry run: {decision.describe()}")
         registration = store.register(
             registry_name(model),
-            version=version,
-            bump=None if version else model.register.bump,
+            version=decision.version,
+            bump=decision.bump,
             ref=context.event.sha or "HEAD",
             evidence=_evidence(context, model),
             first_version=model.register.first_version,
@@ -167,6 +167,42 @@ def _recorded_metrics(metrics_file: Path) -> dict[str, object]:
         return {}
     loaded: dict[str, object] = json.loads(metrics_file.read_text(encoding="utf-8"))
     return loaded
+
+
+@dataclass(frozen=True, slots=True)
+class _Decision:
+    """What registering this run's commit does: ``existing`` (its registration tag) when the
+    commit is registered already, else a new ``version``, or the next ``bump`` (``next_tag``
+    names the tag that bump takes on the state decided on)."""
+
+    existing: str | None
+    version: str | None
+    bump: Bump | None
+    next_tag: str
+    commit: str
+
+    def describe(self) -> str:
+        if self.existing is not None:
+            return (f"already registered {self.existing} at {self.commit[:12]}; "
+                    "would write no tag, only what its release lacks")
+        return f"would register {self.next_tag} at {self.commit[:12]}"
+
+
+def _decide(context: StageContext, model: ModelSpec, store: RegistryStore) -> _Decision:
+    """The one decision behind a run and its dry run, by the rules ``RegistryStore.register``
+    applies: a commit that has an active registration keeps it (a rerun is a no-op); else the
+    version of the pushed registration tag, or the next ``register.bump``."""
+    name = registry_name(model)
+    version = _pushed_version(context, model)
+    bump = None if version else model.register.bump
+    commit = store.git.resolve_commit(context.event.sha or "HEAD")
+    state = store.state()
+    existing = state.version_at_commit(name, commit)
+    if existing is not None and existing.active and existing.tag is not None:
+        return _Decision(existing.tag, version, bump, existing.tag, commit)
+    chosen = version or state.next_version(name, bump, model.register.first_version)
+    tag = RegistryTag(name, Action.REGISTER, version=chosen).format()
+    return _Decision(None, version, bump, tag, commit)
 
 
 def _pushed_version(context: StageContext, model: ModelSpec) -> str | None:

@@ -86,6 +86,7 @@ def two_model_orders(tmp_path: Path, inputs: dict[str, str]) -> dict[str, Deploy
     (tmp_path / "data").mkdir()
     for name in ("train.csv", "test.csv"):
         (tmp_path / "data" / name).write_text("x,churned\n1,0\n2,1\n", encoding="utf-8")
+    (tmp_path / "train.py").write_text("", encoding="utf-8")  # what train.command runs
     (tmp_path / "mlops.yaml").write_text(TWO_MODELS.format(branch="main", triggers=""))
     config = load_config(tmp_path / "mlops.yaml")
     payload = {"ref": "refs/heads/main", "repository": REPO, "inputs": inputs}

@@ -120,6 +120,8 @@ def make_workspace(root: Path, fake: FakeGitHub, environments: str = COMMAND_ENV
     ``stages``, when given, replaces the declared stages (pre-releases go to the first)."""
     root.mkdir(parents=True, exist_ok=True)
     shutil.copytree(EXAMPLE / "data", root / "data")
+    for script in ("train.py", "evaluate.py"):  # validate refuses a command whose script is gone
+        shutil.copyfile(EXAMPLE / script, root / script)
     text = (EXAMPLE / "mlops.yaml").read_text()
     text = re.sub(r"    deploy:\n(?:      .*\n|        .*\n)+", environments, text)
     if stages:

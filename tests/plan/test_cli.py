@@ -78,7 +78,8 @@ def test_plan_text_for_a_promotion_tag(
         "steps: 1",
         "   1. deploy  churn -> production (tag churn#production#3)",
         "why:",
-        "  - push of tag churn#production#3 (promotion of churn to production) "
+        "  - push of tag churn#production#3 (promotion of churn to production; deploys the "
+        "version production holds when it runs) "
         "-> triggers.promotion_tag",
     ]
 

@@ -235,7 +235,8 @@ def test_to_json_has_the_documented_keys(two_models: Config) -> None:
         {
             "model": "churn",
             "stage": "deploy",
-            "reason": "push of tag churn#production#3 (promotion of churn to production) "
+            "reason": "push of tag churn#production#3 (promotion of churn to production; "
+            "deploys the version production holds when it runs) "
             "-> triggers.promotion_tag",
             "version": None,
             "registry_stage": "production",
