@@ -30,7 +30,7 @@ def custom_metric_problems(at: YamlPath, model: Mapping[str, Any]) -> Iterator[F
             yield (
                 (*at, "evaluate", "custom_metrics", name),
                 f"{name!r} is a built-in metric; a metric of the metrics file needs its own name",
-                f"rename it in the file and here (e.g. 'my_{name}'), or list {name!r} in "
+                f"rename it in the file and here, e.g. 'my_{name}'; or list {name!r} in "
                 "evaluate.metrics to have mlops-ci compute it",
             )
     metrics_file = evaluate.get("metrics_file")
@@ -61,15 +61,13 @@ def gate_metric_problem(
         return (
             at,
             f"gate on {metric!r}, a metric of the metrics file with no declared direction",
-            f"declare it: evaluate.custom_metrics: {{{metric}: {{direction: higher}}}} "
-            "(or lower, when smaller is better)",
+            f"declare it: evaluate.custom_metrics: {{{metric}: {{direction: higher}}}}, "
+            "or lower when smaller is better",
         )
     return (
         at,
         f"gate on {metric!r}, which is not among evaluate.metrics",
-        f"add it to evaluate.metrics ({', '.join(listed)})"
-        + ("" if metric in METRIC_RANGES else
-           ", or write it to evaluate.metrics_file and declare it in evaluate.custom_metrics"),
+        f"add it to evaluate.metrics ({', '.join(listed)})",
     )
 
 

@@ -107,7 +107,7 @@ def _metric_notes(detail: Evaluation) -> list[str]:
             "and base: their releases' metrics.json); ↑/↓ as declared in "
             "evaluate.custom_metrics, none when undeclared."
         )
-    return [*lines, ""] if lines else []
+    return [part for line in lines for part in (line, "")]
 
 
 def _metric(value: MetricValue | None) -> str:

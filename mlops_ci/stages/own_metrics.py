@@ -43,7 +43,7 @@ def candidate_metrics(model: ModelSpec, folder: Path) -> dict[str, float]:
         if name in METRICS:
             raise UserError(
                 f"{display}: metric {name!r} has the name of a built-in metric",
-                hint=f"rename it in the file (e.g. 'my_{name}'), or list {name!r} in "
+                hint=f"rename it in the file, e.g. 'my_{name}'; or list {name!r} in "
                 "evaluate.metrics to have mlops-ci compute it",
             )
     for name, _direction in spec.custom_metrics:
