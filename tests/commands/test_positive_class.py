@@ -36,10 +36,10 @@ def test_positive_class_0_computes_recall_of_malignant_as_scikit_learn_does() ->
     model, features, target = _cancer_model()
     names = ("recall", "f1", "roc_auc")
 
-    default = dict((v.name, v.value) for v in compute(names, predict(model, features, target,
-                                                                     "classification")))
+    plain = predict(model, features, target, "classification")
+    default = {v.name: v.value for v in compute(names, plain)}
     malignant = predict(model, features, target, "classification", positive_class=0)
-    chosen = dict((v.name, v.value) for v in compute(names, malignant))
+    chosen = {v.name: v.value for v in compute(names, malignant)}
 
     predicted = model.predict(features)  # type: ignore[attr-defined]
     assert malignant.positive_class == 0

@@ -42,7 +42,9 @@ def test_a_gate_on_an_own_metric_without_a_direction_is_refused(
     assert code == 2
     [(line, _, where, message, hint)] = problems
     assert (line, where) == (line_of(text, "other_score"), "models.churn.evaluate.gates[0].metric")
-    assert message == "gate on 'other_score', a metric of the metrics file with no declared direction"
+    assert message == (
+        "gate on 'other_score', a metric of the metrics file with no declared direction"
+    )
     assert "evaluate.custom_metrics: {other_score: {direction: higher}}" in hint
 
 
@@ -55,7 +57,9 @@ def test_a_custom_metric_named_like_a_built_in_one_is_refused(
 
     assert code == 2
     [(line, _, where, message, _hint)] = problems
-    assert (line, where) == (line_of(text, "f1: {direction"), "models.churn.evaluate.custom_metrics.f1")
+    assert (line, where) == (
+        line_of(text, "f1: {direction"), "models.churn.evaluate.custom_metrics.f1"
+    )
     assert message == "'f1' is a built-in metric; a metric of the metrics file needs its own name"
 
 
