@@ -243,3 +243,18 @@ def test_the_merge_flow_records_own_metrics_in_the_tag_evidence_and_the_release(
         "failed", 0.91, 0.7
     )
     assert "base 0.91" in against_base["explanation"]
+
+
+def test_a_metrics_file_left_by_an_earlier_run_does_not_count(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = cancer_repo(tmp_path)
+    assert local_run(repo, monkeypatch)[0] == 0
+    config = repo / "mlops.yaml"
+    config.write_text(config.read_text().replace("METRICS_NAME: eval.json",
+                                                 "METRICS_NAME: other.json"), encoding="utf-8")
+
+    code, err = local_run(repo, monkeypatch)
+
+    assert code == 2
+    assert "eval.json (models.cancer.evaluate.metrics_file): no such metrics file" in err
