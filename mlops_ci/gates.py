@@ -9,7 +9,8 @@ What a caller may rely on:
   (value - reference), the ``threshold`` the value had to reach, the comparison ``>=`` or
   ``<=``, and a one-line explanation.
 - Direction-aware: for lower-is-better metrics (log_loss, mae...) a regression is an
-  increase, so ``max_regression: 0.02`` allows the value to rise by 0.02.
+  increase, so ``max_regression: 0.02`` allows the value to rise by 0.02. A metric of the
+  training command's own file (``evaluate.custom_metrics``) has the direction declared there.
 - ``relative: true`` reads ``max_regression``/``min_improvement`` as fractions of the
   reference's magnitude (0.05 = 5% of |reference|).
 - Comparisons allow for float rounding (1e-9 relative): a drop of exactly the allowed
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from mlops_ci.config.model import Gate
-from mlops_ci.metrics import MetricValue, direction, format_change, format_metric
+from mlops_ci.metrics import Direction, MetricValue, direction, format_change, format_metric
 
 Condition = Literal["min", "max", "max_regression", "min_improvement"]
 Comparison = Literal[">=", "<="]
@@ -70,16 +71,20 @@ def decide_gates(
     candidate: Mapping[str, MetricValue],
     production: Mapping[str, MetricValue] | None,
     base: Mapping[str, MetricValue] | None,
+    directions: Mapping[str, Direction] | None = None,
 ) -> tuple[GateVerdict, ...]:
     """Every condition of every gate, judged on the metric values given (by metric name).
 
-    ``production``/``base`` are ``None`` when there is no such model.
+    ``production``/``base`` are ``None`` when there is no such model. ``directions`` gives
+    the direction of each metric that is not built in (``evaluate.custom_metrics``).
     """
     verdicts: list[GateVerdict] = []
     for index, gate in enumerate(gates):
+        better = (directions or {}).get(gate.metric) or direction(gate.metric)
         for condition, limit in _conditions(gate):
             verdicts.append(
-                _judge(index, gate, condition, limit, candidate, production, base)
+                _judge(index, gate, condition, limit, better == "higher",
+                       candidate, production, base)
             )
     return tuple(verdicts)
 
@@ -104,12 +109,12 @@ def _judge(
     gate: Gate,
     condition: Condition,
     limit: float,
+    higher_is_better: bool,
     candidate: Mapping[str, MetricValue],
     production: Mapping[str, MetricValue] | None,
     base: Mapping[str, MetricValue] | None,
 ) -> GateVerdict:
     name = gate.metric
-    higher_is_better = direction(name) == "higher"
     comparison: Comparison = ">=" if higher_is_better else "<="
 
     def verdict(

@@ -6,9 +6,12 @@ rely on:
 - Every result is a finite float or a ``MetricValue`` marked undefined with the reason
   (a test set with one class has no ROC AUC; a model without ``predict_proba`` has no
   log loss). Never NaN, never infinity.
-- Binary classification takes the model's last class (``classes_[-1]``, e.g. 1 of 0/1) as
-  the positive one; with more classes, precision/recall/f1/average_precision are
-  macro-averaged and roc_auc is one-vs-rest (macro).
+- Binary classification takes ``evaluate.positive_class`` as the positive class, by default
+  the model's last class (``classes_[-1]``, e.g. 1 of 0/1): precision, recall, f1,
+  average_precision and brier_score use it as ``pos_label``, roc_auc scores its
+  probability column. With more classes, precision/recall/f1/average_precision are
+  macro-averaged (``MULTICLASS_AVERAGE``) and roc_auc is one-vs-rest (macro); no class is
+  positive.
 - Probability metrics use ``predict_proba``, with columns in the order of ``classes_``.
 """
 
@@ -18,12 +21,13 @@ import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-from mlops_ci.config.model import Task
+from mlops_ci.config.model import ClassLabel, Task
+from mlops_ci.config.model import Direction as Direction  # the metrics' word for it too
 from mlops_ci.errors import UserError
 
-Direction = Literal["higher", "lower"]
+MULTICLASS_AVERAGE = "macro"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +48,8 @@ class Predictions:
     """What a model said about the test set, in the form the metric functions take.
 
     ``proba`` is ``None`` when the model has no ``predict_proba`` (``proba_missing`` says
-    why); ``classes`` is the model's ``classes_`` (classification only).
+    why); ``classes`` is the model's ``classes_`` (classification only), and
+    ``positive_index`` the position of the positive class among them (binary only).
     """
 
     y_true: Any
@@ -52,6 +57,12 @@ class Predictions:
     proba: Any = None
     classes: tuple[Any, ...] = ()
     proba_missing: str | None = None
+    positive_index: int = -1
+
+    @property
+    def positive_class(self) -> Any:
+        """The class binary metrics treat as positive; ``None`` unless there are two."""
+        return _plain(self.classes[self.positive_index]) if _binary(self) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +84,11 @@ def _binary(p: Predictions) -> bool:
 
 
 def _positive(p: Predictions) -> Any:
-    return p.classes[-1]
+    return p.classes[p.positive_index]
+
+
+def _positive_proba(p: Predictions) -> Any:
+    return p.proba[:, p.positive_index]
 
 
 def _need_two_classes(p: Predictions, what: str) -> None:
@@ -107,7 +122,7 @@ def _averaged(function: Callable[..., Any], p: Predictions, zero_reason: str) ->
     if _binary(p):
         value = function(p.y_true, p.y_pred, pos_label=_positive(p), zero_division=np.nan)
     else:
-        value = function(p.y_true, p.y_pred, average="macro", labels=list(p.classes),
+        value = function(p.y_true, p.y_pred, average=MULTICLASS_AVERAGE, labels=list(p.classes),
                          zero_division=np.nan)
     if not math.isfinite(float(value)):
         raise Undefined(zero_reason)
@@ -137,7 +152,9 @@ def _roc_auc(p: Predictions) -> float:
 
     _need_two_classes(p, "ROC AUC")
     if _binary(p):
-        return float(roc_auc_score(p.y_true, p.proba[:, 1]))
+        import numpy as np
+
+        return float(roc_auc_score(np.asarray(p.y_true) == _positive(p), _positive_proba(p)))
     return float(roc_auc_score(p.y_true, p.proba, multi_class="ovr", labels=list(p.classes)))
 
 
@@ -148,7 +165,7 @@ def _average_precision(p: Predictions) -> float:
 
     _need_two_classes(p, "average precision")
     if _binary(p):
-        return float(average_precision_score(p.y_true, p.proba[:, 1], pos_label=_positive(p)))
+        return float(average_precision_score(p.y_true, _positive_proba(p), pos_label=_positive(p)))
     truth = label_binarize(p.y_true, classes=list(p.classes))
     present = truth.sum(axis=0) > 0
     return float(average_precision_score(truth[:, present], np.asarray(p.proba)[:, present]))
@@ -164,7 +181,7 @@ def _brier(p: Predictions) -> float:
     from sklearn.metrics import brier_score_loss
 
     if _binary(p):
-        return float(brier_score_loss(p.y_true, p.proba[:, 1], pos_label=_positive(p)))
+        return float(brier_score_loss(p.y_true, _positive_proba(p), pos_label=_positive(p)))
     return float(brier_score_loss(p.y_true, p.proba, labels=list(p.classes)))
 
 
@@ -274,8 +291,15 @@ def metric_names(task: Task) -> tuple[str, ...]:
     return tuple(name for name, d in METRICS.items() if d.task == task)
 
 
-def predict(model: object, features: Any, labels: Any, task: Task) -> Predictions:
-    """Run ``model`` on ``features`` (predictions, and probabilities when it has them)."""
+def predict(
+    model: object, features: Any, labels: Any, task: Task,
+    positive_class: ClassLabel | None = None,
+) -> Predictions:
+    """Run ``model`` on ``features`` (predictions, and probabilities when it has them).
+
+    ``positive_class`` (binary only; by default the last class) must be one of the model's
+    classes: ``UserError`` naming it and them otherwise.
+    """
     import numpy as np
 
     y_pred = _call(model, "predict", features)
@@ -287,15 +311,37 @@ def predict(model: object, features: Any, labels: Any, task: Task) -> Prediction
         tuple(raw_classes) if raw_classes is not None
         else tuple(np.unique(np.concatenate([np.asarray(labels), np.asarray(y_pred)])))
     )
+    index = -1
+    if positive_class is not None and len(classes) == 2:
+        index = positive_index(classes, positive_class)
     if not callable(predict_proba):
         return Predictions(np.asarray(labels), np.asarray(y_pred), None, classes,
-                           f"the model ({type(model).__name__}) has no predict_proba")
+                           f"the model ({type(model).__name__}) has no predict_proba", index)
     try:
         proba = np.asarray(predict_proba(features), dtype=float)
     except AttributeError as error:  # e.g. SVC(probability=False) raises on access
         return Predictions(np.asarray(labels), np.asarray(y_pred), None, classes,
-                           f"the model cannot give probabilities: {error}")
-    return Predictions(np.asarray(labels), np.asarray(y_pred), proba, classes)
+                           f"the model cannot give probabilities: {error}", index)
+    return Predictions(np.asarray(labels), np.asarray(y_pred), proba, classes, None, index)
+
+
+def positive_index(classes: Sequence[Any], positive_class: ClassLabel) -> int:
+    """Where ``positive_class`` (as ``mlops.yaml`` writes it) is among ``classes``: the same
+    value, else the same text (``"0"`` for 0, ``true`` for True)."""
+    plain = [_plain(value) for value in classes]
+    for index, value in enumerate(plain):
+        if type(value) is type(positive_class) and value == positive_class:
+            return index
+    wanted = str(positive_class).casefold()
+    for index, value in enumerate(plain):
+        if str(value).casefold() == wanted:
+            return index
+    shown = ", ".join(repr(value) for value in plain)
+    raise UserError(
+        f"evaluate.positive_class {positive_class!r} is not one of the model's classes "
+        f"({shown})",
+        hint="write the class as it appears in the target column",
+    )
 
 
 def compute(names: Sequence[str], predictions: Predictions) -> tuple[MetricValue, ...]:

@@ -47,6 +47,7 @@ from mlops_ci.config.model import (
     Against,
     Backend,
     Bump,
+    ClassLabel,
     ColumnDrift,
     ColumnSpec,
     Config,
@@ -54,6 +55,7 @@ from mlops_ci.config.model import (
     DataFormat,
     DataSpec,
     DeploySpec,
+    Direction,
     DriftMethod,
     DriftSpec,
     DType,
@@ -87,6 +89,7 @@ _DRIFT_METHODS: tuple[DriftMethod, ...] = get_args(DriftMethod)
 _CORRECTIONS: tuple[Correction, ...] = get_args(Correction)
 _TASKS: tuple[Task, ...] = get_args(Task)
 _AGAINST: tuple[Against, ...] = get_args(Against)
+_DIRECTIONS: tuple[Direction, ...] = get_args(Direction)
 _BUMPS: tuple[Bump, ...] = get_args(Bump)
 _BACKENDS: tuple[Backend, ...] = get_args(Backend)
 
@@ -266,7 +269,18 @@ def _evaluate(data: Mapping[str, object], at: YamlPath) -> EvaluateSpec:
         ),
         report_only=value_or(data, "report_only", at, False),
         trusted_types=strings(data, "trusted_types", at, ()),
+        positive_class=_positive_class(data.get("positive_class")),
+        metrics_file=optional(data, "metrics_file", at, str),
+        custom_metrics=tuple(
+            (name, choice(as_map(spec, (*at, "custom_metrics", name)), "direction",
+                          (*at, "custom_metrics", name), _DIRECTIONS))
+            for name, spec in section(data, "custom_metrics", at).items()
+        ),
     )
+
+
+def _positive_class(value: object) -> ClassLabel | None:
+    return value if isinstance(value, str | int | bool) else None
 
 
 def _gate(data: Mapping[str, object], at: YamlPath) -> Gate:

@@ -17,6 +17,8 @@ DataFormat = Literal["csv", "parquet"]
 DriftMethod = Literal["auto", "psi", "ks", "chi2", "wasserstein", "jensenshannon"]
 P_VALUE_METHODS: frozenset[DriftMethod] = frozenset({"ks", "chi2"})  # drift when p < threshold
 Task = Literal["classification", "regression"]
+Direction = Literal["higher", "lower"]
+ClassLabel = str | int | bool
 Bump = Literal["major", "minor", "patch"]
 Against = Literal["absolute", "production", "base"]
 Backend = Literal["docker", "command", "kubernetes"]
@@ -196,6 +198,13 @@ class EvaluateSpec:
     gates: tuple[Gate, ...] = ()
     report_only: bool = False
     trusted_types: tuple[str, ...] = ()  # extra types skops may load, beyond sklearn's own
+    positive_class: ClassLabel | None = None  # None: the last of the model's classes_
+    metrics_file: str | None = None  # the training command's own, relative to MLOPS_OUTPUT_DIR
+    custom_metrics: tuple[tuple[str, Direction], ...] = ()  # metrics_file's gated names
+
+    def custom_direction(self, name: str) -> Direction | None:
+        """The declared direction of a metric of ``metrics_file`` (None: not declared)."""
+        return dict(self.custom_metrics).get(name)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,11 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from mlops_ci.config.cron import cron_error
+from mlops_ci.config.evaluate_checks import (
+    custom_metric_problems,
+    gate_metric_problem,
+    positive_class_problem,
+)
 from mlops_ci.config.model import METRIC_RANGES, P_VALUE_METHODS
 from mlops_ci.config.workspace import (
     column_hint,
@@ -44,10 +49,12 @@ class _Checker:
             Problem(self.file, mark.line, mark.column, format_path(path), message, hint)
         )
 
-    def report_key(self, path: YamlPath, message: str) -> None:
+    def report_key(self, path: YamlPath, message: str, hint: str | None = None) -> None:
         """A problem with the key itself (a name), at the key rather than its value."""
         mark = self.doc.key_mark_of(path)
-        self.problems.append(Problem(self.file, mark.line, mark.column, format_path(path), message))
+        self.problems.append(
+            Problem(self.file, mark.line, mark.column, format_path(path), message, hint)
+        )
 
 
 def semantic_problems(doc: Document, file: str, root: Path) -> list[Problem]:
@@ -104,15 +111,19 @@ def _check_model(
     _check_p_value_thresholds(checker, (*at, "drift"), model.get("drift") or {})
     _check_columns(checker, (*at, "data", "columns"), columns)
     evaluate = model["evaluate"]
-    metrics = list(evaluate["metrics"])
     for index, gate in enumerate(evaluate.get("gates") or ()):
-        if gate["metric"] not in metrics:
-            checker.report(
-                (*at, "evaluate", "gates", index, "metric"),
-                f"gate on {gate['metric']!r}, which is not among evaluate.metrics",
-                f"add it to evaluate.metrics ({', '.join(metrics)})",
-            )
+        unknown = gate_metric_problem(
+            (*at, "evaluate", "gates", index, "metric"), evaluate, gate["metric"]
+        )
+        if unknown:
+            checker.report(*unknown)
         _check_gate_range(checker, (*at, "evaluate", "gates", index), gate)
+    for where, message, hint in custom_metric_problems(at, model):
+        report = checker.report_key if where[-2] == "custom_metrics" else checker.report
+        report(where, message, hint)
+    found = positive_class_problem(at, model, checker.root)
+    if found:
+        checker.report(*found)
     _check_command(checker, (*at, "train", "command"), model["train"].get("command"))
     _check_trusted_types(checker, (*at, "evaluate", "trusted_types"), evaluate)
     for env_name, env in ((model.get("deploy") or {}).get("environments") or {}).items():

@@ -227,6 +227,9 @@ def _describe_alternatives(
     if not error.context:
         return [at(path, "matches more than one of the allowed forms")]
     if all(tuple(sub.absolute_path) == path for sub in error.context):
+        enums = [sub for sub in error.context if sub.validator == "enum"]
+        if enums:  # a built-in name or a custom one (a gate's metric): say which names fit
+            return _describe(enums[0], doc, file, tasks)
         # Alternatives for the value itself (an integer or a duration string): one message.
         return [
             at(path, f"{_show(error.instance)} is not valid here", error.schema.get("description"))

@@ -114,3 +114,23 @@ def column_hint(name: str, columns: Sequence[str]) -> str:
         return f"did you mean {close[0]!r}?"
     shown = ", ".join(repr(column) for column in columns[:12])
     return f"columns: {shown}" + (", ..." if len(columns) > 12 else "")
+
+
+CHEAP_BYTES = 5_000_000
+"""A CSV larger than this is not read for its values by ``validate``: evaluate checks them."""
+
+
+def column_values(path: Path, declared_format: str | None, column: str) -> frozenset[str] | None:
+    """The distinct values (as text) of ``column`` in a CSV file of at most ``CHEAP_BYTES``,
+    or ``None`` when that cannot be told cheaply (Parquet, a large or unreadable file)."""
+    fmt = declared_format or _FORMATS.get(path.suffix.lower())
+    try:
+        if fmt != "csv" or path.stat().st_size > CHEAP_BYTES:
+            return None
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            if reader.fieldnames is None or column not in reader.fieldnames:
+                return None
+            return frozenset(row[column] for row in reader if row.get(column))
+    except (OSError, ValueError, csv.Error):
+        return None

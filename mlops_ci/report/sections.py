@@ -8,7 +8,7 @@ stage's summary line says it all) renders as ``None``, and ``render_report`` sho
 from __future__ import annotations
 
 from mlops_ci.data.results import DriftResult, ValidationResult
-from mlops_ci.metrics import MetricValue, format_change, format_metric
+from mlops_ci.metrics import MULTICLASS_AVERAGE, MetricValue, format_change, format_metric
 from mlops_ci.report.drift import render_drift_markdown
 from mlops_ci.report.escape import escape_markdown
 from mlops_ci.report.tables import table
@@ -19,11 +19,11 @@ from mlops_ci.stages.results import Evaluation, MonitorOutcome, TrainResult
 _GATE_ICONS = {"passed": "✅", "failed": "❌", "skipped": "⏭️"}
 
 
-def _delta(value: float | None, higher_is_better: bool) -> str:
+def _delta(value: float | None, higher_is_better: bool | None) -> str:
     if value is None:
         return "–"
     change = format_change(value)
-    if change == "±0":
+    if change == "±0" or higher_is_better is None:
         return change
     better = (value > 0) == higher_is_better
     return f"{'🟢' if better else '🔴'} {change}"
@@ -50,9 +50,10 @@ def evaluation_section(detail: Evaluation) -> str:
     base = f"base ({detail.base_version})" if detail.base_version else "base"
     rows = []
     for row in detail.rows:
-        higher = row.direction == "higher"
+        higher = None if row.direction is None else row.direction == "higher"
+        arrow = {True: " ↑", False: " ↓", None: ""}[higher]
         cells = [
-            escape_markdown(row.name) + (" ↑" if higher else " ↓"),
+            escape_markdown(row.name) + arrow + (" ✎" if row.own else ""),
             _metric(row.candidate),
             _metric(row.production),
             _delta(row.delta_production, higher),
@@ -65,6 +66,7 @@ def evaluation_section(detail: Evaluation) -> str:
         "",
         table(["metric", "candidate", production, "Δ production", base, "Δ base"], rows),
         "",
+        *_metric_notes(detail),
     ]
     if detail.gates:
         gate_rows = [
@@ -79,6 +81,33 @@ def evaluation_section(detail: Evaluation) -> str:
     for note in detail.notes:
         parts.append(f"- {escape_markdown(note)}")
     return "\n".join(parts).rstrip() + "\n"
+
+
+def _metric_notes(detail: Evaluation) -> list[str]:
+    """How the metrics were computed: the positive class of a binary classifier, the
+    averaging over more classes, where the training command's own metrics (✎) came from."""
+    lines = []
+    if detail.positive_class is not None:
+        how = ("evaluate.positive_class" if detail.positive_class_declared
+               else "the default: the last of the model's classes; set evaluate.positive_class "
+               "to choose")
+        lines.append(
+            f"Positive class: `{escape_markdown(detail.positive_class)}` ({how}); precision, "
+            "recall, f1, roc_auc, average_precision and brier_score are computed for it."
+        )
+    elif detail.class_count > 2:
+        lines.append(
+            f"{detail.class_count} classes: precision, recall, f1 and average_precision are "
+            f"{MULTICLASS_AVERAGE}-averaged (each class counts the same); roc_auc is "
+            f"one-vs-rest, {MULTICLASS_AVERAGE}-averaged."
+        )
+    if detail.metrics_file is not None:
+        lines.append(
+            f"✎ from the training command's {escape_markdown(detail.metrics_file)} (production "
+            "and base: their releases' metrics.json); ↑/↓ as declared in "
+            "evaluate.custom_metrics, none when undeclared."
+        )
+    return [part for line in lines for part in (line, "")]
 
 
 def _metric(value: MetricValue | None) -> str:

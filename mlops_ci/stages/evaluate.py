@@ -7,7 +7,11 @@
   column.
 - Every model is loaded through ``modelio.load_model`` with ``evaluate.trusted_types`` (plus
   any extra types the caller passes): never unpickled, not even the candidate just trained.
-- Metrics are ``evaluate.metrics`` followed by any metric a gate names that the list lacks.
+- Metrics are ``evaluate.metrics`` followed by any metric a gate names that the list lacks,
+  then the numbers of the training command's own file (``own``, from ``stages.own_metrics``),
+  gated with the directions ``evaluate.custom_metrics`` declares.
+- Binary metrics treat ``evaluate.positive_class`` (default: the model's last class) as
+  positive; the evaluation records which, and how many classes the candidate knows.
 - A missing production (or base) model is a note ("no model in production yet") and its
   comparison gates are skipped; a production or base model that exists but cannot be
   loaded or run on the test set is an error, so a pull request cannot slip past a
@@ -19,20 +23,21 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from mlops_ci.config.model import ModelSpec, StageName, Task
+from mlops_ci.config.model import ModelSpec, StageName
 from mlops_ci.data.dataset import read_split
 from mlops_ci.digest import sha256_file
 from mlops_ci.errors import UserError
 from mlops_ci.gates import NO_BASE, NO_PRODUCTION, GateStatus, GateVerdict, decide_gates
-from mlops_ci.metrics import MetricValue, compute, metric, predict
+from mlops_ci.metrics import MetricValue, Predictions, compute, metric, predict
 from mlops_ci.metrics_file import METRICS_FILE, write_metrics
 from mlops_ci.modelio import load_model
 from mlops_ci.monitoring.feedback.registration import calibrate_candidate
 from mlops_ci.stages.base import StageContext, StageResult, Status
+from mlops_ci.stages.own_metrics import own_metrics
 from mlops_ci.stages.references import fetch_reference_models
 from mlops_ci.stages.results import Evaluation, EvaluationOutcome, MetricRow, ModelFile, Role
 
@@ -45,12 +50,19 @@ def evaluate_models(
     production: Path | None,
     base: Path | None,
     trusted_types: Sequence[str] = (),
+    own: Mapping[Role, Mapping[str, MetricValue]] | None = None,
 ) -> Evaluation:
-    """Score the candidate, production and base models on the test set, then judge the gates."""
+    """Score the candidate, production and base models on the test set, then judge the gates.
+
+    ``own`` holds the values of the training command's own metrics, by model.
+    """
 
     spec = model.evaluate
+    own = own or {}
+    own_names = tuple(own.get("candidate", {}))
     trusted = tuple(dict.fromkeys((*spec.trusted_types, *trusted_types)))
-    names = tuple(dict.fromkeys((*spec.metrics, *(gate.metric for gate in spec.gates))))
+    gated = (gate.metric for gate in spec.gates if gate.metric not in own_names)
+    names = tuple(dict.fromkeys((*spec.metrics, *gated)))
     for name in names:
         if metric(name).task != spec.task:
             raise UserError(f"models.{model.name}.evaluate: {name} is not a {spec.task} metric")
@@ -58,6 +70,7 @@ def evaluate_models(
 
     files: list[ModelFile] = []
     scored: dict[Role, dict[str, MetricValue]] = {}
+    seen: dict[Role, Predictions] = {}
     inputs: tuple[tuple[Role, Path | None], ...] = (
         ("candidate", candidate),
         ("production", production),
@@ -67,7 +80,8 @@ def evaluate_models(
         if path is None:
             continue
         files.append(ModelFile(role, path, sha256_file(path)))
-        scored[role] = _score(role, path, trusted, names, test.features, test.target, spec.task)
+        seen[role] = _predict(role, path, trusted, test.features, test.target, model)
+        scored[role] = {value.name: value for value in compute(names, seen[role])}
 
     notes: list[str] = []
     if production is None:
@@ -84,7 +98,14 @@ def evaluate_models(
             scored.get("base", {}).get(name),
         )
         for name in names
+    ) + tuple(
+        MetricRow(name, name, spec.custom_direction(name), own["candidate"][name],
+                  own.get("production", {}).get(name), own.get("base", {}).get(name), own=True)
+        for name in own_names
     )
+    for role, values in own.items():
+        if role in scored:
+            scored[role].update(values)
     for row in rows:
         for role in ("candidate", "production", "base"):
             value: MetricValue | None = getattr(row, role)
@@ -97,7 +118,13 @@ def evaluate_models(
         candidate=scored["candidate"],
         production=scored.get("production"),
         base=scored.get("base"),
+        directions=dict(spec.custom_metrics),
     )
+    classes = len(seen["candidate"].classes)
+    if spec.positive_class is not None and classes > 2:
+        notes.append(f"evaluate.positive_class is not used: the candidate knows {classes} "
+                     "classes, and multiclass metrics are averaged over them")
+    positive = seen["candidate"].positive_class
     return Evaluation(
         model_name=model.name,
         task=spec.task,
@@ -108,24 +135,23 @@ def evaluate_models(
         gates=verdicts,
         outcome=_outcome(verdicts, report_only=spec.report_only),
         notes=tuple(notes),
+        class_count=classes,
+        positive_class=None if positive is None else str(positive),
+        positive_class_declared=spec.positive_class is not None,
+        metrics_file=spec.metrics_file if own_names else None,
     )
 
 
-def _score(
-    role: Role,
-    path: Path,
-    trusted: Sequence[str],
-    names: Sequence[str],
-    features: Any,
-    target: Any,
-    task: Task,
-) -> dict[str, MetricValue]:
+def _predict(
+    role: Role, path: Path, trusted: Sequence[str], features: Any, target: Any,
+    model: ModelSpec,
+) -> Predictions:
+    spec = model.evaluate
     try:
         loaded = load_model(path, trusted)
-        predictions = predict(loaded, features, target, task)
+        return predict(loaded, features, target, spec.task, spec.positive_class)
     except UserError as error:
         raise UserError(f"the {role} model: {error.message}", hint=error.hint) from None
-    return {value.name: value for value in compute(names, predictions)}
 
 
 def _outcome(verdicts: Sequence[GateVerdict], *, report_only: bool) -> EvaluationOutcome:
@@ -178,6 +204,7 @@ class EvaluateStage:
             candidate=candidate,
             production=references.production_file,
             base=references.base_file,
+            own=own_metrics(context, model, folder, references),
         )
         evaluation = dataclasses.replace(
             evaluation,

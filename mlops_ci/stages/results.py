@@ -15,7 +15,7 @@ from typing import Literal
 
 from mlops_ci.config.model import Task
 from mlops_ci.gates import GateVerdict
-from mlops_ci.metrics import Direction, MetricValue
+from mlops_ci.metrics import MULTICLASS_AVERAGE, Direction, MetricValue
 from mlops_ci.monitoring.act import ActionsTaken
 from mlops_ci.monitoring.check import MonitorCheck
 from mlops_ci.monitoring.decision import Decision
@@ -87,14 +87,19 @@ class EvaluationOutcome(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class MetricRow:
-    """One metric for the three models; deltas are candidate - other (None when undefined)."""
+    """One metric for the three models; deltas are candidate - other (None when undefined).
+
+    ``own`` marks a metric of the training command's file (``evaluate.metrics_file``); its
+    ``direction`` is ``None`` when ``evaluate.custom_metrics`` does not declare one.
+    """
 
     name: str
     label: str
-    direction: Direction
+    direction: Direction | None
     candidate: MetricValue
     production: MetricValue | None
     base: MetricValue | None
+    own: bool = False
 
     @property
     def delta_production(self) -> float | None:
@@ -125,6 +130,10 @@ class Evaluation:
     notes: tuple[str, ...]
     production_version: str | None = None  # the registry version compared against
     base_version: str | None = None
+    class_count: int = 0  # classification: how many classes the candidate knows
+    positive_class: str | None = None  # binary: the class binary metrics treat as positive
+    positive_class_declared: bool = False  # from evaluate.positive_class, not the default
+    metrics_file: str | None = None  # evaluate.metrics_file, when the own metrics came from it
 
     def values(self, role: Role) -> tuple[MetricValue, ...]:
         """The metric values of one model, in row order (empty if it was not evaluated)."""
@@ -149,6 +158,7 @@ class Evaluation:
                 {
                     "name": r.name,
                     "direction": r.direction,
+                    "source": "metrics_file" if r.own else "mlops-ci",
                     "candidate": value(r.candidate),
                     "production": value(r.production),
                     "base": value(r.base),
@@ -177,6 +187,11 @@ class Evaluation:
             "notes": list(self.notes),
             "production_version": self.production_version,
             "base_version": self.base_version,
+            "classes": self.class_count or None,
+            "positive_class": self.positive_class,
+            "positive_class_declared": self.positive_class_declared,
+            "multiclass_average": MULTICLASS_AVERAGE if self.class_count > 2 else None,
+            "metrics_file": self.metrics_file,
         }
 
 

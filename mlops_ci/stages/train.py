@@ -63,13 +63,16 @@ def train_model(
     out: TextIO,
     git_sha: str | None = None,
 ) -> TrainResult:
-    """Train ``model``'s candidate into ``output_dir`` (created; a stale model file removed)."""
+    """Train ``model``'s candidate into ``output_dir`` (created; a stale model file, and a stale
+    ``evaluate.metrics_file``, removed)."""
     spec = model.train
     workspace = workspace.resolve()
     output_dir = output_dir.resolve()
     output_dir.mkdir(parents=True, exist_ok=True)
     model_path = output_dir / spec.model_file
-    for stale in (model_path, output_dir / METADATA_FILE):
+    own_metrics = model.evaluate.metrics_file
+    for stale in (model_path, output_dir / METADATA_FILE,
+                  *([output_dir / own_metrics] if own_metrics else [])):
         if stale.is_dir() and not stale.is_symlink():  # a training script made a folder there
             shutil.rmtree(stale)
         stale.unlink(missing_ok=True)

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from mlops_ci.config.model import FeedbackSpec
-from mlops_ci.metrics import Predictions, compute
+from mlops_ci.config.model import ClassLabel, FeedbackSpec
+from mlops_ci.metrics import Predictions, compute, positive_index
 from mlops_ci.monitoring.feedback.calibration import Calibrator
 from mlops_ci.monitoring.feedback.cbpe import Estimate, estimate_accuracy, estimate_roc_auc
 from mlops_ci.monitoring.feedback.join import JoinCounts, window_of
@@ -89,8 +89,13 @@ def assess(
     registered: Mapping[str, float],
     calibrator: Calibrator | None,
     calibrator_note: str | None = None,
+    positive_class: ClassLabel | None = None,
 ) -> FeedbackCheck:
-    """Judge live quality on the latest window; estimate every recent window (see module)."""
+    """Judge live quality on the latest window; estimate every recent window (see module).
+
+    Binary metrics treat ``positive_class`` (``evaluate.positive_class``) as positive, as
+    evaluate did for the registered values.
+    """
     import numpy as np
 
 
@@ -104,7 +109,12 @@ def assess(
         proba = rows.proba[chosen] if rows.proba is not None else None
         truth = _uniform(label_values[members])
         return Predictions(truth, _uniform(rows.y_pred[chosen]), proba, rows.classes,
-                           None if proba is not None else "no probabilities were recorded")
+                           None if proba is not None else "no probabilities were recorded",
+                           positive)
+
+    positive = -1
+    if positive_class is not None and len(rows.classes) == 2:
+        positive = positive_index(rows.classes, positive_class)
 
     latest = windows[label_index] == 0 if len(label_index) else np.zeros(0, dtype=bool)
     count = int(latest.sum())

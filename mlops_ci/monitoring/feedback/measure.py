@@ -69,7 +69,8 @@ def measure_feedback(
     calibrator, note = _calibrator(forge, tag, folder) if spec.estimate else (None, None)
     metric_names = model.evaluate.metrics
     return assess(rows, spec=spec, metric_names=metric_names, registered=registered,
-                  calibrator=calibrator, calibrator_note=note)
+                  calibrator=calibrator, calibrator_note=note,
+                  positive_class=model.evaluate.positive_class)
 
 
 def registered_metrics_from_release(forge: Forge, tag: str, scratch: Path) -> dict[str, float]:
