@@ -23,9 +23,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from mlops_ci.serving.binary import parse_binary_request
-from mlops_ci.serving.decode import Batch, RequestError, decode_infer, decode_rows, parse_json
+from mlops_ci.serving.decode import Batch, decode_infer, decode_rows, parse_json
 from mlops_ci.serving.prediction_log import ServedLog
 from mlops_ci.serving.predictor import Output, Predictor
+from mlops_ci.serving.values import RequestError
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
 """Request bodies over this many bytes are refused with 413 before being read."""

@@ -24,8 +24,9 @@ from typing import TYPE_CHECKING, Any
 
 from mlops_ci.modelio import load_model
 from mlops_ci.serving.columns import InputColumn, model_inputs
-from mlops_ci.serving.decode import Batch, RequestError, column_array
+from mlops_ci.serving.decode import Batch
 from mlops_ci.serving.fused import FusedPipeline, NotFusable, compile_pipeline, probe_columns
+from mlops_ci.serving.values import RequestError, column_array
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -161,7 +162,8 @@ class Predictor:
                 arrays = self.generic(batch, wanted)
             for name, array in zip(wanted, arrays, strict=True):
                 results.append(Output(name, oip_datatype(array), tuple(array.shape), array))
-        except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError,
+                ArithmeticError) as error:
             raise RequestError(
                 422, f"the model cannot predict these inputs: {type(error).__name__}: "
                 f"{str(error)[:300]}"
