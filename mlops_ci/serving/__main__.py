@@ -67,12 +67,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = parse_args(sys.argv[1:] if argv is None else argv)
     try:
+        limits = ServerLimits.from_environ(os.environ)
         columns = read_columns(args.columns_json) if args.columns_json else ()
         predictor = Predictor.load(
             args.name, args.model, args.trusted_types, columns, version=args.version
         )
         log = PredictionLog.from_environ()
-        limits = ServerLimits.from_environ(os.environ)
         sock = listen(args.host, args.port, reuse_port=args.reuse_port)
     except MlopsError as error:
         sys.stderr.write("\n".join(error.lines()) + "\n")

@@ -17,8 +17,8 @@ a ``Content-Length``; a POST needs a ``Content-Length`` (chunked bodies are refu
 body over ``MAX_BODY_BYTES`` (5 MiB) is refused with 413 without being read, and the
 connection closed; at most ``MAX_HEADERS`` header lines of ``MAX_HEADER_LINE`` bytes each
 (431 otherwise); ``Expect: 100-continue`` is answered once the declared length is accepted
-(a body over the limit gets its 413 before it is sent); a connection idle for
-``IDLE_TIMEOUT_SECONDS`` is closed.
+(a body over the limit gets its 413 before it is sent); a keep-alive connection idle for
+``IDLE_TIMEOUT_SECONDS`` between requests is closed.
 
 Limits that keep one client from holding the server (``ServerLimits``, set from the
 environment by ``python -m mlops_ci.serving``):
@@ -29,13 +29,16 @@ environment by ``python -m mlops_ci.serving``):
   its first byte (a new connection's: from its opening) to the last byte of its answer, read,
   prediction and write together. A request still arriving then is answered 408; one whose
   prediction ends after it is answered 503 (a prediction is not interrupted, its answer is
-  dropped); either way the connection is closed, and ``DEADLINE_GRACE_SECONDS`` later it is
-  shut even if the client reads nothing. Slow clients thus hold a worker's thread for the
-  deadline at most, and at most ``max_connections`` of them at once.
+  dropped); either way the connection is closed, and ``DEADLINE_GRACE_SECONDS`` (1 s) later
+  it is shut whatever the handler is doing (a client that reads nothing, a prediction still
+  running: no answer then). Slow clients thus hold a worker's thread for deadline + grace at
+  most, and at most ``max_connections`` of them at once.
 - Memory: what decoding a request takes is bounded before it is decoded, at
-  ``DECODED_FACTOR`` (16) times its body (``serving.json_cost``; a denser body, such as 5 MiB
-  of empty rows, is refused with 413 after one scan of its bytes). A column's arrays and the
-  model's own work come on top; for the example model a 5 MiB request peaks under that bound.
+  ``DECODED_FACTOR`` (16) times its body or ``DECODED_FLOOR`` (16 MiB), whichever is more
+  (``serving.json_cost``; a denser body, such as 5 MiB of empty rows, is refused with 413
+  after one scan of its bytes). The columns' arrays and the model's own work come on top; for
+  the example model a 5 MiB request peaks under 16 times its body all told
+  (``tests/serving/test_limits.py`` measures it).
 """
 
 from __future__ import annotations
@@ -172,6 +175,7 @@ class _Handler(BaseHTTPRequestHandler):
         first request, from the first byte of each later one."""
         deadlines = self.server.deadlines
         self.answered = False
+        self.command = None  # type: ignore[assignment]  # until a request line is read
         try:
             self.requests += 1
             if self.requests == 1:
