@@ -231,3 +231,24 @@ def test_a_request_takes_at_most_the_documented_multiple_of_its_body(
         assert "too dense to decode" in str(answer.body["error"])
         assert peak <= 3 * len(body), f"{peak / len(body):.1f} times the body"  # one scan
     assert_still_serves(served.url)
+
+
+def test_dense_binary_values_are_refused_before_they_become_python_numbers(
+    served: RunningServer,
+) -> None:
+    count = (MAX_BODY_BYTES - 4096) // 2  # INT16: 2 bytes a value, 36 once a Python int
+    head = json.dumps({"inputs": [{"name": "tenure_months", "shape": [count],
+                                   "datatype": "INT16",
+                                   "parameters": {"binary_data_size": 2 * count}}]}).encode()
+    body = head + bytes(range(256)) * (2 * count // 256) + bytes(2 * count % 256)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        answer = request(served.url, "POST", INFER, body,
+                         {"Inference-Header-Content-Length": str(len(head))}, timeout=60)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert_refused(answer, 413, "too dense to decode: inputs[0] would take about")
+    assert peak <= 3 * len(body), f"{peak / len(body):.1f} times the body"
+    assert_still_serves(served.url)
