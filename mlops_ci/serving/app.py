@@ -80,7 +80,8 @@ class ServingApp:
             return self._model_route(method, path[len(self._model_prefix):], body, json_length)
         if path == "/predict":
             _allow(method, "POST")
-            batch = decode_rows(parse_json(body), self.predictor.columns, self.id_column)
+            batch = decode_rows(parse_json(body), self.predictor.columns, self.id_column,
+                                unused=self.predictor.unused_columns)
             return self._rows_response(self._predict(batch))
         if path in ("/v2/health/live", "/v2/health/ready", "/v2", "/v2/"):
             _allow(method, "GET")

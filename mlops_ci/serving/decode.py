@@ -242,13 +242,16 @@ def _from_matrix(
 
 
 def decode_rows(
-    payload: object, columns: Sequence[InputColumn], id_column: str | None = None
+    payload: object, columns: Sequence[InputColumn], id_column: str | None = None,
+    *, unused: Sequence[str] = (),
 ) -> Batch:
     """``/predict``: ``{"rows": [{column: value}, ...]}`` or the bare list of rows.
 
-    Every row has every model column; a key that is neither a column nor ``id_column`` is
-    refused, as the inference endpoint refuses an unknown input, and one 400 names every
-    unknown and every missing column. ``id_column``'s values are kept in ``Batch.ids``.
+    Every row has every model column; a key that is neither a column, nor ``id_column``, nor
+    one of ``unused`` (columns of the schema the model does not take, which rows of the data
+    carry: not fed to the model) is refused, as the inference endpoint refuses an unknown
+    input, and one 400 names every unknown and every missing column. ``id_column``'s values
+    are kept in ``Batch.ids``.
     """
     rows = payload.get("rows") if isinstance(payload, dict) else payload
     if not isinstance(rows, list) or not rows:
@@ -257,7 +260,7 @@ def decode_rows(
         if not isinstance(row, dict):
             raise RequestError(400, f"rows[{number}]: expected an object of column: value")
     counts = Counter(chain.from_iterable(rows))  # each key: how many rows have it
-    allowed = () if id_column is None else (id_column,)
+    allowed = (*unused, *(() if id_column is None else (id_column,)))
     missing = {column.name: _rows_without(rows, column.name, len(rows) - counts[column.name])
                for column in columns if counts[column.name] < len(rows)}
     _check_names(counts, allowed, columns, "column", missing)

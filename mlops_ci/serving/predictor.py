@@ -66,6 +66,10 @@ class Predictor:
         self.version = version
         self.model = model
         self.columns = model_inputs(columns, names, source=name)
+        used = {column.name for column in self.columns}
+        # Columns the schema declares that the model does not take (an id column): rows of the
+        # data carry them, so ``/predict`` accepts them, and does not feed them to the model.
+        self.unused_columns = tuple(c.name for c in columns if c.name not in used)
         self.by_name = names is not None
         self.classes: tuple[object, ...] | None = None
         self.predict_datatype = "FP64"

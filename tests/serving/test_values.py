@@ -234,3 +234,16 @@ def test_predict_says_each_type_error_once(
     name = next(iter(change))
     assert str(answer.body["error"]).count(name) == 1, answer.body
     assert_predict_serves(served.url)
+
+
+def test_predict_takes_the_schemas_other_columns_and_does_not_feed_them(
+    served: RunningServer, untyped: RunningServer
+) -> None:
+    with_ids = post_json(served.url, "/predict", {"rows": rows_of_test_set(5, with_ids=True)})
+    assert with_ids.status == 200, with_ids.body
+    without = post_json(served.url, "/predict", {"rows": rows_of_test_set(5)})
+    assert with_ids.body == without.body
+    # Without a schema, the model's inputs are all the server knows: the id is unknown.
+    assert_refused(post_json(untyped.url, "/predict", {"rows": rows_of_test_set(2, with_ids=True)}),
+                   400, "unknown column 'customer_id'; this model takes: tenure_months,")
+    assert_predict_serves(untyped.url)
