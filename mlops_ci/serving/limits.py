@@ -76,7 +76,11 @@ class Deadlines:
         self.lock = threading.Lock()
         self.due: dict[Handler, tuple[float, bool]] = {}  # handler: (when, shutting for good)
         self.tick = min(0.1, seconds / 10)
+        self.stopped = threading.Event()
         threading.Thread(target=self._run, daemon=True, name="deadlines").start()
+
+    def stop(self) -> None:
+        self.stopped.set()
 
     def begin(self, handler: Handler, started: float) -> None:
         with self.lock:
@@ -88,8 +92,7 @@ class Deadlines:
             self.due.pop(handler, None)
 
     def _run(self) -> None:
-        while True:
-            time.sleep(self.tick)
+        while not self.stopped.wait(self.tick):
             now = time.monotonic()
             with self.lock:
                 late = [(h, final) for h, (at, final) in self.due.items() if at <= now]

@@ -81,6 +81,10 @@ class _Server(ThreadingHTTPServer):
         self.connections = 0
         self.connections_lock = threading.Lock()
 
+    def server_close(self) -> None:
+        super().server_close()
+        self.deadlines.stop()
+
     def process_request(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]  # (typeshed: a tuple)
         with self.connections_lock:
             full = self.connections >= self.limits.max_connections
