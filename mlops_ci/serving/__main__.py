@@ -6,6 +6,8 @@ in metadata and answers), ``--host H`` (default 0.0.0.0), ``--workers N`` (defau
 CPUs this process may use, at most 4; see ``serving.server``), ``--reuse-port`` (listen with
 ``SO_REUSEPORT``, so a new version can start beside the old one), ``--id-column C`` (the rows'
 ids, see ``serving.prediction_log``; the log is on when ``MLOPS_PREDICTION_LOG`` names a file).
+``MLOPS_SERVING_MAX_CONNECTIONS`` and ``MLOPS_SERVING_REQUEST_DEADLINE`` set the limits
+``serving.server`` describes.
 The port opens only once the model is loaded, and then prints one line ``serving NAME on
 http://HOST:PORT`` to stdout (and which prediction path is on, fused or generic, to stderr:
 see ``serving.predictor``); exit 2 with a message when the model cannot be loaded.
@@ -22,6 +24,7 @@ from pathlib import Path
 from mlops_ci.errors import MlopsError
 from mlops_ci.serving.app import ServingApp
 from mlops_ci.serving.columns import read_columns
+from mlops_ci.serving.limits import ServerLimits
 from mlops_ci.serving.prediction_log import PredictionLog, ServedLog
 from mlops_ci.serving.predictor import Predictor
 from mlops_ci.serving.server import listen, serve
@@ -64,6 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = parse_args(sys.argv[1:] if argv is None else argv)
     try:
+        limits = ServerLimits.from_environ(os.environ)
         columns = read_columns(args.columns_json) if args.columns_json else ()
         predictor = Predictor.load(
             args.name, args.model, args.trusted_types, columns, version=args.version
@@ -88,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     app = ServingApp(predictor, id_column=args.id_column,
                      prediction_log=None if log is None else ServedLog(log, predictor))
-    return serve(app, sock, workers=args.workers, on_ready=announce)
+    return serve(app, sock, workers=args.workers, limits=limits, on_ready=announce)
 
 
 if __name__ == "__main__":

@@ -23,9 +23,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from mlops_ci.serving.binary import parse_binary_request
-from mlops_ci.serving.decode import Batch, RequestError, decode_infer, decode_rows, parse_json
+from mlops_ci.serving.decode import Batch, decode_infer, decode_rows, parse_json
 from mlops_ci.serving.prediction_log import ServedLog
 from mlops_ci.serving.predictor import Output, Predictor
+from mlops_ci.serving.values import RequestError
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
 """Request bodies over this many bytes are refused with 413 before being read."""
@@ -79,7 +80,8 @@ class ServingApp:
             return self._model_route(method, path[len(self._model_prefix):], body, json_length)
         if path == "/predict":
             _allow(method, "POST")
-            batch = decode_rows(parse_json(body), self.predictor.columns, self.id_column)
+            batch = decode_rows(parse_json(body), self.predictor.columns, self.id_column,
+                                unused=self.predictor.unused_columns)
             return self._rows_response(self._predict(batch))
         if path in ("/v2/health/live", "/v2/health/ready", "/v2", "/v2/"):
             _allow(method, "GET")

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from mlops_ci.serving.decode import RequestError, parse_json
+from mlops_ci.serving.decode import parse_json
+from mlops_ci.serving.json_cost import NUMBER, POINTER, STRING, DecodeBudget
+from mlops_ci.serving.values import RequestError
 
 _NUMPY_TYPES = {
     "BOOL": "?", "INT8": "<i1", "INT16": "<i2", "INT32": "<i4", "INT64": "<i8",
@@ -33,12 +35,14 @@ def parse_binary_request(body: bytes, header_length: str) -> object:
             400, f"Inference-Header-Content-Length is {header_length[:40]!r}; it must be "
             f"the length of the JSON part, between 1 and the body's {len(body):,} bytes"
         )
-    payload = parse_json(body[:json_length])
-    inline_binary_inputs(payload, memoryview(body)[json_length:])
+    budget = DecodeBudget(len(body))
+    payload = parse_json(body[:json_length], budget)
+    inline_binary_inputs(payload, memoryview(body)[json_length:], budget)
     return payload
 
 
-def inline_binary_inputs(payload: object, binary: memoryview) -> None:
+def inline_binary_inputs(payload: object, binary: memoryview, budget: DecodeBudget) -> None:
+    """Each binary input's values as its ``data`` list, charged to ``budget`` first."""
     if not isinstance(payload, dict) or not isinstance(payload.get("inputs"), list):
         return  # decode_infer says what is wrong with it
     offset = 0
@@ -58,7 +62,8 @@ def inline_binary_inputs(payload: object, binary: memoryview) -> None:
                 400, f"{where}: binary_data_size {size:,} runs past the end of the body "
                 f"({len(binary) - offset:,} bytes left)"
             )
-        entry["data"] = _values(entry.get("datatype"), binary[offset:offset + size], where)
+        entry["data"] = _values(entry.get("datatype"), binary[offset:offset + size], where,
+                                budget)
         offset += size
     if offset != len(binary):
         raise RequestError(
@@ -67,10 +72,13 @@ def inline_binary_inputs(payload: object, binary: memoryview) -> None:
         )
 
 
-def _values(datatype: object, chunk: memoryview, where: str) -> list[Any]:
+def _values(datatype: object, chunk: memoryview, where: str,
+            budget: DecodeBudget) -> list[Any]:
     import numpy as np
 
     if datatype == "BYTES":
+        # An element takes 4 bytes at least; a string at most 4 bytes a byte (UCS-4).
+        budget.charge(len(chunk) // 4 * (STRING + POINTER) + 4 * len(chunk), where)
         return _bytes_elements(chunk, where)
     dtype = _NUMPY_TYPES.get(datatype) if isinstance(datatype, str) else None
     if dtype is None:
@@ -82,6 +90,8 @@ def _values(datatype: object, chunk: memoryview, where: str) -> list[Any]:
             400, f"{where}: {len(chunk):,} bytes of {datatype} is not a whole number of "
             f"{itemsize}-byte values"
         )
+    count = len(chunk) // itemsize
+    budget.charge(count * (POINTER if itemsize == 1 else POINTER + NUMBER), where)
     values: list[Any] = np.frombuffer(chunk, dtype=dtype).tolist()
     return values
 

@@ -2,35 +2,27 @@
 
 Everything a client can get wrong is a :class:`RequestError` with the HTTP status to answer
 and a message naming the problem (input, row, column); nothing here raises anything else on
-any JSON body. Numbers are checked by their JSON type, not coerced: a string where a number
-belongs, a boolean where an integer belongs, ``NaN`` or ``Infinity`` anywhere are refused.
-``null`` is accepted in a nullable column (a missing value for the model's imputer).
+any JSON body. ``NaN`` and ``Infinity`` are refused wherever they stand; what each column's
+values may be is checked by ``serving.values``.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from mlops_ci.serving.columns import DATATYPES, FLOAT_TYPES, INT_TYPES, InputColumn
+from mlops_ci.serving.json_cost import DecodeBudget
+from mlops_ci.serving.values import RequestError, column_array
+from mlops_ci.serving.values import shown as _shown
 
 if TYPE_CHECKING:
     import numpy.typing as npt
-
-_NONE = type(None)
-_MAX_SHOWN = 40
-
-
-class RequestError(Exception):
-    """A request the server refuses, with the status to answer (4xx) and a precise message."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,19 +36,17 @@ class Batch:
     ids: tuple[str | None, ...] | None = None  # each row's value in the id column, if sent
 
 
-def _shown(text: object) -> str:
-    value = str(text)
-    return repr(value if len(value) <= _MAX_SHOWN else value[: _MAX_SHOWN - 3] + "...")
-
-
 def _refuse_constant(name: str) -> float:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
-def parse_json(body: bytes) -> object:
-    """The JSON value in ``body``; ``NaN``/``Infinity`` and bad UTF-8 are refused (400)."""
+def parse_json(body: bytes, budget: DecodeBudget | None = None) -> object:
+    """The JSON value in ``body``; ``NaN``/``Infinity`` and bad UTF-8 are refused (400), and
+    a body that would take more memory decoded than ``budget`` allows (413, see
+    ``serving.json_cost``; by default the budget of a request of this body)."""
     if not body.strip():
         raise RequestError(400, "the request body is empty; send a JSON object")
+    (budget or DecodeBudget(len(body))).charge_json(body)
     try:
         return json.loads(body, parse_constant=_refuse_constant)
     except json.JSONDecodeError as error:
@@ -70,61 +60,6 @@ def parse_json(body: bytes) -> object:
         raise RequestError(400, f"the request body is not valid JSON: {error}") from None
     except RecursionError:
         raise RequestError(400, "the request body is JSON nested too deeply") from None
-
-
-def column_array(column: InputColumn, values: Sequence[object], where: str) -> npt.NDArray[Any]:
-    """``values`` as the array the model is fed for ``column``, or a 400 naming the problem."""
-    import numpy as np
-
-    kinds = set(map(type, values))
-    has_null = _NONE in kinds
-    if has_null:
-        if not column.nullable:
-            raise RequestError(400, f"{where}: column {_shown(column.name)} may not be null")
-        kinds.discard(_NONE)
-    datatype = column.datatype
-    if datatype is None:
-        if not kinds <= {int, float, str, bool}:
-            raise RequestError(400, f"{where}: {_kind_names(kinds)} values are not scalars")
-        if kinds <= {int, float} and not (kinds == {int} and has_null):
-            return np.asarray(values, dtype=np.float64 if has_null or float in kinds else None)
-        return np.asarray(values, dtype=object)
-    if datatype in INT_TYPES:
-        _expect(kinds <= {int}, column, kinds, where, "integers")
-        if has_null:
-            return np.asarray(values, dtype=np.float64)
-        try:
-            return np.asarray(values, dtype=np.int64)
-        except OverflowError:
-            raise RequestError(400, f"{where}: an integer does not fit in 64 bits") from None
-    if datatype in FLOAT_TYPES:
-        _expect(kinds <= {int, float}, column, kinds, where, "numbers")
-        array = np.asarray(values, dtype=np.float64)
-        if not has_null and not bool(np.isfinite(array).all()):
-            raise RequestError(
-                400, f"{where}: a number is NaN, infinite or too large for a 64-bit float"
-            )
-        return array
-    if datatype == "BOOL":
-        _expect(kinds <= {bool}, column, kinds, where, "true or false")
-        return np.asarray(values, dtype=object if has_null else np.bool_)
-    _expect(kinds <= {str}, column, kinds, where, "strings")
-    return np.asarray(values, dtype=object)
-
-
-def _kind_names(kinds: set[type]) -> str:
-    names = {int: "integer", float: "number", str: "string", bool: "boolean", list: "list",
-             dict: "object"}
-    return ", ".join(sorted(names.get(kind, kind.__name__) for kind in kinds))
-
-
-def _expect(ok: bool, column: InputColumn, kinds: set[type], where: str, wanted: str) -> None:
-    if not ok:
-        raise RequestError(
-            400,
-            f"{where}: column {_shown(column.name)} ({column.datatype}) takes {wanted}, got "
-            f"{_kind_names(kinds)} values",
-        )
 
 
 def _compatible(request_type: str, column: InputColumn) -> bool:
@@ -243,24 +178,17 @@ def _from_columns(
     outputs: tuple[str, ...] | None,
 ) -> Batch:
     by_name: dict[str, _Tensor] = {}
-    known = {column.name for column in columns}
     for tensor in tensors:
-        if tensor.name not in known:
-            raise RequestError(
-                400, f"unknown input {_shown(tensor.name)}; this model takes: "
-                f"{', '.join(c.name for c in columns)}"
-            )
         if tensor.name in by_name:
             raise RequestError(400, f"input {_shown(tensor.name)} is given twice")
+        by_name[tensor.name] = tensor
+    _check_names(by_name, (), columns, "input")
+    for tensor in tensors:
         if len(tensor.shape) > 2 or (len(tensor.shape) == 2 and tensor.shape[1] != 1):
             raise RequestError(
                 400, f"input {_shown(tensor.name)}: shape {list(tensor.shape)}; a column's "
                 "shape is [rows] or [rows, 1]"
             )
-        by_name[tensor.name] = tensor
-    missing = [column.name for column in columns if column.name not in by_name]
-    if missing:
-        raise RequestError(400, f"missing input(s): {', '.join(missing)}")
     rows = tensors[0].shape[0]
     if rows == 0:
         raise RequestError(400, f"input {_shown(tensors[0].name)}: shape [0] holds no rows; "
@@ -314,11 +242,15 @@ def _from_matrix(
 
 
 def decode_rows(
-    payload: object, columns: Sequence[InputColumn], id_column: str | None = None
+    payload: object, columns: Sequence[InputColumn], id_column: str | None = None,
+    *, unused: Sequence[str] = (),
 ) -> Batch:
     """``/predict``: ``{"rows": [{column: value}, ...]}`` or the bare list of rows.
 
-    Keys a row has beyond the model's columns are ignored, but for ``id_column``: its values
+    Every row has every model column; a key that is neither a column, nor ``id_column``, nor
+    one of ``unused`` (columns of the schema the model does not take, which rows of the data
+    carry: not fed to the model) is refused, as the inference endpoint refuses an unknown
+    input, and one 400 names every unknown and every missing column. ``id_column``'s values
     are kept in ``Batch.ids``.
     """
     rows = payload.get("rows") if isinstance(payload, dict) else payload
@@ -327,15 +259,47 @@ def decode_rows(
     for number, row in enumerate(rows):
         if not isinstance(row, dict):
             raise RequestError(400, f"rows[{number}]: expected an object of column: value")
-    missing_marker = object()
-    arrays = []
-    for column in columns:
-        name = column.name
-        values: list[object] = [row.get(name, missing_marker) for row in rows]
-        if missing_marker in values:
-            number = values.index(missing_marker)
-            raise RequestError(400, f"rows[{number}]: missing column {_shown(name)}")
-        arrays.append(column_array(column, values, f"column {_shown(name)}"))
+    counts = Counter(chain.from_iterable(rows))  # each key: how many rows have it
+    allowed = (*unused, *(() if id_column is None else (id_column,)))
+    missing = {column.name: _rows_without(rows, column.name, len(rows) - counts[column.name])
+               for column in columns if counts[column.name] < len(rows)}
+    _check_names(counts, allowed, columns, "column", missing)
+    arrays = tuple(column_array(column, [row[column.name] for row in rows],
+                                f"column {_shown(column.name)}") for column in columns)
     ids = None if id_column is None else _ids([row.get(id_column) for row in rows])
-    return Batch(len(rows), tuple(arrays), ids=ids)
+    return Batch(len(rows), arrays, ids=ids)
 
+
+def _rows_without(rows: Sequence[dict[str, object]], name: str, count: int) -> str:
+    first = next(number for number, row in enumerate(rows) if name not in row)
+    return f"rows[{first}]" + (f" and {count - 1:,} more" if count > 1 else "")
+
+
+def _check_names(
+    given: Iterable[str],
+    allowed: Iterable[str],
+    columns: Sequence[InputColumn],
+    noun: str,
+    missing_where: dict[str, str] | None = None,
+) -> None:
+    """One 400 naming every unknown name (not a column, not ``allowed``) and every column
+    missing from ``given`` (or from some rows: ``missing_where`` says which)."""
+    known = {column.name for column in columns}.union(allowed)
+    unknown = [name for name in given if name not in known]
+    if missing_where is None:
+        present = set(given)
+        missing_where = {c.name: "" for c in columns if c.name not in present}
+    if not unknown and not missing_where:
+        return
+    parts = []
+    if unknown:
+        names = ", ".join(_shown(name) for name in unknown[:20])
+        more = f" and {len(unknown) - 20:,} more" if len(unknown) > 20 else ""
+        parts.append(f"unknown {noun}{'s' if len(unknown) > 1 else ''} {names}{more}")
+    if missing_where:
+        parts.append(f"missing {noun}(s): " + ", ".join(
+            name + (f" ({where})" if where else "") for name, where in missing_where.items()
+        ))
+    if unknown:
+        parts.append(f"this model takes: {', '.join(c.name for c in columns)}")
+    raise RequestError(400, "; ".join(parts))

@@ -24,8 +24,9 @@ from typing import TYPE_CHECKING, Any
 
 from mlops_ci.modelio import load_model
 from mlops_ci.serving.columns import InputColumn, model_inputs
-from mlops_ci.serving.decode import Batch, RequestError, column_array
+from mlops_ci.serving.decode import Batch
 from mlops_ci.serving.fused import FusedPipeline, NotFusable, compile_pipeline, probe_columns
+from mlops_ci.serving.values import RequestError, column_array
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -65,6 +66,10 @@ class Predictor:
         self.version = version
         self.model = model
         self.columns = model_inputs(columns, names, source=name)
+        used = {column.name for column in self.columns}
+        # Columns the schema declares that the model does not take (an id column): rows of the
+        # data carry them, so ``/predict`` accepts them, and does not feed them to the model.
+        self.unused_columns = tuple(c.name for c in columns if c.name not in used)
         self.by_name = names is not None
         self.classes: tuple[object, ...] | None = None
         self.predict_datatype = "FP64"
@@ -161,7 +166,8 @@ class Predictor:
                 arrays = self.generic(batch, wanted)
             for name, array in zip(wanted, arrays, strict=True):
                 results.append(Output(name, oip_datatype(array), tuple(array.shape), array))
-        except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError,
+                ArithmeticError) as error:
             raise RequestError(
                 422, f"the model cannot predict these inputs: {type(error).__name__}: "
                 f"{str(error)[:300]}"

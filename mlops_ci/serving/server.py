@@ -17,8 +17,28 @@ a ``Content-Length``; a POST needs a ``Content-Length`` (chunked bodies are refu
 body over ``MAX_BODY_BYTES`` (5 MiB) is refused with 413 without being read, and the
 connection closed; at most ``MAX_HEADERS`` header lines of ``MAX_HEADER_LINE`` bytes each
 (431 otherwise); ``Expect: 100-continue`` is answered once the declared length is accepted
-(a body over the limit gets its 413 before it is sent); a connection idle for
-``IDLE_TIMEOUT_SECONDS`` is closed.
+(a body over the limit gets its 413 before it is sent); a keep-alive connection idle for
+``IDLE_TIMEOUT_SECONDS`` between requests is closed.
+
+Limits that keep one client from holding the server (``ServerLimits``, set from the
+environment by ``python -m mlops_ci.serving``):
+
+- ``MLOPS_SERVING_MAX_CONNECTIONS`` (default 256): connections each worker serves at once; one
+  more is answered 503 (with ``Retry-After: 1``) and closed at once, without a thread.
+- ``MLOPS_SERVING_REQUEST_DEADLINE`` (seconds, default 30): the time a request is given from
+  its first byte (a new connection's: from its opening) to the last byte of its answer, read,
+  prediction and write together. A request still arriving then is answered 408; one whose
+  prediction ends after it is answered 503 (a prediction is not interrupted, its answer is
+  dropped); either way the connection is closed, and ``DEADLINE_GRACE_SECONDS`` (1 s) later
+  it is shut whatever the handler is doing (a client that reads nothing, a prediction still
+  running: no answer then). Slow clients thus hold a worker's thread for deadline + grace at
+  most, and at most ``max_connections`` of them at once.
+- Memory: what decoding a request takes is bounded before it is decoded, at
+  ``DECODED_FACTOR`` (16) times its body or ``DECODED_FLOOR`` (16 MiB), whichever is more
+  (``serving.json_cost``; a denser body, such as 5 MiB of empty rows, is refused with 413
+  after one scan of its bytes). The columns' arrays and the model's own work come on top; for
+  the example model a 5 MiB request peaks under 16 times its body all told
+  (``tests/serving/test_limits.py`` measures it).
 """
 
 from __future__ import annotations
@@ -30,6 +50,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,6 +58,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from mlops_ci.serving.app import MAX_BODY_BYTES, Response, ServingApp, error_response
+from mlops_ci.serving.limits import DEFAULT_LIMITS, Deadlines, ServerLimits, refuse_connection
 
 IDLE_TIMEOUT_SECONDS = 60
 MAX_HEADERS = 100
@@ -44,17 +66,42 @@ MAX_HEADER_LINE = 65536
 MAX_RESPAWNS = 20
 MAX_DISCARD_BYTES = 64 * 1024 * 1024
 DISCARD_SECONDS = 5.0
-
-
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 1024
 
-    def __init__(self, app: ServingApp, sock: socket.socket) -> None:
+    def __init__(self, app: ServingApp, sock: socket.socket,
+                 limits: ServerLimits = DEFAULT_LIMITS) -> None:
         super().__init__(sock.getsockname()[:2], _Handler, bind_and_activate=False)
         self.socket.close()
         self.socket = sock
         self.app = app
+        self.limits = limits
+        self.deadlines = Deadlines(limits.request_deadline)
+        self.connections = 0
+        self.connections_lock = threading.Lock()
+
+    def server_close(self) -> None:
+        super().server_close()
+        self.deadlines.stop()
+
+    def process_request(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]  # (typeshed: a tuple)
+        with self.connections_lock:
+            full = self.connections >= self.limits.max_connections
+            if not full:
+                self.connections += 1
+        if full:
+            refuse_connection(request, self.limits.max_connections)
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self.connections_lock:
+                self.connections -= 1
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -64,7 +111,11 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
     raw_requestline: bytes
 
+    expired = False  # set by the deadlines' thread when this request's time is up
+
     def setup(self) -> None:
+        self.opened = time.monotonic()
+        self.requests = 0
         super().setup()
         with contextlib.suppress(OSError):
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -85,6 +136,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.command = None  # type: ignore[assignment]  # (http.server does the same)
         self.request_version = "HTTP/1.0"
         self.close_connection = True
+        if self.expired:
+            return False  # the request line was cut short by the deadline: a 408
         line = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
         self.requestline = line
         words = line.split()
@@ -112,6 +165,8 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self.send_error(431, f"more than {MAX_HEADERS} headers")
             return False
+        if self.expired:
+            return False
         self.headers = headers  # type: ignore[assignment]
         connection = headers.get("connection", "").lower()
         self.close_connection = connection == "close" or (
@@ -120,8 +175,29 @@ class _Handler(BaseHTTPRequestHandler):
         return True
 
     def handle_one_request(self) -> None:
+        """One request, within the deadline: counted from the connection's opening for its
+        first request, from the first byte of each later one."""
+        deadlines = self.server.deadlines
+        self.answered = False
+        self.command = None  # type: ignore[assignment]  # until a request line is read
         try:
-            super().handle_one_request()
+            self.requests += 1
+            if self.requests == 1:
+                started = self.opened
+            elif not self.rfile.peek(1):  # type: ignore[attr-defined]  # a BufferedReader
+                self.close_connection = True  # the client closed its keep-alive connection
+                return
+            else:
+                started = time.monotonic()
+            deadlines.begin(self, started)
+            try:
+                super().handle_one_request()
+                if self.expired and not self.answered:
+                    self.close_connection = True
+                    self._write(error_response(
+                        408, f"the request did not arrive within {deadlines.seconds:g} s"))
+            finally:
+                deadlines.end(self)
         except (ConnectionError, TimeoutError):
             self.close_connection = True
 
@@ -137,6 +213,10 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception as error:  # a defect, not a bad request: answer and keep serving
             traceback.print_exc(file=sys.stderr)
             response = error_response(500, f"internal error: {type(error).__name__}")
+        if self.expired:
+            self.close_connection = True
+            response = error_response(503, "the answer took longer than the request deadline "
+                                      f"of {self.server.deadlines.seconds:g} s")
         self._write(response)
 
     do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _dispatch
@@ -175,7 +255,7 @@ class _Handler(BaseHTTPRequestHandler):
             with contextlib.suppress(OSError):
                 self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
         body = self.rfile.read(length)
-        if len(body) != length:
+        if len(body) != length or self.expired:
             self.close_connection = True
             return None
         return body
@@ -193,6 +273,7 @@ class _Handler(BaseHTTPRequestHandler):
                 remaining -= len(chunk)
 
     def _write(self, response: Response) -> None:
+        self.answered = True
         reason = HTTPStatus(response.status).phrase
         head = (
             f"HTTP/1.1 {response.status} {reason}\r\n"
@@ -230,9 +311,10 @@ class RunningServer:
         self.thread.join(timeout=5)
 
 
-def start_in_thread(app: ServingApp, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
+def start_in_thread(app: ServingApp, host: str = "127.0.0.1", port: int = 0,
+                    limits: ServerLimits = DEFAULT_LIMITS) -> RunningServer:
     """Serve ``app`` on a background thread; ``stop()`` it when done."""
-    server = _Server(app, listen(host, port))
+    server = _Server(app, listen(host, port), limits)
     thread = threading.Thread(target=server.serve_forever, daemon=True, name="serving")
     thread.start()
     bound_host, bound_port = server.socket.getsockname()[:2]
@@ -244,24 +326,27 @@ def serve(
     sock: socket.socket,
     *,
     workers: int,
+    limits: ServerLimits = DEFAULT_LIMITS,
     on_ready: Callable[[], None] = lambda: None,
 ) -> int:
     """Answer on ``sock`` until SIGTERM/SIGINT; ``workers`` > 1 forks that many processes."""
     if workers <= 1:
-        server = _Server(app, sock)
+        server = _Server(app, sock, limits)
         signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
         on_ready()
         with contextlib.suppress(KeyboardInterrupt):
             server.serve_forever()
         return 0
-    return _Supervisor(app, sock, workers).run(on_ready)
+    return _Supervisor(app, sock, workers, limits).run(on_ready)
 
 
 class _Supervisor:
     """Forks the workers, replaces one that dies, stops them all on SIGTERM/SIGINT."""
 
-    def __init__(self, app: ServingApp, sock: socket.socket, workers: int) -> None:
+    def __init__(self, app: ServingApp, sock: socket.socket, workers: int,
+                 limits: ServerLimits) -> None:
         self.app = app
+        self.limits = limits
         self.sock = sock
         self.workers = workers
         self.children: set[int] = set()
@@ -272,7 +357,7 @@ class _Supervisor:
         if pid == 0:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
-            server = _Server(self.app, self.sock)
+            server = _Server(self.app, self.sock, self.limits)
             try:
                 server.serve_forever()
             finally:

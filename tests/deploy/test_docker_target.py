@@ -122,7 +122,7 @@ def test_the_served_predictions_are_logged_with_their_ids_when_asked(
         id_column="customer_id",
     )
     DockerTarget().deploy(deploy)
-    rows = rows_of_test_set(3)
+    rows = rows_of_test_set(3, with_ids=True)
     answer = post_json(f"http://127.0.0.1:{env.port}", "/predict", {"rows": rows})
 
     assert answer.status == 200, answer.body

@@ -18,6 +18,9 @@ from mlops_ci.serving.columns import InputColumn, columns_from_specs
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "mlops_ci" / "examples" / "churn"
 TEST_CSV = EXAMPLE / "data" / "test.csv"
+FEATURES = ["tenure_months", "monthly_charges", "total_charges", "support_calls", "contract",
+            "payment_method", "region", "paperless"]
+ID_COLUMN = "customer_id"
 
 
 def churn_spec() -> ModelSpec:
@@ -63,11 +66,13 @@ def post_json(url: str, path: str, value: object) -> Answer:
                    {"Content-Type": "application/json"})
 
 
-def rows_of_test_set(count: int | None = None) -> list[dict[str, object]]:
-    """Rows of the example's test set as JSON values (the id and target columns included)."""
+def rows_of_test_set(count: int | None = None, *,
+                     with_ids: bool = False) -> list[dict[str, object]]:
+    """Rows of the example's test set as JSON values: the model's columns, and the id column
+    with ``with_ids`` (the server refuses any other key)."""
     import pandas as pd
 
-    table = pd.read_csv(TEST_CSV)
+    table = pd.read_csv(TEST_CSV)[[ID_COLUMN, *FEATURES] if with_ids else FEATURES]
     if count is not None:
         table = table.head(count)
     rows: list[dict[str, object]] = json.loads(table.to_json(orient="records"))

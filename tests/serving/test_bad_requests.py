@@ -320,7 +320,7 @@ def test_predict_rows_name_the_row_and_column(served: RunningServer) -> None:
     rows = rows_of_test_set(3)
     del rows[2]["region"]
     assert_refused(post_json(served.url, "/predict", {"rows": rows}), 400,
-                   "rows[2]: missing column 'region'")
+                   "missing column(s): region (rows[2])")
     assert_refused(post_json(served.url, "/predict", {"rows": [1]}), 400, "rows[0]")
     assert_refused(post_json(served.url, "/predict", {"rows": []}), 400, "with a row")
     assert_still_serves(served.url)

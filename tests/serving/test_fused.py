@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -180,7 +178,7 @@ def fitted(final: object, numeric: object, training: tuple[pd.DataFrame, pd.Seri
 
 
 def check_equal(predictor: Predictor) -> None:
-    rows = json.loads(pd.read_csv(TEST_CSV).head(300).to_json(orient="records"))
+    rows = rows_of_test_set(300)
     batch = decode_rows({"rows": rows}, predictor.columns)
     got = {o.name: o.array for o in predictor.predict(batch)}
     table = pd.DataFrame(rows)[FEATURES]

@@ -84,7 +84,7 @@ def test_infer_returns_only_the_requested_output(served: RunningServer) -> None:
     assert answer.body["outputs"][0]["shape"] == [3, 2]
 
 
-def test_predict_takes_rows_with_extra_keys_and_a_bare_list(
+def test_predict_takes_rows_and_a_bare_list(
     served: RunningServer, churn_predictor: Predictor
 ) -> None:
     rows = rows_of_test_set(50)

@@ -81,7 +81,7 @@ def test_predict_rows_are_logged_with_their_ids_inputs_and_answers(
     logged: tuple[RunningServer, Path],
 ) -> None:
     server, path = logged
-    rows = rows_of_test_set(3)
+    rows = rows_of_test_set(3, with_ids=True)
     rows[1]["total_charges"] = None
     answer = post_json(server.url, "/predict", {"rows": rows})
     assert answer.status == 200, answer.body
@@ -160,7 +160,7 @@ def test_the_environment_turns_the_log_on_for_the_server_process(
     try:
         assert process.stdout is not None
         url = process.stdout.readline().split()[3]
-        rows = rows_of_test_set(2)
+        rows = rows_of_test_set(2, with_ids=True)
         assert post_json(url, "/predict", {"rows": rows}).status == 200
     finally:
         process.send_signal(signal.SIGTERM)
