@@ -8,10 +8,12 @@
 - Every model is loaded through ``modelio.load_model`` with ``evaluate.trusted_types`` (plus
   any extra types the caller passes): never unpickled, not even the candidate just trained.
 - Metrics are ``evaluate.metrics`` followed by any metric a gate names that the list lacks.
-- A missing production (or base) model is a note ("no model in production yet") and its
-  comparison gates are skipped; a production or base model that exists but cannot be
-  loaded or run on the test set is an error, so a pull request cannot slip past a
-  comparison gate by breaking the other model.
+- No production (or base) version is a note ("no model in production yet") and its
+  comparison gates are skipped. A version the registry names whose model could not be
+  fetched (``unavailable``: no release, no model file, a checksum mismatch) fails its
+  comparison gates instead, naming the version and what is missing. A production or base
+  model that was fetched but cannot be loaded or run on the test set is an error. Either
+  way a pull request cannot slip past a comparison gate by breaking the other model.
 - ``outcome`` is ``passed``, ``failed``, or ``passed-report-only`` (a gate failed but
   ``evaluate.report_only`` is set, so the run does not fail).
 """
@@ -19,7 +21,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,15 @@ from mlops_ci.config.model import ModelSpec, StageName, Task
 from mlops_ci.data.dataset import read_split
 from mlops_ci.digest import sha256_file
 from mlops_ci.errors import UserError
-from mlops_ci.gates import NO_BASE, NO_PRODUCTION, GateStatus, GateVerdict, decide_gates
+from mlops_ci.gates import (
+    NO_BASE,
+    NO_PRODUCTION,
+    GateStatus,
+    GateVerdict,
+    Reference,
+    UnavailableReference,
+    decide_gates,
+)
 from mlops_ci.metrics import MetricValue, compute, metric, predict
 from mlops_ci.metrics_file import METRICS_FILE, write_metrics
 from mlops_ci.modelio import load_model
@@ -45,6 +55,7 @@ def evaluate_models(
     production: Path | None,
     base: Path | None,
     trusted_types: Sequence[str] = (),
+    unavailable: Mapping[Reference, UnavailableReference] | None = None,
 ) -> Evaluation:
     """Score the candidate, production and base models on the test set, then judge the gates."""
 
@@ -69,10 +80,11 @@ def evaluate_models(
         files.append(ModelFile(role, path, sha256_file(path)))
         scored[role] = _score(role, path, trusted, names, test.features, test.target, spec.task)
 
+    lost = unavailable or {}
     notes: list[str] = []
-    if production is None:
+    if production is None and "production" not in lost:
         notes.append(f"{NO_PRODUCTION}: comparisons with production are skipped")
-    if base is None:
+    if base is None and "base" not in lost:
         notes.append(f"{NO_BASE}: comparisons with the base branch are skipped")
     rows = tuple(
         MetricRow(
@@ -97,6 +109,7 @@ def evaluate_models(
         candidate=scored["candidate"],
         production=scored.get("production"),
         base=scored.get("base"),
+        unavailable=lost,
     )
     return Evaluation(
         model_name=model.name,
@@ -178,6 +191,7 @@ class EvaluateStage:
             candidate=candidate,
             production=references.production_file,
             base=references.base_file,
+            unavailable=dict(references.unavailable),
         )
         evaluation = dataclasses.replace(
             evaluation,

@@ -4,23 +4,35 @@ Both come from the registry (git tags) and their files from the versions' releas
 against the release's recorded sha256 before anything loads them. "Production" is the stage
 named ``production`` when the config declares it, else the last declared stage. The base
 branch's model is the latest registered version: versions are registered from the default
-branch only. A version whose release or file is missing is reported, not fatal: the first
-model of a repository has neither.
+branch only. No version at all (the first model of a repository) leaves nothing to compare
+with. A version the registry names whose model cannot be had (no published release, no model
+file in it, a file whose sha256 is not the one recorded, as after ``mlops-ci registry
+register`` from a laptop, which writes the tag only) is an ``UnavailableReference``: the
+gates comparing with it fail, naming the version and what is missing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 from mlops_ci.backends.git import Git
 from mlops_ci.config.model import ModelSpec
+from mlops_ci.forge.checksums import ChecksumMismatch
+from mlops_ci.forge.protocol import FetchResult, Outcome
+from mlops_ci.gates import Reference, UnavailableReference
 from mlops_ci.registry.store import RegistryStore
 from mlops_ci.registry.tags import Action, RegistryTag
 from mlops_ci.stages.base import StageContext
 
-PRODUCTION_DIR = "production"
-BASE_DIR = "base"
+PRODUCTION_DIR: Final = "production"
+BASE_DIR: Final = "base"
+TAG_ONLY = (
+    "a version registered without `mlops-ci run` (`mlops-ci registry register`, `gto "
+    "register`) has its tag only: register it from a run on the default branch, or publish "
+    "its release with the model file"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +42,7 @@ class ReferenceModels:
     production_file: Path | None
     base_file: Path | None
     notes: tuple[str, ...]
+    unavailable: tuple[tuple[Reference, UnavailableReference], ...] = ()
 
 
 def registry_name(model: ModelSpec) -> str:
@@ -60,7 +73,10 @@ def fetch_reference_models(
     base_version = state.latest_version(name)
     notes: list[str] = []
     files: dict[str, Path | None] = {}
-    for role, version in ((PRODUCTION_DIR, production_version), (BASE_DIR, base_version)):
+    unavailable: list[tuple[Reference, UnavailableReference]] = []
+    roles: tuple[tuple[Reference, str | None], ...] = (
+        (PRODUCTION_DIR, production_version), (BASE_DIR, base_version))
+    for role, version in roles:
         files[role] = None
         if version is None:
             continue
@@ -72,15 +88,32 @@ def fetch_reference_models(
             shutil.copyfile(fetched_production, dest)  # the same file: fetch it once
             files[role] = dest
             continue
-        result = context.forge.fetch_release_asset(tag, model.train.model_file, dest)
-        if result.found and result.path is not None:
-            files[role] = result.path
+        try:
+            result = context.forge.fetch_release_asset(tag, model.train.model_file, dest)
+        except ChecksumMismatch as mismatch:
+            lost = UnavailableReference(version, mismatch.message)
+            why = mismatch.hint or ""
         else:
-            notes.append(f"{role} model {version}: {result.outcome.value.replace('_', ' ')}")
+            if result.found and result.path is not None:
+                files[role] = result.path
+                continue
+            lost = UnavailableReference(version, _missing(result))
+            why = TAG_ONLY
+        unavailable.append((role, lost))
+        notes.append(f"{role} model {version} cannot be fetched: {lost.missing}; the gates "
+                     f"comparing with it fail. {why}".rstrip())
     return ReferenceModels(
         production_version=production_version,
         base_version=base_version,
         production_file=files[PRODUCTION_DIR],
         base_file=files[BASE_DIR],
         notes=tuple(notes),
+        unavailable=tuple(unavailable),
     )
+
+
+def _missing(result: FetchResult) -> str:
+    """What a fetch that found nothing lacks."""
+    if result.outcome is Outcome.MISSING_RELEASE:
+        return f"no published release {result.tag}"
+    return f"release {result.tag} has no asset {result.name}"
