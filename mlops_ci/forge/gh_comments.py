@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from mlops_ci.errors import ExternalError
 from mlops_ci.forge import markers
 from mlops_ci.forge.github import GitHubApi
 from mlops_ci.forge.limits import COMMENT_LIMIT, fit_comment
@@ -107,13 +108,19 @@ def _create_one(api: GitHubApi, issue_number: int, marker: str, text: str) -> _C
     ours again (all pages), keeps the oldest (lowest id) and deletes the others, so the
     racers converge on the same survivor whatever the interleaving: at least one of them
     reads after both comments exist. When the survivor is not the comment just created,
-    the caller writes its text into the survivor, as a later run would.
+    the caller writes its text into the survivor, as a later run would. Should GitHub fail
+    that second look (after its retries), the comment just written stands, ``CREATED`` as
+    callers that act once per creation rely on, and a later run collapses any duplicate.
     """
     created = _create(api, issue_number, marker, text)
-    found = _all_marked(api, issue_number, marker)
-    if not found:  # deleted since, or not listed yet: ours is the one written
-        return _Created(created, created, [created], 0)
-    deleted = _delete_extras(api, found[1:])
+    alone = _Created(created, created, [created], 0)
+    try:
+        found = _all_marked(api, issue_number, marker)
+        if not found:  # deleted since, or not listed yet: ours is the one written
+            return alone
+        deleted = _delete_extras(api, found[1:])
+    except ExternalError:  # the comment is written: a duplicate waits for the next run
+        return alone
     return _Created(created, found[0], found, deleted)
 
 

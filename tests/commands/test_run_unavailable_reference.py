@@ -26,6 +26,7 @@ from tests.commands.repos import PR, REPOSITORY, example_repo, git, pr_payload, 
 from tests.fakegithub import FakeGitHub
 
 PRODUCTION_GATE = "evaluate.gates[1].max_regression"
+BASE_GATE = "evaluate.gates[2].max_regression"
 
 
 def run(repo: Path, name: str, payload: dict[str, object], run_id: int,
@@ -44,6 +45,14 @@ def run(repo: Path, name: str, payload: dict[str, object], run_id: int,
                         "MLOPS_CI_SECONDS_BETWEEN_WRITES": "0"})
     out = io.StringIO()
     return execute(RunRequest(config=repo / "mlops.yaml"), environ=environ, out=out), out.getvalue()
+
+
+def pull_request_commit(repo: Path) -> str:
+    """A commit of the pull request on top of the registered one."""
+    (repo / "NOTES.md").write_text("a change to review\n", encoding="utf-8")
+    git(repo, "add", "NOTES.md")
+    git(repo, "commit", "-q", "-m", "a change to review")
+    return git(repo, "rev-parse", "HEAD")
 
 
 def evaluation(outcome: RunOutcome) -> Evaluation:
@@ -74,10 +83,10 @@ def test_production_registered_by_tag_only_fails_the_gate_naming_the_version(
     tmp_path: Path, fake: FakeGitHub, forge: str
 ) -> None:
     repo = example_repo(tmp_path)
-    head = git(repo, "rev-parse", "HEAD")
     store = RegistryStore(repo)  # what `mlops-ci registry register/promote` and gto write
     store.register("churn", version="v0.2.0")
     store.promote("churn", "v0.2.0", "production")
+    head = pull_request_commit(repo)
     chosen = fake if forge == "github" else None
     fake.repo(REPOSITORY).add_pull(PR, head_sha=head, head_ref="retrain", title="Retrain")
 
@@ -122,6 +131,7 @@ def test_a_production_model_whose_checksum_does_not_match_fails_the_gate(
     (model_file,) = [a for a in fake.repo(REPOSITORY).assets(release.id)
                      if a.name == "model.skops"]
     model_file.data = model_file.data + b"tampered"
+    head = pull_request_commit(repo)
     fake.repo(REPOSITORY).add_pull(PR, head_sha=head, head_ref="retrain", title="Retrain")
 
     outcome, log = run(repo, "pull_request", pr_payload(head), 201, fake)
@@ -132,3 +142,22 @@ def test_a_production_model_whose_checksum_does_not_match_fails_the_gate(
     assert gate.explanation.startswith("the production model v0.1.0 cannot be fetched: release "
                                        "churn@v0.1.0: asset 'model.skops' has sha256")
     assert "cannot be fetched" in report_body(repo, fake)
+
+
+def test_the_commits_own_version_without_its_release_is_not_a_reference(
+    tmp_path: Path, fake: FakeGitHub
+) -> None:
+    """A tag pushed by `gto register` starts a run that is to publish that version's release:
+    the version registered at the commit under evaluation is the candidate itself."""
+    repo = example_repo(tmp_path)
+    head = git(repo, "rev-parse", "HEAD")
+    RegistryStore(repo).register("churn", version="v0.2.0")
+    fake.repo(REPOSITORY).add_pull(PR, head_sha=head, head_ref="retrain", title="Retrain")
+
+    outcome, log = run(repo, "pull_request", pr_payload(head), 100, fake)
+
+    assert outcome.exit_code == 0, log
+    (gate,) = [g for g in evaluation(outcome).gates if g.config_path == BASE_GATE]
+    assert gate.status is GateStatus.SKIPPED
+    assert any("v0.2.0 is this commit's own version" in note
+               for note in evaluation(outcome).notes)

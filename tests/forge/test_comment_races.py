@@ -137,3 +137,17 @@ def test_a_duplicate_left_behind_is_removed_by_the_next_run_keeping_the_oldest(
     ((survivor_id, body),) = ours(fake, 7)
     assert survivor_id == older.id and body.endswith("run 3")
     assert len(repo.comments(7)) == 2  # alice's comment is untouched
+
+
+def test_a_failed_second_look_keeps_the_comment_just_created(fake: FakeGitHub) -> None:
+    """The check for a racing duplicate is best effort: when GitHub fails it after retries,
+    the comment written stands as CREATED (a keyed comment gates a once-per-run dispatch)."""
+    fake.inject(Fault.HTTP_502, method="GET", path_regex=r"/issues/7/comments$", nth=2,
+                times=100)
+    forge = make_forge(fake)
+
+    result = forge.upsert_report_comment(7, "churn-ci", "report", ReportStamp(HEAD, 1))
+
+    assert result.outcome is Outcome.CREATED
+    ((survivor_id, body),) = ours(fake, 7)
+    assert survivor_id == result.comment_id and body.endswith("report")
