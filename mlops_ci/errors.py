@@ -28,8 +28,10 @@ class MlopsError(Exception):
         self.hint = hint
 
     def lines(self) -> list[str]:
-        """The message as printed, one entry per line, with the hint last."""
-        out = [f"error: {self.message}"]
+        """The message as printed, one entry per line (a message of several lines, such as a
+        failed command's last output, stays several), with the hint last."""
+        first, *rest = self.message.split("\n")
+        out = [f"error: {first}", *rest]
         if self.hint:
             out.append(f"hint: {self.hint}")
         return out
@@ -101,7 +103,8 @@ class ExternalError(MlopsError):
         self.attempts = attempts
 
     def lines(self) -> list[str]:
-        out = [f"error: {self.message}"]
+        first, *rest = self.message.split("\n")
+        out = [f"error: {first}", *rest]
         if self.attempts > 1:
             out.append(f"gave up after {self.attempts} attempts")
         if self.hint:

@@ -15,13 +15,17 @@ What a caller may rely on:
   reference's magnitude (0.05 = 5% of |reference|).
 - Comparisons allow for float rounding (1e-9 relative): a drop of exactly the allowed
   regression passes.
-- A comparison without its reference model is SKIPPED with the reason ("no model in
-  production yet"); it never fails the run. A candidate metric without a value (undefined)
-  FAILS its gates: a gate that cannot be checked does not let a model through.
+- A comparison is SKIPPED ("no model in production yet") only when the registry names no
+  version to compare with. When it names one whose model could not be fetched (no release,
+  no model file in it, a checksum that does not match: an ``UnavailableReference``), the
+  comparison FAILS, naming the version and what is missing: registering a version without
+  its release must not switch the regression gate off. A candidate metric without a value
+  (undefined) FAILS its gates too: a gate that cannot be checked does not let a model through.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import math
 from collections.abc import Mapping, Sequence
@@ -32,6 +36,7 @@ from mlops_ci.config.model import Gate
 from mlops_ci.metrics import Direction, MetricValue, direction, format_change, format_metric
 
 Condition = Literal["min", "max", "max_regression", "min_improvement"]
+Reference = Literal["production", "base"]
 Comparison = Literal[">=", "<="]
 NO_PRODUCTION = "no model in production yet"
 NO_BASE = "no model for the base branch"
@@ -43,6 +48,17 @@ class GateStatus(enum.StrEnum):
     PASSED = "passed"
     FAILED = "failed"
     SKIPPED = "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class UnavailableReference:
+    """A reference model the registry names but whose file could not be had.
+
+    ``missing`` says what is missing, e.g. ``no published release churn@v0.2.0``.
+    """
+
+    version: str
+    missing: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,21 +88,38 @@ def decide_gates(
     production: Mapping[str, MetricValue] | None,
     base: Mapping[str, MetricValue] | None,
     directions: Mapping[str, Direction] | None = None,
+    unavailable: Mapping[Reference, UnavailableReference] | None = None,
 ) -> tuple[GateVerdict, ...]:
     """Every condition of every gate, judged on the metric values given (by metric name).
 
-    ``production``/``base`` are ``None`` when there is no such model. ``directions`` gives
+    ``production``/``base`` are ``None`` when there is no such model: no version at all, or
+    (``unavailable`` says so) a version whose model could not be fetched. ``directions`` gives
     the direction of each metric that is not built in (``evaluate.custom_metrics``).
     """
     verdicts: list[GateVerdict] = []
     for index, gate in enumerate(gates):
         better = (directions or {}).get(gate.metric) or direction(gate.metric)
         for condition, limit in _conditions(gate):
-            verdicts.append(
-                _judge(index, gate, condition, limit, better == "higher",
-                       candidate, production, base)
-            )
+            verdict = _judge(index, gate, condition, limit, better == "higher",
+                             candidate, production, base)
+            against: Reference = "production" if gate.against == "production" else "base"
+            lost = (unavailable or {}).get(against) if gate.against != "absolute" else None
+            if lost is not None and verdict.status is GateStatus.SKIPPED:
+                verdict = dataclasses.replace(
+                    verdict,
+                    status=GateStatus.FAILED,
+                    explanation=unavailable_explanation(against, lost),
+                )
+            verdicts.append(verdict)
     return tuple(verdicts)
+
+
+def unavailable_explanation(against: Reference, lost: UnavailableReference) -> str:
+    """Why a comparison with a version whose model could not be fetched fails."""
+    return (
+        f"the {against} model {lost.version} cannot be fetched: {lost.missing}; "
+        "a comparison gate does not pass without it"
+    )
 
 
 def _conditions(gate: Gate) -> list[tuple[Condition, float]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mlops_ci.config.model import Gate
-from mlops_ci.gates import GateStatus, GateVerdict, decide_gates
+from mlops_ci.gates import GateStatus, GateVerdict, UnavailableReference, decide_gates
 from mlops_ci.metrics import MetricValue
 
 
@@ -92,6 +92,21 @@ def test_missing_production_skips_visibly_with_the_reason() -> None:
     assert verdict.status is GateStatus.SKIPPED
     assert verdict.explanation == "no model in production yet"
     assert verdict.value is None and verdict.threshold is None
+
+
+def test_a_named_production_version_without_its_model_fails_the_comparison() -> None:
+    lost = UnavailableReference("v0.2.0", "no published release churn@v0.2.0")
+    verdicts = decide_gates(
+        [Gate("roc_auc", "production", max_regression=0.02), Gate("roc_auc", min=0.7),
+         Gate("f1", "base", max_regression=0.05)],
+        candidate=_values(roc_auc=0.9, f1=0.5), production=None, base=None,
+        unavailable={"production": lost},
+    )
+    assert [v.status for v in verdicts] == [
+        GateStatus.FAILED, GateStatus.PASSED, GateStatus.SKIPPED]
+    assert verdicts[0].explanation == (
+        "the production model v0.2.0 cannot be fetched: no published release churn@v0.2.0; "
+        "a comparison gate does not pass without it")
 
 
 def test_missing_base_skips() -> None:

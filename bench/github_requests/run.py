@@ -127,7 +127,12 @@ def main() -> None:
                 PR, "churn-ci", body, ReportStamp("a" * 40, run)
             )
 
-        measure("first PR comment", 2, "", report("## Report v1", 1))
+        measure(
+            "first PR comment",
+            2,
+            "+1 GET: read again after creating, so two racing runs keep one",
+            report("## Report v1", 1),
+        )
         measure("PR comment update", 2, "", report("## Report v2", 2))
         measure("PR comment, unchanged rerun", 1, "", report("## Report v2", 2))
         measure("PR comment update, new forge", 2, "", report("## Report v3", 3))

@@ -10,7 +10,7 @@ Used by training with ``train.image``. What a caller may rely on:
   output is streamed live line by line (fenced under GitHub Actions, like
   ``backends.process``), and the container is removed afterwards whatever happened.
 - A timeout kills the container and raises ``CommandTimedOut`` (no hint: where the limit is
-  set is the caller's to say); a non-zero exit is a ``UserError`` with its last lines.
+  set is the caller's to say); a non-zero exit is a ``CommandFailed`` with its last lines.
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ from typing import Any, TextIO
 
 from mlops_ci.backends.process import (
     TAIL_LINES,
+    CommandFailed,
     CommandTimedOut,
     OutputSink,
     ProcessResult,
     describe,
-    failure_message,
 )
 from mlops_ci.errors import ExternalError, UserError
 
@@ -171,7 +171,7 @@ def _run(
     if timed_out:
         raise CommandTimedOut(label, timeout_seconds, sink.tail)
     if code != 0:
-        raise UserError(failure_message(label, f"failed with exit code {code}", sink.tail))
+        raise CommandFailed(label, f"failed with exit code {code}", sink.tail)
     return ProcessResult(args, code, duration, sink.tail)
 
 

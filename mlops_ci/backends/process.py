@@ -10,10 +10,12 @@ What a caller may rely on:
   line the command prints (``::error::``, ``::add-mask::``, ``::set-output``) is shown as
   text and never obeyed by the runner.
 - On timeout the whole process group gets SIGTERM, then SIGKILL after a grace period.
-- A command that is not found, not executable or exits non-zero raises ``UserError`` (exit 2)
-  naming the command, its exit code and the last lines it printed; one that times out raises
-  ``CommandTimedOut`` (a ``UserError``) saying what ran and for how long. Where the limit is
-  set is the caller's to say (``CommandTimedOut.with_hint``): a backend knows no config.
+- A command that is not found or not executable raises ``UserError`` (exit 2); one that exits
+  non-zero raises ``CommandFailed`` (a ``UserError``) naming the command, its exit code and
+  the last lines it printed; one that times out raises ``CommandTimedOut`` (a ``UserError``)
+  saying what ran and for how long. Both keep ``headline`` (what happened, one line) and
+  ``tail`` (the lines, apart) for a report. Where the limit is set is the caller's to say
+  (``CommandTimedOut.with_hint``): a backend knows no config.
 """
 
 from __future__ import annotations
@@ -96,6 +98,17 @@ class OutputSink:
         self.out.flush()
 
 
+class CommandFailed(UserError):
+    """``what`` ran and failed: ``detail`` says how (its exit code, the signal that killed
+    it); ``tail``: its last lines. The message holds both, as ``failure_message`` words it."""
+
+    def __init__(self, what: str, detail: str, tail: Sequence[str]) -> None:
+        super().__init__(failure_message(what, detail, tail))
+        self.what = what
+        self.headline = f"{what} {detail}"
+        self.tail = tuple(tail)
+
+
 class CommandTimedOut(UserError):
     """``what`` ran past ``timeout_seconds`` and was stopped; ``tail``: its last lines."""
 
@@ -105,6 +118,7 @@ class CommandTimedOut(UserError):
         detail = f"timed out after {timeout_seconds:g}s and was stopped"
         super().__init__(failure_message(what, detail, tail), hint=hint)
         self.what = what
+        self.headline = f"{what} {detail}"
         self.timeout_seconds = timeout_seconds
         self.tail = tuple(tail)
 
@@ -188,7 +202,7 @@ def run_streamed(
     if timed_out:
         raise CommandTimedOut(label, timeout_seconds, sink.tail)
     if returncode != 0:
-        raise UserError(failure_message(label, _exit_detail(returncode), sink.tail))
+        raise CommandFailed(label, _exit_detail(returncode), sink.tail)
     return ProcessResult(args, returncode, duration, sink.tail)
 
 

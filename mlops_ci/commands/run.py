@@ -7,6 +7,12 @@ that goes to the job summary and, on a pull request, to the one PR comment. Outp
 
 When a model's ``validate`` or ``train`` stage fails, its later stages are skipped with that
 reason: evaluating data that failed its schema, or a model that was not trained, says nothing.
+
+An error that stops the run after its config was read (a training script that raises, a
+token refused, an unreadable event) still leaves this run's report, published like any other
+(``commands.run_report``): the step that failed, its exit code, the last lines its command
+printed, the stages that ran before and those not run. Then the error goes on to the entry
+point, which prints it and exits 2 or 3 as before.
 """
 
 from __future__ import annotations
@@ -16,24 +22,23 @@ import os
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from mlops_ci.actions import append_summary, command, group, in_actions, write_outputs
+from mlops_ci.actions import group, write_outputs
 from mlops_ci.backends.git import Git
 from mlops_ci.commands.report import post_stored_report
+from mlops_ci.commands.run_report import Target, publish, run_error, run_info
 from mlops_ci.config.loader import default_config_path, load_config
 from mlops_ci.config.model import Config, StageName
-from mlops_ci.errors import EXIT_CHECK_FAILED, EXIT_OK, UserError
-from mlops_ci.forge.limits import fit_comment, fit_summary
-from mlops_ci.forge.protocol import Outcome, Permission, ReportStamp
+from mlops_ci.errors import EXIT_CHECK_FAILED, EXIT_OK, MlopsError, UserError
+from mlops_ci.forge.protocol import Permission
 from mlops_ci.forge.select import open_forge
 from mlops_ci.planner import build_plan
-from mlops_ci.report.markdown import render_report
-from mlops_ci.report.model import RunInfo, build_report
+from mlops_ci.report.model import build_report
 from mlops_ci.report.renderings import ReportRenderings
-from mlops_ci.report.stored import REPORT_JSON_FILE, ReportMeta, report_to_json, write_artifact
+from mlops_ci.report.terminal import shown
 from mlops_ci.stages.base import Stage, StageContext, StageResult, Status
 from mlops_ci.stages.deploy import DeployStage
 from mlops_ci.stages.drift import DriftStage
@@ -45,10 +50,10 @@ from mlops_ci.stages.validate import ValidateStage
 from mlops_ci.webhooks import read_event
 
 if TYPE_CHECKING:
-    from mlops_ci.events import Event, PullRequestRef
+    from mlops_ci.events import Event
     from mlops_ci.forge.protocol import Forge
     from mlops_ci.plan import Plan
-    from mlops_ci.report.model import Report, RunInfo
+    from mlops_ci.report.model import Report
 
 BLOCKING = frozenset({StageName.VALIDATE, StageName.TRAIN})
 
@@ -104,27 +109,69 @@ def execute(
     out: TextIO | None = None,
     forge: Forge | None = None,
 ) -> RunOutcome:
-
+    """Run the plan of this event; an ``MlopsError`` after the config was read leaves the
+    run's report (see the module docstring) and is raised again."""
     env = os.environ if environ is None else environ
     stream = out if out is not None else sys.stdout
     config = load_config(request.config or default_config_path(env), cwd=request.cwd)
+    progress = _Progress(request, config, env, stream, forge)
+    try:
+        return _execute(progress)
+    except MlopsError as error:
+        _report_error(progress, error)
+        raise
+
+
+@dataclass(slots=True)
+class _Progress:
+    """What a run knows so far, filled in as it goes: an error's report is built from it.
+
+    ``step`` names the part of the run going on (a stage's name while a stage runs, with
+    ``model``); ``results`` are the stage results so far.
+    """
+
+    request: RunRequest
+    config: Config
+    environ: Mapping[str, str]
+    out: TextIO
+    forge: Forge | None
+    step: str = "event"
+    model: str | None = None
+    local_sha: str | None = None
+    event: Event | None = None
+    plan: Plan | None = None
+    run_dir: Path | None = None
+    results: list[StageResult] = field(default_factory=list)
+
+
+def _execute(progress: _Progress) -> RunOutcome:
+    request, config, env, stream = (
+        progress.request, progress.config, progress.environ, progress.out)
+    progress.local_sha = _local_sha(config.root)
     event = read_event(
         env,
         event_name=request.event_name,
         event_path=request.event_path,
-        local_sha=_local_sha(config.root),
+        local_sha=progress.local_sha,
     )
+    progress.event, progress.step = event, "plan"
     plan = _restrict(build_plan(config, event), config, request.models)
+    progress.plan = plan
     _print_plan(plan, stream)
     if plan.posts_stored_report:
-        return _post_stored_report(plan, config, env, stream, forge)
+        progress.step = "report"
+        return _post_stored_report(plan, config, env, stream, progress.forge)
     if plan.is_empty:
         write_outputs({"verdict": "skipped"}, environ=env)
         return RunOutcome(EXIT_OK, plan, None, None, None)
-    chosen_forge = forge if forge is not None else open_forge(config.root, env)
+    progress.step = "preflight"
+    chosen_forge = progress.forge if progress.forge is not None else open_forge(config.root, env)
+    progress.forge = chosen_forge
     if not request.dry_run:
         _preflight(plan, config, chosen_forge, stream)
+    progress.step = "run folder"
     run_dir = _make_run_dir(request.run_dir or config.root / ".mlops" / "run")
+    progress.run_dir = run_dir
     context = StageContext(
         config=config,
         event=event,
@@ -136,25 +183,42 @@ def execute(
         render=ReportRenderings(),
         dry_run=request.dry_run,
     )
-    results = _run_steps(plan, context, stream)
-    return _finish(plan, config, event, context, results, stream)
+    results = _run_steps(plan, context, stream, progress)
+    progress.step, progress.model = "report", None
+    return _finish(plan, config, event, context, results)
 
 
-def _run_steps(plan: Plan, context: StageContext, out: TextIO) -> list[StageResult]:
+def _run_steps(
+    plan: Plan, context: StageContext, out: TextIO, progress: _Progress
+) -> list[StageResult]:
     done: dict[tuple[str, StageName], StageResult] = {}
-    results: list[StageResult] = []
+    results = progress.results
     blocked: dict[str, str] = {}
     steps = [step for step in plan.steps if step.stage is not StageName.REPORT]
     for index, step in enumerate(steps, start=1):
         model = context.config.model(step.model)
         title = f"[{index}/{len(steps)}] {step.model}: {step.stage.value}"
+        progress.step, progress.model = step.stage.value, step.model
         with group(title, environ=context.environ, out=out):
             started = time.monotonic()
             if step.model in blocked:
                 result = StageResult(step.stage, step.model, Status.SKIPPED, blocked[step.model])
             else:
                 stage_context = dataclasses.replace(context, results=dict(done), step=step)
-                result = STAGES[step.stage]().run(stage_context, model)
+                try:
+                    result = STAGES[step.stage]().run(stage_context, model)
+                except MlopsError as error:
+                    seconds = time.monotonic() - started
+                    summary = run_error(error, step.stage.value).summary
+                    results.append(
+                        StageResult(step.stage, step.model, Status.ERROR, summary, seconds)
+                    )
+                    why = f"not run: {step.model} {step.stage.value} stopped the run"
+                    results.extend(
+                        StageResult(later.stage, later.model, Status.SKIPPED, why)
+                        for later in steps[index:]
+                    )
+                    raise
             result = dataclasses.replace(result, seconds=time.monotonic() - started)
             print(
                 f"{result.status.value}: {result.summary} ({result.seconds:.1f} s)",
@@ -174,115 +238,41 @@ def _finish(
     event: Event,
     context: StageContext,
     results: list[StageResult],
-    out: TextIO,
 ) -> RunOutcome:
-
-    report = build_report(
-        _run_info(config, event, context.environ), results, dry_run=context.dry_run
-    )
-    markdown = render_report(report, collapse=config.report.collapse_details)
-    report_file = context.run_dir / "report.md"
-    report_file.write_text(markdown, encoding="utf-8")
-    _write_report_json(context.run_dir, report)
-    if config.report.summary:
-        append_summary(fit_summary(markdown), environ=context.environ)
-    comment_url = None
-    outputs = {
-        "verdict": report.status.value,
-        "report_path": _workspace_relative(report_file, context.environ),
-    }
-    if StageName.REPORT in plan.stages and config.report.comment and event.pr is not None:
-        pr = event.pr
-        comment_url = _post_comment(context, config, event, pr, fit_comment(markdown), out)
-        if comment_url is None and not context.dry_run:
-            outputs["report_artifact"] = _store_artifact(context, config, event, pr, markdown, out)
-    for result in results:
-        outputs.update(dict(result.outputs))
-    if comment_url:
-        outputs["report_url"] = comment_url
-    write_outputs(outputs, environ=context.environ)
-    print(f"{report.status.value}: report in {report_file}", file=out)
+    info = run_info(config, event, context.environ)
+    report = build_report(info, results, dry_run=context.dry_run)
+    target = Target(config, context.run_dir, context.environ, context.out, context.dry_run,
+                    event, plan, context.forge)
+    published = publish(report, target)
     code = EXIT_CHECK_FAILED if report.status is Status.FAILED else EXIT_OK
-    return RunOutcome(code, plan, report, markdown, comment_url)
+    return RunOutcome(code, plan, report, published.markdown, published.comment_url)
 
 
-def _post_comment(
-    context: StageContext,
-    config: Config,
-    event: Event,
-    pr: PullRequestRef,
-    body: str,
-    out: TextIO,
-) -> str | None:
-    """Upsert the PR comment; ``None`` when it was not written (dry run, fork, read-only).
+def _report_error(progress: _Progress, error: MlopsError) -> None:
+    """Publish the report of a run ``error`` stopped; never hides ``error`` behind another.
 
-    A fork's pull request is not even tried: its token is read-only, and its report is
-    stored for the ``workflow_run`` phase instead (see ``commands/report.py``).
+    An error while reporting (the step ``report``) is not posted again: the forge that just
+    failed would be asked the same thing twice.
     """
-
-    if context.dry_run:
-        print(f"dry run: would update the report comment on #{pr.number}", file=out)
-        return None
-    if event.untrusted:
-        _notice(context, f"#{pr.number} comes from a fork: its token cannot comment", out)
-        return None
-    run_key = int(context.environ.get("GITHUB_RUN_ID", "0") or 0)
-    stamp = ReportStamp(head_sha=pr.head_sha, run_key=run_key)
-    result = context.forge.upsert_report_comment(pr.number, config.id, body, stamp)
-    if result.outcome is Outcome.READ_ONLY:
-        _notice(context, f"cannot comment on #{pr.number}: {result.warning}", out)
-        return None
-    print(f"report comment {result.outcome.value}: {result.url}", file=out)
-    return result.url
-
-
-def _notice(context: StageContext, message: str, out: TextIO) -> None:
-
-    print(command("notice", message) if in_actions(context.environ) else message, file=out)
-
-
-def _store_artifact(
-    context: StageContext,
-    config: Config,
-    event: Event,
-    pr: PullRequestRef,
-    markdown: str,
-    out: TextIO,
-) -> str:
-    """Phase 1 of a report without a write token: store it for the ``workflow_run`` job.
-
-    Returns the folder as the workflow's upload step must name it: relative to
-    ``GITHUB_WORKSPACE`` when inside it (a Docker action sees the workspace under another
-    absolute path than the runner does).
-    """
-
-    folder = config.root / ".mlops" / "report-artifact"
-    meta = ReportMeta(
-        config_id=config.id,
-        head_sha=pr.head_sha,
-        run_id=int(context.environ.get("GITHUB_RUN_ID", "0") or 0),
-        pr_number=pr.number,
-        head_ref=pr.head_ref,
-        base_ref=pr.base_ref,
-        repository=event.repository,
-    )
-    write_artifact(folder, fit_comment(markdown), meta)
-    shown = _workspace_relative(folder, context.environ)
-    print(
-        f"report stored in {shown} (output report_artifact): upload it with "
-        "actions/upload-artifact, and the workflow_run job (mlops-report.yml) posts it; "
-        "the job summary shows it now",
-        file=out,
-    )
-    return shown
-
-
-def _write_report_json(run_dir: Path, report: Report) -> None:
-    import json
-
-
-    text = json.dumps(report_to_json(report), indent=2, allow_nan=False)
-    (run_dir / REPORT_JSON_FILE).write_text(text + "\n", encoding="utf-8")
+    out = progress.out
+    run_dir = progress.run_dir
+    if run_dir is None:
+        try:
+            run_dir = _make_run_dir(
+                progress.request.run_dir or progress.config.root / ".mlops" / "run")
+        except MlopsError as failure:
+            print(f"no report of this error: {shown(failure.message)}", file=out)
+            return
+    where = run_error(error, progress.step, progress.model)
+    info = run_info(progress.config, progress.event, progress.environ, progress.local_sha)
+    report = build_report(info, progress.results, dry_run=progress.request.dry_run, error=where)
+    forge = None if progress.step == "report" else progress.forge
+    target = Target(progress.config, run_dir, progress.environ, out,
+                    progress.request.dry_run, progress.event, progress.plan, forge)
+    try:
+        publish(report, target)
+    except MlopsError as failure:
+        print(f"the report of this error was not posted: {shown(failure.message)}", file=out)
 
 
 def _preflight(plan: Plan, config: Config, forge: Forge, out: TextIO) -> None:
@@ -318,35 +308,6 @@ def _post_stored_report(
     folder = config.root / ".mlops" / "report-artifact"
     posted = post_stored_report(config, plan.event, folder, chosen, environ, out)
     return RunOutcome(posted.exit_code, plan, None, None, posted.comment_url)
-
-
-def _run_info(config: Config, event: Event, environ: Mapping[str, str]) -> RunInfo:
-
-    run_url = None
-    if environ.get("GITHUB_RUN_ID") and event.repository:
-        run_url = f"{event.server_url}/{event.repository}/actions/runs/{environ['GITHUB_RUN_ID']}"
-    pr = event.pr
-    return RunInfo(
-        event=f"pull_request #{pr.number}" if pr else event.describe(),
-        ref=pr.head_ref if pr else event.branch or event.tag,
-        ref_kind="tag" if not pr and not event.branch and event.tag else "branch",
-        sha=event.sha,
-        config_id=config.id,
-        run_url=run_url,
-        title=pr.title if pr else None,
-    )
-
-
-def _workspace_relative(path: Path, environ: Mapping[str, str]) -> str:
-    """``path`` relative to ``GITHUB_WORKSPACE``: later steps run on the host, where the
-    container's ``/github/workspace`` does not exist but the same relative path does."""
-    workspace = environ.get("GITHUB_WORKSPACE")
-    if workspace:
-        try:
-            return path.resolve().relative_to(Path(workspace).resolve()).as_posix()
-        except ValueError:
-            pass
-    return str(path)
 
 
 def _make_run_dir(run_dir: Path) -> Path:

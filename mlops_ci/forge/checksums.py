@@ -202,20 +202,32 @@ class PartFile:
         self.path.unlink(missing_ok=True)
 
 
+class ChecksumMismatch(UserError):
+    """A fetched asset's bytes are not the ones its release vouches for (exit 2 where no
+    caller knows better); ``tag`` and ``name`` say which asset."""
+
+    def __init__(self, message: str, *, tag: str, name: str, hint: str) -> None:
+        super().__init__(message, hint=hint)
+        self.tag = tag
+        self.name = name
+
+
 def settle(part: PartFile, tag: str, name: str, expected: Expected | None) -> FetchResult:
     """Keep ``part`` as its destination if it matches ``expected``; else refuse it.
 
     On a mismatch nothing is left at the destination (a stale file there is removed too, so
-    no later step can mistake it for the verified model) and ``UserError`` names the tag, the
-    asset, both hashes and who vouched for the expected one.
+    no later step can mistake it for the verified model) and ``ChecksumMismatch`` names the
+    tag, the asset, both hashes and who vouched for the expected one.
     """
     actual = part.sha256
     if expected is not None and actual != expected.sha256:
         part.discard()
         part.dest.unlink(missing_ok=True)
-        raise UserError(
+        raise ChecksumMismatch(
             f"release {tag}: asset {name!r} has sha256 {actual}, but {_SOURCES[expected.source]}"
             f" is {expected.sha256}; the file was not kept",
+            tag=tag,
+            name=name,
             hint="the release asset was changed or corrupted after it was registered; do not"
             " use it: find out who changed it, then register the version again",
         )

@@ -3,7 +3,12 @@
 A comment is ours when it carries the marker AND its author is the token's own identity
 (``GitHubApi.login``): a marker pasted by someone else is ignored, never edited. Comments are
 listed oldest first, 100 per page, and the search stops at the first page holding ours.
-Duplicates of our marker (two runs racing) collapse to the oldest: the others are deleted.
+
+Exactly one comment per marker survives any interleaving of runs: two runs that both find
+none both create one, so a run that creates its comment reads all of ours again and keeps
+the oldest (lowest id), deleting the others; a run whose comment was not the oldest writes
+its text into the survivor, as a later run would (a report never over a newer run's report).
+Duplicates found by a later run collapse the same way.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from mlops_ci.errors import ExternalError
 from mlops_ci.forge import markers
 from mlops_ci.forge.github import GitHubApi
 from mlops_ci.forge.limits import COMMENT_LIMIT, fit_comment
@@ -55,10 +61,23 @@ def find_marked(api: GitHubApi, issue_number: int, marker: str) -> list[Comment]
     return []
 
 
+def _all_marked(api: GitHubApi, issue_number: int, marker: str) -> list[Comment]:
+    """Our comments carrying ``marker`` on every page, lowest id (oldest) first."""
+    login = api.login()
+    path = f"{api.repo}/issues/{issue_number}/comments"
+    found = [
+        comment
+        for page in api.pages(path)
+        for comment in map(parse_comment, page)
+        if marker in comment.body and comment.author == login
+    ]
+    return sorted(found, key=lambda comment: comment.id)
+
+
 def _create(api: GitHubApi, issue_number: int, marker: str, text: str) -> Comment:
-    def read_back() -> Comment | None:
+    def read_back() -> Comment | None:  # ours, with this text: not another racer's comment
         found = find_marked(api, issue_number, marker)
-        return found[0] if found else None
+        return next((c for c in found if _same_text(c.body, text)), None)
 
     created = api.create(
         f"comment on #{issue_number}",
@@ -69,10 +88,76 @@ def _create(api: GitHubApi, issue_number: int, marker: str, text: str) -> Commen
     return created if isinstance(created, Comment) else parse_comment(created)
 
 
+@dataclass(frozen=True, slots=True)
+class _Created:
+    """What creating our comment left: the one comment kept, every one read, those deleted."""
+
+    created: Comment
+    survivor: Comment
+    read: list[Comment]
+    deleted: int
+
+    def result(self) -> CommentResult:
+        return CommentResult(Outcome.CREATED, self.created.id, self.created.url, self.deleted)
+
+
+def _create_one(api: GitHubApi, issue_number: int, marker: str, text: str) -> _Created:
+    """Create our comment, then make sure it is the only one carrying ``marker``.
+
+    Two runs that both found no comment both create one. Each then reads every comment of
+    ours again (all pages), keeps the oldest (lowest id) and deletes the others, so the
+    racers converge on the same survivor whatever the interleaving: at least one of them
+    reads after both comments exist. When the survivor is not the comment just created,
+    the caller writes its text into the survivor, as a later run would. Should GitHub fail
+    that second look (after its retries), the comment just written stands, ``CREATED`` as
+    callers that act once per creation rely on, and a later run collapses any duplicate.
+    """
+    created = _create(api, issue_number, marker, text)
+    alone = _Created(created, created, [created], 0)
+    try:
+        found = _all_marked(api, issue_number, marker)
+        if not found:  # deleted since, or not listed yet: ours is the one written
+            return alone
+        deleted = _delete_extras(api, found[1:])
+    except ExternalError:  # the comment is written: a duplicate waits for the next run
+        return alone
+    return _Created(created, found[0], found, deleted)
+
+
 def _delete_extras(api: GitHubApi, extras: list[Comment]) -> int:
     for comment in extras:
         api.delete_if_present(f"{api.repo}/issues/comments/{comment.id}")
     return len(extras)
+
+
+def _edit_report(
+    api: GitHubApi,
+    keep: Comment,
+    ours: list[Comment],
+    text: str,
+    stamp: ReportStamp,
+    deleted: int,
+) -> CommentResult:
+    """Write ``text`` into ``keep`` unless it says the same or a newer run's report is there."""
+    newest = max(
+        (s for s in (markers.read_stamp(c.body) for c in ours) if s is not None),
+        key=lambda s: s.run_key,
+        default=None,
+    )
+    if _same_text(keep.body, text):
+        return CommentResult(Outcome.UNCHANGED, keep.id, keep.url, deleted)
+    if markers.is_older(stamp, newest):
+        return CommentResult(Outcome.SKIPPED_STALE, keep.id, keep.url, deleted)
+    api.send("PATCH", f"{api.repo}/issues/comments/{keep.id}", {"body": text})
+    return CommentResult(Outcome.UPDATED, keep.id, keep.url, deleted)
+
+
+def _edit(api: GitHubApi, keep: Comment, text: str, deleted: int) -> CommentResult:
+    """Write ``text`` into ``keep`` unless it already says it."""
+    if _same_text(keep.body, text):
+        return CommentResult(Outcome.UNCHANGED, keep.id, keep.url, deleted)
+    api.send("PATCH", f"{api.repo}/issues/comments/{keep.id}", {"body": text})
+    return CommentResult(Outcome.UPDATED, keep.id, keep.url, deleted)
 
 
 def upsert_report_comment(
@@ -87,21 +172,12 @@ def upsert_report_comment(
     try:
         ours = find_marked(api, pr_number, marker)
         if not ours:
-            created = _create(api, pr_number, marker, text)
-            return CommentResult(Outcome.CREATED, created.id, created.url)
-        keep, extras = ours[0], ours[1:]
-        newest = max(
-            (s for s in (markers.read_stamp(c.body) for c in ours) if s is not None),
-            key=lambda s: s.run_key,
-            default=None,
-        )
-        deleted = _delete_extras(api, extras)
-        if _same_text(keep.body, text):
-            return CommentResult(Outcome.UNCHANGED, keep.id, keep.url, deleted)
-        if markers.is_older(stamp, newest):
-            return CommentResult(Outcome.SKIPPED_STALE, keep.id, keep.url, deleted)
-        api.send("PATCH", f"{api.repo}/issues/comments/{keep.id}", {"body": text})
-        return CommentResult(Outcome.UPDATED, keep.id, keep.url, deleted)
+            made = _create_one(api, pr_number, marker, text)
+            if made.survivor.id == made.created.id:
+                return made.result()
+            return _edit_report(api, made.survivor, made.read, text, stamp, made.deleted)
+        deleted = _delete_extras(api, ours[1:])
+        return _edit_report(api, ours[0], ours, text, stamp, deleted)
     except ForgeReadOnly as error:
         return CommentResult(Outcome.READ_ONLY, warning=error.message)
 
@@ -113,13 +189,11 @@ def upsert_keyed_comment(api: GitHubApi, issue_number: int, key: str, body: str)
     try:
         ours = find_marked(api, issue_number, marker)
         if not ours:
-            created = _create(api, issue_number, marker, text)
-            return CommentResult(Outcome.CREATED, created.id, created.url)
-        keep = ours[0]
+            made = _create_one(api, issue_number, marker, text)
+            if made.survivor.id == made.created.id:
+                return made.result()
+            return _edit(api, made.survivor, text, made.deleted)
         deleted = _delete_extras(api, ours[1:])
-        if _same_text(keep.body, text):
-            return CommentResult(Outcome.UNCHANGED, keep.id, keep.url, deleted)
-        api.send("PATCH", f"{api.repo}/issues/comments/{keep.id}", {"body": text})
-        return CommentResult(Outcome.UPDATED, keep.id, keep.url, deleted)
+        return _edit(api, ours[0], text, deleted)
     except ForgeReadOnly as error:
         return CommentResult(Outcome.READ_ONLY, warning=error.message)

@@ -10,6 +10,7 @@ stays short and the forge can drop them first when it must shorten the comment.
 from __future__ import annotations
 
 from mlops_ci.report.escape import escape_markdown
+from mlops_ci.report.failure import ERROR_ICON, error_headline, error_section
 from mlops_ci.report.model import ModelReport, Report, RunInfo
 from mlops_ci.report.sections import detail_section
 from mlops_ci.report.tables import details, table
@@ -20,17 +21,21 @@ ICONS = {
     Status.FAILED: "❌",
     Status.SKIPPED: "⏭️",
     Status.WARNING: "⚠️",
+    Status.ERROR: ERROR_ICON,
 }
 HEADLINES = {
     Status.PASSED: "all checks passed",
     Status.FAILED: "checks failed",
     Status.SKIPPED: "nothing to do",
     Status.WARNING: "passed with warnings",
+    Status.ERROR: "stopped by an error",
 }
 
 def render_report(report: Report, *, collapse: bool = True) -> str:
     """The whole report; each stage's typed detail becomes a section (``report.sections``)."""
     parts = [_headline(report), _where(report.run), ""]
+    if report.error is not None:
+        parts.append(error_section(report.error))
     for model in report.models:
         parts.append(_model_section(model, collapse=collapse))
     parts.append(_timings(report, collapse=collapse))
@@ -40,6 +45,8 @@ def render_report(report: Report, *, collapse: bool = True) -> str:
 def _headline(report: Report) -> str:
     status = report.status
     dry = " (dry run: nothing was written)" if report.dry_run else ""
+    if report.error is not None:
+        return f"### {ICONS[status]} mlops-ci: {error_headline(report.error)}{dry}"
     failed = [
         f"{escape_markdown(result.model)} {result.stage.value}"
         for model in report.models

@@ -1,7 +1,9 @@
 """What a run's report holds: the verdict, where it ran, and every stage result per model.
 
 Built once from the stage results; rendered to markdown for the PR comment and the job
-summary alike (``report.markdown``), and to JSON for ``mlops-ci report --json``.
+summary alike (``report.markdown``), and to JSON for ``mlops-ci report --json``. A run that an
+error stopped (exit 2 or 3) has a report too: its ``error`` says where and why, beside the
+results of the stages that ran before it.
 """
 
 from __future__ import annotations
@@ -26,6 +28,29 @@ class RunInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class RunError:
+    """The error that stopped a run: where, its exit code, and what a reader needs to fix it.
+
+    ``step`` is the stage that raised it (``model`` set) or the part of the run before the
+    stages (``event``, ``plan``, ``preflight``...). ``output`` holds the last lines a failing
+    command printed, ``details`` the further lines of the message; each is one line of text
+    as it came, untrusted.
+    """
+
+    step: str
+    model: str | None
+    exit_code: int
+    summary: str
+    output: tuple[str, ...] = ()
+    details: tuple[str, ...] = ()
+    hint: str | None = None
+
+    @property
+    def where(self) -> str:
+        return f"{self.model} {self.step}" if self.model else self.step
+
+
+@dataclass(frozen=True, slots=True)
 class ModelReport:
     model: str
     results: tuple[StageResult, ...]
@@ -33,6 +58,8 @@ class ModelReport:
     @property
     def status(self) -> Status:
         statuses = {result.status for result in self.results}
+        if Status.ERROR in statuses:
+            return Status.ERROR
         if Status.FAILED in statuses:
             return Status.FAILED
         if Status.WARNING in statuses:
@@ -53,11 +80,14 @@ class Report:
     run: RunInfo
     models: tuple[ModelReport, ...]
     dry_run: bool = False
+    error: RunError | None = None  # what stopped the run, if an error did
 
     @property
     def status(self) -> Status:
+        if self.error is not None:
+            return Status.ERROR
         statuses = {model.status for model in self.models}
-        for status in (Status.FAILED, Status.WARNING, Status.PASSED):
+        for status in (Status.ERROR, Status.FAILED, Status.WARNING, Status.PASSED):
             if status in statuses:
                 return status
         return Status.SKIPPED
@@ -67,7 +97,13 @@ class Report:
         return sum(result.seconds for model in self.models for result in model.results)
 
 
-def build_report(run: RunInfo, results: list[StageResult], *, dry_run: bool = False) -> Report:
+def build_report(
+    run: RunInfo,
+    results: list[StageResult],
+    *,
+    dry_run: bool = False,
+    error: RunError | None = None,
+) -> Report:
     """Group results by model, keeping the order the stages ran in."""
     order: list[str] = []
     grouped: dict[str, list[StageResult]] = {}
@@ -77,4 +113,4 @@ def build_report(run: RunInfo, results: list[StageResult], *, dry_run: bool = Fa
             grouped[result.model] = []
         grouped[result.model].append(result)
     models = tuple(ModelReport(name, tuple(grouped[name])) for name in order)
-    return Report(run=run, models=models, dry_run=dry_run)
+    return Report(run=run, models=models, dry_run=dry_run, error=error)

@@ -284,8 +284,10 @@ def report_to_json(report: Report) -> dict[str, object]:
 
     {"format": 1, "status", "dry_run", "seconds", "run": {event, ref, sha, config_id,
      run_url, title}, "models": [{"model", "status", "results": [{"stage", "status",
-     "summary", "seconds", "outputs": {...}, "detail": {...} | null}]}]}
+     "summary", "seconds", "outputs": {...}, "detail": {...} | null}]}],
+     "error": {step, model, exit_code, summary, output, details, hint} | null}
 
+    ``status`` is ``error`` when an error stopped the run; ``error`` then says where and why.
     NaN and infinities become null, so the text is valid JSON.
     """
     return {
@@ -312,6 +314,7 @@ def report_to_json(report: Report) -> dict[str, object]:
             }
             for model in report.models
         ],
+        "error": _plain(report.error),
     }
 
 

@@ -61,6 +61,7 @@ class Status(enum.StrEnum):
     FAILED = "failed"  # a gate or check failed as designed: the run exits 1
     SKIPPED = "skipped"  # nothing to do, with the reason in the summary
     WARNING = "warning"  # passed, with something the reader should see
+    ERROR = "error"  # an error stopped the run here (exit 2 or 3): not a verdict
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,10 +12,12 @@
   gated with the directions ``evaluate.custom_metrics`` declares.
 - Binary metrics treat ``evaluate.positive_class`` (default: the model's last class) as
   positive; the evaluation records which, and how many classes the candidate knows.
-- A missing production (or base) model is a note ("no model in production yet") and its
-  comparison gates are skipped; a production or base model that exists but cannot be
-  loaded or run on the test set is an error, so a pull request cannot slip past a
-  comparison gate by breaking the other model.
+- No production (or base) version is a note ("no model in production yet") and its
+  comparison gates are skipped. A version the registry names whose model could not be
+  fetched (``unavailable``: no release, no model file, a checksum mismatch) fails its
+  comparison gates instead, naming the version and what is missing. A production or base
+  model that was fetched but cannot be loaded or run on the test set is an error. Either
+  way a pull request cannot slip past a comparison gate by breaking the other model.
 - ``outcome`` is ``passed``, ``failed``, or ``passed-report-only`` (a gate failed but
   ``evaluate.report_only`` is set, so the run does not fail).
 """
@@ -31,7 +33,15 @@ from mlops_ci.config.model import ModelSpec, StageName
 from mlops_ci.data.dataset import read_split
 from mlops_ci.digest import sha256_file
 from mlops_ci.errors import UserError
-from mlops_ci.gates import NO_BASE, NO_PRODUCTION, GateStatus, GateVerdict, decide_gates
+from mlops_ci.gates import (
+    NO_BASE,
+    NO_PRODUCTION,
+    GateStatus,
+    GateVerdict,
+    Reference,
+    UnavailableReference,
+    decide_gates,
+)
 from mlops_ci.metrics import MetricValue, Predictions, compute, metric, predict
 from mlops_ci.metrics_file import METRICS_FILE, write_metrics
 from mlops_ci.modelio import load_model
@@ -51,6 +61,7 @@ def evaluate_models(
     base: Path | None,
     trusted_types: Sequence[str] = (),
     own: Mapping[Role, Mapping[str, MetricValue]] | None = None,
+    unavailable: Mapping[Reference, UnavailableReference] | None = None,
 ) -> Evaluation:
     """Score the candidate, production and base models on the test set, then judge the gates.
 
@@ -83,10 +94,11 @@ def evaluate_models(
         seen[role] = _predict(role, path, trusted, test.features, test.target, model)
         scored[role] = {value.name: value for value in compute(names, seen[role])}
 
+    lost = unavailable or {}
     notes: list[str] = []
-    if production is None:
+    if production is None and "production" not in lost:
         notes.append(f"{NO_PRODUCTION}: comparisons with production are skipped")
-    if base is None:
+    if base is None and "base" not in lost:
         notes.append(f"{NO_BASE}: comparisons with the base branch are skipped")
     rows = tuple(
         MetricRow(
@@ -119,6 +131,7 @@ def evaluate_models(
         production=scored.get("production"),
         base=scored.get("base"),
         directions=dict(spec.custom_metrics),
+        unavailable=lost,
     )
     classes = len(seen["candidate"].classes)
     if spec.positive_class is not None and classes > 2:
@@ -205,6 +218,7 @@ class EvaluateStage:
             production=references.production_file,
             base=references.base_file,
             own=own_metrics(context, model, folder, references),
+            unavailable=dict(references.unavailable),
         )
         evaluation = dataclasses.replace(
             evaluation,

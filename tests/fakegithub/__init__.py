@@ -20,6 +20,8 @@ Interface (the contract with ``mlops_ci/forge``)::
         repo.auto_merge_answer = 202 | 409 | None      # POST /deployments when auto_merge != false
         gh.inject(Fault.LOST_RESPONSE, method="POST", path_regex=r"/releases$", nth=1, times=1,
                   sleep=None)                          # sleep: TIMEOUT's stall (default 2 s)
+        gh.inject(Fault.SLOW_RESPONSE, method="GET", path_regex=..., sleep=0.3)  # done at
+                                          # once, answered after ``sleep``: forces a race
         gh.clear_faults()
         gh.redirect_downloads = True      # asset downloads: 302 to http://localhost:PORT/_storage
                                           # (a foreign host: it refuses an Authorization header)

@@ -106,7 +106,7 @@ class Engine:
         if rule is not None and rule.fault is Fault.TIMEOUT:
             self._record(incoming, None, rule.fault, {}, b"", None)
             return Drop(rule.sleep_seconds)
-        if rule is not None and rule.fault is not Fault.LOST_RESPONSE:
+        if rule is not None and rule.fault not in (Fault.LOST_RESPONSE, Fault.SLOW_RESPONSE):
             reply = self._fault_reply(rule)
             headers = self._headers(reply)
             self._record(incoming, reply.status, rule.fault, headers, reply_bytes(reply), None)
@@ -118,6 +118,8 @@ class Engine:
         self._record(incoming, reply.status, fault, headers, reply_bytes(reply), route)
         if fault is Fault.LOST_RESPONSE:
             return Drop()
+        if rule is not None and fault is Fault.SLOW_RESPONSE:
+            time.sleep(rule.sleep_seconds)  # the request is done; only its answer waits
         return reply, headers
 
     def recorded_copy(self) -> list[RecordedRequest]:

@@ -23,6 +23,9 @@ class Fault(enum.Enum):
     """The server sleeps (default 2 s), does NOT perform the request, then closes the socket."""
     LOST_RESPONSE = "lost_response"
     """The server performs the request (the write happens), then closes the socket unanswered."""
+    SLOW_RESPONSE = "slow_response"
+    """The server performs the request at once, then waits (the ``sleep``) before answering:
+    what two racing clients see when each read is answered after the other's write began."""
     SECONDARY_RATE_LIMIT = "secondary_rate_limit"
     """403 with GitHub's secondary-rate-limit message and ``Retry-After: 1``."""
     RATE_LIMIT_429 = "rate_limit_429"

@@ -211,7 +211,8 @@ class FakeGitHub:
         """The ``nth`` matching request (from 1) and ``times - 1`` after it get ``fault``.
 
         ``path_regex`` is searched in the decoded URL path (``/api/v3/repos/o/r/releases``).
-        ``sleep`` overrides ``timeout_sleep`` for ``Fault.TIMEOUT``.
+        ``sleep`` overrides ``timeout_sleep`` for ``Fault.TIMEOUT``, and is how long
+        ``Fault.SLOW_RESPONSE`` holds its answer back.
         """
         pattern = re.compile(path_regex) if path_regex is not None else None
         stall = self._timeout_sleep if sleep is None else sleep

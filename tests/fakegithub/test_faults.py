@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import github
@@ -62,6 +63,26 @@ def test_lost_response_performs_the_write_then_drops_the_connection(
     assert [release.tag_name for release in state.releases] == ["churn@v1.0.0"]
     assert (fake_github.requests[-1].status, fake_github.requests[-1].fault) == (
         201, Fault.LOST_RESPONSE)
+
+
+def test_slow_response_performs_the_request_at_once_and_answers_late(
+        fake_github: FakeGitHub) -> None:
+    state = fake_github.create_repo("octo/churn")
+    fake_github.inject(Fault.SLOW_RESPONSE, method="POST", path_regex=r"/issues$", sleep=0.5)
+    seen: list[int] = []
+
+    started = time.monotonic()
+    answering = threading.Thread(target=lambda: seen.append(_post_issue(fake_github, "x")
+                                                            .status_code))
+    answering.start()
+    time.sleep(0.25)
+    created_before_the_answer = [issue.title for issue in state.issues]
+    answering.join()
+
+    assert created_before_the_answer == ["x"]
+    assert seen == [201]
+    assert time.monotonic() - started >= 0.5
+    assert fake_github.requests[-1].fault is Fault.SLOW_RESPONSE
 
 
 def test_secondary_rate_limit_is_403_with_retry_after(fake_github: FakeGitHub) -> None:

@@ -38,7 +38,7 @@ def trail(fake: FakeGitHub) -> list[str]:
 def test_a_failed_read_is_retried(fault: Fault, fake: FakeGitHub, forge: GitHubForge) -> None:
     fake.inject(fault, method="GET", path_regex=COMMENTS)
     assert report(forge) is Outcome.CREATED
-    assert trail(fake) == [f"GET {fault.name}", "GET 200", "POST 201"]
+    assert trail(fake) == [f"GET {fault.name}", "GET 200", "POST 201", "GET 200"]
 
 
 @pytest.mark.parametrize("fault", TRANSIENT, ids=lambda f: f.name)
@@ -47,7 +47,7 @@ def test_a_failed_create_reads_back_before_posting_again(
 ) -> None:
     fake.inject(fault, method="POST", path_regex=COMMENTS)
     assert report(forge) is Outcome.CREATED
-    assert trail(fake) == ["GET 200", f"POST {fault.name}", "GET 200", "POST 201"]
+    assert trail(fake) == ["GET 200", f"POST {fault.name}", "GET 200", "POST 201", "GET 200"]
     assert len(fake.repo(REPO).comments(PR)) == 1
 
 
@@ -65,7 +65,7 @@ def test_a_rate_limited_create_waits_and_is_sent_again(
     else:  # waited until the budget's reset, a whole-second epoch time
         assert headers["x-ratelimit-remaining"] == "0"
         assert time.time() >= float(headers["x-ratelimit-reset"])
-    assert trail(fake) == ["GET 200", f"POST {fault.name}", "POST 201"]
+    assert trail(fake) == ["GET 200", f"POST {fault.name}", "POST 201", "GET 200"]
     assert len(fake.repo(REPO).comments(PR)) == 1
 
 
