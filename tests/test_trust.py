@@ -362,5 +362,6 @@ def test_validate_accepts_library_names_and_refuses_other_bare_words(
     code = main(["validate", "-c", str(write_config(text.replace("catboost]", "xgbost]")))])
     err = capsys.readouterr().err
     assert code == 2
-    assert "mlops.yaml:16:33: models.churn.evaluate.trusted_types[1]: 'xgbost' is not valid" in err
+    assert "mlops.yaml:16:33: models.churn.evaluate.trusted_types[1]: 'xgbost' is not one of" in err
+    assert "(did you mean 'xgboost'?)" in err
     assert "xgboost, lightgbm, catboost" in err

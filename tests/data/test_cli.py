@@ -32,6 +32,7 @@ def workspace(tmp_path: Path) -> Path:
     (tmp_path / "data" / "train.csv").write_text(GOOD, encoding="utf-8")
     (tmp_path / "data" / "test.csv").write_text(GOOD, encoding="utf-8")
     (tmp_path / "mlops.yaml").write_text(MINIMAL, encoding="utf-8")
+    (tmp_path / "train.py").write_text("", encoding="utf-8")  # the script MINIMAL's command runs
     return tmp_path
 
 
