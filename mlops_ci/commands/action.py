@@ -146,8 +146,15 @@ def _write_promotion(promotion: Promotion, environ: Mapping[str, str]) -> int:
         version=promotion.version,
         stage=promotion.stage,
         remote=PROMOTION_REMOTE,
+        next_step=False,
     )
-    return promote(request, environ=environ)
+    code = promote(request, environ=environ)
+    print(
+        "a tag pushed with the workflow's token starts no workflow: deploy it with "
+        "`command: run` on a workflow_dispatch with the inputs model, version and stage",
+        flush=True,
+    )
+    return code
 
 
 def _preview_promotion(

@@ -99,6 +99,8 @@ def test_the_tag_a_dry_run_names_is_the_tag_the_promotion_pushes(
     assert named is not None, preview
     assert (code, err) == (0, "")
     assert f"promoted: churn v0.1.0 -> production (tag {named.group(1)})" in out
+    assert "a tag pushed with the workflow's token starts no workflow: deploy it with" in out
+    assert "locally: mlops-ci run --event promotion" not in out  # the CLI's next step, not here
     added = sorted(set(remote_refs(repo)) - set(remote_before))
     assert [line.split()[0] for line in added] == [f"refs/tags/{named.group(1)}"]
 
