@@ -213,3 +213,25 @@ def test_promotion_without_any_promotion_tag_is_refused(
 
     assert step.code == 2
     assert "--event promotion: no promotion tag (NAME#STAGE#N)" in step.err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "--tag", "churn#production#1"], "--tag and --input go with --event"),
+        (["run", "--event", "merge", "--tag", "churn#production#1"], "--tag goes with --event "
+         "promotion only"),
+        (["run", "--event", "dispatch", "--input", "stage"], "--input 'stage' is not key=value"),
+    ],
+)
+def test_misplaced_tag_or_input_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], message: str
+) -> None:
+    for key, value in {**GIT_ENV, "GIT_CONFIG_GLOBAL": "/dev/null"}.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.chdir(example_repo(tmp_path))
+
+    step = cli(args)
+
+    assert step.code == 2
+    assert message in step.err
