@@ -7,6 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from mlops_ci.cli.core import add_config_option
+from mlops_ci.errors import UserError
+
+EVENT_KINDS = ("pull-request", "merge", "promotion", "schedule", "dispatch")
 
 
 def add_parsers(commands: Any) -> None:
@@ -16,9 +19,29 @@ def add_parsers(commands: Any) -> None:
         description="Read the event (GITHUB_EVENT_NAME/GITHUB_EVENT_PATH, or --event-name/"
         "--event-path; a local run without either), plan the stages from mlops.yaml's "
         "triggers, run them, and write the report (job summary; PR comment on a pull "
-        "request). Exit 1 when a gate or check fails.",
+        "request). Exit 1 when a gate or check fails. Locally, --event builds the event of "
+        "a lifecycle step from this repository: pull-request (the current branch against "
+        "default_branch), merge (a push of this commit to default_branch), promotion (the "
+        "latest NAME#STAGE#N tag, or --tag), schedule (the monitor schedule), dispatch "
+        "(workflow_dispatch with --input key=value).",
     )
     add_config_option(run)
+    run.add_argument(
+        "--event",
+        choices=EVENT_KINDS,
+        default=None,
+        help="build this lifecycle step's event from the local repository and run it",
+    )
+    run.add_argument(
+        "--tag", default=None, metavar="TAG", help="with --event promotion: this promotion tag"
+    )
+    run.add_argument(
+        "--input",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="with --event dispatch: a workflow_dispatch input (repeatable)",
+    )
     run.add_argument("--event-name", default=None, help="e.g. pull_request, push, schedule")
     run.add_argument("--event-path", type=Path, default=None, help="the webhook payload (JSON)")
     run.add_argument(
@@ -37,18 +60,24 @@ def add_parsers(commands: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from mlops_ci.commands.local_events import LocalEventRequest, run_event
     from mlops_ci.commands.run import RunRequest, run
 
-    return run(
-        RunRequest(
-            config=args.config,
-            event_name=args.event_name,
-            event_path=args.event_path,
-            dry_run=args.dry_run,
-            models=tuple(args.model),
-            run_dir=args.run_dir,
-        )
+    request = RunRequest(
+        config=args.config,
+        event_name=args.event_name,
+        event_path=args.event_path,
+        dry_run=args.dry_run,
+        models=tuple(args.model),
+        run_dir=args.run_dir,
     )
+    if args.event is not None:
+        return run_event(
+            LocalEventRequest(args.event, request, tag=args.tag, inputs=tuple(args.input))
+        )
+    if args.tag is not None or args.input:
+        raise UserError("--tag and --input go with --event (promotion, dispatch)")
+    return run(request)
 
 
 def add_demo_parser(commands: Any) -> None:

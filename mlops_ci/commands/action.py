@@ -11,6 +11,11 @@ and runs one command with a typed request, exactly as the CLI would, in ``workin
 - ``promote``: write the stage tag for ``model``/``version``/``stage`` (``registry promote``),
   once the model is one of the config's (by name or registry name), the version is registered
   and the stage is declared in ``stages``: a tag naming anything else would deploy nothing.
+  Before the tag is pushed, what the deploy needs is checked without side effects, as the
+  deploy stage checks a promotion it writes (``DeployStage.preflight``): the version's release
+  holds its model file (sha256 checked), and each environment of the stage has what its target
+  needs (a Docker engine, a command's program, a cluster). A cause found there exits 2 or 3
+  and pushes no tag.
   With ``dry_run`` the store decides the promotion as the real one does
   (``RegistryStore.plan_promotion``): the tag it would push is printed, or the real run's
   refusal raised; no tag is written.
@@ -35,9 +40,15 @@ from mlops_ci.commands.registry import PromoteRequest, promote
 from mlops_ci.commands.run import RunRequest, run
 from mlops_ci.commands.validate import ValidateRequest, validate
 from mlops_ci.config.loader import load_config
+from mlops_ci.config.model import Config, ModelSpec
 from mlops_ci.errors import EXIT_OK, UserError
+from mlops_ci.forge.select import open_forge
 from mlops_ci.registry.store import RegistryStore
 from mlops_ci.registry.tags import is_valid_version, model_fullname
+from mlops_ci.report.renderings import ReportRenderings
+from mlops_ci.stages.base import StageContext
+from mlops_ci.stages.deploy import DeployOrder, DeployStage
+from mlops_ci.webhooks import local_event
 
 COMMANDS = ("run", "validate", "plan", "monitor", "promote")
 TRUE = frozenset({"true", "1", "yes", "on"})
@@ -53,6 +64,8 @@ class Promotion:
     model: str  # the registry name: ``dir/path:name`` for a model kept in a subfolder
     version: str
     stage: str
+    config: Config
+    spec: ModelSpec
 
 
 def action(environ: Mapping[str, str] | None = None) -> int:
@@ -119,19 +132,29 @@ def _promotion(env: Mapping[str, str], config_path: Path, model: str | None) -> 
             hint=f"stages: {', '.join(config.stages)}",
         )
     spec = specs[0]
-    return Promotion(config.root, model_fullname(spec.name, spec.path), version, stage)
+    return Promotion(
+        config.root, model_fullname(spec.name, spec.path), version, stage, config, spec
+    )
 
 
 def _write_promotion(promotion: Promotion, environ: Mapping[str, str]) -> int:
 
+    _preflight(promotion, environ, sys.stdout)
     request = PromoteRequest(
         repo=promotion.repo,
         model=promotion.model,
         version=promotion.version,
         stage=promotion.stage,
         remote=PROMOTION_REMOTE,
+        next_step=False,
     )
-    return promote(request, environ=environ)
+    code = promote(request, environ=environ)
+    print(
+        "a tag pushed with the workflow's token starts no workflow: deploy it with "
+        "`command: run` on a workflow_dispatch with the inputs model, version and stage",
+        flush=True,
+    )
+    return code
 
 
 def _preview_promotion(
@@ -169,6 +192,28 @@ def _preview_promotion(
         file=stream,
     )
     return EXIT_OK
+
+
+def _preflight(promotion: Promotion, environ: Mapping[str, str], out: TextIO) -> None:
+    """What the promotion tag's deploy needs, checked before the tag is pushed: the deploy
+    stage's own preflight, with the forge the run would read the release from."""
+    config, spec = promotion.config, promotion.spec
+    environments = [e for e in spec.deploy.environments if e.stage == promotion.stage]
+    why = f"command promote of {promotion.version} to {promotion.stage}"
+    order = DeployOrder(promotion.stage, promotion.version, None, True, why)
+    context = StageContext(
+        config=config,
+        event=local_event(environ),
+        forge=open_forge(config.root, environ),
+        workspace=config.root,
+        run_dir=config.root / ".mlops" / "run",
+        environ=environ,
+        out=out,
+        render=ReportRenderings(),
+    )
+    DeployStage().preflight(context, spec, order, environments)
+    names = ", ".join(e.name for e in environments) or "no environment"
+    print(f"preflight: {spec.name} {promotion.version} can deploy to {names}", file=out)
 
 
 def _input(env: Mapping[str, str], name: str) -> str:

@@ -99,6 +99,7 @@ class PromoteRequest:
     evidence: Evidence | None = None
     config: Path | None = None
     force: bool = False
+    next_step: bool = True  # say what deploys the tag (the action says its own)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +193,19 @@ def promote(
     verb = "promoted" if done.created else "already in stage"
     print(f"{verb}: {done.model} {done.version} -> {done.stage} (tag {done.tag})"
           + _where(done.remote, done.tag, request.push), file=out)
+    if request.next_step:
+        print(_deploys_it(done.tag, done.remote), file=out)
     return EXIT_OK
+
+
+def _deploys_it(tag: str, remote: str | None) -> str:
+    """What deploys a stage tag, on GitHub and here."""
+    locally = f"locally: mlops-ci run --event promotion --tag '{shown(tag)}'"
+    if remote:
+        return (f"pushed {shown(tag)}: the promotion workflow (on: push: tags) deploys it on "
+                f"GitHub; {locally}")
+    return (f"not pushed: push {shown(tag)} for the promotion workflow to deploy it on GitHub; "
+            f"{locally}")
 
 
 def deprecate(

@@ -39,6 +39,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from mlops_ci.config.model import Backend, Environment, ModelSpec, StageName
 from mlops_ci.deploy.probe import rows_from_csv
@@ -109,7 +110,7 @@ class DeployStage:
                 model, Status.SKIPPED, f"dry run: would deploy {order.why} to {names}", started
             )
         if order.promote:
-            self._preflight(context, model, order, environments)
+            self.preflight(context, model, order, environments)
         resolved = _resolve(context, model, order)
         if isinstance(resolved, str):
             context.out.write(f"{resolved}\n")
@@ -132,7 +133,7 @@ class DeployStage:
         status = Status.FAILED if failed else Status.PASSED
         return self._result(model, status, "; ".join(lines), started, tuple(outputs))
 
-    def _preflight(
+    def preflight(
         self,
         context: StageContext,
         model: ModelSpec,
@@ -145,7 +146,8 @@ class DeployStage:
         model file is fetched from its release (sha256 checked), and each environment's target
         checks its prerequisites (``DeployTarget.preflight``). A cause found here stops the run
         (exit 2 or 3) with the registry unchanged, instead of a stage tag naming a version that
-        cannot deploy.
+        cannot deploy. ``environments`` may be empty (the stage is bound to none): the model
+        file is checked all the same. The action's ``command: promote`` calls it too.
         """
         assert order.version is not None  # noqa: S101 -- a promoting order names its version
         store = RegistryStore(context.workspace, remote=registry_remote(context.workspace))
@@ -153,6 +155,9 @@ class DeployStage:
         registered = store.read().find_version(promotion.model, promotion.version)
         if registered is None or registered.tag is None:
             raise UserError(f"{promotion.model} {promotion.version} is not registered")
+        if not environments:
+            scratch = context.model_dir(model) / "deploy" / "preflight" / order.version
+            _fetch_model(context, model, order.version, registered.tag, scratch)
         for environment in environments:
             request = self._request(
                 context, model, order, environment, order.version, registered.tag
@@ -238,14 +243,7 @@ class DeployStage:
     ) -> DeployRequest:
 
         scratch = context.model_dir(model) / "deploy" / environment.name / version
-        dest = scratch / model.train.model_file
-        fetched = context.forge.fetch_release_asset(tag, model.train.model_file, dest)
-        if not fetched.found or fetched.path is None:
-            raise UserError(
-                f"cannot deploy {model.name} {version}: the release {tag} has no asset "
-                f"{model.train.model_file} ({fetched.outcome.value})",
-                hint="a version is deployable once the register stage published its release",
-            )
+        model_file = _fetch_model(context, model, version, tag, scratch)
         columns = columns_from_specs(model.data.columns, exclude=(model.data.target,))
         test_data = context.workspace / model.data.test
         rows = (
@@ -257,7 +255,7 @@ class DeployStage:
             model=model.name,
             version=version,
             stage=order.stage,
-            model_file=fetched.path,
+            model_file=model_file,
             environment=environment,
             columns=columns,
             trusted_types=model.evaluate.trusted_types,
@@ -300,6 +298,21 @@ class DeployStage:
         if superseded is None or superseded.latest_state == "inactive":
             return
         context.forge.mark_inactive(superseded)
+
+
+def _fetch_model(
+    context: StageContext, model: ModelSpec, version: str, tag: str, scratch: Path
+) -> Path:
+    """The version's model file from its release ``tag``, sha256 checked, in ``scratch``."""
+    dest = scratch / model.train.model_file
+    fetched = context.forge.fetch_release_asset(tag, model.train.model_file, dest)
+    if not fetched.found or fetched.path is None:
+        raise UserError(
+            f"cannot deploy {model.name} {version}: the release {tag} has no asset "
+            f"{model.train.model_file} ({fetched.outcome.value})",
+            hint="a version is deployable once the register stage published its release",
+        )
+    return fetched.path
 
 
 def _tracks_versions(target: DeployTarget) -> bool:

@@ -2,26 +2,54 @@
 
 A dry run checks what the promotion would check and names the tag it would push, and writes
 nothing: no tag in the checkout, no ref in the remote. Both runs refuse a model, version or
-stage that the tag's own run could not deploy.
+stage that the tag's own run could not deploy. The promotion also runs the deploy's preflight
+before pushing: the version's release must hold the model file, and each environment of the
+stage what its target needs (here a command backend, whose program must exist).
 """
 
 from __future__ import annotations
 
 import io
 import re
+import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from mlops_ci.cli import main
+from mlops_ci.forge.outbox import OutboxForge
+from mlops_ci.forge.protocol import AssetFile
 from mlops_ci.registry.store import RegistryStore
 from tests.commands.repos import action_checkout, git
 
 
+def command_backend(checkout: Path, program: str) -> None:
+    """Every environment of the example deploys with ``program`` (a command backend)."""
+    config = checkout / "mlops.yaml"
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    for environment in data["models"]["churn"]["deploy"]["environments"].values():
+        stage = environment["stage"]
+        environment.clear()
+        environment.update({"stage": stage, "backend": "command", "command": [program, "-V"]})
+    config.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    git(checkout, "commit", "-q", "-am", f"deploy with {program}")
+
+
+def publish_release(checkout: Path, tag: str) -> None:
+    """The release of ``tag`` with its model file, in the outbox (the forge without a token)."""
+    model = checkout.parent / "model.skops"
+    model.write_bytes(b"a model file")
+    OutboxForge(checkout).ensure_release(tag, tag, "", [AssetFile("model.skops", model)])
+
+
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The example with churn v0.1.0 registered and pushed; the inputs promote it to production."""
+    """The example with churn v0.1.0 registered, pushed and released, deploying with a command;
+    the inputs promote it to production."""
     checkout = action_checkout(tmp_path, monkeypatch, "promote")
+    command_backend(checkout, sys.executable)
+    publish_release(checkout, "churn@v0.1.0")
     monkeypatch.setenv("INPUT_MODEL", "churn")
     monkeypatch.setenv("INPUT_VERSION", "v0.1.0")
     monkeypatch.setenv("INPUT_STAGE", "production")
@@ -71,6 +99,8 @@ def test_the_tag_a_dry_run_names_is_the_tag_the_promotion_pushes(
     assert named is not None, preview
     assert (code, err) == (0, "")
     assert f"promoted: churn v0.1.0 -> production (tag {named.group(1)})" in out
+    assert "a tag pushed with the workflow's token starts no workflow: deploy it with" in out
+    assert "locally: mlops-ci run --event promotion" not in out  # the CLI's next step, not here
     added = sorted(set(remote_refs(repo)) - set(remote_before))
     assert [line.split()[0] for line in added] == [f"refs/tags/{named.group(1)}"]
 
@@ -157,6 +187,7 @@ def test_a_model_kept_in_a_subfolder_is_promoted_under_its_registry_name(
     )
     git(repo, "commit", "-q", "-am", "churn lives in models/churn")
     RegistryStore(repo).register("models/churn:churn", version="v0.1.0")
+    publish_release(repo, "models/churn=churn@v0.1.0")
     remote_before = remote_refs(repo)
 
     code, out, err = run_action(capsys)
@@ -164,3 +195,31 @@ def test_a_model_kept_in_a_subfolder_is_promoted_under_its_registry_name(
     added = sorted(set(remote_refs(repo)) - set(remote_before))
     assert (code, err) == (0, ""), out
     assert [line.split()[0] for line in added] == ["refs/tags/models/churn=churn#production#1"]
+
+
+def test_a_promotion_whose_deploy_command_does_not_exist_pushes_no_tag(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    command_backend(repo, "no-such-deployer")
+    remote_before, local_before = remote_refs(repo), refs(repo)
+
+    code, out, err = run_action(capsys)
+
+    assert code == 2, out
+    assert "the deploy command of churn-production cannot run: program 'no-such-deployer'" in err
+    assert "promoted" not in out
+    assert (remote_refs(repo), refs(repo)) == (remote_before, local_before)
+
+
+def test_a_promotion_of_a_version_without_its_release_pushes_no_tag(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    RegistryStore(repo).register("churn", version="v0.2.0")
+    monkeypatch.setenv("INPUT_VERSION", "v0.2.0")
+    remote_before, local_before = remote_refs(repo), refs(repo)
+
+    code, out, err = run_action(capsys)
+
+    assert code == 2, out
+    assert "the release churn@v0.2.0 has no asset model.skops" in err
+    assert (remote_refs(repo), refs(repo)) == (remote_before, local_before)

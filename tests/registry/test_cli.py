@@ -110,7 +110,9 @@ def test_a_hostile_remote_name_is_shown_readably_where_writes_name_it(
     assert [result[1] for result in (registered, promoted, deprecated)] == [
         f"registered churn v0.1.0 at {head} (tag churn@v0.1.0), pushed to {HOSTILE_SHOWN}\n",
         f"promoted: churn v0.1.0 -> production (tag churn#production#1), pushed to "
-        f"{HOSTILE_SHOWN}\n",
+        f"{HOSTILE_SHOWN}\npushed churn#production#1: the promotion workflow (on: push: tags) "
+        "deploys it on GitHub; locally: mlops-ci run --event promotion --tag "
+        "'churn#production#1'\n",
         f"deprecation: wrote tag churn@deprecated, pushed to {HOSTILE_SHOWN}\n",
     ]
     assert "churn@deprecated" in git(remote, "tag", "--list")  # the remote it names
