@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from mlops_ci.actions import group, write_outputs
+from mlops_ci.actions import group
 from mlops_ci.backends.git import Git
 from mlops_ci.commands.report import post_stored_report
 from mlops_ci.commands.run_report import Target, publish, run_error, run_info
@@ -162,8 +162,7 @@ def _execute(progress: _Progress) -> RunOutcome:
         progress.step = "report"
         return _post_stored_report(plan, config, env, stream, progress.forge)
     if plan.is_empty:
-        write_outputs({"verdict": "skipped"}, environ=env)
-        return RunOutcome(EXIT_OK, plan, None, None, None)
+        return _nothing_to_do(progress, plan, event)
     progress.step = "preflight"
     chosen_forge = progress.forge if progress.forge is not None else open_forge(config.root, env)
     progress.forge = chosen_forge
@@ -246,6 +245,19 @@ def _finish(
     published = publish(report, target)
     code = EXIT_CHECK_FAILED if report.status is Status.FAILED else EXIT_OK
     return RunOutcome(code, plan, report, published.markdown, published.comment_url)
+
+
+def _nothing_to_do(progress: _Progress, plan: Plan, event: Event) -> RunOutcome:
+    """A run with nothing to do still leaves its own report (what ``mlops-ci report`` then
+    shows), saying why; it posts no comment."""
+    progress.step = "report"
+    run_dir = _make_run_dir(progress.request.run_dir or progress.config.root / ".mlops" / "run")
+    info = run_info(progress.config, event, progress.environ)
+    report = build_report(info, [], dry_run=progress.request.dry_run, notes=plan.reasons)
+    target = Target(progress.config, run_dir, progress.environ, progress.out,
+                    progress.request.dry_run, event, plan, None)
+    published = publish(report, target)
+    return RunOutcome(EXIT_OK, plan, report, published.markdown, None)
 
 
 def _report_error(progress: _Progress, error: MlopsError) -> None:

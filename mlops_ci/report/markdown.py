@@ -34,6 +34,8 @@ HEADLINES = {
 def render_report(report: Report, *, collapse: bool = True) -> str:
     """The whole report; each stage's typed detail becomes a section (``report.sections``)."""
     parts = [_headline(report), _where(report.run), ""]
+    if report.notes:
+        parts += [*(f"- {escape_markdown(note)}" for note in report.notes), ""]
     if report.error is not None:
         parts.append(error_section(report.error))
     for model in report.models:

@@ -81,6 +81,7 @@ class Report:
     models: tuple[ModelReport, ...]
     dry_run: bool = False
     error: RunError | None = None  # what stopped the run, if an error did
+    notes: tuple[str, ...] = ()  # why the run did what it did (the plan's reasons); untrusted
 
     @property
     def status(self) -> Status:
@@ -103,6 +104,7 @@ def build_report(
     *,
     dry_run: bool = False,
     error: RunError | None = None,
+    notes: tuple[str, ...] = (),
 ) -> Report:
     """Group results by model, keeping the order the stages ran in."""
     order: list[str] = []
@@ -113,4 +115,4 @@ def build_report(
             grouped[result.model] = []
         grouped[result.model].append(result)
     models = tuple(ModelReport(name, tuple(grouped[name])) for name in order)
-    return Report(run=run, models=models, dry_run=dry_run, error=error)
+    return Report(run=run, models=models, dry_run=dry_run, error=error, notes=notes)

@@ -285,7 +285,8 @@ def report_to_json(report: Report) -> dict[str, object]:
     {"format": 1, "status", "dry_run", "seconds", "run": {event, ref, sha, config_id,
      run_url, title}, "models": [{"model", "status", "results": [{"stage", "status",
      "summary", "seconds", "outputs": {...}, "detail": {...} | null}]}],
-     "error": {step, model, exit_code, summary, output, details, hint} | null}
+     "error": {step, model, exit_code, summary, output, details, hint} | null,
+     "notes": [the plan's reasons, when the run had nothing to do]}
 
     ``status`` is ``error`` when an error stopped the run; ``error`` then says where and why.
     NaN and infinities become null, so the text is valid JSON.
@@ -315,6 +316,7 @@ def report_to_json(report: Report) -> dict[str, object]:
             for model in report.models
         ],
         "error": _plain(report.error),
+        "notes": list(report.notes),
     }
 
 

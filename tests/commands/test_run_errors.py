@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 from pathlib import Path
 
@@ -209,3 +210,33 @@ def test_an_error_before_any_stage_still_reports_where_it_stopped(tmp_path: Path
         assert text.startswith("### ⛔ mlops-ci: stopped by an error in event\n")
         assert "event stopped the run (exit 2:" in text
         assert f"commit {head[:12]}" in text  # the checkout's own commit
+
+
+def test_a_run_with_nothing_to_do_leaves_its_own_report_saying_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = example_repo(tmp_path)
+    head = git(repo, "rev-parse", "HEAD")
+    for key, value in pr_environ(repo, head, 0).items():
+        monkeypatch.setenv(key, value)
+    for key in ("GITHUB_TOKEN", "GH_TOKEN", "INPUT_GITHUB_TOKEN", "GITHUB_ACTIONS"):
+        monkeypatch.delenv(key, raising=False)
+    assert main(["run", "--config", str(repo / "mlops.yaml")]) == 0  # a report with metrics
+    push = repo.parent / "push-feature.json"
+    push.write_text(json.dumps({"ref": "refs/heads/feature/<b>x</b>", "after": head,
+                                "before": "0" * 40, "repository": {"full_name": REPOSITORY}}),
+                    encoding="utf-8")
+    monkeypatch.setenv("GITHUB_EVENT_NAME", "push")
+    monkeypatch.setenv("GITHUB_EVENT_PATH", str(push))
+    capsys.readouterr()
+
+    assert main(["run", "--config", str(repo / "mlops.yaml")]) == 0
+
+    assert "plan: nothing to run" in capsys.readouterr().out
+    assert main(["report", "--config", str(repo / "mlops.yaml")]) == 0
+    shown = capsys.readouterr().out
+    assert shown.startswith("### ⏭️ mlops-ci: nothing to do\n")
+    assert "feature/&lt;b&gt;x&lt;/b&gt;" in shown  # the plan's reason, the branch escaped
+    assert "Metrics on" not in shown  # not the previous run's report
+    summary = Path(os.environ["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
+    assert summary.rstrip().endswith(shown.rstrip().splitlines()[-1])
