@@ -149,15 +149,20 @@ def test_failed_training_on_a_pr_replaces_the_comment_and_the_fixed_push_edits_i
     assert "Traceback" not in (edited.body or "")
 
 
+def use_local_pr_environ(monkeypatch: pytest.MonkeyPatch, repo: Path, head: str) -> None:
+    """A pull request run of ``head`` with no token: the report goes to the local outbox."""
+    for key, value in pr_environ(repo, head, 0).items():
+        monkeypatch.setenv(key, value)
+    for key in ("GITHUB_TOKEN", "GH_TOKEN", "INPUT_GITHUB_TOKEN", "GITHUB_ACTIONS"):
+        monkeypatch.delenv(key, raising=False)
+
+
 def test_failed_training_with_the_outbox_exits_2_and_mlops_ci_report_shows_this_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     repo = example_repo(tmp_path)
     first = git(repo, "rev-parse", "HEAD")
-    for key, value in pr_environ(repo, first, 0).items():
-        monkeypatch.setenv(key, value)
-    for key in ("GITHUB_TOKEN", "GH_TOKEN", "INPUT_GITHUB_TOKEN", "GITHUB_ACTIONS"):
-        monkeypatch.delenv(key, raising=False)
+    use_local_pr_environ(monkeypatch, repo, first)
     assert main(["run", "--config", str(repo / "mlops.yaml")]) == 0
     broken, working = break_training(repo)
     for key, value in pr_environ(repo, broken, 0).items():
@@ -217,10 +222,7 @@ def test_a_run_with_nothing_to_do_leaves_its_own_report_saying_why(
 ) -> None:
     repo = example_repo(tmp_path)
     head = git(repo, "rev-parse", "HEAD")
-    for key, value in pr_environ(repo, head, 0).items():
-        monkeypatch.setenv(key, value)
-    for key in ("GITHUB_TOKEN", "GH_TOKEN", "INPUT_GITHUB_TOKEN", "GITHUB_ACTIONS"):
-        monkeypatch.delenv(key, raising=False)
+    use_local_pr_environ(monkeypatch, repo, head)
     assert main(["run", "--config", str(repo / "mlops.yaml")]) == 0  # a report with metrics
     push = repo.parent / "push-feature.json"
     push.write_text(json.dumps({"ref": "refs/heads/feature/<b>x</b>", "after": head,
