@@ -151,7 +151,7 @@ def run_info(context: StageContext, clock: Callable[[], float]) -> MonitorRunInf
 def _result(name: StageName, model: ModelSpec, outcome: MonitorOutcome) -> StageResult:
     measured = outcome.check
     url = outcome.taken.issue_url if outcome.taken is not None else None
-    outputs = (("drift", "true" if measured.drifted else "false"), ("issue_url", url or ""),
+    outputs = (("drift", "true" if measured.drift_found else "false"), ("issue_url", url or ""),
                ("quality_drop", "true" if measured.quality_dropped else "false"))
     summary = f"{model.name} {measured.version}: {outcome.decision.reason}"
     status = Status.FAILED if measured.alert else Status.PASSED

@@ -23,6 +23,7 @@ from mlops_ci.config.model import (
     Config,
     DeploySpec,
     DriftSpec,
+    FindingLabels,
     Gate,
     HealthCheck,
     RegisterSpec,
@@ -155,7 +156,8 @@ def test_example_register_deploy_monitor(example: Config) -> None:
     assert churn.monitor.production_data == ("data/production.csv",)
     assert churn.monitor.schedule == "0 6 * * *"
     assert churn.monitor.actions.dispatch is True
-    assert churn.monitor.actions.labels == ("mlops", "drift")
+    assert churn.monitor.actions.labels == ("mlops",)
+    assert churn.monitor.labels == FindingLabels("drift", "quality", "data-errors")
 
 
 def test_example_triggers_override_only_the_events_it_names(example: Config) -> None:
