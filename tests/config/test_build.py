@@ -204,6 +204,17 @@ def test_minimal_config_gets_every_default() -> None:
     assert churn.monitor is None
 
 
+def test_monitor_labels_name_each_finding_and_default_the_rest() -> None:
+    data = with_model(monitor={"production_data": ["p.csv"],
+                               "labels": {"quality": "model-quality"}})
+    monitor = build(data).model("churn").monitor
+    assert monitor is not None
+    assert monitor.labels == FindingLabels("drift", "model-quality", "data-errors")
+    unknown = with_model(monitor={"production_data": ["p.csv"], "labels": {"drfit": "x"}})
+    validator = jsonschema.Draft202012Validator(load_schema())
+    assert [e.message for e in validator.iter_errors(unknown)] != []
+
+
 def test_nested_sections_get_their_defaults() -> None:
     data = with_model(
         deploy={"environments": {"prod": {"stage": "production", "backend": "docker"}}},
