@@ -34,11 +34,12 @@ def dispatch_how(spec: MonitorSpec) -> str:
 
 
 def actions_line(spec: MonitorSpec) -> str | None:
-    """The issue's line saying what a drift triggers, or ``None`` when nothing is."""
+    """The issue's line saying what a finding triggers, or ``None`` when nothing is."""
     if not spec.actions.dispatch:
         return None
     how = escape_markdown(dispatch_how(spec))
-    return f"On drift, retraining is requested once per run ({how})."
+    return ("On each finding (drift, data-quality errors, a live-quality drop), retraining is "
+            f"requested once per run ({how}).")
 
 
 _FINDING_PHRASES = {"drift": "data drift", "data_errors": "data-quality errors",
