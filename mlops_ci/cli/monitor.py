@@ -20,8 +20,10 @@ def add_parsers(commands: Any) -> None:
         "Exit 1, for any of: the dataset drifted (share or key-column rule); a column drifted "
         "strongly (corrected p-value below 1e-6, or a distance at least twice its threshold); "
         "data-quality errors in the production data; live quality dropped beyond its "
-        "tolerance (monitor.feedback). Exit 2: bad config or data. Exit 3: GitHub failed "
-        "after retries.",
+        "tolerance (monitor.feedback); an environment of the production stage serving another "
+        "version than the registry's (asked at GET URL/v2/models/NAME; one that cannot be "
+        "asked is reported, not a finding). Exit 2: bad config or data. Exit 3: GitHub "
+        "failed after retries.",
     )
     add_config_option(monitor)
     monitor.add_argument("--model", default=None, help="only this model (default: every "

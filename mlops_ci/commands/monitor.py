@@ -7,8 +7,9 @@ last runs) and may dispatch retraining once per run; a clean run closes the issu
 Exit codes: 0 nothing found (or no version in production yet); 1 a finding (the check failed
 as designed): the dataset drifted (its share or key-column rule), a column drifted strongly
 (corrected p-value below 1e-6, or a distance at least twice its threshold), the production
-data has data-quality errors, or live quality dropped beyond its tolerance; 2 bad config or
-data; 3 GitHub failed after retries.
+data has data-quality errors, live quality dropped beyond its tolerance, or an environment of
+the production stage serves another version than the registry's (its model metadata, ``GET
+/v2/models/NAME``, says so); 2 bad config or data; 3 GitHub failed after retries.
 Without ``--json`` the terminal (or the job log) gets plain text (``report.monitor_summary.
 result_text``: names from the data shown as they are, control characters and workflow commands
 made inert); ``--json`` prints one stable object (see ``result_json``). Under GitHub Actions the
@@ -172,6 +173,7 @@ def _model_json(result: StageResult) -> dict[str, object]:
         "drifted": False,
         "strongly_drifted": [],
         "findings": [],
+        "served": [],
         **dict.fromkeys(_MODEL_KEYS),
     }
     outcome = result.detail
@@ -183,6 +185,10 @@ def _model_json(result: StageResult) -> dict[str, object]:
         drifted=check.drifted,
         strongly_drifted=list(check.strongly_drifted),
         findings=list(check.finding_kinds()),
+        served=[{"environment": answer.environment, "url": answer.url,
+                 "expected": answer.expected, "served": list(answer.served),
+                 "serves_model": answer.serves_model, "mismatch": answer.mismatch,
+                 "error": answer.error} for answer in check.served],
         data_errors=check.data_errors,
         rows=check.rows,
         production=list(check.production),

@@ -61,6 +61,7 @@ def build_monitor(data: Mapping[str, object], at: YamlPath) -> MonitorSpec:
             drift=value_or(labels, "drift", labels_at, _LABELS.drift),
             quality=value_or(labels, "quality", labels_at, _LABELS.quality),
             data_errors=value_or(labels, "data_errors", labels_at, _LABELS.data_errors),
+            serving=value_or(labels, "serving", labels_at, _LABELS.serving),
         ),
         history=value_or(data, "history", at, _MONITOR.history),
         feedback=None if feedback is None else _feedback(feedback, (*at, "feedback")),

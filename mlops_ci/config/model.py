@@ -261,6 +261,7 @@ class FindingLabels:
     drift: str = "drift"
     quality: str = "quality"
     data_errors: str = "data-errors"
+    serving: str = "deployment"  # an environment serves another version than the registry's
 
 
 @dataclass(frozen=True, slots=True)

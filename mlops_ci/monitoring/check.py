@@ -23,12 +23,13 @@ from mlops_ci.data.validate import validate_file
 from mlops_ci.errors import UserError
 from mlops_ci.monitoring.production import ProductionData
 from mlops_ci.monitoring.reference import ReferenceData
+from mlops_ci.monitoring.served import ServedVersion
 
 if TYPE_CHECKING:
     from mlops_ci.monitoring.feedback.check import FeedbackCheck
 
 
-Finding = Literal["drift", "data_errors", "quality"]  # the keys of ``monitor.labels``
+Finding = Literal["drift", "data_errors", "quality", "serving"]  # keys of ``monitor.labels``
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,12 @@ class MonitorCheck:
     drift: DriftResult | None  # None when it could not be measured (see ``drift_error``)
     drift_error: str | None = None
     feedback: FeedbackCheck | None = None  # live quality and estimates (monitor.feedback)
+    served: tuple[ServedVersion, ...] = ()  # what each production environment serves
+
+    @property
+    def serving_mismatches(self) -> tuple[ServedVersion, ...]:
+        """Environments serving another version than the registry's production version."""
+        return tuple(answer for answer in self.served if answer.mismatch)
 
     @property
     def quality_dropped(self) -> bool:
@@ -70,8 +77,10 @@ class MonitorCheck:
 
     @property
     def alert(self) -> bool:
-        """Drift, data-quality errors or a live-quality drop: each is reported and fails."""
-        return self.drift_found or self.data_errors > 0 or self.quality_dropped
+        """Drift, data-quality errors, a live-quality drop, or an environment serving another
+        version than the registry's: each is reported and fails."""
+        return (self.drift_found or self.data_errors > 0 or self.quality_dropped
+                or bool(self.serving_mismatches))
 
     def finding_kinds(self) -> tuple[Finding, ...]:
         """What was found, in a fixed order; () when nothing."""
@@ -82,12 +91,15 @@ class MonitorCheck:
             found.append("data_errors")
         if self.quality_dropped:
             found.append("quality")
+        if self.serving_mismatches:
+            found.append("serving")
         return tuple(found)
 
     def findings(self) -> str:
         """What was found, as words ("drift and a live-quality drop"); "" when nothing."""
         words = {"drift": "drift", "data_errors": "data-quality errors",
-                 "quality": "a live-quality drop"}
+                 "quality": "a live-quality drop",
+                 "serving": "an environment serving another version"}
         return " and ".join(words[kind] for kind in self.finding_kinds())
 
     @property

@@ -114,7 +114,7 @@ def decide(
 def issue_labels(spec: MonitorSpec, findings: tuple[Finding, ...]) -> tuple[str, ...]:
     """``actions.labels`` then the ``monitor.labels`` label of each finding, once each."""
     by_kind = {"drift": spec.labels.drift, "quality": spec.labels.quality,
-               "data_errors": spec.labels.data_errors}
+               "data_errors": spec.labels.data_errors, "serving": spec.labels.serving}
     labels = dict.fromkeys([*spec.actions.labels, *(by_kind[kind] for kind in findings)])
     return tuple(labels)
 
@@ -127,4 +127,6 @@ def _entry_findings(entry: HistoryEntry) -> tuple[Finding, ...]:
         found.append("data_errors")
     if entry.quality_dropped:
         found.append("quality")
+    if entry.alert and not found:  # the one finding the trend does not record by itself
+        found.append("serving")
     return tuple(found)

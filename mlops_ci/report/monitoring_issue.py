@@ -17,6 +17,7 @@ from mlops_ci.config.model import MonitorSpec
 from mlops_ci.monitoring.check import MonitorCheck
 from mlops_ci.monitoring.history import HistoryEntry, history_block
 from mlops_ci.monitoring.run import MonitorRunInfo
+from mlops_ci.monitoring.served import ServedVersion
 from mlops_ci.report.data_figures import STRONG_DRIFT_TEXT
 from mlops_ci.report.drift import render_drift_markdown
 from mlops_ci.report.escape import escape_markdown
@@ -43,7 +44,8 @@ def actions_line(spec: MonitorSpec) -> str | None:
 
 
 _FINDING_PHRASES = {"drift": "data drift", "data_errors": "data-quality errors",
-                    "quality": "a live-quality drop"}
+                    "quality": "a live-quality drop",
+                    "serving": "a deployed version unlike the registry's"}
 MAX_COLUMNS_NAMED = 5
 
 
@@ -58,6 +60,8 @@ def issue_title(check: MonitorCheck) -> str:
         return f"Data drift in production for {subject}"
     if kinds == ("data_errors",):
         return f"Data-quality errors in production data for {subject}"
+    if kinds == ("serving",):
+        return f"Production serves another version than the registry's {subject}"
     if not kinds:
         return f"Production monitoring of {subject}"
     phrases = [_FINDING_PHRASES[kind] for kind in kinds]
@@ -90,7 +94,18 @@ def verdict_text(check: MonitorCheck) -> str:
         parts.append(f"🔴 {errors} data-quality error{'s' if errors != 1 else ''}")
     if check.feedback is not None:
         parts.append(verdict_markdown(check.feedback))
+    parts += [_served_text(answer) for answer in check.serving_mismatches]
     return "; ".join(parts)
+
+
+def _served_text(answer: ServedVersion) -> str:
+    where = f"{escape_markdown(answer.environment)} ({escape_markdown(answer.url)})"
+    expected = escape_markdown(answer.expected)
+    if not answer.serves_model:
+        return (f"🔴 {where} does not serve the model; the registry's production version is "
+                f"{expected}")
+    served = ", ".join(escape_markdown(version) for version in answer.served)
+    return f"🔴 {where} serves {served}, not the registry's production version {expected}"
 
 
 def _drift_verdict(check: MonitorCheck) -> str:
