@@ -261,12 +261,11 @@ def issue_body(
             lines += ["", render_validation_markdown(result).rstrip("\n")]
     if check.feedback is not None:
         lines += ["", feedback_markdown(check.feedback).rstrip("\n")]
+    quality = ", a live-quality drop" if check.feedback is not None else ""
     footer = (
         "_Kept up to date by `mlops-ci monitor` on its schedule: one issue per model, "
-        "closed by the first run without drift, data errors or a live-quality drop._"
-        if check.feedback is not None
-        else "_Kept up to date by `mlops-ci monitor` on its schedule: one issue per model, "
-        "closed by the first run without drift or data errors._"
+        f"closed by the first run without drift, data errors{quality} or an environment "
+        "serving another version._"
     )
     if actions_line:
         lines += ["", actions_line]
