@@ -2,7 +2,14 @@
 
 What a caller may rely on:
 
-- ``save_model`` writes a skops file (a zip holding ``schema.json``), atomically.
+- ``save_model`` writes a skops file (a zip holding ``schema.json``), atomically, and
+  reproducibly: equal objects give byte-identical files, so a model's sha256 shows that two
+  trainings on the same data, seed and code produced the same model. skops names members by
+  object ids (``id()``) or random uuids and stamps them with the current time; the file is
+  re-packed with the ids renumbered in the order the schema first mentions them (shared
+  references stay shared), members named after that order, sorted, stored uncompressed (as
+  skops stores them), dated 1980-01-01 with mode 0644. Objects whose own serialisation is
+  unordered (a ``set`` of strings, under hash randomisation) can still differ.
 - ``load_model`` never unpickles. It first checks the file is a skops zip (a pickle, a
   joblib dump or anything else is refused by its first bytes, without being parsed), then
   asks skops which of the file's types skops does not trust by default (scikit-learn's
@@ -18,6 +25,8 @@ What a caller may rely on:
 
 from __future__ import annotations
 
+import io
+import json
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,6 +36,9 @@ from mlops_ci.trust import LIBRARY_TYPES, library_trusting, never_trusted, trust
 
 SKOPS_SUFFIX = ".skops"
 _PICKLE_PROTOCOL_MARK = 0x80
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip member can carry
+_MEMBER_MODE = 0o100644  # a regular file, rw-r--r--
+_UNIX = 3  # ZipInfo.create_system for Unix, whatever platform writes the file
 
 
 def save_model(obj: object, path: Path) -> None:
@@ -36,14 +48,79 @@ def save_model(obj: object, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.partial")
     try:
-        sio.dump(obj, partial)
+        dumped = sio.dumps(obj)
     except (TypeError, ValueError, NotImplementedError) as error:
-        partial.unlink(missing_ok=True)
         raise UserError(
             f"{path}: cannot save the model with skops: {error}",
             hint="skops saves scikit-learn estimators and plain Python/numpy values",
         ) from None
-    partial.replace(path)
+    try:
+        partial.write_bytes(reproducible_skops(dumped))
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def make_reproducible(path: Path) -> None:
+    """Re-pack the skops file at ``path`` in place as ``save_model`` writes it.
+
+    For a file a training command wrote with ``skops.io.dump``: the same model then has the
+    same sha256 whichever way it was saved.
+    """
+    check_skops_file(path)
+    try:
+        repacked = reproducible_skops(path.read_bytes())
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+        raise _unreadable(path, error) from None
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        partial.write_bytes(repacked)
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def reproducible_skops(dumped: bytes) -> bytes:
+    """The skops archive ``dumped`` re-packed so equal objects give equal bytes.
+
+    Object ids become 1, 2, ... in the order ``schema.json`` first mentions them; each data
+    member is renamed ``N`` + its suffix in the order the schema first names it; members are
+    written sorted, stored, with a fixed date, mode and system.
+    """
+    with zipfile.ZipFile(io.BytesIO(dumped)) as source:
+        schema = json.loads(source.read("schema.json"))
+        ids: dict[int, int] = {}
+        files: dict[str, str] = {}
+        canonical = _renumbered(schema, ids, files)
+        members = {new: source.read(old) for old, new in files.items()}
+    members["schema.json"] = json.dumps(canonical, indent=2).encode()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as target:
+        for name in sorted(members):
+            info = zipfile.ZipInfo(name, date_time=_ZIP_EPOCH)
+            info.compress_type = zipfile.ZIP_STORED
+            info.external_attr = _MEMBER_MODE << 16
+            info.create_system = _UNIX
+            target.writestr(info, members[name])
+    return buffer.getvalue()
+
+
+def _renumbered(node: object, ids: dict[int, int], files: dict[str, str]) -> object:
+    """``node`` with every ``__id__`` and ``file`` renumbered in first-mention order."""
+    if isinstance(node, list):
+        return [_renumbered(item, ids, files) for item in node]
+    if not isinstance(node, dict):
+        return node
+    renumbered: dict[str, object] = {}
+    for key, value in node.items():
+        if key == "__id__" and isinstance(value, int) and not isinstance(value, bool):
+            renumbered[key] = ids.setdefault(value, len(ids) + 1)
+        elif key == "file" and isinstance(value, str):
+            suffix = Path(value).suffix
+            renumbered[key] = files.setdefault(value, f"{len(files) + 1}{suffix}")
+        else:
+            renumbered[key] = _renumbered(value, ids, files)
+    return renumbered
 
 
 def untrusted_types(path: Path) -> tuple[str, ...]:

@@ -139,3 +139,63 @@ def test_other_files_are_described(tmp_path: Path, content: bytes, expected: str
 def test_a_missing_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="no such model file"):
         load_model(tmp_path / "absent.skops", ())
+
+
+# -- reproducible files ------------------------------------------------------------------
+
+
+def _fitted_forest() -> Any:
+    import numpy as np
+    from sklearn.ensemble import RandomForestClassifier
+
+    x = np.random.RandomState(0).rand(40, 3)
+    return RandomForestClassifier(n_estimators=3, random_state=0).fit(x, x[:, 0] > 0.5), x
+
+
+def test_equal_models_saved_apart_have_the_same_sha256(tmp_path: Path) -> None:
+    # both alive at once, so skops' id()-named members differ; a clock tick apart too
+    (first, x), (second, _) = _fitted_forest(), _fitted_forest()
+    save_model(first, tmp_path / "a.skops")
+    import time
+
+    time.sleep(2.1)  # zip dates have two-second resolution
+    save_model(second, tmp_path / "b.skops")
+    assert sha256_file(tmp_path / "a.skops") == sha256_file(tmp_path / "b.skops")
+    loaded: Any = load_model(tmp_path / "b.skops", ["sklearn.tree._tree.Tree"])
+    assert list(loaded.predict(x)) == list(first.predict(x))
+
+
+def test_a_saved_file_has_fixed_dates_modes_and_sorted_members(tmp_path: Path) -> None:
+    model, _ = _fitted_forest()
+    save_model(model, tmp_path / "m.skops")
+    with zipfile.ZipFile(tmp_path / "m.skops") as archive:
+        infos = archive.infolist()
+    assert [i.filename for i in infos] == sorted(i.filename for i in infos)
+    assert {(i.date_time, i.external_attr >> 16, i.compress_type) for i in infos} == {
+        ((1980, 1, 1, 0, 0, 0), 0o100644, zipfile.ZIP_STORED)}
+    assert "1.npy" in {i.filename for i in infos}
+
+
+def test_a_file_skops_dumped_is_repacked_to_what_save_model_writes(tmp_path: Path) -> None:
+    import skops.io as sio
+
+    from mlops_ci.modelio import make_reproducible
+
+    model, _ = _fitted_forest()
+    sio.dump(model, tmp_path / "dumped.skops")
+    make_reproducible(tmp_path / "dumped.skops")
+    save_model(model, tmp_path / "saved.skops")
+    assert sha256_file(tmp_path / "dumped.skops") == sha256_file(tmp_path / "saved.skops")
+    assert untrusted_types(tmp_path / "dumped.skops") == ("sklearn.tree._tree.Tree",)
+
+
+def test_shared_objects_stay_shared_after_repacking(tmp_path: Path) -> None:
+    import numpy as np
+
+    shared = np.arange(5.0)
+    save_model({"a": shared, "b": shared, "c": np.arange(5.0)}, tmp_path / "m.skops")
+    loaded: Any = load_model(tmp_path / "m.skops", ())
+    assert loaded["a"] is loaded["b"]
+    assert loaded["a"] is not loaded["c"]
+    with zipfile.ZipFile(tmp_path / "m.skops") as archive:
+        assert sorted(archive.namelist()) == ["1.npy", "2.npy", "schema.json"]

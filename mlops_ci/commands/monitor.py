@@ -4,8 +4,12 @@ For each model with a ``monitor`` section (or the one ``--model`` names) the ``m
 runs: drift or data-quality errors open or update the model's one issue (with the trend of the
 last runs) and may dispatch retraining once per run; a clean run closes the issue.
 
-Exit codes: 0 no drift (or no version in production yet), 1 drift or data-quality errors
-found (the check failed as designed), 2 bad config or data, 3 GitHub failed after retries.
+Exit codes: 0 nothing found (or no version in production yet); 1 a finding (the check failed
+as designed): the dataset drifted (its share or key-column rule), a column drifted strongly
+(corrected p-value below 1e-6, or a distance at least twice its threshold), the production
+data has data-quality errors, live quality dropped beyond its tolerance, or an environment of
+the production stage serves another version than the registry's (its model metadata, ``GET
+/v2/models/NAME``, says so); 2 bad config or data; 3 GitHub failed after retries.
 Without ``--json`` the terminal (or the job log) gets plain text (``report.monitor_summary.
 result_text``: names from the data shown as they are, control characters and workflow commands
 made inert); ``--json`` prints one stable object (see ``result_json``). Under GitHub Actions the
@@ -147,7 +151,7 @@ def result_json(results: Sequence[StageResult], *, dry_run: bool) -> dict[str, o
     """The stable ``--json`` object: overall verdict, then one entry per model."""
     entries = [_model_json(result) for result in results]
     return {
-        "drift": any(entry["drifted"] for entry in entries),
+        "drift": any(entry["drifted"] or entry["strongly_drifted"] for entry in entries),
         "alert": any(entry["status"] == Status.FAILED.value for entry in entries),
         "dry_run": dry_run,
         "models": entries,
@@ -167,6 +171,9 @@ def _model_json(result: StageResult) -> dict[str, object]:
         "status": result.status.value,
         "summary": result.summary,
         "drifted": False,
+        "strongly_drifted": [],
+        "findings": [],
+        "served": [],
         **dict.fromkeys(_MODEL_KEYS),
     }
     outcome = result.detail
@@ -176,6 +183,12 @@ def _model_json(result: StageResult) -> dict[str, object]:
     entry.update(
         version=check.version,
         drifted=check.drifted,
+        strongly_drifted=list(check.strongly_drifted),
+        findings=list(check.finding_kinds()),
+        served=[{"environment": answer.environment, "url": answer.url,
+                 "expected": answer.expected, "served": list(answer.served),
+                 "serves_model": answer.serves_model, "mismatch": answer.mismatch,
+                 "error": answer.error} for answer in check.served],
         data_errors=check.data_errors,
         rows=check.rows,
         production=list(check.production),
@@ -187,7 +200,7 @@ def _model_json(result: StageResult) -> dict[str, object]:
         },
         run={"run_id": outcome.run.run_id, "attempt": outcome.run.attempt},
         decision={"issue": decision.issue.value, "dispatch": decision.dispatch,
-                  "reason": decision.reason},
+                  "reason": decision.reason, "labels": list(decision.labels)},
         history=to_json(decision.entries),
         notes=list(outcome.notes),
         drift=to_json(check.drift),

@@ -24,6 +24,7 @@ from mlops_ci.config.fields import (
 from mlops_ci.config.model import (
     Calibration,
     FeedbackSpec,
+    FindingLabels,
     MonitorActions,
     MonitorSpec,
     Tolerance,
@@ -32,6 +33,7 @@ from mlops_ci.config.model import (
 _ACTIONS = MonitorActions()
 _MONITOR = MonitorSpec()
 _FEEDBACK = FeedbackSpec()
+_LABELS = FindingLabels()
 _CALIBRATIONS: tuple[Calibration, ...] = get_args(Calibration)
 
 
@@ -40,6 +42,8 @@ def build_monitor(data: Mapping[str, object], at: YamlPath) -> MonitorSpec:
     actions = section(data, "actions", at)
     actions_at = (*at, "actions")
     feedback = data.get("feedback")
+    labels = section(data, "labels", at)
+    labels_at = (*at, "labels")
     return MonitorSpec(
         production_data=strings(data, "production_data", at, _MONITOR.production_data),
         release_asset=optional(data, "release_asset", at, str),
@@ -52,6 +56,12 @@ def build_monitor(data: Mapping[str, object], at: YamlPath) -> MonitorSpec:
                 actions, "dispatch_event_type", actions_at, _ACTIONS.dispatch_event_type
             ),
             workflow=optional(actions, "workflow", actions_at, str),
+        ),
+        labels=FindingLabels(
+            drift=value_or(labels, "drift", labels_at, _LABELS.drift),
+            quality=value_or(labels, "quality", labels_at, _LABELS.quality),
+            data_errors=value_or(labels, "data_errors", labels_at, _LABELS.data_errors),
+            serving=value_or(labels, "serving", labels_at, _LABELS.serving),
         ),
         history=value_or(data, "history", at, _MONITOR.history),
         feedback=None if feedback is None else _feedback(feedback, (*at, "feedback")),

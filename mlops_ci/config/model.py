@@ -248,10 +248,20 @@ class DeploySpec:
 @dataclass(frozen=True, slots=True)
 class MonitorActions:
     issue: bool = True
-    labels: tuple[str, ...] = ("mlops", "drift")
+    labels: tuple[str, ...] = ("mlops",)  # on every monitoring issue; see ``FindingLabels``
     dispatch: bool = False
     dispatch_event_type: str = "mlops-retrain"
     workflow: str | None = None  # workflow file to dispatch instead of repository_dispatch
+
+
+@dataclass(frozen=True, slots=True)
+class FindingLabels:
+    """The label the monitoring issue gets for each kind of finding (``monitor.labels``)."""
+
+    drift: str = "drift"
+    quality: str = "quality"
+    data_errors: str = "data-errors"
+    serving: str = "deployment"  # an environment serves another version than the registry's
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,6 +303,7 @@ class MonitorSpec:
     release_asset: str | None = None  # or: an asset of the latest release holding the data
     schedule: str = "0 6 * * *"
     actions: MonitorActions = field(default_factory=MonitorActions)
+    labels: FindingLabels = field(default_factory=FindingLabels)
     history: int = 10  # runs kept for the trend
     feedback: FeedbackSpec | None = None
 

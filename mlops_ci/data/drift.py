@@ -324,9 +324,12 @@ def _verdict(
     elif not tested:
         is_drift, reason = False, "no column could be tested"
     elif share >= spec.share:
-        is_drift, reason = True, f"{counted} >= {spec.share:.0%})"
+        is_drift, reason = True, (
+            f"{counted}, at or above the {spec.share:.0%} share that flags the dataset)")
     else:
-        is_drift, reason = False, f"{counted} < {spec.share:.0%}); no key column drifted"
+        is_drift, reason = False, (
+            f"{counted}, below the {spec.share:.0%} share that flags the dataset); "
+            "no key column drifted")
     return DriftResult(
         reference=reference[0],
         current=current[0],

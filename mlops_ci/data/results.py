@@ -35,6 +35,12 @@ Rule = Literal[
 ]
 
 P_VALUE_METHODS: frozenset[str] = frozenset({"ks", "chi2"})
+# A drifted column is *strongly* drifted when its (corrected) p-value is below this, or when
+# its distance (psi, wasserstein, jensenshannon) is at least this factor times its threshold:
+# a change no sampling noise explains, named as a finding even when the share rule does not
+# flag the dataset.
+STRONG_DRIFT_P_VALUE = 1e-6
+STRONG_DRIFT_DISTANCE_FACTOR = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +104,16 @@ class ColumnDriftResult:
     def drifted(self) -> bool:
         return self.verdict == "drift"
 
+    @property
+    def strongly_drifted(self) -> bool:
+        """Drifted far beyond its threshold (see ``STRONG_DRIFT_P_VALUE``)."""
+        if not self.drifted or self.statistic is None:
+            return False
+        if self.method in P_VALUE_METHODS:
+            p_value = self.adjusted_p_value if self.adjusted_p_value is not None else self.p_value
+            return p_value is not None and p_value < STRONG_DRIFT_P_VALUE
+        return self.statistic >= STRONG_DRIFT_DISTANCE_FACTOR * self.threshold
+
 
 @dataclass(frozen=True, slots=True)
 class Sampled:
@@ -126,6 +142,10 @@ class DriftResult:
     @property
     def drifted_columns(self) -> tuple[str, ...]:
         return tuple(c.column for c in self.columns if c.drifted)
+
+    @property
+    def strongly_drifted_columns(self) -> tuple[str, ...]:
+        return tuple(c.column for c in self.columns if c.strongly_drifted)
 
 
 def method_default_threshold(method: DriftMethod) -> float:

@@ -89,7 +89,7 @@ def carry_out(
     warnings: list[str] = []
     if decision.issue is IssueAction.CLOSE and existing is not None:
         title = existing.title or render.issue_title(check)
-        updated = forge.upsert_issue(marker, title, body, spec.actions.labels)
+        updated = forge.upsert_issue(marker, title, body, decision.labels)
         closed = forge.close_issue(
             existing.number, render.cleared_comment(check, run), key=f"clear-{run.run_id}"
         )
@@ -98,7 +98,7 @@ def carry_out(
     issue: IssueResult | None = None
     if decision.issue is IssueAction.UPSERT:
         issue = forge.upsert_issue(
-            marker, render.issue_title(check), body, spec.actions.labels
+            marker, render.issue_title(check), body, decision.labels
         )
         if issue.warning:
             warnings.append(issue.warning)

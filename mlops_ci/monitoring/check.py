@@ -14,7 +14,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from mlops_ci.config.model import DataSpec, ModelSpec
 from mlops_ci.data.drift import drift_files
@@ -23,9 +23,13 @@ from mlops_ci.data.validate import validate_file
 from mlops_ci.errors import UserError
 from mlops_ci.monitoring.production import ProductionData
 from mlops_ci.monitoring.reference import ReferenceData
+from mlops_ci.monitoring.served import ServedVersion
 
 if TYPE_CHECKING:
     from mlops_ci.monitoring.feedback.check import FeedbackCheck
+
+
+Finding = Literal["drift", "data_errors", "quality", "serving"]  # keys of ``monitor.labels``
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +44,12 @@ class MonitorCheck:
     drift: DriftResult | None  # None when it could not be measured (see ``drift_error``)
     drift_error: str | None = None
     feedback: FeedbackCheck | None = None  # live quality and estimates (monitor.feedback)
+    served: tuple[ServedVersion, ...] = ()  # what each production environment serves
+
+    @property
+    def serving_mismatches(self) -> tuple[ServedVersion, ...]:
+        """Environments serving another version than the registry's production version."""
+        return tuple(answer for answer in self.served if answer.mismatch)
 
     @property
     def quality_dropped(self) -> bool:
@@ -51,23 +61,46 @@ class MonitorCheck:
 
     @property
     def drifted(self) -> bool:
+        """The dataset drifted (its share or key-column rule)."""
         return self.drift is not None and self.drift.drifted
 
     @property
+    def strongly_drifted(self) -> tuple[str, ...]:
+        """Columns drifted far beyond their threshold (``data.results.STRONG_DRIFT_P_VALUE``):
+        a finding even when the share rule does not flag the dataset."""
+        return self.drift.strongly_drifted_columns if self.drift is not None else ()
+
+    @property
+    def drift_found(self) -> bool:
+        """Drift is a finding: the dataset drifted, or a column drifted strongly."""
+        return self.drifted or bool(self.strongly_drifted)
+
+    @property
     def alert(self) -> bool:
-        """Drift, data-quality errors or a live-quality drop: each is reported and fails."""
-        return self.drifted or self.data_errors > 0 or self.quality_dropped
+        """Drift, data-quality errors, a live-quality drop, or an environment serving another
+        version than the registry's: each is reported and fails."""
+        return (self.drift_found or self.data_errors > 0 or self.quality_dropped
+                or bool(self.serving_mismatches))
+
+    def finding_kinds(self) -> tuple[Finding, ...]:
+        """What was found, in a fixed order; () when nothing."""
+        found: list[Finding] = []
+        if self.drift_found:
+            found.append("drift")
+        if self.data_errors:
+            found.append("data_errors")
+        if self.quality_dropped:
+            found.append("quality")
+        if self.serving_mismatches:
+            found.append("serving")
+        return tuple(found)
 
     def findings(self) -> str:
         """What was found, as words ("drift and a live-quality drop"); "" when nothing."""
-        found = []
-        if self.drifted:
-            found.append("drift")
-        if self.data_errors:
-            found.append("data-quality errors")
-        if self.quality_dropped:
-            found.append("a live-quality drop")
-        return " and ".join(found)
+        words = {"drift": "drift", "data_errors": "data-quality errors",
+                 "quality": "a live-quality drop",
+                 "serving": "an environment serving another version"}
+        return " and ".join(words[kind] for kind in self.finding_kinds())
 
     @property
     def rows(self) -> int:

@@ -1,9 +1,12 @@
 """What a monitoring run does about its measurement. Pure: values in, a ``Decision`` out.
 
-- **Alert** (drift or data-quality errors): the model's one issue is opened, updated, or
-  reopened, its trend gaining this run; retraining is dispatched when ``actions.dispatch``.
+- **Alert** (drift, a strongly drifted column, data-quality errors or a live-quality drop):
+  the model's one issue is opened, updated, or reopened, its trend gaining this run; retraining
+  is dispatched when ``actions.dispatch``. The issue's labels are ``actions.labels`` plus the
+  ``monitor.labels`` label of each finding.
 - **Clear** with the issue open: the trend gains this run (the recovery is part of it), a
-  comment says so, and the issue is closed.
+  comment says so, and the issue is closed, keeping the labels of the latest alerting run in
+  its trend.
 - **Clear** otherwise (no issue, or closed already): nothing is written. The trend lives in
   the issue, so clean runs between alerts are not recorded anywhere.
 
@@ -21,7 +24,7 @@ from typing import Any
 
 from mlops_ci.config.model import MonitorSpec
 from mlops_ci.forge.protocol import ExistingIssue
-from mlops_ci.monitoring.check import MonitorCheck
+from mlops_ci.monitoring.check import Finding, MonitorCheck
 from mlops_ci.monitoring.history import (
     MAX_COLUMNS_KEPT,
     MAX_METRICS_KEPT,
@@ -44,6 +47,7 @@ class Decision:
     dispatch: bool  # request retraining (once per run: see ``act``)
     entries: tuple[HistoryEntry, ...]  # the trend to write into the issue
     reason: str  # one line for the log and the job summary
+    labels: tuple[str, ...] = ()  # the issue's labels when it is written
 
 
 def history_entry(check: MonitorCheck, run: MonitorRunInfo) -> HistoryEntry:
@@ -54,7 +58,7 @@ def history_entry(check: MonitorCheck, run: MonitorRunInfo) -> HistoryEntry:
         at=run.at,
         version=check.version,
         alert=check.alert,
-        drifted=check.drifted,
+        drifted=check.drift_found,
         share_drifted=drift.share_drifted if drift is not None else None,
         drifted_count=len(drifted),
         drifted_columns=drifted[:MAX_COLUMNS_KEPT],
@@ -97,7 +101,32 @@ def decide(
     if check.alert:
         issue = IssueAction.UPSERT if spec.actions.issue else IssueAction.NONE
         reason = f"{check.findings()} in production data"
-        return Decision(issue, spec.actions.dispatch, entries, reason)
+        labels = issue_labels(spec, check.finding_kinds())
+        return Decision(issue, spec.actions.dispatch, entries, reason, labels)
     if existing is not None and existing.is_open:
-        return Decision(IssueAction.CLOSE, False, entries, "clear: closing the open issue")
+        last_alert = next((entry for entry in reversed(entries) if entry.alert), None)
+        kinds = _entry_findings(last_alert) if last_alert is not None else ()
+        return Decision(IssueAction.CLOSE, False, entries, "clear: closing the open issue",
+                        issue_labels(spec, kinds))
     return Decision(IssueAction.NONE, False, history.entries, "clear: no open issue")
+
+
+def issue_labels(spec: MonitorSpec, findings: tuple[Finding, ...]) -> tuple[str, ...]:
+    """``actions.labels`` then the ``monitor.labels`` label of each finding, once each."""
+    by_kind = {"drift": spec.labels.drift, "quality": spec.labels.quality,
+               "data_errors": spec.labels.data_errors, "serving": spec.labels.serving}
+    labels = dict.fromkeys([*spec.actions.labels, *(by_kind[kind] for kind in findings)])
+    return tuple(labels)
+
+
+def _entry_findings(entry: HistoryEntry) -> tuple[Finding, ...]:
+    found: list[Finding] = []
+    if entry.drifted:
+        found.append("drift")
+    if entry.data_errors:
+        found.append("data_errors")
+    if entry.quality_dropped:
+        found.append("quality")
+    if entry.alert and not found:  # the one finding the trend does not record by itself
+        found.append("serving")
+    return tuple(found)

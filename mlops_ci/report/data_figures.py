@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 
 from mlops_ci.data.results import (
     P_VALUE_METHODS,
+    STRONG_DRIFT_DISTANCE_FACTOR,
+    STRONG_DRIFT_P_VALUE,
     ColumnDriftResult,
     DriftResult,
     Finding,
@@ -21,6 +23,8 @@ from mlops_ci.data.results import (
 )
 
 MAX_EXAMPLES_SHOWN = 3
+STRONG_DRIFT_TEXT = (f"corrected p-value below {STRONG_DRIFT_P_VALUE:g}, or a distance at least "
+                     f"{STRONG_DRIFT_DISTANCE_FACTOR:g} times its threshold")
 VERDICT_LABELS = {"drift": "🔴 drift", "ok": "🟢 ok", "untestable": "⚪ untestable"}
 _VERDICT_ORDER = {"drift": 0, "untestable": 1, "ok": 2}
 
@@ -54,7 +58,13 @@ def threshold_text(column: ColumnDriftResult) -> str:
 
 
 def drift_title(result: DriftResult) -> str:
-    return "🔴 dataset drift" if result.drifted else "🟢 no dataset drift"
+    """Never "no drift" while a column drifted: the share rule may not flag the dataset."""
+    if result.drifted:
+        return "🔴 dataset drift"
+    if result.drifted_columns:
+        count = len(result.drifted_columns)
+        return f"🟡 {count} column{'s' if count != 1 else ''} drifted, not the dataset"
+    return "🟢 no dataset drift"
 
 
 def columns_worst_first(result: DriftResult) -> list[ColumnDriftResult]:
@@ -120,6 +130,12 @@ def drift_summary(result: DriftResult, show: Callable[[str], str]) -> list[str]:
         f"{show(result.reference)} ({result.reference_rows:,} rows): "
         f"{show(result.reason)}. P-values corrected: {result.correction}."
     ]
+    strong = result.strongly_drifted_columns
+    if strong and not result.drifted:
+        lines.append(
+            f"Strongly drifted, whatever the share: {', '.join(show(name) for name in strong)} "
+            f"({STRONG_DRIFT_TEXT})."
+        )
     if result.sampled is not None:
         s = result.sampled
         lines.append(

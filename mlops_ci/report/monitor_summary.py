@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from mlops_ci.monitoring.decision import IssueAction
+from mlops_ci.monitoring.served import ServedVersion
 from mlops_ci.report.drift import render_drift_markdown, render_drift_text
 from mlops_ci.report.escape import escape_markdown
 from mlops_ci.report.feedback import feedback_markdown, feedback_text
@@ -62,6 +63,17 @@ def result_text(result: StageResult) -> str:
     return defuse_workflow_commands("\n".join(lines) + "\n")
 
 
+def _served_line(answer: ServedVersion, show: Callable[[str], str]) -> str:
+    where = f"{show(answer.environment)} ({show(answer.url)})"
+    if answer.error is not None:
+        return f"{where}: could not ask which version it serves: {show(answer.error)}"
+    if not answer.serves_model:
+        return f"{where}: does not serve the model (the registry says {show(answer.expected)})"
+    served = ", ".join(show(version) for version in answer.served) or "no version named"
+    verdict = "differs from" if answer.mismatch else "matches"
+    return f"{where}: serves {served}, which {verdict} the registry's {show(answer.expected)}"
+
+
 def action_lines(
     outcome: MonitorOutcome, *, show: Callable[[str], str], link: Callable[[str], str]
 ) -> list[str]:
@@ -75,6 +87,7 @@ def action_lines(
     lines = [show(note) for note in outcome.notes]
     if outcome.check.reference.note:
         lines.append(show(outcome.check.reference.note))
+    lines += [_served_line(answer, show) for answer in outcome.check.served]
     if taken is None:
         writes = [_DRY_RUN_ISSUE[decision.issue], "request retraining" if decision.dispatch else ""]
         writes = [write for write in writes if write]

@@ -17,6 +17,8 @@ from mlops_ci.config.model import MonitorSpec
 from mlops_ci.monitoring.check import MonitorCheck
 from mlops_ci.monitoring.history import HistoryEntry, history_block
 from mlops_ci.monitoring.run import MonitorRunInfo
+from mlops_ci.monitoring.served import ServedVersion
+from mlops_ci.report.data_figures import STRONG_DRIFT_TEXT
 from mlops_ci.report.drift import render_drift_markdown
 from mlops_ci.report.escape import escape_markdown
 from mlops_ci.report.feedback import feedback_markdown, verdict_markdown
@@ -33,16 +35,38 @@ def dispatch_how(spec: MonitorSpec) -> str:
 
 
 def actions_line(spec: MonitorSpec) -> str | None:
-    """The issue's line saying what a drift triggers, or ``None`` when nothing is."""
+    """The issue's line saying what a finding triggers, or ``None`` when nothing is."""
     if not spec.actions.dispatch:
         return None
     how = escape_markdown(dispatch_how(spec))
-    return f"On drift, retraining is requested once per run ({how})."
+    return ("On each finding (drift, data-quality errors, a live-quality drop), retraining is "
+            f"requested once per run ({how}).")
+
+
+_FINDING_PHRASES = {"drift": "data drift", "data_errors": "data-quality errors",
+                    "quality": "a live-quality drop",
+                    "serving": "a deployed version unlike the registry's"}
+MAX_COLUMNS_NAMED = 5
 
 
 def issue_title(check: MonitorCheck) -> str:
-    what = check.findings() or "drift"
-    return f"Production {what}: {check.model} {check.version}"
+    """The issue's title as a sentence naming what was found (plain text: GitHub shows
+    titles as they are)."""
+    subject = f"{check.model} {check.version}"
+    kinds = check.finding_kinds()
+    if kinds == ("quality",):
+        return f"Live quality dropped for {subject} in production"
+    if kinds == ("drift",):
+        return f"Data drift in production for {subject}"
+    if kinds == ("data_errors",):
+        return f"Data-quality errors in production data for {subject}"
+    if kinds == ("serving",):
+        return f"Production serves another version than the registry's {subject}"
+    if not kinds:
+        return f"Production monitoring of {subject}"
+    phrases = [_FINDING_PHRASES[kind] for kind in kinds]
+    found = ", ".join(phrases[:-1]) + (", and " if len(phrases) > 2 else " and ") + phrases[-1]
+    return f"{found[0].upper()}{found[1:]} in production for {subject}"
 
 
 def sparkline(entries: Sequence[HistoryEntry]) -> str:
@@ -58,10 +82,11 @@ def sparkline(entries: Sequence[HistoryEntry]) -> str:
 
 
 def verdict_text(check: MonitorCheck) -> str:
+    """Every finding, and the drift measured even when it is not one: never "no drift"
+    while a column drifted."""
     parts = []
     if check.drift is not None:
-        state = "🔴 drift" if check.drift.drifted else "🟢 no drift"
-        parts.append(f"{state}: {escape_markdown(check.drift.reason)}")
+        parts.append(_drift_verdict(check))
     else:
         parts.append(f"⚪ drift not measured: {escape_markdown(check.drift_error or '')}")
     errors = check.data_errors
@@ -69,7 +94,39 @@ def verdict_text(check: MonitorCheck) -> str:
         parts.append(f"🔴 {errors} data-quality error{'s' if errors != 1 else ''}")
     if check.feedback is not None:
         parts.append(verdict_markdown(check.feedback))
+    parts += [_served_text(answer) for answer in check.serving_mismatches]
     return "; ".join(parts)
+
+
+def _served_text(answer: ServedVersion) -> str:
+    where = f"{escape_markdown(answer.environment)} ({escape_markdown(answer.url)})"
+    expected = escape_markdown(answer.expected)
+    if not answer.serves_model:
+        return (f"🔴 {where} does not serve the model; the registry's production version is "
+                f"{expected}")
+    served = ", ".join(escape_markdown(version) for version in answer.served)
+    return f"🔴 {where} serves {served}, not the registry's production version {expected}"
+
+
+def _drift_verdict(check: MonitorCheck) -> str:
+    drift = check.drift
+    assert drift is not None  # noqa: S101 -- the caller checked
+    reason = escape_markdown(drift.reason)
+    strong = check.strongly_drifted
+    strong_text = f"strongly drifted: {_column_list(strong)} ({STRONG_DRIFT_TEXT})"
+    if drift.drifted:
+        return f"🔴 drift: {reason}" + (f"; {strong_text}" if strong else "")
+    if strong:
+        return f"🔴 column drift: {strong_text}; {reason}"
+    if drift.drifted_columns:
+        return f"🟡 {reason}"
+    return f"🟢 no drift: {reason}"
+
+
+def _column_list(columns: Sequence[str]) -> str:
+    named = ", ".join(escape_markdown(name) for name in columns[:MAX_COLUMNS_NAMED])
+    more = len(columns) - MAX_COLUMNS_NAMED
+    return named + (f" and {more} more" if more > 0 else "")
 
 
 def _run_link(entry_run: str, run: MonitorRunInfo, url: str | None) -> str:
@@ -204,12 +261,11 @@ def issue_body(
             lines += ["", render_validation_markdown(result).rstrip("\n")]
     if check.feedback is not None:
         lines += ["", feedback_markdown(check.feedback).rstrip("\n")]
+    quality = ", a live-quality drop" if check.feedback is not None else ""
     footer = (
         "_Kept up to date by `mlops-ci monitor` on its schedule: one issue per model, "
-        "closed by the first run without drift, data errors or a live-quality drop._"
-        if check.feedback is not None
-        else "_Kept up to date by `mlops-ci monitor` on its schedule: one issue per model, "
-        "closed by the first run without drift or data errors._"
+        f"closed by the first run without drift, data errors{quality} or an environment "
+        "serving another version._"
     )
     if actions_line:
         lines += ["", actions_line]

@@ -5,9 +5,11 @@ For a model with a ``monitor`` section: the version in production comes from the
 the production files (and the asset of the production version's release, when
 ``release_asset`` is set) are validated and compared; with ``monitor.feedback``, live quality
 on labelled production rows is judged against the registered metrics and the performance is
-estimated before labels (``mlops_ci.monitoring.feedback``); the model's issue, trend and retraining
-dispatch follow the ``monitoring.decision`` rules. Drift, data-quality errors or a
-live-quality drop fail the stage (exit 1) as designed. With ``dry_run`` nothing is written
+estimated before labels (``mlops_ci.monitoring.feedback``); each environment of the production
+stage with a URL (or port) is asked which version it serves (``monitoring.served``); the model's
+issue, trend and retraining dispatch follow the ``monitoring.decision`` rules. Drift, a strongly
+drifted column, data-quality errors, a live-quality drop or an environment serving another
+version than the registry's fail the stage (exit 1) as designed. With ``dry_run`` nothing is written
 to the forge.
 """
 
@@ -20,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from mlops_ci.backends.git import Git
 from mlops_ci.config.model import ModelSpec, MonitorSpec, StageName
+from mlops_ci.deploy.protocol import environment_url
 from mlops_ci.monitoring import act, check, decision, history
 from mlops_ci.monitoring.asset import fetch_release_data
 from mlops_ci.monitoring.feedback.measure import measure_feedback, registered_metrics_from_release
@@ -27,6 +30,7 @@ from mlops_ci.monitoring.history import is_run_id
 from mlops_ci.monitoring.production import ProductionData, production_data, resolve_files
 from mlops_ci.monitoring.reference import reference_at_commit
 from mlops_ci.monitoring.run import MonitorRunInfo, issue_marker
+from mlops_ci.monitoring.served import ServedVersion, ask_served_version
 from mlops_ci.registry.store import RegistryStore
 from mlops_ci.registry.tags import model_in_tag
 from mlops_ci.stages.base import StageContext, StageResult, Status
@@ -73,8 +77,11 @@ class MonitorStage:
         measured = check.check_production(
             model, version, reference, production, display_names=names
         )
+        import dataclasses
+
+        measured = dataclasses.replace(
+            measured, served=_served(context, model, stage, version))
         if spec.feedback is not None:
-            import dataclasses
 
             registered = _registered_metrics(context, state, name, tag, scratch)
 
@@ -100,6 +107,18 @@ class MonitorStage:
     def _skip(self, model: ModelSpec, why: str) -> StageResult:
         outputs = (("drift", "false"), ("issue_url", ""))
         return StageResult(self.name, model.name, Status.SKIPPED, why, outputs=outputs)
+
+
+def _served(
+    context: StageContext, model: ModelSpec, stage: str, version: str
+) -> tuple[ServedVersion, ...]:
+    """What each environment of the production stage with a URL (or port) serves."""
+    answers = []
+    for environment in model.deploy.environments:
+        url = environment_url(environment, context.environ)
+        if environment.stage == stage and url is not None:
+            answers.append(ask_served_version(environment.name, url, model.name, version))
+    return tuple(answers)
 
 
 def _production(
@@ -151,7 +170,7 @@ def run_info(context: StageContext, clock: Callable[[], float]) -> MonitorRunInf
 def _result(name: StageName, model: ModelSpec, outcome: MonitorOutcome) -> StageResult:
     measured = outcome.check
     url = outcome.taken.issue_url if outcome.taken is not None else None
-    outputs = (("drift", "true" if measured.drifted else "false"), ("issue_url", url or ""),
+    outputs = (("drift", "true" if measured.drift_found else "false"), ("issue_url", url or ""),
                ("quality_drop", "true" if measured.quality_dropped else "false"))
     summary = f"{model.name} {measured.version}: {outcome.decision.reason}"
     status = Status.FAILED if measured.alert else Status.PASSED

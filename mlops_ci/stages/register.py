@@ -60,7 +60,7 @@ class RegisterStage:
             version=decision.version,
             bump=decision.bump,
             ref=context.event.sha or "HEAD",
-            evidence=_evidence(context, model),
+            evidence=_evidence(context, model, model_file),
             first_version=model.register.first_version,
         )
         outputs: tuple[tuple[str, str], ...] = (
@@ -73,7 +73,8 @@ class RegisterStage:
             return StageResult(self.name, model.name, Status.PASSED, summary, outputs=outputs)
         if not registration.created:
             # A rerun: the release holds the model this version was registered with; a
-            # retrained file differs in bytes (skops is not byte-stable) and must not replace it.
+            # retrained file may differ in bytes (other libraries, other data) and must not
+            # replace it.
             registered = model_dir / "registered" / model.train.model_file
             registered.parent.mkdir(parents=True, exist_ok=True)
             fetched = context.forge.fetch_release_asset(
@@ -118,7 +119,7 @@ class RegisterStage:
         return StageResult(self.name, model.name, Status.SKIPPED, why)
 
 
-def _evidence(context: StageContext, model: ModelSpec) -> Evidence:
+def _evidence(context: StageContext, model: ModelSpec, model_file: Path) -> Evidence:
 
     evaluation = context.result(model, StageName.EVALUATE)
     detail = evaluation.detail if evaluation else None
@@ -143,6 +144,7 @@ def _evidence(context: StageContext, model: ModelSpec) -> Evidence:
         data_fingerprint=_data_fingerprint(context.workspace, model),
         config_fingerprint=sha256_file(context.config.file)[:16],
         run_url=_run_url(context),
+        extra=(("model_sha256", sha256_file(model_file)),),
     )
 
 

@@ -38,7 +38,7 @@ from mlops_ci.config.model import ModelSpec, StageName
 from mlops_ci.data.dataset import read_split
 from mlops_ci.digest import sha256_file
 from mlops_ci.errors import UserError
-from mlops_ci.modelio import check_trusted, save_model, untrusted_types
+from mlops_ci.modelio import check_trusted, make_reproducible, save_model, untrusted_types
 from mlops_ci.stages.base import StageContext, StageResult, Status
 from mlops_ci.stages.estimator import fit_pipeline
 from mlops_ci.stages.results import DataFile, Method, ParamValue, TrainResult
@@ -93,6 +93,7 @@ def train_model(
         raise UserError(f"models.{model.name}.train: set either 'command' or 'estimator'")
     duration = time.monotonic() - started
     found_types = _check_model_file(model, model_path)
+    make_reproducible(model_path)  # a command's skops.io.dump is not: ids, uuids, timestamps
     result = TrainResult(
         model_name=model.name,
         model_path=model_path,

@@ -7,6 +7,7 @@ The data: scikit-learn's breast cancer set (target 0 = malignant, 1 = benign), 5
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import textwrap
@@ -230,6 +231,9 @@ def test_the_merge_flow_records_own_metrics_in_the_tag_evidence_and_the_release(
     assert (evidence.metric("my_score"), evidence.metric("latency_ms")) == (0.91, 12.0)
     released = repo / ".mlops" / "outbox" / "releases" / "cancer@v0.1.0" / "assets"
     assert json.loads((released / "metrics.json").read_text())["my_score"] == 0.91
+    # the evidence names the released model's sha256, so two runs can be compared by it
+    model_sha256 = hashlib.sha256((released / "model.skops").read_bytes()).hexdigest()
+    assert dict(evidence.extra)["model_sha256"] == model_sha256
 
     # The next candidate's own metric is compared with the one v0.1.0's release recorded.
     config = repo / "mlops.yaml"

@@ -23,6 +23,7 @@ from mlops_ci.config.model import (
     Config,
     DeploySpec,
     DriftSpec,
+    FindingLabels,
     Gate,
     HealthCheck,
     RegisterSpec,
@@ -155,7 +156,8 @@ def test_example_register_deploy_monitor(example: Config) -> None:
     assert churn.monitor.production_data == ("data/production.csv",)
     assert churn.monitor.schedule == "0 6 * * *"
     assert churn.monitor.actions.dispatch is True
-    assert churn.monitor.actions.labels == ("mlops", "drift")
+    assert churn.monitor.actions.labels == ("mlops",)
+    assert churn.monitor.labels == FindingLabels("drift", "quality", "data-errors")
 
 
 def test_example_triggers_override_only_the_events_it_names(example: Config) -> None:
@@ -200,6 +202,17 @@ def test_minimal_config_gets_every_default() -> None:
     assert churn.register == RegisterSpec()
     assert churn.deploy == DeploySpec()
     assert churn.monitor is None
+
+
+def test_monitor_labels_name_each_finding_and_default_the_rest() -> None:
+    data = with_model(monitor={"production_data": ["p.csv"],
+                               "labels": {"quality": "model-quality"}})
+    monitor = build(data).model("churn").monitor
+    assert monitor is not None
+    assert monitor.labels == FindingLabels("drift", "model-quality", "data-errors")
+    unknown = with_model(monitor={"production_data": ["p.csv"], "labels": {"drfit": "x"}})
+    validator = jsonschema.Draft202012Validator(load_schema())
+    assert [e.message for e in validator.iter_errors(unknown)] != []
 
 
 def test_nested_sections_get_their_defaults() -> None:

@@ -118,8 +118,34 @@ def test_a_drifted_key_column_fails_the_dataset_whatever_the_share() -> None:
     assert result.reason == "key column 'x0' drifted; 1 of 4 columns drifted (25%)"
     not_key = _compare(same, current, DriftSpec(share=0.5))
     assert not not_key.drifted
-    assert not_key.reason == "1 of 4 columns drifted (25% < 50%); no key column drifted"
+    assert not_key.reason == (
+        "1 of 4 columns drifted (25%, below the 50% share that flags the dataset); "
+        "no key column drifted")
     assert _compare(same, current, DriftSpec(share=0.25)).drifted
+
+
+def test_a_column_far_beyond_its_threshold_is_strongly_drifted_under_the_share_rule() -> None:
+    rng = np.random.default_rng(0)
+    reference = {f"x{i}": list(rng.normal(size=300)) for i in range(4)}
+    current = {f"x{i}": list(rng.normal(size=300)) for i in range(4)}
+    current["x0"] = list(rng.normal(size=300) + 2)  # KS p far below 1e-6
+    current["x1"] = list(rng.normal(size=300) + 0.2)  # drifted, but p above 1e-6
+    result = _compare(reference, current, DriftSpec(share=0.9))
+    assert not result.drifted
+    assert set(result.drifted_columns) >= {"x0"}
+    assert result.strongly_drifted_columns == ("x0",)
+    assert result.reason.startswith(f"{len(result.drifted_columns)} of 4 columns drifted (")
+
+
+def test_a_distance_twice_its_threshold_is_strong() -> None:
+    from dataclasses import replace
+
+    result = _compare({"x": list(np.linspace(0, 1, 300))}, {"x": list(np.linspace(2, 3, 300))},
+                      DriftSpec(method="psi"))
+    (column,) = result.columns
+    assert column.strongly_drifted
+    mild = replace(column, statistic=column.threshold * 1.5)
+    assert mild.drifted and not mild.strongly_drifted
 
 
 def test_sampling_only_when_asked_and_recorded() -> None:

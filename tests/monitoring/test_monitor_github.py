@@ -51,7 +51,7 @@ def test_drifted_sample_opens_one_issue_and_sends_one_dispatch(
     [issue] = issues(fake)
     assert issue["state"] == "open"
     assert issue["body"].startswith(MARKER)
-    assert issue["title"] == "Production drift: churn v0.1.0"
+    assert issue["title"] == "Data drift in production for churn v0.1.0"
     assert issue["labels"] == ["drift", "mlops"]
     assert "monthly\\_charges" in issue["body"]
     [dispatch] = dispatches(fake)
@@ -154,7 +154,8 @@ def test_dry_run_measures_but_writes_nothing(fake: FakeGitHub, workspace: Path) 
     assert fake.writes() == []
     model = run.json["models"][0]  # type: ignore[index]
     assert model["decision"] == {"issue": "upsert", "dispatch": True,
-                                 "reason": "drift in production data"}
+                                 "reason": "drift in production data",
+                                 "labels": ["mlops", "drift"]}
     assert model["issue"] is None
 
 

@@ -114,7 +114,8 @@ def test_monitoring_issue_and_comments_render_clean_on_github(
 def test_a_collapsed_section_shows_its_summary_as_written(pr_bodies: dict[str, str]) -> None:
     summaries = read(pr_bodies["comment"]).texts_in("summary")
     drift = next(text for text in summaries if text.startswith("drift: "))
-    assert "(0% < 30%)" in drift  # the drift stage's own words, not "\(0% &lt; 30%\)"
+    # the drift stage's own words, not "\(0%, below ..."
+    assert "(0%, below the 30% share that flags the dataset)" in drift
 
 
 def test_paths_in_the_comment_are_the_repositorys(pr_bodies: dict[str, str]) -> None:

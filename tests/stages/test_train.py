@@ -319,3 +319,29 @@ def test_a_column_that_identifies_rows_is_refused_as_a_feature(
     assert caught.value.hint == "declare it as data.id_column: customer_id"
     assert caught.value.exit_code == 2
 
+
+
+def test_two_trainings_of_the_same_estimator_give_the_same_sha256(tmp_path: Path) -> None:
+    spec = "estimator: {class: sklearn.ensemble.RandomForestClassifier, params: {n_estimators: 5}}"
+    shas = []
+    for run in ("one", "two"):
+        model = tiny_workspace(tmp_path / run, spec)
+        shas.append(_train(model, tmp_path / run).sha256)
+    assert shas[0] == shas[1]
+
+
+def test_two_runs_of_a_command_that_dumps_with_skops_give_the_same_sha256(
+    tmp_path: Path,
+) -> None:
+    script = (
+        "import os, numpy, skops.io\n"
+        "from sklearn.ensemble import RandomForestClassifier\n"
+        "x = numpy.random.RandomState(int(os.environ['MLOPS_SEED'])).rand(30, 2)\n"
+        "model = RandomForestClassifier(n_estimators=3, random_state=0).fit(x, x[:, 0] > .5)\n"
+        "skops.io.dump(model, os.path.join(os.environ['MLOPS_OUTPUT_DIR'], 'model.skops'))\n"
+    )
+    shas = []
+    for run in ("one", "two"):
+        model = tiny_workspace(tmp_path / run, _command("fit.py"), files={"fit.py": script})
+        shas.append(_train(model, tmp_path / run).sha256)
+    assert shas[0] == shas[1]

@@ -104,7 +104,8 @@ def test_flipped_labels_of_one_segment_drop_live_quality_without_drift(repo: Pat
     assert dropped == {"accuracy", "roc_auc"}
     issue = outbox_issue(repo)
     assert issue["state"] == "open"
-    assert issue["title"] == "Production a live-quality drop: churn v0.1.0"
+    assert issue["title"] == "Live quality dropped for churn v0.1.0 in production"
+    assert issue["labels"] == ["mlops", "quality"]  # a quality drop is not drift
     assert "🟢 no drift" in issue["body"] and "🔴 live quality dropped" in issue["body"]
     assert "estimated accuracy" in issue["body"] and "≈ 0." in issue["body"]
     [entry] = parse_history(issue["body"]).entries
