@@ -105,9 +105,9 @@ class DeployStage:
                 model, Status.SKIPPED, f"no environment is bound to stage {order.stage}", started
             )
         if context.dry_run:
-            names = ", ".join(e.name for e in environments)
             return self._result(
-                model, Status.SKIPPED, f"dry run: would deploy {order.why} to {names}", started
+                model, Status.SKIPPED, _dry_run_summary(context, model, order, environments),
+                started,
             )
         if order.promote:
             self.preflight(context, model, order, environments)
@@ -317,6 +317,22 @@ def _fetch_model(
 
 def _tracks_versions(target: DeployTarget) -> bool:
     return target.name != "command"
+
+
+def _dry_run_summary(
+    context: StageContext, model: ModelSpec, order: DeployOrder, environments: list[Environment]
+) -> str:
+    """What the real run would deploy, decided as it decides (``_resolve``), writing nothing:
+    a promotion tag's run deploys what the stage holds now, even when the tag is superseded."""
+    names = ", ".join(e.name for e in environments)
+    if order.promote:
+        return (f"dry run: would promote {order.version} to {order.stage} ({order.why}), "
+                f"then deploy it to {names}")
+    resolved = _resolve(context, model, order)
+    if isinstance(resolved, str):
+        return f"dry run: {resolved}"
+    note = f" ({resolved.note})" if resolved.note else ""
+    return f"dry run: would deploy {resolved.version} to {names}{note}"
 
 
 def _resolve(context: StageContext, model: ModelSpec, order: DeployOrder) -> _Resolved | str:

@@ -69,6 +69,33 @@ def test_replay_converges_when_the_current_version_is_not_deployed_yet(
     assert deploy(workspace, second).summary.endswith("v1.1.0 is deployed already; nothing to do")
 
 
+def test_dry_run_of_a_superseded_promotion_names_the_version_the_real_run_deploys(
+    fake_github: FakeGitHub, tmp_path: Path, churn_model_file: Path
+) -> None:
+    workspace = make_workspace(tmp_path / "repo", fake_github)
+    workspace.register("v1.0.0", churn_model_file)
+    workspace.register("v1.1.0", churn_model_file)
+    first = workspace.promote("v1.0.0")
+    second = workspace.promote("v1.1.0")
+    forge = workspace.forge()
+    try:
+        event = workspace.tag_event(first)
+        [step] = [s for s in build_plan(workspace.config, event).steps
+                  if s.stage is StageName.DEPLOY]
+        context = dataclasses.replace(workspace.context(event, forge), step=step, dry_run=True)
+        dry = DeployStage().run(context, workspace.config.model("churn"))
+    finally:
+        forge.close()
+
+    assert dry.status is Status.SKIPPED
+    assert dry.summary.startswith("dry run: would deploy v1.1.0 to churn-production")
+    assert f"{first} is superseded by {second}" in dry.summary
+    assert workspace.calls() == [] and fake_github.repo(REPO).deployments == []
+    real = deploy(workspace, first)  # and the real run does what the dry run said
+    assert dict(real.outputs)["deployed_version"] == "v1.1.0"
+    assert [c["MLOPS_MODEL_VERSION"] for c in workspace.calls()] == ["v1.1.0"]
+
+
 def test_plan_of_a_promotion_tag_says_it_deploys_what_the_stage_holds(
     fake_github: FakeGitHub, tmp_path: Path, churn_model_file: Path
 ) -> None:
