@@ -13,7 +13,8 @@ passes and the user edits from something true; and the drift baseline
 (``data.reference``) becomes a snapshot of it written beside it (``reference.csv``; a seeded
 sample when it is large): without one, drift would measure the training data against itself.
 Without a training file, the columns are placeholders, the target among them under its own
-name. Files are never overwritten without ``--force``; data files never.
+name. Files are never overwritten without ``--force``; data files never; nothing is written
+through a symlink (commands/init_paths.py).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from importlib import resources
 from pathlib import Path, PurePosixPath
 
 from mlops_ci.backends.git import Git
+from mlops_ci.commands.init_paths import check_writable, write_text
 from mlops_ci.config.loader import DEFAULT_CONFIG, display_name
 from mlops_ci.errors import EXIT_OK, MlopsError, UserError
 
@@ -88,6 +90,8 @@ def init(request: InitRequest) -> int:
     place = workflow_place(request.directory)
     workflow_path = place.folder / ".github" / "workflows" / "mlops.yml"
     report_workflow_path = workflow_path.with_name("mlops-report.yml")
+    root = place.folder if place.repository else request.directory
+    check_writable((config_path, workflow_path, report_workflow_path), root)
     existing = [p for p in (config_path, workflow_path, report_workflow_path) if p.exists()]
     if existing and not request.force:
         names = ", ".join(str(p) for p in existing)
@@ -109,10 +113,9 @@ def init(request: InitRequest) -> int:
         workflow_path: render_workflow("workflow.yml", place),
         report_workflow_path: render_workflow("workflow-report.yml", place),
     }
-    for path in [*files, *([reference.snapshot] if reference.snapshot else [])]:
-        _check_writable(path)
+    check_writable([*files, *([reference.snapshot] if reference.snapshot else [])], root)
     for path, text in files.items():
-        _write(path, text)
+        write_text(path, text)
     print(f"wrote {display_name(config_path)}")
     _say_workflows(place, workflow_path, report_workflow_path)
     if columns:
@@ -133,7 +136,7 @@ def workflow_place(directory: Path) -> WorkflowPlace:
     beside = WorkflowPlace(directory, DEFAULT_CONFIG, repository=False)
     existing = next((p for p in (directory, *directory.parents) if p.exists()), None)
     if existing is None or not existing.is_dir():
-        return beside  # a file stands in the way: _check_writable says so
+        return beside  # a file stands in the way: check_writable says so
     try:
         found = Git(existing).run(["rev-parse", "--show-toplevel"], check=False)
     except MlopsError:  # no git on PATH: not a repository as far as we can tell
@@ -141,7 +144,7 @@ def workflow_place(directory: Path) -> WorkflowPlace:
     if not found.ok or not found.text.strip():
         return beside
     root = Path(found.text.strip())
-    config = (directory / DEFAULT_CONFIG).resolve().relative_to(root.resolve())
+    config = (directory.resolve() / DEFAULT_CONFIG).relative_to(root.resolve())  # not the link's
     return WorkflowPlace(root, config.as_posix(), repository=True)
 
 
@@ -207,24 +210,6 @@ def _say_reference(train: Path, dest: Path, counts: tuple[int, int]) -> None:
     print(f"wrote {display_name(dest)}: {what} {display_name(train)}, the drift baseline "
           "(data.reference); commit it. Drift shows once the training data changes; replace "
           "it with the data your production model learnt from, if you have it")
-
-
-def _check_writable(path: Path) -> None:
-    """Refuse before writing anything when a folder stands where a file goes, or a file
-    where a folder goes, so a failed ``init`` leaves no half-written setup behind."""
-    if path.is_dir():
-        raise UserError(f"cannot write {path}: a folder of that name is in the way")
-    for parent in path.parents:
-        if parent.exists() and not parent.is_dir():
-            raise UserError(f"cannot write {path}: {parent} is a file, not a folder")
-
-
-def _write(path: Path, text: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise UserError(f"cannot write {error.filename or path}: {error.strerror}") from None
 
 
 def render_config(
