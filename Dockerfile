@@ -11,10 +11,20 @@
 # pyproject.toml's dependencies) and mlops-ci itself (/opt/app, small, on sys.path through a
 # .pth file). A code change rebuilds and ships only the small one.
 #
+# The base is pinned by digest, so every build starts from the same bytes (a tag is moved to a
+# new image with each Python patch and Debian update). The digest below is the multi-platform
+# index of python:3.11-slim (3.11.16-slim) as published on Docker Hub. To update it:
+#   docker buildx imagetools inspect python:3.11-slim   (the "Digest:" line; or docker pull, then
+#   docker inspect --format '{{index .RepoDigests 0}}' python:3.11-slim)
+# replace the digest below, rebuild, and run `pytest -m docker tests/docker`. Offline,
+# scripts/build-image passes --build-arg BASE_IMAGE=python:3.11-slim for its local stand-in.
+#
 # The container runs as root: GitHub mounts the workspace owned by the runner's uid, and the
 # entry point marks it a git safe.directory. Any other uid works too (docker run --user).
 
-FROM python:3.11-slim AS dependencies
+ARG BASE_IMAGE=python:3.11-slim@sha256:9c900dea9e8fb7e16277c179b555cc72d29a352dbc33cff48ad5a0412fd5bfc7
+
+FROM ${BASE_IMAGE} AS dependencies
 ARG PIP_NO_INDEX
 ARG PIP_FIND_LINKS
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PYTHONDONTWRITEBYTECODE=1
@@ -50,7 +60,7 @@ RUN python3 -m venv /tmp/build-venv \
 [importlib.import_module(m.name) for m in pkgutil.walk_packages(mlops_ci.__path__, 'mlops_ci.') \
  if m.name != 'mlops_ci.__main__']"
 
-FROM python:3.11-slim
+FROM ${BASE_IMAGE}
 # The real python:3.11-slim has no git: install-git.sh adds it without Perl (about 17 MB, not
 # 100). The local stand-in has git, so this is a no-op offline.
 COPY docker/install-git.sh /usr/local/lib/mlops-ci-build/

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -88,7 +89,9 @@ def snapshot(into: Path) -> Path:
     for name in ("mlops_ci", "docker"):
         shutil.copytree(ROOT / name, context / name, symlinks=True)
     dockerfile = context / "Dockerfile"
-    dockerfile.write_text(dockerfile.read_text().replace("FROM python:3.11-slim", f"FROM {BASE}"))
+    text = re.sub(r"^ARG BASE_IMAGE=.*$", f"ARG BASE_IMAGE={BASE}", dockerfile.read_text(),
+                  count=1, flags=re.MULTILINE)
+    dockerfile.write_text(text)
     return context
 
 
