@@ -19,11 +19,14 @@ from pathlib import Path
 from typing import TextIO
 
 from mlops_ci.config.loader import default_config_path, load_config
-from mlops_ci.errors import EXIT_OK
+from mlops_ci.config.model import Config, StageName
+from mlops_ci.errors import EXIT_OK, MlopsError
 from mlops_ci.events import Event
 from mlops_ci.plan import Plan, PlanStep
 from mlops_ci.planner import build_plan
+from mlops_ci.registry.store import RegistryStore
 from mlops_ci.report.terminal import defuse_workflow_commands, shown
+from mlops_ci.stages.references import registry_name
 from mlops_ci.webhooks import read_event
 
 
@@ -53,7 +56,34 @@ def plan(
         stream.write("\n")
     else:
         stream.write(render_plan(result))
+        for note in superseded_notes(config, result):
+            stream.write(f"note: {shown(note)}\n")
     return EXIT_OK
+
+
+def superseded_notes(config: Config, plan: Plan) -> list[str]:
+    """For each deploy of a promotion tag that a later promotion superseded, what the run
+    deploys instead (the version the stage holds now), read from the local tags only."""
+    notes: list[str] = []
+    steps = [s for s in plan.steps if s.stage is StageName.DEPLOY and s.tag and s.registry_stage]
+    if not steps:
+        return notes
+    try:
+        state = RegistryStore(config.root, remote=None).state()
+    except MlopsError:
+        return notes  # no registry to read here: the plan stands as printed
+    for step in steps:
+        name, stage = registry_name(config.model(step.model)), step.registry_stage or ""
+        model_state, holds = state.model(name), state.stage_version(name, stage)
+        if model_state is None or holds is None:
+            continue
+        record = next((r for r in model_state.records if r.name == step.tag), None)
+        asked = model_state.version_of_commit.get(record.commit) if record else None
+        latest = state.latest_assignment(name, holds, stage)
+        if asked is not None and asked != holds and latest is not None:
+            notes.append(f"{step.tag} is superseded by {latest.name}: the deploy will deploy "
+                         f"{holds}, what {stage} holds now, not {asked}")
+    return notes
 
 
 def render_plan(plan: Plan) -> str:

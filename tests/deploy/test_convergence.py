@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from mlops_ci.commands.plan import superseded_notes
 from mlops_ci.config.model import StageName
 from mlops_ci.errors import EXIT_USER_ERROR, UserError
 from mlops_ci.planner import build_plan
@@ -107,6 +108,26 @@ def test_plan_of_a_promotion_tag_says_it_deploys_what_the_stage_holds(
               if s.stage is StageName.DEPLOY]
 
     assert "deploys the version production holds when it runs" in step.reason
+
+
+def test_plan_names_the_version_a_superseded_promotion_deploys(
+    fake_github: FakeGitHub, tmp_path: Path, churn_model_file: Path
+) -> None:
+    workspace = make_workspace(tmp_path / "repo", fake_github)
+    workspace.register("v1.0.0", churn_model_file)
+    workspace.register("v1.1.0", churn_model_file)
+    first = workspace.promote("v1.0.0")
+    assert superseded_notes(workspace.config, build_plan(workspace.config,
+                                                         workspace.tag_event(first))) == []
+    second = workspace.promote("v1.1.0")
+
+    notes = superseded_notes(workspace.config,
+                             build_plan(workspace.config, workspace.tag_event(first)))
+
+    assert notes == [f"{first} is superseded by {second}: the deploy will deploy v1.1.0, "
+                     "what production holds now, not v1.0.0"]
+    assert superseded_notes(workspace.config,
+                            build_plan(workspace.config, workspace.tag_event(second))) == []
 
 
 MISSING_PROGRAM = command_environment("churn-production", "production").replace(
