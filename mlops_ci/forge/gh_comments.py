@@ -1,7 +1,10 @@
 """Comments found again by a hidden marker: the PR report comment and keyed issue comments.
 
-A comment is ours when it carries the marker AND its author is the token's own identity
-(``GitHubApi.login``): a marker pasted by someone else is ignored, never edited. Comments are
+A comment is ours when its body STARTS with the marker (``markers.owns``) AND its author is the
+token's own identity (``GitHubApi.login``): a marker pasted by someone else, or quoted in the
+middle of another comment by the same bot identity (every workflow's token is
+``github-actions[bot]``), is ignored, never edited or deleted. One rule, ``_is_ours``, for the
+look-up, the read-back after a create and the re-read that collapses racing duplicates. Comments are
 listed oldest first, 100 per page, and the search stops at the first page holding ours.
 
 Exactly one comment per marker survives any interleaving of runs: two runs that both find
@@ -46,6 +49,10 @@ def _same_text(left: str, right: str) -> bool:
     return left.replace("\r\n", "\n").strip() == right.replace("\r\n", "\n").strip()
 
 
+def _is_ours(comment: Comment, marker: str, login: str) -> bool:
+    return comment.author == login and markers.owns(comment.body, marker)
+
+
 def find_marked(api: GitHubApi, issue_number: int, marker: str) -> list[Comment]:
     """Our comments carrying ``marker`` on the first page that has any, oldest first."""
     login = api.login()
@@ -54,7 +61,7 @@ def find_marked(api: GitHubApi, issue_number: int, marker: str) -> list[Comment]
         ours = [
             comment
             for comment in map(parse_comment, page)
-            if marker in comment.body and comment.author == login
+            if _is_ours(comment, marker, login)
         ]
         if ours:
             return ours
@@ -69,7 +76,7 @@ def _all_marked(api: GitHubApi, issue_number: int, marker: str) -> list[Comment]
         comment
         for page in api.pages(path)
         for comment in map(parse_comment, page)
-        if marker in comment.body and comment.author == login
+        if _is_ours(comment, marker, login)
     ]
     return sorted(found, key=lambda comment: comment.id)
 
@@ -167,7 +174,7 @@ def upsert_report_comment(
     marker = markers.report_marker(report_id)
     text = markers.report_body(report_id, stamp, body)
     if len(text) > COMMENT_LIMIT:
-        room = COMMENT_LIMIT - (len(text) - len(body))
+        room = COMMENT_LIMIT - len(markers.report_body(report_id, stamp, ""))
         text = markers.report_body(report_id, stamp, fit_comment(body, limit=room))
     try:
         ours = find_marked(api, pr_number, marker)

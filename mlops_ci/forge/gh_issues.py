@@ -1,8 +1,9 @@
 """Monitoring issues found again by a hidden marker in their body.
 
-An issue is ours when its body carries the marker and its author is the token's identity
-(``GitHubApi.login``). Issues of every state are listed newest first; on the first page holding
-ours an open one is preferred. An open one is edited when title, body or labels differ; a
+An issue is ours when its body STARTS with the marker (``markers.owns``) and its author is
+the token's identity (``GitHubApi.login``); a marker quoted anywhere else does not count.
+Issues of every state are listed newest first; on the first page holding ours an open one is
+preferred. An open one is edited when title, body or labels differ; a
 closed one is reopened (one issue per marker, its history kept); only when neither exists is
 one created. Pull requests, which the issues API lists too, are skipped. ``read_issue`` reads
 back, by the same rules, the issue ``upsert_issue`` would edit.
@@ -29,7 +30,7 @@ def find_issue(api: GitHubApi, marker_text: str) -> dict[str, Any] | None:
             for issue in page
             if "pull_request" not in issue
             and (issue.get("user") or {}).get("login") == login
-            and marker_text in (issue.get("body") or "")
+            and markers.owns(issue.get("body") or "", marker_text)
         ]
         if ours:
             return next((issue for issue in ours if issue.get("state") == "open"), ours[0])

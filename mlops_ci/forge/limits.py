@@ -5,12 +5,18 @@ so an oversized report is shortened, never rejected: first the bodies of ``<deta
 (largest first, each keeps its ``<summary>``), then whole ``<details>`` blocks, then the rows
 of the longest tables, and as a last resort the tail, cut at a line. A note with a pointer to
 the full report is appended whenever anything was cut. Pure functions.
+
+Cutting can join pieces into new markup (``<!-<details>x</details>- mlops-ci:...`` loses its
+block and becomes a marker), so the result is defused (``markers.defuse``) after shortening,
+and shortened again in the rare case defusing made it longer than the limit.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+
+from mlops_ci.forge.markers import defuse
 
 COMMENT_LIMIT = 65_536  # characters
 SUMMARY_LIMIT = 1_048_576  # bytes
@@ -46,6 +52,18 @@ def _note(full_report_url: str | None) -> str:
 
 
 def _fit(markdown: str, limit: int, measure: Measure, full_report_url: str | None) -> str:
+    """``markdown`` shortened to ``limit`` with no marker in it, even one rebuilt by cutting."""
+    text = defuse(markdown)
+    budget = limit
+    while True:
+        fitted = defuse(_shorten(text, budget, measure, full_report_url))
+        excess = measure(fitted) - limit
+        if excess <= 0 or budget == 0:
+            return fitted
+        budget = max(budget - excess, 0)
+
+
+def _shorten(markdown: str, limit: int, measure: Measure, full_report_url: str | None) -> str:
     if measure(markdown) <= limit:
         return markdown
     note = _note(full_report_url)

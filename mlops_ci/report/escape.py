@@ -4,11 +4,16 @@ Column names, category values, branch names and model names come from users' fil
 rendered report must show them as text, never as markup. ``escape_markdown`` returns a
 single-line string safe inside a paragraph or a table cell: HTML's ``& < > " '`` become
 entities (no tag, comment or entity survives), every markdown punctuation character is
-backslash-escaped (emphasis, links, code spans, headings, table pipes), ``@`` becomes an
-entity (no mention notifies anyone), and line breaks, other control characters and
+backslash-escaped (emphasis, links, code spans, headings, table pipes), ``@`` is followed by
+a zero-width space (no mention notifies anyone), and line breaks, other control characters and
 bidirectional overrides become spaces (a value cannot end the table row, start a block or
 reorder how the text around it reads). ``code_block`` fences text so
 that no backtick run inside it can close the fence.
+
+Mentions: ``&#64;`` is no defence, cmark-gfm decodes it back to ``@`` before GitHub's mention
+filter reads the text, so ``@org/team`` would still ping the team. ``@`` is written as
+``@&#8203;`` instead (as Renovate does): the reader sees ``@team``, the filter sees ``@``
+followed by a zero-width space, which starts no mention (nor an e-mail autolink).
 
 Inside an HTML block (a line that starts with ``<details>``) GitHub's Markdown engine
 (cmark-gfm) applies no Markdown at all, so a backslash escape would show as a backslash:
@@ -19,7 +24,8 @@ from __future__ import annotations
 
 import re
 
-_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "@": "&#64;"}
+_AT = "@&#8203;"  # ``@`` then a zero-width space: shown as ``@``, never a mention
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "@": _AT}
 # Punctuation with meaning anywhere in a GitHub markdown line (``$`` starts math).
 _MARKDOWN_PUNCTUATION = frozenset("\\`*_{}[]()#+!|~$")
 # Meaningful only at the start of a line: a list item, a numbered item, a setext underline.
@@ -48,8 +54,8 @@ def escape_markdown(text: str) -> str:
 def escape_html(text: str) -> str:
     """``text`` as inert, single-line text inside an HTML element of an HTML block.
 
-    Only HTML's ``& < > " '`` (and ``@``, which would mention) become entities; controls
-    become spaces, so the text cannot end the block with a blank line.
+    Only HTML's ``& < > " '`` become entities and ``@`` gets a zero-width space after it (no
+    mention); controls become spaces, so the text cannot end the block with a blank line.
     """
     return "".join(_HTML.get(char, char) for char in _CONTROL.sub(" ", text))
 

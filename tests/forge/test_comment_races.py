@@ -151,3 +151,33 @@ def test_a_failed_second_look_keeps_the_comment_just_created(fake: FakeGitHub) -
     assert result.outcome is Outcome.CREATED
     ((survivor_id, body),) = ours(fake, 7)
     assert survivor_id == result.comment_id and body.endswith("report")
+
+
+def test_racers_leave_an_older_bot_comment_quoting_our_marker_alone(fake: FakeGitHub) -> None:
+    """The re-read after a create uses the look-up's rule: a quote is not a duplicate of ours,
+    so neither racer deletes it or takes it for the survivor."""
+    marker = markers.report_marker("churn-ci")
+    quote_text = f"Another workflow quoting a report:\n\n> {marker}\n"
+    for round_number in range(3):
+        number = 200 + round_number
+        fake.repo(REPO).add_pull(number, head_sha=HEAD, head_ref=f"quoted-{round_number}")
+        quote = fake.repo(REPO).add_comment(number, quote_text, author=BOT)
+
+        race(
+            fake,
+            number,
+            lambda forge, pr: forge.upsert_report_comment(
+                pr, "churn-ci", "report of run 1", ReportStamp(HEAD, 1)
+            ),
+            lambda forge, pr: forge.upsert_report_comment(
+                pr, "churn-ci", "report of run 2", ReportStamp(NEWER_HEAD, 2)
+            ),
+        )
+
+        made = created_ids(fake, number)
+        left = ours(fake, number)
+        assert len(made) == 2, f"round {round_number}: the race did not happen"
+        assert (quote.id, quote_text) in left  # neither edited nor deleted
+        reports = [(cid, body) for cid, body in left if body.startswith(marker)]
+        assert [cid for cid, _ in reports] == [min(made)]
+        assert reports[0][1].endswith("report of run 2")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -46,3 +48,21 @@ def test_body_without_stamp_has_none() -> None:
 def test_bad_key_names_itself() -> None:
     with pytest.raises(UserError, match="comment key"):
         markers.comment_marker("")
+
+
+def test_only_the_stamp_under_the_marker_counts() -> None:
+    quoted = "<!-- mlops-ci:stamp head=ff run=99999 -->"
+    assert markers.read_stamp(f"<!-- mlops-ci:report:churn-ci -->\nsome text\n{quoted}") is None
+    body = markers.report_body("churn-ci", ReportStamp("ab12", 42), quoted)
+    assert markers.read_stamp(body) == ReportStamp("ab12", 42)
+
+
+@given(st.lists(st.sampled_from(["<!-", "-", " mlops-ci", "<", "!--", "MLOPS-CI", "\t", "x"])))
+def test_defused_text_holds_no_marker_and_our_marker_only_counts_on_top(parts: list[str]) -> None:
+    text = "".join(parts)
+    marker = markers.report_marker("churn-ci")
+    body = markers.marked(marker, text)
+    assert markers.owns(body, marker)
+    assert re.search(r"<!--\s*mlops-ci", markers.defuse(text), re.IGNORECASE) is None
+    assert len(re.findall(r"<!--\s*mlops-ci", body, re.IGNORECASE)) == 1  # ours, on top
+    assert not markers.owns(f"note\n{body}", marker)
