@@ -24,6 +24,9 @@ _STAMP = re.compile(r"<!-- mlops-ci:stamp head=([0-9A-Za-z]{0,64}) run=(\d{1,20}
 # The start of anything GitHub would keep as an HTML comment naming mlops-ci.
 _LOOKALIKE = re.compile(r"<!--(?=\s*mlops-ci)", re.IGNORECASE)
 _DEFUSED = "&lt;!--"
+# Our own hidden data at the very top of a body (the monitoring issue's trend: monitoring.history
+# writes it, JSON inside, no ">"): kept as written there, and only there.
+_LEADING_DATA = re.compile(r"\A<!-- mlops-ci:history [^>]{0,200000}? -->")
 
 
 def check_key(kind: str, key: str) -> str:
@@ -57,9 +60,13 @@ def comment_marker(key: str) -> str:
 def defuse(text: str) -> str:
     """``text`` with every ``<!-- mlops-ci`` shown as text, so it is never a marker.
 
-    The replacement holds no ``<``, so it cannot join its neighbours into a new one.
+    The replacement holds no ``<``, so it cannot join its neighbours into a new one. A data
+    block of ours that opens ``text`` (the monitoring issue's trend, which its renderer puts
+    first) stays as written; one anywhere else is defused like any other.
     """
-    return _LOOKALIKE.sub(_DEFUSED, text)
+    data = _LEADING_DATA.match(text)
+    head = data.group(0) if data else ""
+    return head + _LOOKALIKE.sub(_DEFUSED, text[len(head):])
 
 
 def owns(body: str, marker: str) -> bool:

@@ -66,3 +66,11 @@ def test_defused_text_holds_no_marker_and_our_marker_only_counts_on_top(parts: l
     assert re.search(r"<!--\s*mlops-ci", markers.defuse(text), re.IGNORECASE) is None
     assert len(re.findall(r"<!--\s*mlops-ci", body, re.IGNORECASE)) == 1  # ours, on top
     assert not markers.owns(f"note\n{body}", marker)
+
+
+def test_our_trend_block_on_top_of_an_issue_body_is_kept_and_a_quoted_one_is_defused() -> None:
+    trend = '<!-- mlops-ci:history {"schema":1,"entries":[]} -->'
+    body = markers.marked(markers.issue_marker("churn"), f"{trend}\n### Data drift\n{trend}\n")
+    first, kept, heading, quoted, _ = body.split("\n")
+    assert first == markers.issue_marker("churn") and kept == trend and heading == "### Data drift"
+    assert quoted == "&lt;!--" + trend[len("<!--"):]
