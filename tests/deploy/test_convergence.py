@@ -21,16 +21,28 @@ from mlops_ci.stages.base import Status
 from mlops_ci.stages.deploy import DeployStage
 from tests.deploy.test_promotion_events import dispatch_event
 from tests.deploy.test_stage import deploy, statuses
-from tests.deploy.workspace import REPO, command_environment, git, make_workspace
+from tests.deploy.workspace import (
+    REPO,
+    DeployWorkspace,
+    command_environment,
+    git,
+    make_workspace,
+)
 from tests.fakegithub import FakeGitHub
+
+
+def two_versions(tmp_path: Path, fake_github: FakeGitHub, model_file: Path) -> DeployWorkspace:
+    """A repository with v1.0.0 and v1.1.0 registered and nothing promoted yet."""
+    workspace = make_workspace(tmp_path / "repo", fake_github)
+    workspace.register("v1.0.0", model_file)
+    workspace.register("v1.1.0", model_file)
+    return workspace
 
 
 def test_replayed_superseded_promotion_keeps_the_current_version_deployed(
     fake_github: FakeGitHub, tmp_path: Path, churn_model_file: Path
 ) -> None:
-    workspace = make_workspace(tmp_path / "repo", fake_github)
-    workspace.register("v1.0.0", churn_model_file)
-    workspace.register("v1.1.0", churn_model_file)
+    workspace = two_versions(tmp_path, fake_github, churn_model_file)
     first = workspace.promote("v1.0.0")
     assert deploy(workspace, first).status is Status.PASSED
     second = workspace.promote("v1.1.0")
@@ -53,9 +65,7 @@ def test_replay_converges_when_the_current_version_is_not_deployed_yet(
 ) -> None:
     """#1's run is queued late, after #2 was written but before #2's run: it deploys v1.1.0,
     and its GitHub deployment is for v1.1.0, saying which promotion superseded the event's."""
-    workspace = make_workspace(tmp_path / "repo", fake_github)
-    workspace.register("v1.0.0", churn_model_file)
-    workspace.register("v1.1.0", churn_model_file)
+    workspace = two_versions(tmp_path, fake_github, churn_model_file)
     first = workspace.promote("v1.0.0")
     second = workspace.promote("v1.1.0")
 
@@ -73,9 +83,7 @@ def test_replay_converges_when_the_current_version_is_not_deployed_yet(
 def test_dry_run_of_a_superseded_promotion_names_the_version_the_real_run_deploys(
     fake_github: FakeGitHub, tmp_path: Path, churn_model_file: Path
 ) -> None:
-    workspace = make_workspace(tmp_path / "repo", fake_github)
-    workspace.register("v1.0.0", churn_model_file)
-    workspace.register("v1.1.0", churn_model_file)
+    workspace = two_versions(tmp_path, fake_github, churn_model_file)
     first = workspace.promote("v1.0.0")
     second = workspace.promote("v1.1.0")
     forge = workspace.forge()
@@ -113,9 +121,7 @@ def test_plan_of_a_promotion_tag_says_it_deploys_what_the_stage_holds(
 def test_plan_names_the_version_a_superseded_promotion_deploys(
     fake_github: FakeGitHub, tmp_path: Path, churn_model_file: Path
 ) -> None:
-    workspace = make_workspace(tmp_path / "repo", fake_github)
-    workspace.register("v1.0.0", churn_model_file)
-    workspace.register("v1.1.0", churn_model_file)
+    workspace = two_versions(tmp_path, fake_github, churn_model_file)
     first = workspace.promote("v1.0.0")
     assert superseded_notes(workspace.config, build_plan(workspace.config,
                                                          workspace.tag_event(first))) == []
