@@ -8,8 +8,15 @@
 # debootstrap stand-in from scripts/base-image) resolves in the final image.
 #
 # Two layers carry the Python code: the dependencies' venv (/opt/venv, large, changes only with
-# pyproject.toml's dependencies) and mlops-ci itself (/opt/app, small, on sys.path through a
-# .pth file). A code change rebuilds and ships only the small one.
+# the lock) and mlops-ci itself (/opt/app, small, on sys.path through a .pth file). A code change
+# rebuilds and ships only the small one.
+#
+# Every Python package comes from a hash-locked file: docker/requirements.lock (pyproject.toml's
+# dependencies and all they pull in, each at one version with the sha256 of every file PyPI has
+# for it) and docker/build-requirements.lock (what builds mlops-ci itself). pip installs with
+# --require-hashes, so a build gets the same bytes whatever PyPI publishes later. Both are made
+# by scripts/image-lock from pyproject.toml; CI runs `scripts/image-lock --check` and fails when
+# they are stale.
 #
 # The base is pinned by digest, so every build starts from the same bytes (a tag is moved to a
 # new image with each Python patch and Debian update). The digest below is the multi-platform
@@ -35,12 +42,10 @@ RUN command -v strip >/dev/null || { apt-get update -qq \
     && rm -rf /var/lib/apt/lists/*; }
 COPY docker/wheels/ /wheels/
 COPY docker/slim-venv.py /usr/local/lib/mlops-ci-build/
-COPY pyproject.toml /src/
+COPY docker/requirements.lock /src/
 RUN python3 -m venv /opt/venv \
-    && /opt/venv/bin/python -c "import tomllib; \
-print(*tomllib.load(open('/src/pyproject.toml', 'rb'))['project']['dependencies'], sep='\n')" \
-        > /tmp/requirements.txt \
-    && /opt/venv/bin/pip install --no-compile -r /tmp/requirements.txt \
+    && /opt/venv/bin/pip install --no-compile --require-hashes --only-binary=:all: \
+        -r /src/requirements.lock \
     && /opt/venv/bin/pip uninstall --quiet --yes pip setuptools wheel \
     && /opt/venv/bin/python /usr/local/lib/mlops-ci-build/slim-venv.py /opt/venv \
     && echo /opt/app > "$(/opt/venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/mlops-ci-app.pth" \
@@ -50,10 +55,14 @@ print(*tomllib.load(open('/src/pyproject.toml', 'rb'))['project']['dependencies'
 FROM dependencies AS app
 ARG PIP_NO_INDEX
 ARG PIP_FIND_LINKS
-COPY README.md /src/
-COPY mlops_ci/ /src/mlops_ci/
+COPY docker/build-requirements.lock /src/
 RUN python3 -m venv /tmp/build-venv \
-    && /tmp/build-venv/bin/pip install --quiet --no-compile --no-deps --target /opt/app /src \
+    && /tmp/build-venv/bin/pip install --quiet --require-hashes --only-binary=:all: \
+        -r /src/build-requirements.lock
+COPY pyproject.toml README.md /src/
+COPY mlops_ci/ /src/mlops_ci/
+RUN /tmp/build-venv/bin/pip install --quiet --no-compile --no-deps --no-build-isolation \
+        --target /opt/app /src \
     && rm -rf /opt/app/bin \
     && /opt/venv/bin/python -m compileall -q --invalidation-mode unchecked-hash /opt/app \
     && /opt/venv/bin/python -c "import importlib, pkgutil, mlops_ci; \

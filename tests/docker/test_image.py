@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -228,3 +229,23 @@ def test_the_image_stays_under_the_size_goal(image: str) -> None:
     added = sum(int(layer["Size"]) for layer in layers(image) if layer["CreatedBy"] not in base)
 
     assert added < (320 - 20) * 1_000_000, f"the image adds {added / 1e6:.0f} MB to its base"
+
+
+def test_the_image_holds_exactly_the_locked_versions(image: str) -> None:
+    """The venv is what docker/requirements.lock pins, nothing resolved fresh at build time
+    (less cryptography, which docker/slim-venv.py prunes: only GitHub App auth would use it)."""
+    lock = (ROOT / "docker" / "requirements.lock").read_text(encoding="utf-8")
+    pinned = {
+        re.sub(r"[-_.]+", "-", name).lower(): version
+        for name, version in re.findall(r"^([A-Za-z0-9][\w.-]*)==(\S+)", lock, re.MULTILINE)
+    }
+    script = ("import importlib.metadata as m, json, re\n"
+              "print(json.dumps({re.sub(r'[-_.]+', '-', d.metadata['Name']).lower(): d.version\n"
+              "                  for d in m.distributions()}))\n")
+
+    done = _run(image, "-c", script, options=("--entrypoint", "/opt/venv/bin/python"))
+
+    assert done.returncode == 0, done.stderr
+    installed = json.loads(done.stdout)
+    assert installed.pop("mlops-ci") == __version__  # /opt/app, on the path through a .pth file
+    assert installed == {name: v for name, v in pinned.items() if name != "cryptography"}
