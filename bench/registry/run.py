@@ -4,7 +4,8 @@ Builds repositories with 1,000, 10,000 and 100,000 registry tags over 20 models 
 registrations, each on its own commit, half stage assignments) with one ``git fast-import`` run,
 then times, best of a few runs:
 
-* ours in-process (``RegistryStore.state()`` + the JSON rendering) and via the CLI;
+* ours in-process (``RegistryStore.state()`` + the JSON rendering) and via the CLI, both
+  ``--json`` and the table a user gets from a plain ``mlops-ci registry show``;
 * ``git for-each-ref`` with the same format we read (the floor), and with names only;
 * ``gto show`` / ``gto history`` (the dev venv's gto), capped at 60 s;
 * ``register`` and ``promote`` at 10,000 tags (local, no remote).
@@ -104,6 +105,7 @@ def measure(repo: Path, tags: int, gto_cap: float) -> list[list[object]]:
                                      sink, sink))
     cli = [str(BIN / "mlops-ci"), "registry"]
     cli_show = best(lambda: run([*cli, "show", "--json", "--remote", "x"], repo))
+    cli_table = best(lambda: run([*cli, "show"], repo))  # as a user types it
     cli_hist = best(lambda: run([*cli, "history", "model-0", "--json"], repo))
     gto = str(BIN / "gto")
     gto_show = run([gto, "show", "--json"], repo, cap=gto_cap)
@@ -119,7 +121,8 @@ def measure(repo: Path, tags: int, gto_cap: float) -> list[list[object]]:
         row("git for-each-ref (names only)", names),
         row("ours show, in-process", ours_show),
         row("ours history, in-process", ours_hist),
-        row("ours show, CLI", cli_show),
+        row("ours show, CLI (--json)", cli_show),
+        row("ours show, CLI (the table, as typed)", cli_table),
         row("ours history, CLI", cli_hist),
         row("gto show", gto_show),
         row("gto history", gto_hist),

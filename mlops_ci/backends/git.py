@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Mapping, Sequence
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,14 +76,7 @@ class Git:
                 check=False,
             )
         except (FileNotFoundError, NotADirectoryError) as error:
-            if self.repo.exists() and not self.repo.is_dir():
-                raise UserError(f"{self.repo}: a file, not a directory") from error
-            if not self.repo.is_dir():
-                raise UserError(f"{self.repo}: no such directory") from error
-            raise ExternalError(
-                f"cannot run {self.executable!r}: not found on PATH",
-                hint="install git (https://git-scm.com) and try again",
-            ) from error
+            raise self._not_started(error) from error
         result = GitResult(
             args=tuple(args),
             returncode=done.returncode,
@@ -93,9 +87,44 @@ class Git:
             raise self.failure(result)
         return result
 
+    def stream(self, args: Sequence[str], *, chunk_bytes: int = 1 << 16) -> Iterator[bytes]:
+        """Run ``git ARGS`` and yield its stdout in chunks while it runs; a failure raises.
+
+        For large outputs (``for-each-ref`` over 100,000 tags): the caller parses one chunk
+        while git writes the next, on another core. Stderr goes to a temporary file, so a
+        chatty git can never block on a full pipe while we read stdout.
+        """
+        argv = [self.executable, *args]
+        with tempfile.TemporaryFile() as errors:
+            try:
+                process = subprocess.Popen(
+                    argv, cwd=self.repo, env=self.environ, stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE, stderr=errors,
+                )
+            except (FileNotFoundError, NotADirectoryError) as error:
+                raise self._not_started(error) from error
+            with process:
+                stdout = process.stdout.fileno() if process.stdout is not None else -1
+                while chunk := os.read(stdout, chunk_bytes):
+                    yield chunk
+            if process.returncode != 0:
+                errors.seek(0)
+                stderr = errors.read().decode("utf-8", errors="replace").strip()
+                raise self.failure(GitResult(tuple(args), process.returncode, b"", stderr))
+
     def output(self, args: Sequence[str]) -> str:
         """Run and return stdout as text without the trailing newline."""
         return self.run(args).text.rstrip("\n")
+
+    def _not_started(self, error: OSError) -> UserError | ExternalError:
+        if self.repo.exists() and not self.repo.is_dir():
+            return UserError(f"{self.repo}: a file, not a directory")
+        if not self.repo.is_dir():
+            return UserError(f"{self.repo}: no such directory")
+        return ExternalError(
+            f"cannot run {self.executable!r}: not found on PATH",
+            hint="install git (https://git-scm.com) and try again",
+        )
 
     def failure(self, result: GitResult) -> ExternalError | UserError:
         """The error for a failed command: a user error when the repository itself is wrong."""

@@ -95,7 +95,7 @@ def _history(args: argparse.Namespace) -> int:
 
 
 def _register(args: argparse.Namespace) -> int:
-    from mlops_ci.commands import registry
+    from mlops_ci.commands import registry_write as registry
 
     request = registry.RegisterRequest(
         repo=args.repo, model=args.model, version=args.version, bump=args.bump, ref=args.ref,
@@ -106,7 +106,7 @@ def _register(args: argparse.Namespace) -> int:
 
 
 def _promote(args: argparse.Namespace) -> int:
-    from mlops_ci.commands import registry
+    from mlops_ci.commands import registry_write as registry
 
     request = registry.PromoteRequest(
         repo=args.repo, model=args.model, version=args.version, stage=args.stage,
@@ -116,7 +116,7 @@ def _promote(args: argparse.Namespace) -> int:
 
 
 def _deprecate(args: argparse.Namespace) -> int:
-    from mlops_ci.commands import registry
+    from mlops_ci.commands import registry_write as registry
 
     request = registry.DeprecateRequest(
         repo=args.repo, model=args.model, version=args.version, stage=args.stage,

@@ -36,7 +36,7 @@ from mlops_ci.actions import add_mask
 from mlops_ci.backends.git import Git
 from mlops_ci.commands.monitor import MonitorRequest, monitor
 from mlops_ci.commands.plan import PlanRequest, plan
-from mlops_ci.commands.registry import PromoteRequest, promote
+from mlops_ci.commands.registry_write import PromoteRequest, promote
 from mlops_ci.commands.run import RunRequest, run
 from mlops_ci.commands.validate import ValidateRequest, validate
 from mlops_ci.config.loader import load_config

@@ -82,8 +82,9 @@ class TagEvent:
         return parse_evidence(self.body)
 
 
-@dataclass(frozen=True, slots=True)
-class VersionState:
+class VersionState(NamedTuple):
+    """One version of a model as the registry holds it now (a NamedTuple: thousands per read)."""
+
     version: str
     commit: str
     registered: bool
@@ -263,7 +264,8 @@ class _VersionFacts:
 def _fold_model(
     name: str, records: list[TagRecord]
 ) -> tuple[ModelState, list[RegistryWarning]]:
-    records.sort(key=TagRecord.order_key)
+    keyed = sorted([(record.order_key(), record) for record in records], key=_first)
+    records[:] = [record for _, record in keyed]
     warnings: list[RegistryWarning] = []
     facts: dict[str, _VersionFacts] = {}
     version_of_commit: dict[str, str] = {}
@@ -294,7 +296,7 @@ def _fold_model(
             known.registered_at = record.time
             known.tag = record.name
     deprecated = False
-    for record in records:
+    for key, record in keyed:
         tag = record.tag
         deprecated = tag.action is Action.DEPRECATE
         if tag.stage is None:
@@ -304,7 +306,7 @@ def _fold_model(
         if target is None:
             target = facts[version] = _VersionFacts(record.commit, named=False)
         if tag.action is Action.ASSIGN:
-            target.stage_events[tag.stage] = (True, record.order_key())
+            target.stage_events[tag.stage] = (True, key)
         else:
             previous = target.stage_events.get(tag.stage)
             if previous is not None:
@@ -324,6 +326,10 @@ def _fold_model(
         version_of_commit=version_of_commit,
     )
     return model, warnings
+
+
+def _first(pair: tuple[tuple[int, int, int, str], TagRecord]) -> tuple[int, int, int, str]:
+    return pair[0]
 
 
 def _stage_holders(facts: Mapping[str, _VersionFacts]) -> dict[str, str]:

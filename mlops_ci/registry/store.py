@@ -39,9 +39,9 @@ from mlops_ci.errors import ExternalError, UserError
 from mlops_ci.registry import tags as grammar
 from mlops_ci.registry.evidence import Evidence, tag_message
 from mlops_ci.registry.promotion import PromotionPlan, active_version, plan_promotion
-from mlops_ci.registry.refs import FORMAT, parse_for_each_ref
+from mlops_ci.registry.refs import FORMAT, parse_for_each_ref_chunks
 from mlops_ci.registry.results import Assignment, Registration, TagChange
-from mlops_ci.registry.state import RegistryState, fold
+from mlops_ci.registry.state import RegistryState, TagRecord, fold
 from mlops_ci.registry.tags import Action, Bump, RegistryTag
 
 MAX_TAGS_PER_PUSH = 3
@@ -81,24 +81,27 @@ class RegistryStore:
 
     def read(self) -> RegistryState:
         """The state from local refs only (one git call)."""
-        text = self.git.run(["for-each-ref", f"--format={FORMAT}", "refs/tags/"]).text
-        records, lightweight = parse_for_each_ref(text)
-        return fold(records, lightweight)
+        return fold(*self._records())
 
     def state(self) -> RegistryState:
         """The state, fetching tags first when the checkout is shallow or has none."""
-        text = self.git.run(["for-each-ref", f"--format={FORMAT}", "refs/tags/"]).text
+        records, lightweight = self._records()
         remote = self.remote
         if (
             remote is not None
-            and (not text or self.git.is_shallow())
+            and (not (records or lightweight) or self.git.is_shallow())
             and self.git.has_remote(remote)
         ):
             self._fetch(remote, ["+refs/tags/*:refs/tags/*"])
             state = self.read()
             return RegistryState(state.models, state.warnings, fetched_from=remote)
-        records, lightweight = parse_for_each_ref(text)
         return fold(records, lightweight)
+
+    def _records(self) -> tuple[list[TagRecord], list[str]]:
+        """Every registry tag, parsed while ``git for-each-ref`` still writes them."""
+        return parse_for_each_ref_chunks(
+            self.git.stream(["for-each-ref", f"--format={FORMAT}", "refs/tags/"])
+        )
 
     def _fetch(self, remote: str, refspecs: Sequence[str]) -> None:
         args = ["fetch", "--quiet", "--no-tags", "--force", "--", remote, *refspecs]

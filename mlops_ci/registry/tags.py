@@ -26,8 +26,7 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 NAME_PATTERN = r"[a-zA-Z0-9]([a-zA-Z0-9-/_]*[a-zA-Z0-9])?"
 DIRNAME_PATTERN = r"[a-zA-Z0-9-_./]+"
@@ -49,6 +48,16 @@ SEPARATOR_IN_TAG = "="
 DEPRECATED = "deprecated"
 
 
+# GTO's event priority: it orders events that carry the same tagger time.
+_PRIORITY = {
+    "deprecation": 2,
+    "registration": 3,
+    "deregistration": 4,
+    "assignment": 5,
+    "unassignment": 6,
+}
+
+
 class Action(enum.Enum):
     """What a registry tag does. The value is GTO's event name (``gto history``'s ``event``)."""
 
@@ -58,24 +67,18 @@ class Action(enum.Enum):
     UNASSIGN = "unassignment"
     DEPRECATE = "deprecation"
 
-    @property
-    def priority(self) -> int:
-        """GTO's event priority: it orders events that carry the same tagger time."""
-        return _PRIORITY[self]
+    def __init__(self, value: str) -> None:
+        # A plain attribute, not a property over a dict keyed by members: folding 100,000 tags
+        # reads it for each, and an enum member's hash runs in Python.
+        self.priority: int = _PRIORITY[value]
 
 
-_PRIORITY = {
-    Action.DEPRECATE: 2,
-    Action.REGISTER: 3,
-    Action.DEREGISTER: 4,
-    Action.ASSIGN: 5,
-    Action.UNASSIGN: 6,
-}
+class RegistryTag(NamedTuple):
+    """One parsed registry tag. ``model`` uses GTO's name form (``dir/path:name``).
 
-
-@dataclass(frozen=True, slots=True)
-class RegistryTag:
-    """One parsed registry tag. ``model`` uses GTO's name form (``dir/path:name``)."""
+    A NamedTuple, not a frozen dataclass: one is made per tag when the registry is read (100,000
+    in the benchmark), and a tuple is made about five times faster.
+    """
 
     model: str
     action: Action
@@ -291,6 +294,15 @@ def version_key(version: str) -> tuple[object, ...]:
     A release sorts above its prereleases; numeric prerelease parts sort numerically and below
     alphanumeric ones. Call only with a valid version (see :func:`is_valid_version`).
     """
+    parts = version[1:].split(".")
+    if (
+        len(parts) == 3
+        and all(part.isdecimal() and part.isascii() for part in parts)
+        and not any(len(part) > 1 and part[0] == "0" for part in parts)
+    ):
+        # The common "vX.Y.Z" (no prerelease, no build): no expression to run. Like the
+        # grammar, a number with a leading zero is no version.
+        return (int(parts[0]), int(parts[1]), int(parts[2]), (1, ()), "")
     match = _SEMVER_RE.fullmatch(version, 1)
     if match is None:
         raise ValueError(f"not a version: {version!r}")

@@ -20,3 +20,25 @@ def test_a_file_given_as_the_repository_is_a_user_error(tmp_path: Path) -> None:
 def test_a_missing_repository_is_a_user_error(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="nope: no such directory"):
         Git(tmp_path / "nope").run(["status"])
+
+
+def test_stream_yields_the_whole_output_in_chunks(tmp_path: Path) -> None:
+    git = Git(tmp_path)
+    git.run(["init", "-q"])
+    big = b"x" * 300_000
+    blob = git.run(["hash-object", "-w", "--stdin"], stdin=big).text.strip()
+
+    chunks = list(git.stream(["cat-file", "blob", blob], chunk_bytes=4096))
+
+    assert len(chunks) > 1
+    assert b"".join(chunks) == big
+
+
+def test_stream_raises_with_gits_reason_when_git_fails(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="is not a git repository"):
+        list(Git(tmp_path).stream(["for-each-ref", "refs/tags/"]))
+
+
+def test_stream_in_a_missing_repository_is_a_user_error(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="nope: no such directory"):
+        list(Git(tmp_path / "nope").stream(["status"]))
