@@ -23,8 +23,8 @@ from pathlib import Path
 INFER = "/v2/models/churn/infer"
 
 
-def http_request(port: int, body: bytes) -> bytes:
-    head = (f"POST {INFER} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+def http_request(port: int, body: bytes, path: str | None = None) -> bytes:
+    head = (f"POST {path or INFER} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n")
     return head.encode() + body
 
@@ -113,8 +113,8 @@ def percentile(ordered: Sequence[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def batch_latency_ms(port: int, body: bytes, repeats: int = 20) -> float:
-    request = http_request(port, body)
+def batch_latency_ms(port: int, body: bytes, repeats: int = 20, path: str | None = None) -> float:
+    request = http_request(port, body, path)
     timings = []
     with socket.create_connection(("127.0.0.1", port)) as sock:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
