@@ -64,6 +64,7 @@ from mlops_ci.config.model import (
     EvaluateSpec,
     Gate,
     HealthCheck,
+    KubernetesKind,
     ModelSpec,
     RegisterSpec,
     ReportSpec,
@@ -92,6 +93,7 @@ _AGAINST: tuple[Against, ...] = get_args(Against)
 _DIRECTIONS: tuple[Direction, ...] = get_args(Direction)
 _BUMPS: tuple[Bump, ...] = get_args(Bump)
 _BACKENDS: tuple[Backend, ...] = get_args(Backend)
+_KINDS: tuple[KubernetesKind, ...] = get_args(KubernetesKind)
 
 
 def build_config(data: Mapping[str, object], *, file: Path, root: Path) -> Config:
@@ -333,7 +335,9 @@ def _environment(name: str, data: Mapping[str, object], at: YamlPath) -> Environ
         command=command(data, "command", at),
         manifests_path=optional(data, "manifests_path", at, str),
         namespace=value_or(data, "namespace", at, defaults.namespace),
+        kind=choice(data, "kind", at, _KINDS, defaults.kind),
         replicas=value_or(data, "replicas", at, defaults.replicas),
+        canary=optional(data, "canary", at, int),
         health=HealthCheck(
             path=value_or(health, "path", health_at, _HEALTH.path),
             timeout_seconds=duration(health, "timeout", health_at, _HEALTH.timeout_seconds),

@@ -22,6 +22,7 @@ ClassLabel = str | int | bool
 Bump = Literal["major", "minor", "patch"]
 Against = Literal["absolute", "production", "base"]
 Backend = Literal["docker", "command", "kubernetes"]
+KubernetesKind = Literal["deployment", "inferenceservice"]
 Correction = Literal["bonferroni", "holm", "none"]
 Calibration = Literal["auto", "isotonic", "platt"]
 
@@ -235,7 +236,9 @@ class Environment:
     command: tuple[str, ...] | None = None  # backend "command"
     manifests_path: str | None = None  # backend "kubernetes": GitOps path
     namespace: str = "default"
+    kind: KubernetesKind = "deployment"  # backend "kubernetes": what the manifests deploy
     replicas: int = 1
+    canary: int | None = None  # percent of traffic a new version gets first (inferenceservice)
     health: HealthCheck = field(default_factory=HealthCheck)
     rollback: bool = True
 

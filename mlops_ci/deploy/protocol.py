@@ -44,6 +44,8 @@ class DeployRequest:
     environ: Mapping[str, str]
     out: TextIO
     id_column: str | None = None  # the rows' ids, for the prediction log
+    release_tag: str | None = None  # the registration tag whose release holds the model file
+    promotion: str | None = None  # the stage tag (NAME#STAGE#N) whose assignment this deploys
 
 
 @dataclass(frozen=True, slots=True)
