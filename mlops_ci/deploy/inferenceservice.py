@@ -7,11 +7,12 @@ its liveness probe on ``/v2/health/live``, resource requests and limits, and ``m
 from ``replicas``. KServe v1beta1 carries a ``protocolVersion`` field only on ``predictor.model``
 and the framework predictors (whose servers KServe runs); a custom container declares none and
 is reached on its own OIP paths. Before it starts, the init container ``fetch-model`` (the same
-image, ``python -m mlops_ci.serving.fetch``) downloads the version's model file from its GitHub
-release into an ``emptyDir`` at ``/mnt/models`` and checks its sha256 against the one the
-release recorded; a mismatch fails the pod before the server sees the file. A private
-repository's release needs a token: the Secret ``mlops-ci-release-token`` (key ``token``), if it
-exists in the namespace, is passed as ``GITHUB_TOKEN``.
+image, ``python -m mlops_ci.serving.fetch``) reads the version's release through the GitHub API
+(``GITHUB_API_URL``), downloads its model file into an ``emptyDir`` at ``/mnt/models`` and checks
+its sha256 against the one the release recorded (the file this run verified); a mismatch fails
+the pod before the server sees the file. A private repository's release needs a token: the
+Secret ``mlops-ci-release-token`` (key ``token``), if it exists in the namespace, is passed as
+``GITHUB_TOKEN``.
 
 The image is named by ``MLOPS_K8S_SERVER_IMAGE``, a template with ``{owner}`` (the repository's
 owner, lowercased) and ``{mlops_ci_version}``; default
@@ -102,15 +103,15 @@ def server_image(request: DeployRequest) -> str:
                         hint="use the fields {owner} and {mlops_ci_version}") from None
 
 
-def release_asset_url(request: DeployRequest) -> str:
-    """Where GitHub serves the version's model file: its release's download URL."""
+def release_api_url(request: DeployRequest) -> str:
+    """The GitHub API URL of the version's release, by its tag (``GITHUB_API_URL``, so GitHub
+    Enterprise works too)."""
     if not request.release_tag:
         raise UserError(f"cannot render an InferenceService for {request.model} "
                         f"{request.version}: its release tag is unknown")
-    server = request.environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
+    api = request.environ.get("GITHUB_API_URL", "https://api.github.com").rstrip("/")
     repository = request.environ.get("GITHUB_REPOSITORY", "owner/repo")
-    return (f"{server}/{repository}/releases/download/{quote(request.release_tag, safe='')}/"
-            f"{quote(request.model_file.name, safe='')}")
+    return f"{api}/repos/{repository}/releases/tags/{quote(request.release_tag, safe='')}"
 
 
 def render_inferenceservice(
@@ -120,17 +121,17 @@ def render_inferenceservice(
     import json
 
     image = server_image(request)
-    volume = [{"name": "model", "mountPath": MODEL_DIR}]
     columns = json.dumps([c.to_json() for c in request.columns], separators=(",", ":"))
     fetch = {
         "name": "fetch-model",
         "image": image,
         "command": ["python", "-m", "mlops_ci.serving.fetch"],
-        "args": ["--url", release_asset_url(request), "--sha256", sha256_file(request.model_file),
-                 "--dir", MODEL_DIR, "--columns", columns],
+        "args": ["--release", release_api_url(request), "--asset", request.model_file.name,
+                 "--sha256", sha256_file(request.model_file), "--dir", MODEL_DIR,
+                 "--columns", columns],
         "env": [{"name": "GITHUB_TOKEN", "valueFrom": {"secretKeyRef": {
             "name": TOKEN_SECRET, "key": "token", "optional": True}}}],
-        "volumeMounts": volume,
+        "volumeMounts": [{"name": "model", "mountPath": MODEL_DIR}],
     }
     args = ["--model", f"{MODEL_DIR}/model.skops", "--columns-json", f"{MODEL_DIR}/columns.json",
             "--name", request.model, "--version", request.version, "--port", str(PORT)]
@@ -148,8 +149,8 @@ def render_inferenceservice(
         "readinessProbe": {"httpGet": {"path": request.environment.health.path, "port": PORT},
                            "periodSeconds": interval},
         "livenessProbe": {"httpGet": {"path": "/v2/health/live", "port": PORT}},
-        "resources": RESOURCES,
-        "volumeMounts": volume,
+        "resources": {kind: dict(amounts) for kind, amounts in RESOURCES.items()},
+        "volumeMounts": [{"name": "model", "mountPath": MODEL_DIR, "readOnly": True}],
     }
     predictor: dict[str, Any] = {"minReplicas": request.environment.replicas}
     if rollout.percent is not None:
