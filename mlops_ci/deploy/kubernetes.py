@@ -186,19 +186,26 @@ class KubernetesTarget:
     def current_version(
         self, environment: Environment, workspace: Path, environ: Mapping[str, str]
     ) -> str | None:
-        """The committed manifests' version; during a canary, the stable version, which still
-        takes most of the traffic (so the canary's next promotion is not skipped as done)."""
+        """The committed manifests' version (during a canary, the canary's)."""
         folder = _folder(environment, workspace)
         if environment.kind == "inferenceservice":
             rollout = committed_rollout(_load(folder / ISVC_FILE))
-            if rollout is None:
-                return None
-            return rollout.stable or rollout.version
+            return None if rollout is None else rollout.version
         try:
             version = _load(folder / "deployment.yaml")["metadata"]["labels"][LABEL_VERSION]
         except (KeyError, TypeError):
             return None
         return str(version)
+
+
+    def current_promotion(
+        self, environment: Environment, workspace: Path, environ: Mapping[str, str]
+    ) -> str | None:
+        """The stage tag the committed InferenceService records (a Deployment records none)."""
+        if environment.kind != "inferenceservice":
+            return None
+        rollout = committed_rollout(_load(_folder(environment, workspace) / ISVC_FILE))
+        return None if rollout is None else rollout.promotion
 
 
 def _load(path: Path) -> Any:

@@ -195,10 +195,12 @@ class DeployStage:
         version = resolved.version
         existing = forge.find_deployment(environment.name, version)
         serving = target.current_version(environment, context.workspace, context.environ)
+        held = target.current_promotion(environment, context.workspace, context.environ)
         if (
             existing is not None
             and existing.latest_state == "success"
             and (serving == version or (serving is None and not _tracks_versions(target)))
+            and held in (None, resolved.promotion)  # another stage tag: completes a canary
         ):
             return True, f"{environment.name}: {version} is deployed already; nothing to do", None
         # Fetched and verified before GitHub hears of the deployment: a failed fetch deployed

@@ -101,7 +101,8 @@ def test_canary_then_the_same_version_promoted_again_completes_it(
 
     assert canary["spec"]["predictor"]["canaryTrafficPercent"] == 10
     assert canary["metadata"]["annotations"]["mlops-ci.stable-version"] == "v1.0.0"
-    assert KubernetesTarget().current_version(env, repo, {}) == "v1.0.0"  # most traffic
+    assert KubernetesTarget().current_version(env, repo, {}) == "v1.1.0"
+    assert KubernetesTarget().current_promotion(env, repo, {}) == "churn#production#2"
     before = commits(repo)
     assert promote(env, "v1.1.0", 2) == canary  # a rerun of the same promotion
     assert commits(repo) == before

@@ -78,8 +78,11 @@ def test_canary_promotion_then_complete_then_rollback(
     assert canary["metadata"]["annotations"]["mlops-ci.stable-version"] == "v1.0.0"
     commits = git(workspace.root, "rev-list", "--count", "HEAD")
 
+    written = len(statuses(fake_github, "v1.1.0"))
     rerun = deploy(workspace, second, **environ)  # the same event again
     assert rerun.status is Status.PASSED, rerun.summary
+    assert "v1.1.0 is deployed already; nothing to do" in rerun.summary
+    assert len(statuses(fake_github, "v1.1.0")) == written
     assert manifest(workspace) == canary
     assert git(workspace.root, "rev-list", "--count", "HEAD") == commits
 
