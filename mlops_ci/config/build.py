@@ -68,6 +68,7 @@ from mlops_ci.config.model import (
     ModelSpec,
     RegisterSpec,
     ReportSpec,
+    Resources,
     RowBounds,
     Sampling,
     StageName,
@@ -322,6 +323,18 @@ def _deploy(data: Mapping[str, object], at: YamlPath) -> DeploySpec:
     )
 
 
+def _resources(data: Mapping[str, object], at: YamlPath) -> Resources:
+    """``requests`` and ``limits`` each replace the default's when given."""
+    default = Resources()
+
+    def pairs(key: str, fallback: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+        if key not in data:
+            return fallback
+        return tuple((name, str(amount)) for name, amount in section(data, key, at).items())
+
+    return Resources(pairs("requests", default.requests), pairs("limits", default.limits))
+
+
 def _environment(name: str, data: Mapping[str, object], at: YamlPath) -> Environment:
     defaults = Environment(name=name, stage="", backend="docker")
     health = section(data, "health", at)
@@ -338,6 +351,7 @@ def _environment(name: str, data: Mapping[str, object], at: YamlPath) -> Environ
         kind=choice(data, "kind", at, _KINDS, defaults.kind),
         replicas=value_or(data, "replicas", at, defaults.replicas),
         canary=optional(data, "canary", at, int),
+        resources=_resources(section(data, "resources", at), (*at, "resources")),
         health=HealthCheck(
             path=value_or(health, "path", health_at, _HEALTH.path),
             timeout_seconds=duration(health, "timeout", health_at, _HEALTH.timeout_seconds),

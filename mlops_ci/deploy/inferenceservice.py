@@ -3,7 +3,7 @@
 One manifest, ``inferenceservice.yaml`` (``serving.kserve.io/v1beta1``), whose predictor is a
 custom container: the mlops-ci image running ``python -m mlops_ci.serving``, which speaks the
 Open Inference Protocol (v2) on port 8080, with its readiness probe on ``/v2/health/ready``,
-its liveness probe on ``/v2/health/live``, resource requests and limits, and ``minReplicas``
+its liveness probe on ``/v2/health/live``, the environment's ``resources``, and ``minReplicas``
 from ``replicas``. KServe v1beta1 carries a ``protocolVersion`` field only on ``predictor.model``
 and the framework predictors (whose servers KServe runs); a custom container declares none and
 is reached on its own OIP paths. Before it starts, the init container ``fetch-model`` (the same
@@ -46,7 +46,6 @@ DEFAULT_SERVER_IMAGE = "ghcr.io/{owner}/mlops-ci:v{mlops_ci_version}"
 TOKEN_SECRET = "mlops-ci-release-token"  # noqa: S105 -- the name of a Secret, not a secret
 MODEL_DIR = "/mnt/models"
 PORT = 8080
-RESOURCES = {"requests": {"cpu": "250m", "memory": "512Mi"}, "limits": {"memory": "1Gi"}}
 ANNOTATION_STABLE = "mlops-ci.stable-version"
 ANNOTATION_PROMOTION = "mlops-ci.promotion"
 
@@ -149,7 +148,7 @@ def render_inferenceservice(
         "readinessProbe": {"httpGet": {"path": request.environment.health.path, "port": PORT},
                            "periodSeconds": interval},
         "livenessProbe": {"httpGet": {"path": "/v2/health/live", "port": PORT}},
-        "resources": {kind: dict(amounts) for kind, amounts in RESOURCES.items()},
+        "resources": request.environment.resources.to_manifest(),
         "volumeMounts": [{"name": "model", "mountPath": MODEL_DIR, "readOnly": True}],
     }
     predictor: dict[str, Any] = {"minReplicas": request.environment.replicas}

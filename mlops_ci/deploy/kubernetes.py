@@ -112,6 +112,7 @@ def render(request: DeployRequest, committed: Rollout | None = None) -> dict[str
                                        "periodSeconds": max(1, int(
                                            environment.health.interval_seconds))},
                     "livenessProbe": {"httpGet": {"path": "/v2/health/live", "port": "http"}},
+                    "resources": environment.resources.to_manifest(),
                 }]},
             },
         },

@@ -154,3 +154,16 @@ def test_a_canary_on_an_inferenceservice_is_accepted(write_config: WriteConfig) 
     [environment] = load_config(write_config(text)).model("churn").deploy.environments
 
     assert (environment.kind, environment.canary) == ("inferenceservice", 10)
+
+
+def test_resources_replace_the_default_requests_and_limits_one_at_a_time(
+    write_config: WriteConfig,
+) -> None:
+    text = MINIMAL + ("    deploy:\n      environments:\n        prod: {stage: production, "
+                      "backend: kubernetes, manifests_path: k, resources: {requests: "
+                      "{cpu: 2, memory: 1Gi}}}\n")
+
+    [environment] = load_config(write_config(text)).model("churn").deploy.environments
+
+    assert environment.resources.to_manifest() == {
+        "requests": {"cpu": "2", "memory": "1Gi"}, "limits": {"memory": "1Gi"}}

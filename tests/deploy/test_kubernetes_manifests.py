@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from mlops_ci.config.model import Environment
+from mlops_ci.config.model import Environment, Resources
 from mlops_ci.deploy.kubernetes import KubernetesTarget, render
 from tests.deploy.conftest import MakeRequest
 from tests.deploy.manifest_schemas import ManifestInvalid, validate_manifest
@@ -49,8 +49,11 @@ def committed_manifests(folder: Path) -> dict[str, dict[str, Any]]:
         ({}, ["deployment.yaml", "service.yaml"]),
         ({"kind": "inferenceservice"}, ["inferenceservice.yaml"]),
         ({"kind": "inferenceservice", "canary": 10}, ["inferenceservice.yaml"]),
+        ({"kind": "inferenceservice", "resources": Resources(
+            (("cpu", "2"), ("memory", "1.5Gi")), (("cpu", "4"), ("ephemeral-storage", "1G")))},
+         ["inferenceservice.yaml"]),
     ],
-    ids=["deployment", "inferenceservice", "inferenceservice-canary"],
+    ids=["deployment", "inferenceservice", "inferenceservice-canary", "resources"],
 )
 def test_every_committed_manifest_is_valid_against_its_schema(
     make_request: MakeRequest, repo: Path, churn_model_file: Path,
@@ -66,10 +69,25 @@ def test_every_committed_manifest_is_valid_against_its_schema(
         manifests = committed_manifests(repo / "deploy" / "production")
 
         assert sorted(manifests) == files
+        for path in (repo / "deploy" / "production").iterdir():  # plain YAML, no anchors
+            assert "&id" not in path.read_text() and "*id" not in path.read_text()
         for manifest in manifests.values():
             validate_manifest(manifest)
     if changes.get("canary"):
         assert manifests["inferenceservice.yaml"]["spec"]["predictor"]["canaryTrafficPercent"] == 10
+
+
+def test_resources_go_to_the_serving_container_of_either_kind(
+    make_request: MakeRequest, churn_model_file: Path
+) -> None:
+    resources = Resources((("cpu", "500m"),), ())
+    for kind in ("deployment", "inferenceservice"):
+        request = replace(make_request(environment(kind=kind, resources=resources), "v1.0.0",
+                                       churn_model_file), release_tag="churn@v1.0.0")
+        manifest = render(request)[f"{kind}.yaml"]
+        pod = manifest["spec"]["template"]["spec"] if kind == "deployment" else manifest["spec"][
+            "predictor"]
+        assert pod["containers"][0]["resources"] == {"requests": {"cpu": "500m"}}
 
 
 def test_the_core_schemas_refuse_a_misspelt_field(
