@@ -109,7 +109,14 @@ def release_api_url(request: DeployRequest) -> str:
         raise UserError(f"cannot render an InferenceService for {request.model} "
                         f"{request.version}: its release tag is unknown")
     api = request.environ.get("GITHUB_API_URL", "https://api.github.com").rstrip("/")
-    repository = request.environ.get("GITHUB_REPOSITORY", "owner/repo")
+    repository = request.environ.get("GITHUB_REPOSITORY", "")
+    if repository.count("/") != 1 or not all(repository.split("/")):
+        raise UserError(
+            f"cannot render an InferenceService for {request.model} {request.version}: "
+            f"GITHUB_REPOSITORY ({repository or 'unset'}) does not name the repository whose "
+            "releases hold the model files",
+            hint="set GITHUB_REPOSITORY=OWNER/REPO (GitHub Actions sets it)",
+        )
     return f"{api}/repos/{repository}/releases/tags/{quote(request.release_tag, safe='')}"
 
 

@@ -36,7 +36,9 @@ from mlops_ci.deploy.inferenceservice import (
     Rollout,
     committed_rollout,
     decide_rollout,
+    release_api_url,
     render_inferenceservice,
+    server_image,
 )
 from mlops_ci.deploy.protocol import Deployed, DeployFailed, DeployRequest
 from mlops_ci.errors import UserError
@@ -171,8 +173,12 @@ class KubernetesTarget:
 
     def preflight(self, request: DeployRequest) -> None:
         """``manifests_path`` is set, inside the repository, and writable: the folder, or the
-        nearest existing folder above it (``deploy`` creates the rest)."""
+        nearest existing folder above it (``deploy`` creates the rest); for an
+        InferenceService, the image template and the release's repository are known."""
         folder = _folder(request.environment, request.workspace)
+        if request.environment.kind == "inferenceservice":
+            server_image(request)
+            release_api_url(request)
         existing = folder
         while not existing.exists() and existing != existing.parent:
             existing = existing.parent

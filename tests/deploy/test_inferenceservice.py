@@ -146,6 +146,16 @@ def test_switching_kind_removes_the_other_kinds_manifests(promote: Any, repo: Pa
         "deploy/production/inferenceservice.yaml"]
 
 
+def test_preflight_needs_the_repository_whose_releases_hold_the_models(
+    make_request: MakeRequest, repo: Path, churn_model_file: Path
+) -> None:
+    request = replace(make_request(environment(), "v1.0.0", churn_model_file, environ={}),
+                      workspace=repo, release_tag="churn@v1.0.0")
+    with pytest.raises(UserError, match=r"GITHUB_REPOSITORY \(unset\) does not name"):
+        KubernetesTarget().preflight(request)
+    KubernetesTarget().preflight(replace(request, environ=ENVIRON))
+
+
 def test_an_unknown_release_tag_is_a_user_error(
     make_request: MakeRequest, repo: Path, churn_model_file: Path
 ) -> None:

@@ -83,7 +83,8 @@ def test_resources_go_to_the_serving_container_of_either_kind(
     resources = Resources((("cpu", "500m"),), ())
     for kind in ("deployment", "inferenceservice"):
         request = replace(make_request(environment(kind=kind, resources=resources), "v1.0.0",
-                                       churn_model_file), release_tag="churn@v1.0.0")
+                                       churn_model_file, environ=ENVIRON),
+                          release_tag="churn@v1.0.0")
         manifest = render(request)[f"{kind}.yaml"]
         pod = manifest["spec"]["template"]["spec"] if kind == "deployment" else manifest["spec"][
             "predictor"]
