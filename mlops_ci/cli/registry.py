@@ -44,6 +44,10 @@ def add_parsers(commands: Any) -> None:
     promote.add_argument("model")
     promote.add_argument("version")
     promote.add_argument("stage")
+    promote.add_argument(
+        "--complete", action="store_true",
+        help="write a new stage tag for the version the stage holds now: its deploy completes "
+        "the canary (all traffic to it). Roll a canary back by promoting the version before.")
     _writing_options(promote)
     promote.set_defaults(handler=_promote)
 
@@ -111,6 +115,7 @@ def _promote(args: argparse.Namespace) -> int:
     request = registry.PromoteRequest(
         repo=args.repo, model=args.model, version=args.version, stage=args.stage,
         push=args.push, remote=args.remote, config=args.config, force=args.force,
+        complete=args.complete,
     )
     return registry.promote(request)
 

@@ -60,6 +60,7 @@ class PromoteRequest:
     config: Path | None = None
     force: bool = False
     next_step: bool = True  # say what deploys the tag (the action says its own)
+    complete: bool = False  # a new assignment of the stage's version: completes its canary
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,8 +111,12 @@ def promote(
     git = Git(request.repo, environ=environ)
     remote = _remote(request.repo, request.push, request.remote, git=git)
     store = RegistryStore(request.repo, remote, git=git)
-    done = store.promote(model, request.version, stage, evidence=request.evidence)
-    verb = "promoted" if done.created else "already in stage"
+    if request.complete:
+        done = store.reassign(model, request.version, stage)
+    else:
+        done = store.promote(model, request.version, stage, evidence=request.evidence)
+    verb = ("promoted again, completing its canary" if request.complete
+            else "promoted" if done.created else "already in stage")
     print(f"{verb}: {done.model} {done.version} -> {done.stage} (tag {done.tag})"
           + _where(done.remote, done.tag, request.push), file=out)
     if request.next_step:

@@ -64,9 +64,11 @@ from mlops_ci.config.model import (
     EvaluateSpec,
     Gate,
     HealthCheck,
+    KubernetesKind,
     ModelSpec,
     RegisterSpec,
     ReportSpec,
+    Resources,
     RowBounds,
     Sampling,
     StageName,
@@ -92,6 +94,7 @@ _AGAINST: tuple[Against, ...] = get_args(Against)
 _DIRECTIONS: tuple[Direction, ...] = get_args(Direction)
 _BUMPS: tuple[Bump, ...] = get_args(Bump)
 _BACKENDS: tuple[Backend, ...] = get_args(Backend)
+_KINDS: tuple[KubernetesKind, ...] = get_args(KubernetesKind)
 
 
 def build_config(data: Mapping[str, object], *, file: Path, root: Path) -> Config:
@@ -320,6 +323,18 @@ def _deploy(data: Mapping[str, object], at: YamlPath) -> DeploySpec:
     )
 
 
+def _resources(data: Mapping[str, object], at: YamlPath) -> Resources:
+    """``requests`` and ``limits`` each replace the default's when given."""
+    default = Resources()
+
+    def pairs(key: str, fallback: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+        if key not in data:
+            return fallback
+        return tuple((name, str(amount)) for name, amount in section(data, key, at).items())
+
+    return Resources(pairs("requests", default.requests), pairs("limits", default.limits))
+
+
 def _environment(name: str, data: Mapping[str, object], at: YamlPath) -> Environment:
     defaults = Environment(name=name, stage="", backend="docker")
     health = section(data, "health", at)
@@ -333,7 +348,10 @@ def _environment(name: str, data: Mapping[str, object], at: YamlPath) -> Environ
         command=command(data, "command", at),
         manifests_path=optional(data, "manifests_path", at, str),
         namespace=value_or(data, "namespace", at, defaults.namespace),
+        kind=choice(data, "kind", at, _KINDS, defaults.kind),
         replicas=value_or(data, "replicas", at, defaults.replicas),
+        canary=optional(data, "canary", at, int),
+        resources=_resources(section(data, "resources", at), (*at, "resources")),
         health=HealthCheck(
             path=value_or(health, "path", health_at, _HEALTH.path),
             timeout_seconds=duration(health, "timeout", health_at, _HEALTH.timeout_seconds),

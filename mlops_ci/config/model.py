@@ -22,6 +22,7 @@ ClassLabel = str | int | bool
 Bump = Literal["major", "minor", "patch"]
 Against = Literal["absolute", "production", "base"]
 Backend = Literal["docker", "command", "kubernetes"]
+KubernetesKind = Literal["deployment", "inferenceservice"]
 Correction = Literal["bonferroni", "holm", "none"]
 Calibration = Literal["auto", "isotonic", "platt"]
 
@@ -226,6 +227,18 @@ class HealthCheck:
 
 
 @dataclass(frozen=True, slots=True)
+class Resources:
+    """Requests and limits of a kubernetes serving container: (resource, quantity) pairs."""
+
+    requests: tuple[tuple[str, str], ...] = (("cpu", "250m"), ("memory", "512Mi"))
+    limits: tuple[tuple[str, str], ...] = (("memory", "1Gi"),)
+
+    def to_manifest(self) -> dict[str, dict[str, str]]:
+        parts = {"requests": dict(self.requests), "limits": dict(self.limits)}
+        return {kind: amounts for kind, amounts in parts.items() if amounts}
+
+
+@dataclass(frozen=True, slots=True)
 class Environment:
     name: str
     stage: str
@@ -235,7 +248,10 @@ class Environment:
     command: tuple[str, ...] | None = None  # backend "command"
     manifests_path: str | None = None  # backend "kubernetes": GitOps path
     namespace: str = "default"
+    kind: KubernetesKind = "deployment"  # backend "kubernetes": what the manifests deploy
     replicas: int = 1
+    canary: int | None = None  # percent of traffic a new version gets first (inferenceservice)
+    resources: Resources = field(default_factory=Resources)  # backend "kubernetes"
     health: HealthCheck = field(default_factory=HealthCheck)
     rollback: bool = True
 

@@ -133,6 +133,8 @@ def _check_model(
                 f"stage {env['stage']!r} is not one of the stages: {', '.join(stages)}",
                 "add it to the top-level stages list",
             )
+        if "canary" in env:
+            _check_canary(checker, (*at, "deploy", "environments", env_name), env)
     prerelease_stage = (model.get("register") or {}).get("prerelease_stage")
     if prerelease_stage is not None and prerelease_stage not in stages:
         checker.report(
@@ -205,6 +207,20 @@ def _percent_as_fraction(value: float) -> str:
     text = f"{value / 100:.6f}".rstrip("0")
     decimals = len(text.split(".")[1])
     return text + "0" * max(0, 2 - decimals)
+
+
+def _check_canary(checker: _Checker, at: YamlPath, environment: Mapping[str, Any]) -> None:
+    """Only a KServe InferenceService splits traffic between two versions."""
+    backend, kind = environment["backend"], environment.get("kind", "deployment")
+    if backend == "kubernetes" and kind == "inferenceservice":
+        return
+    where = f"backend {backend!r}" + (f" with kind {kind!r}" if backend == "kubernetes" else "")
+    checker.report(
+        (*at, "canary"),
+        f"{where} cannot split traffic between two versions: a canary needs "
+        "backend kubernetes with kind inferenceservice (KServe)",
+        "remove canary, or serve this environment through KServe",
+    )
 
 
 def _check_command(checker: _Checker, at: YamlPath, command: object) -> None:

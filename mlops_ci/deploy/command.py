@@ -72,6 +72,11 @@ class CommandTarget:
     ) -> str | None:
         return None
 
+    def current_promotion(
+        self, environment: Environment, workspace: Path, environ: Mapping[str, str]
+    ) -> str | None:
+        return None
+
     def preflight(self, request: DeployRequest) -> None:
         """The command is set and its program exists: a name on ``PATH``, or a path (relative
         to the workspace, where the command runs) to an executable file."""

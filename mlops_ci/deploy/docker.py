@@ -117,6 +117,11 @@ class DockerTarget:
         running = _serving(client, environment.name)
         return str(running[0].labels.get(LABEL_VERSION)) if running else None
 
+    def current_promotion(
+        self, environment: Environment, workspace: Path, environ: Mapping[str, str]
+    ) -> str | None:
+        return None  # not recorded: the docker backend has no canary to complete
+
     # The image
 
     def _image(self, client: Any, request: DeployRequest) -> str:

@@ -1,11 +1,15 @@
 """The ``kubernetes`` deploy target: GitOps. Render manifests into the repository, commit them.
 
-mlops-ci does not talk to a cluster: Argo CD or Flux syncs the path. For the environment it
-writes ``<manifests_path>/deployment.yaml`` and ``<manifests_path>/service.yaml`` (a
-Deployment of ``replicas`` pods running the model server on port 8080, with readiness and
-liveness probes on the OIP health paths, and a ClusterIP Service in front), then commits them
-with the message ``deploy MODEL VERSION to ENVIRONMENT``. Pushing the commit is left to the
-workflow (a tag event's checkout is a detached HEAD; the branch Argo CD watches is yours).
+mlops-ci does not talk to a cluster: Argo CD or Flux syncs the path. With ``kind: deployment``
+(the default) it writes ``<manifests_path>/deployment.yaml`` and ``<manifests_path>/service.yaml``
+(a Deployment of ``replicas`` pods running the model server on port 8080, with readiness and
+liveness probes on the OIP health paths, and a ClusterIP Service in front); with
+``kind: inferenceservice``, ``<manifests_path>/inferenceservice.yaml``, a KServe
+InferenceService (see ``deploy.inferenceservice``, also for canaries), and it removes the other
+kind's files. Then it commits them with the message ``deploy MODEL VERSION to ENVIRONMENT``;
+the same promotion rendered again changes nothing and commits nothing. Pushing the commit is
+left to the workflow (a tag event's checkout is a detached HEAD; the branch Argo CD watches is
+yours).
 
 The image is named by ``MLOPS_K8S_IMAGE``, a template with ``{model}``, ``{version}`` and
 ``{repository}`` (default ``ghcr.io/{repository}/{model}-serving:{version}``, ``repository``
@@ -13,7 +17,7 @@ from ``GITHUB_REPOSITORY``, lowercased): build and push it with the docker backe
 recipe. When ``kubectl`` is on PATH, the manifests are checked with
 ``kubectl apply --dry-run=client --validate=false -f`` (which needs a reachable cluster to
 know the kinds; without one the check is reported as not done). ``current_version`` reads the
-committed Deployment's ``mlops-ci.version`` label.
+committed Deployment's ``mlops-ci.version`` label, or the InferenceService's annotations.
 """
 
 from __future__ import annotations
@@ -21,12 +25,21 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from mlops_ci.backends.git import Git
 from mlops_ci.config.model import Backend, Environment
+from mlops_ci.deploy.inferenceservice import FILE_NAME as ISVC_FILE
+from mlops_ci.deploy.inferenceservice import (
+    Rollout,
+    committed_rollout,
+    decide_rollout,
+    release_api_url,
+    render_inferenceservice,
+    server_image,
+)
 from mlops_ci.deploy.protocol import Deployed, DeployFailed, DeployRequest
 from mlops_ci.errors import UserError
 
@@ -34,6 +47,7 @@ IMAGE_VARIABLE = "MLOPS_K8S_IMAGE"
 DEFAULT_IMAGE = "ghcr.io/{repository}/{model}-serving:{version}"
 CONTAINER_PORT = 8080
 LABEL_VERSION = "mlops-ci.version"
+MANIFEST_FILES = frozenset({"deployment.yaml", "service.yaml", ISVC_FILE})
 _NO_CLUSTER = ("couldn't get current server API group list", "connection refused",
                "no configuration has been provided", "Unable to connect to the server")
 FALLBACK_IDENTITY = ("github-actions[bot]", "41898282+github-actions[bot]@users.noreply.github.com")
@@ -56,16 +70,28 @@ def image_for(request: DeployRequest) -> str:
                         hint="use the fields {model}, {version} and {repository}") from None
 
 
-def render(request: DeployRequest) -> dict[str, dict[str, Any]]:
-    """The manifests as values, by file name."""
+def _labels(request: DeployRequest) -> tuple[str, dict[str, str], dict[str, str]]:
+    """The objects' name, their common labels and the version label."""
     environment = request.environment
     name = dns_name(f"{request.model}-{environment.name}")
     labels = {"app.kubernetes.io/name": dns_name(request.model),
               "app.kubernetes.io/instance": name,
               "app.kubernetes.io/managed-by": "mlops-ci",
               "mlops-ci.environment": dns_name(environment.name)}
+    return name, labels, {LABEL_VERSION: request.version.replace("+", "_")}
+
+
+def render(request: DeployRequest, committed: Rollout | None = None) -> dict[str, dict[str, Any]]:
+    """The manifests as values, by file name; ``committed`` is the roll-out the environment's
+    committed ``InferenceService`` records (``kind: inferenceservice`` only)."""
+    environment = request.environment
+    name, labels, version_label = _labels(request)
+    if environment.kind == "inferenceservice":
+        rollout = decide_rollout(committed, request.version, request.promotion,
+                                 environment.canary)
+        served = {**labels, LABEL_VERSION: rollout.version.replace("+", "_")}
+        return {ISVC_FILE: render_inferenceservice(request, rollout, name, served)}
     selector = {"app.kubernetes.io/instance": name}
-    version_label = {LABEL_VERSION: request.version.replace("+", "_")}
     probe_path = environment.health.path
     args = ["--name", request.model, "--version", request.version, "--port",
             str(CONTAINER_PORT)]
@@ -88,6 +114,7 @@ def render(request: DeployRequest) -> dict[str, dict[str, Any]]:
                                        "periodSeconds": max(1, int(
                                            environment.health.interval_seconds))},
                     "livenessProbe": {"httpGet": {"path": "/v2/health/live", "port": "http"}},
+                    "resources": environment.resources.to_manifest(),
                 }]},
             },
         },
@@ -125,13 +152,19 @@ class KubernetesTarget:
         folder = _folder(request.environment, request.workspace)
         folder.mkdir(parents=True, exist_ok=True)
         written = []
-        for file_name, manifest in render(request).items():
+        manifests = render(request, committed_rollout(_load(folder / ISVC_FILE)))
+        for file_name, manifest in manifests.items():
             path = folder / file_name
             path.write_text(yaml.safe_dump(manifest, sort_keys=False), encoding="utf-8")
             written.append(path)
+        written += _remove_stale(request, folder, manifests.keys())
         checked = _dry_run(folder)
         commit = _commit(request, written)
         detail = f"manifests in {folder.relative_to(request.workspace.resolve())} ({checked})"
+        rollout = committed_rollout(manifests.get(ISVC_FILE))
+        if rollout is not None and rollout.percent is not None:
+            detail += (f", canary: {rollout.percent}% of the traffic, {rollout.stable} keeps "
+                       "the rest")
         detail += f", committed {commit[:12]}" if commit else ", unchanged"
         return Deployed(request.version, request.environment.url, detail)
 
@@ -140,8 +173,12 @@ class KubernetesTarget:
 
     def preflight(self, request: DeployRequest) -> None:
         """``manifests_path`` is set, inside the repository, and writable: the folder, or the
-        nearest existing folder above it (``deploy`` creates the rest)."""
+        nearest existing folder above it (``deploy`` creates the rest); for an
+        InferenceService, the image template and the release's repository are known."""
         folder = _folder(request.environment, request.workspace)
+        if request.environment.kind == "inferenceservice":
+            server_image(request)
+            release_api_url(request)
         existing = folder
         while not existing.exists() and existing != existing.parent:
             existing = existing.parent
@@ -156,17 +193,36 @@ class KubernetesTarget:
     def current_version(
         self, environment: Environment, workspace: Path, environ: Mapping[str, str]
     ) -> str | None:
-        import yaml
-
-        path = _folder(environment, workspace) / "deployment.yaml"
-        if not path.is_file():
-            return None
+        """The committed manifests' version (during a canary, the canary's)."""
+        folder = _folder(environment, workspace)
+        if environment.kind == "inferenceservice":
+            rollout = committed_rollout(_load(folder / ISVC_FILE))
+            return None if rollout is None else rollout.version
         try:
-            manifest = yaml.safe_load(path.read_text(encoding="utf-8"))
-            version = manifest["metadata"]["labels"][LABEL_VERSION]
-        except (yaml.YAMLError, KeyError, TypeError):
+            version = _load(folder / "deployment.yaml")["metadata"]["labels"][LABEL_VERSION]
+        except (KeyError, TypeError):
             return None
         return str(version)
+
+
+    def current_promotion(
+        self, environment: Environment, workspace: Path, environ: Mapping[str, str]
+    ) -> str | None:
+        """The stage tag the committed InferenceService records (a Deployment records none)."""
+        if environment.kind != "inferenceservice":
+            return None
+        rollout = committed_rollout(_load(_folder(environment, workspace) / ISVC_FILE))
+        return None if rollout is None else rollout.promotion
+
+
+def _load(path: Path) -> Any:
+    """The YAML document at ``path``; ``None`` when there is none or it is not YAML."""
+    import yaml
+
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
 
 
 def _dry_run(folder: Path) -> str:
@@ -191,11 +247,29 @@ def _dry_run(folder: Path) -> str:
                        f"{done.stderr.strip()[:500]}", previous_serving=True)
 
 
+def _remove_stale(request: DeployRequest, folder: Path, rendered: Iterable[str]) -> list[Path]:
+    """Remove the other kind's manifests (after a switch of ``kind``), so Argo CD or Flux stops
+    applying them; the removed files git tracks, for the commit."""
+    git = Git(request.workspace, environ=request.environ)
+    removed = []
+    for file_name in sorted(MANIFEST_FILES - set(rendered)):
+        path = folder / file_name
+        if not path.is_file():
+            continue
+        relative = str(path.relative_to(request.workspace.resolve()))
+        if git.run(["ls-files", "--error-unmatch", "--", relative], check=False).ok:
+            git.run(["rm", "-q", "-f", "--", relative])
+            removed.append(path)
+        else:
+            path.unlink()
+    return removed
+
+
 def _commit(request: DeployRequest, paths: list[Path]) -> str | None:
     """Commit ``paths``; the new commit's id, or ``None`` when they did not change."""
     git = Git(request.workspace, environ=request.environ)
     relative = [str(p.relative_to(request.workspace.resolve())) for p in paths]
-    git.run(["add", "--", *relative])
+    git.run(["add", "--", *(r for r, p in zip(relative, paths, strict=True) if p.exists())])
     if git.run(["diff", "--cached", "--quiet", "--", *relative], check=False).ok:
         return None
     identity: list[str] = []

@@ -6,7 +6,8 @@ server needs and the rows to smoke-test with) and either returns ``Deployed`` or
 served before is still serving (the docker target never stops it before the new one passed its
 checks); when it is not, the deploy stage rolls back by deploying the previous version again
 (``rollback``). ``current_version`` says which version an environment serves now, as far as the
-target can tell (``None``: nothing, or unknown), so a rerun can be a no-op. ``preflight`` checks
+target can tell (``None``: nothing, or unknown), and ``current_promotion`` by which stage tag,
+where the target records it, so a rerun can be a no-op. ``preflight`` checks
 the target's prerequisites before a promotion writes its stage tag, so a deploy that cannot work
 leaves the registry as it was.
 
@@ -44,6 +45,8 @@ class DeployRequest:
     environ: Mapping[str, str]
     out: TextIO
     id_column: str | None = None  # the rows' ids, for the prediction log
+    release_tag: str | None = None  # the registration tag whose release holds the model file
+    promotion: str | None = None  # the stage tag (NAME#STAGE#N) whose assignment this deploys
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +88,14 @@ class DeployTarget(Protocol):
         self, environment: Environment, workspace: Path, environ: Mapping[str, str]
     ) -> str | None:
         """The version ``environment`` serves now, ``None`` when none or unknown."""
+        ...
+
+    def current_promotion(
+        self, environment: Environment, workspace: Path, environ: Mapping[str, str]
+    ) -> str | None:
+        """The stage tag whose deploy ``environment`` holds, when the target records one
+        (``None``: not recorded). The version serving now under another stage tag is no rerun:
+        that deploy completes its canary (see ``deploy.inferenceservice``)."""
         ...
 
 

@@ -59,3 +59,22 @@ def plan_promotion(state: RegistryState, model: str, version: str, stage: str) -
     counter = state.next_counter(model)
     tag = RegistryTag(model, Action.ASSIGN, stage=stage, counter=counter).format()
     return PromotionPlan(model, version, stage, tag, target.commit, counter, new=True)
+
+
+def plan_reassignment(
+    state: RegistryState, model: str, version: str, stage: str
+) -> PromotionPlan:
+    """A new assignment ``NAME#STAGE#N`` of the ``version`` that holds ``stage`` now: a fresh
+    promotion event for the same version, which completes a canary of it (``registry promote
+    --complete``). Refused when ``stage`` does not hold ``version``."""
+    target = active_version(state, model, version)
+    holder = state.stage_version(model, stage)
+    if holder != version:
+        raise UserError(
+            f"{stage} holds {holder or 'no version'} of {model}, not {version}: there is no "
+            f"canary of {version} to complete",
+            hint=f"promote {version} without --complete to start its roll-out",
+        )
+    counter = state.next_counter(model)
+    tag = RegistryTag(model, Action.ASSIGN, stage=stage, counter=counter).format()
+    return PromotionPlan(model, version, stage, tag, target.commit, counter, new=True)

@@ -36,6 +36,7 @@ from pathlib import Path
 
 from mlops_ci.backends.git import Git
 from mlops_ci.errors import ExternalError, UserError
+from mlops_ci.registry import promotion
 from mlops_ci.registry import tags as grammar
 from mlops_ci.registry.evidence import Evidence, tag_message
 from mlops_ci.registry.promotion import PromotionPlan, active_version, plan_promotion
@@ -197,11 +198,19 @@ class RegistryStore:
         self, model: str, version: str, stage: str, *, evidence: Evidence | None = None
     ) -> Assignment:
         """Assign ``stage`` to ``version`` (tag ``NAME#STAGE#N``); a no-op if it is there now."""
+        return self._assign(plan_promotion, model, version, stage, evidence)
+
+    def reassign(self, model: str, version: str, stage: str) -> Assignment:
+        """A new ``NAME#STAGE#N`` for the ``version`` holding ``stage``: completes its canary."""
+        return self._assign(promotion.plan_reassignment, model, version, stage, None)
+
+    def _assign(self, decide: Callable[[RegistryState, str, str, str], PromotionPlan],
+                model: str, version: str, stage: str, evidence: Evidence | None) -> Assignment:
         _check_model(model)
         _check_stage(stage)
         for _ in range(RACE_ATTEMPTS):
             state = self._synced(model)
-            plan = plan_promotion(state, model, version, stage)
+            plan = decide(state, model, version, stage)
             if not plan.new:
                 self._push_existing([plan.tag])
                 return Assignment(model, version, stage, plan.tag, plan.commit, plan.counter,

@@ -86,6 +86,7 @@ class _Resolved:
     previous_tag: str | None
     note: str | None = None  # why that is not the event's own version, when it is not
     why: str = ""  # the deployment's description: the order's why, and the note's gist
+    promotion: str | None = None  # the stage tag that put ``version`` there
 
 
 class DeployStage:
@@ -194,17 +195,18 @@ class DeployStage:
         version = resolved.version
         existing = forge.find_deployment(environment.name, version)
         serving = target.current_version(environment, context.workspace, context.environ)
+        held = target.current_promotion(environment, context.workspace, context.environ)
         if (
             existing is not None
             and existing.latest_state == "success"
             and (serving == version or (serving is None and not _tracks_versions(target)))
+            and held in (None, resolved.promotion)  # another stage tag: completes a canary
         ):
             return True, f"{environment.name}: {version} is deployed already; nothing to do", None
         # Fetched and verified before GitHub hears of the deployment: a failed fetch deployed
         # nothing, so it must leave no deployment and no status.
-        request = self._request(
-            context, model, order, environment, version, resolved.registration_tag
-        )
+        request = self._request(context, model, order, environment, version,
+                                resolved.registration_tag, resolved.promotion)
         deployment = existing or forge.create_deployment(
             environment.name,
             resolved.registration_tag,
@@ -240,6 +242,7 @@ class DeployStage:
         environment: Environment,
         version: str,
         tag: str,
+        promotion: str | None = None,
     ) -> DeployRequest:
 
         scratch = context.model_dir(model) / "deploy" / environment.name / version
@@ -265,6 +268,8 @@ class DeployStage:
             environ=context.environ,
             out=context.out,
             id_column=model.data.id_column,
+            release_tag=tag,
+            promotion=promotion,
         )
 
     def _recover(
@@ -389,5 +394,5 @@ def _resolve(context: StageContext, model: ModelSpec, order: DeployOrder) -> _Re
     previous_state = model_state.version(previous) if previous else None
     return _Resolved(
         version, registered.tag, previous, previous_state.tag if previous_state else None,
-        note, why,
+        note, why, assignment.name,
     )

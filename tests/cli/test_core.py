@@ -41,6 +41,21 @@ def test_invalid_config_exits_2_with_file_line_col_path(
     assert "Traceback" not in err
 
 
+def test_validate_refuses_a_canary_on_docker_with_file_line_and_path(
+    write_config: WriteConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    environment = "{stage: production, backend: docker, port: 8080, canary: 10}"
+    deploy = f"    deploy:\n      environments:\n        prod: {environment}\n"
+    path = write_config(MINIMAL + deploy)
+    monkeypatch.chdir(path.parent)
+    code, err = run(["validate"])
+    assert code == 2
+    assert err.splitlines()[0].startswith(
+        "mlops.yaml:21:72: models.churn.deploy.environments.prod.canary: backend 'docker' cannot "
+        "split traffic between two versions")
+    assert "Traceback" not in err
+
+
 def test_validate_json_lists_problems(
     write_config: WriteConfig, capsys: pytest.CaptureFixture[str]
 ) -> None:

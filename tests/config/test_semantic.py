@@ -120,3 +120,50 @@ def test_a_p_value_threshold_above_1_is_refused(
 def test_a_distance_threshold_above_1_is_accepted(write_config: WriteConfig) -> None:
     text = MINIMAL.replace("    train:\n", "    drift: {method: psi, threshold: 5}\n    train:\n")
     assert load_config(write_config(text)).model("churn").drift.threshold == 5
+
+
+@pytest.mark.parametrize(
+    ("environment", "refused"),
+    [
+        ("{stage: production, backend: docker, port: 8080, canary: 10}", "backend 'docker'"),
+        ("{stage: production, backend: command, command: [./d.sh], canary: 10}",
+         "backend 'command'"),
+        ("{stage: production, backend: kubernetes, manifests_path: k, canary: 10}",
+         "backend 'kubernetes' with kind 'deployment'"),
+    ],
+)
+def test_a_canary_where_traffic_cannot_split_is_refused_at_its_line(
+    write_config: WriteConfig, environment: str, refused: str
+) -> None:
+    text = MINIMAL + f"    deploy:\n      environments:\n        prod: {environment}\n"
+    (write_config(text).parent / "d.sh").write_text("#!/bin/sh\n")
+
+    problem = only_problem(write_config, text)
+
+    assert problem.path == "models.churn.deploy.environments.prod.canary"
+    last_line = text.splitlines()[-1]
+    assert (problem.line, problem.column) == (len(text.splitlines()), last_line.index("10") + 1)
+    assert problem.message.startswith(f"{refused} cannot split traffic between two versions")
+
+
+def test_a_canary_on_an_inferenceservice_is_accepted(write_config: WriteConfig) -> None:
+    text = MINIMAL + ("    deploy:\n      environments:\n        prod: {stage: production, "
+                      "backend: kubernetes, manifests_path: k, kind: inferenceservice, "
+                      "canary: 10}\n")
+
+    [environment] = load_config(write_config(text)).model("churn").deploy.environments
+
+    assert (environment.kind, environment.canary) == ("inferenceservice", 10)
+
+
+def test_resources_replace_the_default_requests_and_limits_one_at_a_time(
+    write_config: WriteConfig,
+) -> None:
+    text = MINIMAL + ("    deploy:\n      environments:\n        prod: {stage: production, "
+                      "backend: kubernetes, manifests_path: k, resources: {requests: "
+                      "{cpu: 2, memory: 1Gi}}}\n")
+
+    [environment] = load_config(write_config(text)).model("churn").deploy.environments
+
+    assert environment.resources.to_manifest() == {
+        "requests": {"cpu": "2", "memory": "1Gi"}, "limits": {"memory": "1Gi"}}
