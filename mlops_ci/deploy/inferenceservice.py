@@ -1,17 +1,22 @@
 """The KServe ``InferenceService`` of the ``kubernetes`` backend (``kind: inferenceservice``).
 
-One manifest, ``inferenceservice.yaml`` (``serving.kserve.io/v1beta1``), whose predictor is a
-custom container: the mlops-ci image running ``python -m mlops_ci.serving``, which speaks the
-Open Inference Protocol (v2) on port 8080, with its readiness probe on ``/v2/health/ready``,
-its liveness probe on ``/v2/health/live``, the environment's ``resources``, and ``minReplicas``
-from ``replicas``. KServe v1beta1 carries a ``protocolVersion`` field only on ``predictor.model``
-and the framework predictors (whose servers KServe runs); a custom container declares none and
-is reached on its own OIP paths. Before it starts, the init container ``fetch-model`` (the same
-image, ``python -m mlops_ci.serving.fetch``) reads the version's release through the GitHub API
+Two manifests: ``servingruntime.yaml``, a ``ServingRuntime`` (``serving.kserve.io/v1alpha1``)
+named ``<service>-runtime`` whose one container is the mlops-ci image running
+``python -m mlops_ci.serving`` on port 8080, supporting the model format ``mlops-ci-skops`` with
+``protocolVersions: [v2]`` (the Open Inference Protocol), readiness probe on
+``/v2/health/ready`` and liveness probe on ``/v2/health/live``; and ``inferenceservice.yaml``
+(``serving.kserve.io/v1beta1``), whose predictor is ``model: {modelFormat: mlops-ci-skops,
+runtime: <service>-runtime, protocolVersion: v2}`` with this version's server arguments, the
+environment's ``resources``, and ``minReplicas`` from ``replicas``. KServe merges the model's
+container fields into the runtime's container (the model's ``args`` replace the runtime's).
+
+Before the server starts, the predictor's init container ``fetch-model`` (the same image,
+``python -m mlops_ci.serving.fetch``) reads the version's release through the GitHub API
 (``GITHUB_API_URL``), downloads its model file into an ``emptyDir`` at ``/mnt/models`` and checks
 its sha256 against the one the release recorded (the file this run verified); a mismatch fails
-the pod before the server sees the file. A private repository's release needs a token: the
-Secret ``mlops-ci-release-token`` (key ``token``), if it exists in the namespace, is passed as
+the pod before the server sees the file. No ``storageUri``: KServe's storage initializer would
+download without that check. A private repository's release needs a token: the Secret
+``mlops-ci-release-token`` (key ``token``), if it exists in the namespace, is passed as
 ``GITHUB_TOKEN``.
 
 The image is named by ``MLOPS_K8S_SERVER_IMAGE``, a template with ``{owner}`` (the repository's
@@ -41,6 +46,8 @@ from mlops_ci.digest import sha256_file
 from mlops_ci.errors import UserError
 
 FILE_NAME = "inferenceservice.yaml"
+RUNTIME_FILE_NAME = "servingruntime.yaml"
+MODEL_FORMAT = "mlops-ci-skops"  # a skops file the mlops-ci server loads (format version 1)
 SERVER_IMAGE_VARIABLE = "MLOPS_K8S_SERVER_IMAGE"
 DEFAULT_SERVER_IMAGE = "ghcr.io/{owner}/mlops-ci:v{mlops_ci_version}"
 TOKEN_SECRET = "mlops-ci-release-token"  # noqa: S105 -- the name of a Secret, not a secret
@@ -120,6 +127,39 @@ def release_api_url(request: DeployRequest) -> str:
     return f"{api}/repos/{repository}/releases/tags/{quote(request.release_tag, safe='')}"
 
 
+def runtime_name(name: str) -> str:
+    """The ``ServingRuntime`` beside the ``InferenceService`` ``name``."""
+    return f"{name}-runtime"
+
+
+def render_servingruntime(
+    request: DeployRequest, name: str, labels: dict[str, str]
+) -> dict[str, Any]:
+    """The runtime ``name``'s predictor runs in: our server image, OIP (v2) on port 8080."""
+    interval = max(1, int(request.environment.health.interval_seconds))
+    container = {
+        "name": "kserve-container",
+        "image": server_image(request),
+        "command": ["python", "-m", "mlops_ci.serving"],
+        "ports": [{"containerPort": PORT, "protocol": "TCP"}],
+        "readinessProbe": {"httpGet": {"path": request.environment.health.path, "port": PORT},
+                           "periodSeconds": interval},
+        "livenessProbe": {"httpGet": {"path": "/v2/health/live", "port": PORT}},
+    }
+    return {
+        "apiVersion": "serving.kserve.io/v1alpha1",
+        "kind": "ServingRuntime",
+        "metadata": {"name": runtime_name(name), "namespace": request.environment.namespace,
+                     "labels": labels},
+        "spec": {
+            "supportedModelFormats": [{"name": MODEL_FORMAT, "version": "1",
+                                       "autoSelect": False}],
+            "protocolVersions": ["v2"],
+            "containers": [container],
+        },
+    }
+
+
 def render_inferenceservice(
     request: DeployRequest, rollout: Rollout, name: str, labels: dict[str, str]
 ) -> dict[str, Any]:
@@ -145,23 +185,18 @@ def render_inferenceservice(
         args += ["--trusted-type", trusted]
     if request.id_column:
         args += ["--id-column", request.id_column]
-    interval = max(1, int(request.environment.health.interval_seconds))
-    server = {
-        "name": "kserve-container",
-        "image": image,
-        "command": ["python", "-m", "mlops_ci.serving"],
+    model = {
+        "modelFormat": {"name": MODEL_FORMAT, "version": "1"},
+        "runtime": runtime_name(name),
+        "protocolVersion": "v2",
         "args": args,
-        "ports": [{"containerPort": PORT, "protocol": "TCP"}],
-        "readinessProbe": {"httpGet": {"path": request.environment.health.path, "port": PORT},
-                           "periodSeconds": interval},
-        "livenessProbe": {"httpGet": {"path": "/v2/health/live", "port": PORT}},
         "resources": request.environment.resources.to_manifest(),
         "volumeMounts": [{"name": "model", "mountPath": MODEL_DIR, "readOnly": True}],
     }
     predictor: dict[str, Any] = {"minReplicas": request.environment.replicas}
     if rollout.percent is not None:
         predictor["canaryTrafficPercent"] = rollout.percent
-    predictor.update({"initContainers": [fetch], "containers": [server],
+    predictor.update({"model": model, "initContainers": [fetch],
                       "volumes": [{"name": "model", "emptyDir": {}}]})
     annotations = {"mlops-ci.version": rollout.version}
     if rollout.stable is not None:

@@ -32,12 +32,14 @@ from typing import Any
 from mlops_ci.backends.git import Git
 from mlops_ci.config.model import Backend, Environment
 from mlops_ci.deploy.inferenceservice import FILE_NAME as ISVC_FILE
+from mlops_ci.deploy.inferenceservice import RUNTIME_FILE_NAME as RUNTIME_FILE
 from mlops_ci.deploy.inferenceservice import (
     Rollout,
     committed_rollout,
     decide_rollout,
     release_api_url,
     render_inferenceservice,
+    render_servingruntime,
     server_image,
 )
 from mlops_ci.deploy.protocol import Deployed, DeployFailed, DeployRequest
@@ -47,7 +49,7 @@ IMAGE_VARIABLE = "MLOPS_K8S_IMAGE"
 DEFAULT_IMAGE = "ghcr.io/{repository}/{model}-serving:{version}"
 CONTAINER_PORT = 8080
 LABEL_VERSION = "mlops-ci.version"
-MANIFEST_FILES = frozenset({"deployment.yaml", "service.yaml", ISVC_FILE})
+MANIFEST_FILES = frozenset({"deployment.yaml", "service.yaml", ISVC_FILE, RUNTIME_FILE})
 _NO_CLUSTER = ("couldn't get current server API group list", "connection refused",
                "no configuration has been provided", "Unable to connect to the server")
 FALLBACK_IDENTITY = ("github-actions[bot]", "41898282+github-actions[bot]@users.noreply.github.com")
@@ -90,7 +92,8 @@ def render(request: DeployRequest, committed: Rollout | None = None) -> dict[str
         rollout = decide_rollout(committed, request.version, request.promotion,
                                  environment.canary)
         served = {**labels, LABEL_VERSION: rollout.version.replace("+", "_")}
-        return {ISVC_FILE: render_inferenceservice(request, rollout, name, served)}
+        return {RUNTIME_FILE: render_servingruntime(request, name, labels),
+                ISVC_FILE: render_inferenceservice(request, rollout, name, served)}
     selector = {"app.kubernetes.io/instance": name}
     probe_path = environment.health.path
     args = ["--name", request.model, "--version", request.version, "--port",

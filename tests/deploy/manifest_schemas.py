@@ -2,10 +2,10 @@
 
 Core kinds (Deployment, Service, ...) against the Kubernetes OpenAPI schemas that the
 ``kubernetes-validate`` package ships (strict: unknown fields refused); the KServe
-InferenceService against the trimmed copy of KServe's CRD schema in ``schemas/`` (see its
-``$comment`` for source, commit and licence), whose pod fields refer to the same Kubernetes
-definitions. On top of the schemas, the API server's own checks of names and labels, which no
-OpenAPI schema expresses.
+InferenceService and ServingRuntime against trimmed copies of KServe's CRD schemas in
+``schemas/`` (see each one's ``$comment`` for source, commit and licence), whose pod fields refer
+to the same Kubernetes definitions. On top of the schemas, the API server's own checks of names
+and labels, which no OpenAPI schema expresses.
 """
 
 from __future__ import annotations
@@ -21,7 +21,12 @@ from kubernetes_validate.utils import schema_contents
 from referencing import Registry, Resource
 
 KUBERNETES_VERSION = "1.30.0"
-KSERVE_SCHEMA = Path(__file__).parent / "schemas" / "kserve-inferenceservice-v1beta1.json"
+KSERVE_SCHEMAS = {
+    "serving.kserve.io/v1beta1": Path(__file__).parent / "schemas"
+    / "kserve-inferenceservice-v1beta1.json",
+    "serving.kserve.io/v1alpha1": Path(__file__).parent / "schemas"
+    / "kserve-servingruntime-v1alpha1.json",
+}
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 _LABEL_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
@@ -31,20 +36,22 @@ class ManifestInvalid(AssertionError):
     pass
 
 
-def _kserve_validator() -> jsonschema.protocols.Validator:
+def _kserve_validator(api_version: str) -> jsonschema.protocols.Validator:
     definitions = schema_contents(
         f"kubernetes-json-schema/v{KUBERNETES_VERSION}-local-strict/_definitions.json",
         KUBERNETES_VERSION,
     )
-    schema = json.loads(KSERVE_SCHEMA.read_text(encoding="utf-8"))
+    schema = json.loads(KSERVE_SCHEMAS[api_version].read_text(encoding="utf-8"))
     registry: Registry[Any] = Resource.from_contents(definitions) @ Registry()
     return jsonschema.Draft202012Validator(schema, registry=registry)
 
 
 def validate_manifest(manifest: dict[str, Any]) -> None:
     """Raise ``ManifestInvalid`` naming every schema error of ``manifest``."""
-    if manifest.get("apiVersion") == "serving.kserve.io/v1beta1":
-        errors = sorted(_kserve_validator().iter_errors(manifest), key=lambda e: e.json_path)
+    api_version = manifest.get("apiVersion")
+    if api_version in KSERVE_SCHEMAS:
+        validator = _kserve_validator(str(api_version))
+        errors = sorted(validator.iter_errors(manifest), key=lambda e: e.json_path)
         if errors:
             raise ManifestInvalid("; ".join(f"{e.json_path}: {e.message}" for e in errors))
     else:
@@ -79,3 +86,18 @@ def _label_maps(manifest: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
     if "selector" in spec and manifest["kind"] == "Service":
         found.append(("spec.selector", spec["selector"]))
     return found
+
+
+_MODEL_ONLY = ("modelFormat", "runtime", "protocolVersion", "runtimeVersion", "storageUri")
+
+
+def kserve_container(runtime: dict[str, Any], predictor: dict[str, Any]) -> dict[str, Any]:
+    """The container KServe runs for ``predictor.model``: the runtime's container with the
+    model's container fields over it (KServe merges them; a list such as ``args`` is replaced)."""
+    [container] = runtime["spec"]["containers"]
+    model = predictor["model"]
+    assert model["runtime"] == runtime["metadata"]["name"]
+    assert {"name": model["modelFormat"]["name"], "version": model["modelFormat"]["version"],
+            "autoSelect": False} in runtime["spec"]["supportedModelFormats"]
+    assert model["protocolVersion"] in runtime["spec"]["protocolVersions"]
+    return {**container, **{k: v for k, v in model.items() if k not in _MODEL_ONLY}}

@@ -17,7 +17,7 @@ from mlops_ci.deploy.protocol import DeployRequest
 from mlops_ci.digest import sha256_file
 from mlops_ci.errors import UserError
 from tests.deploy.conftest import MakeRequest
-from tests.deploy.manifest_schemas import validate_manifest
+from tests.deploy.manifest_schemas import kserve_container, validate_manifest
 from tests.deploy.workspace import git
 
 ENVIRON = {"GITHUB_REPOSITORY": "Octo/Churn", "GITHUB_API_URL": "https://ghe.example/api/v3"}
@@ -55,7 +55,13 @@ def promote(make_request: MakeRequest, repo: Path, churn_model_file: Path):  # t
         for path in folder.glob("*.yaml"):
             validate_manifest(yaml.safe_load(path.read_text()))
         path = folder / "inferenceservice.yaml"
-        return yaml.safe_load(path.read_text()) if path.is_file() else {}
+        if not path.is_file():
+            return {}
+        manifest = yaml.safe_load(path.read_text())
+        runtime = yaml.safe_load((folder / "servingruntime.yaml").read_text())
+        manifest["served"] = kserve_container(runtime, manifest["spec"]["predictor"])
+        manifest["runtime"] = runtime
+        return manifest
 
     return run
 
@@ -81,14 +87,24 @@ def test_predictor_serves_oip_with_the_release_model_checked_by_sha256(
         "https://ghe.example/api/v3/repos/Octo/Churn/releases/tags/churn%40v1.4.0")
     assert args[args.index("--asset") + 1] == churn_model_file.name
     assert args[args.index("--sha256") + 1] == sha256_file(churn_model_file)
-    [server] = predictor["containers"]
+    assert "containers" not in predictor  # KServe's model spec, run by our ServingRuntime
+    model = predictor["model"]
+    assert model["protocolVersion"] == "v2"
+    assert model["modelFormat"] == {"name": "mlops-ci-skops", "version": "1"}
+    runtime = manifest["runtime"]
+    assert runtime["kind"] == "ServingRuntime"
+    assert runtime["apiVersion"] == "serving.kserve.io/v1alpha1"
+    assert runtime["metadata"]["name"] == model["runtime"]
+    assert runtime["spec"]["protocolVersions"] == ["v2"]
+    server = manifest["served"]
+    assert server["name"] == "kserve-container"
     assert server["command"] == ["python", "-m", "mlops_ci.serving"]
     assert server["image"] == fetch["image"] == "ghcr.io/octo/mlops-ci:v0.1.0"
     assert server["readinessProbe"]["httpGet"] == {"path": "/v2/health/ready", "port": 8080}
     assert server["resources"]["requests"] == {"cpu": "250m", "memory": "512Mi"}
     assert server["args"][server["args"].index("--model") + 1] == "/mnt/models/model.skops"
     assert sorted(p.name for p in (repo / "deploy" / "production").iterdir()) == [
-        "inferenceservice.yaml"]
+        "inferenceservice.yaml", "servingruntime.yaml"]
     assert KubernetesTarget().current_version(environment(), repo, {}) == "v1.4.0"
 
 
@@ -128,7 +144,7 @@ def test_canary_rolled_back_by_promoting_the_stable_version_again(
     predictor = rolled_back["spec"]["predictor"]
     assert "canaryTrafficPercent" not in predictor
     assert rolled_back["metadata"]["annotations"]["mlops-ci.version"] == "v1.0.0"
-    args = predictor["containers"][0]["args"]
+    args = rolled_back["served"]["args"]
     assert args[args.index("--version") + 1] == "v1.0.0"
     assert KubernetesTarget().current_version(env, repo, {}) == "v1.0.0"
 
@@ -140,10 +156,11 @@ def test_switching_kind_removes_the_other_kinds_manifests(promote: Any, repo: Pa
 
     promote(environment(), "v1.0.0", 1)
 
-    assert sorted(p.name for p in folder.iterdir()) == ["inferenceservice.yaml"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "inferenceservice.yaml", "servingruntime.yaml"]
     assert git(repo, "status", "--porcelain") == ""
     assert git(repo, "ls-files", "deploy").splitlines() == [
-        "deploy/production/inferenceservice.yaml"]
+        "deploy/production/inferenceservice.yaml", "deploy/production/servingruntime.yaml"]
 
 
 def test_preflight_needs_the_repository_whose_releases_hold_the_models(

@@ -22,6 +22,7 @@ from mlops_ci.forge.github import GitHubApi
 from mlops_ci.forge.github_forge import GitHubForge
 from mlops_ci.forge.protocol import AssetFile
 from tests.deploy.conftest import MakeRequest
+from tests.deploy.manifest_schemas import kserve_container
 from tests.deploy.workspace import FAST, REPO
 from tests.fakegithub import FakeGitHub
 
@@ -55,7 +56,9 @@ def pod(fake_github: FakeGitHub, make_request: MakeRequest,
     environ = {"GITHUB_API_URL": fake_github.api_url, "GITHUB_REPOSITORY": REPO}
     request = replace(make_request(ENVIRONMENT, "v1.0.0", churn_model_file, environ=environ),
                       release_tag="churn@v1.0.0")
-    predictor: dict[str, Any] = render(request)["inferenceservice.yaml"]["spec"]["predictor"]
+    manifests = render(request)
+    predictor: dict[str, Any] = manifests["inferenceservice.yaml"]["spec"]["predictor"]
+    predictor["containers"] = [kserve_container(manifests["servingruntime.yaml"], predictor)]
     predictor["smoke_rows"] = request.smoke_rows
     return predictor
 

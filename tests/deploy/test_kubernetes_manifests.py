@@ -14,7 +14,7 @@ import yaml
 from mlops_ci.config.model import Environment, Resources
 from mlops_ci.deploy.kubernetes import KubernetesTarget, render
 from tests.deploy.conftest import MakeRequest
-from tests.deploy.manifest_schemas import ManifestInvalid, validate_manifest
+from tests.deploy.manifest_schemas import ManifestInvalid, kserve_container, validate_manifest
 from tests.deploy.workspace import git
 
 ENVIRON = {"GITHUB_REPOSITORY": "Octo/Churn"}
@@ -47,11 +47,12 @@ def committed_manifests(folder: Path) -> dict[str, dict[str, Any]]:
     ("changes", "files"),
     [
         ({}, ["deployment.yaml", "service.yaml"]),
-        ({"kind": "inferenceservice"}, ["inferenceservice.yaml"]),
-        ({"kind": "inferenceservice", "canary": 10}, ["inferenceservice.yaml"]),
+        ({"kind": "inferenceservice"}, ["inferenceservice.yaml", "servingruntime.yaml"]),
+        ({"kind": "inferenceservice", "canary": 10},
+         ["inferenceservice.yaml", "servingruntime.yaml"]),
         ({"kind": "inferenceservice", "resources": Resources(
             (("cpu", "2"), ("memory", "1.5Gi")), (("cpu", "4"), ("ephemeral-storage", "1G")))},
-         ["inferenceservice.yaml"]),
+         ["inferenceservice.yaml", "servingruntime.yaml"]),
     ],
     ids=["deployment", "inferenceservice", "inferenceservice-canary", "resources"],
 )
@@ -85,10 +86,14 @@ def test_resources_go_to_the_serving_container_of_either_kind(
         request = replace(make_request(environment(kind=kind, resources=resources), "v1.0.0",
                                        churn_model_file, environ=ENVIRON),
                           release_tag="churn@v1.0.0")
-        manifest = render(request)[f"{kind}.yaml"]
-        pod = manifest["spec"]["template"]["spec"] if kind == "deployment" else manifest["spec"][
-            "predictor"]
-        assert pod["containers"][0]["resources"] == {"requests": {"cpu": "500m"}}
+        manifests = render(request)
+        manifest = manifests[f"{kind}.yaml"]
+        if kind == "deployment":
+            container = manifest["spec"]["template"]["spec"]["containers"][0]
+        else:
+            container = kserve_container(manifests["servingruntime.yaml"],
+                                         manifest["spec"]["predictor"])
+        assert container["resources"] == {"requests": {"cpu": "500m"}}
 
 
 def test_the_core_schemas_refuse_a_misspelt_field(
@@ -105,35 +110,35 @@ def test_the_core_schemas_refuse_a_misspelt_field(
         validate_manifest(service)
 
 
-def test_the_kserve_schema_refuses_what_the_crd_does_not_allow(
+def test_the_kserve_schemas_refuse_what_the_crds_do_not_allow(
     make_request: MakeRequest, churn_model_file: Path
 ) -> None:
     request = replace(make_request(environment(kind="inferenceservice"), "v1.0.0",
                                    churn_model_file, environ=ENVIRON), release_tag="churn@v1.0.0")
-    [isvc] = render(request).values()
+    manifests = render(request)
+    isvc, runtime = manifests["inferenceservice.yaml"], manifests["servingruntime.yaml"]
     validate_manifest(isvc)
-    for path, value, message in [
-        (("spec", "predictor", "canaryTrafficPercent"), "10", "not of type 'integer'"),
-        (("spec", "predictor", "protocol"), "v2", "'protocol' was unexpected"),
-        (("spec", "predictor", "containers", 0, "readinessProbe", "httpGet", "port"), [8080],
+    validate_manifest(runtime)
+    for manifest, path, value, message in [
+        (isvc, ("spec", "predictor", "canaryTrafficPercent"), "10", "not of type 'integer'"),
+        (isvc, ("spec", "predictor", "protocol"), "v2", "'protocol' was unexpected"),
+        (isvc, ("spec", "predictor", "model", "protocolVersion"), 2, "not of type 'string'"),
+        (isvc, ("spec", "predictor", "model", "modelFormat"), {"version": "1"},
+         "'name' is a required property"),
+        (isvc, ("spec", "predictor", "model", "resources", "request"), {},
+         "'request' was unexpected"),
+        (isvc, ("spec", "predictor", "volumes", 0, "emptyDirectory"), {}, "emptyDirectory"),
+        (isvc, ("metadata", "annotations", "mlops-ci.version"), 1, "not of type 'string'"),
+        (runtime, ("spec", "containers", 0, "readinessProbe", "httpGet", "port"), [8080],
          "not valid under any of the given schemas"),
-        (("spec", "predictor", "volumes", 0, "emptyDirectory"), {}, "emptyDirectory"),
-        (("metadata", "annotations", "mlops-ci.version"), 1, "not of type 'string'"),
+        (runtime, ("spec", "supportedModelFormats", 0, "autoselect"), True,
+         "'autoselect' was unexpected"),
+        (runtime, ("spec", "protocolVersions"), "v2", "not of type 'array'"),
     ]:
-        broken = copy.deepcopy(isvc)
+        broken = copy.deepcopy(manifest)
         parent: Any = broken
         for key in path[:-1]:
             parent = parent[key]
         parent[path[-1]] = value
         with pytest.raises(ManifestInvalid, match=message):
             validate_manifest(broken)
-
-
-def test_names_and_labels_follow_the_api_servers_rules(
-    make_request: MakeRequest, churn_model_file: Path
-) -> None:
-    manifests = render(make_request(environment(), "v1.0.0", churn_model_file))
-    deployment = copy.deepcopy(manifests["deployment.yaml"])
-    deployment["metadata"]["labels"]["mlops-ci.version"] = "v1.0.0+build"
-    with pytest.raises(ManifestInvalid, match="not a valid value"):
-        validate_manifest(deployment)
