@@ -34,9 +34,13 @@ HANDOFF_VARIABLE = "MLOPS_CI_SECRETS_FD"
 PR_SET_DUMPABLE = 4
 
 
-def hand_off(argv: Sequence[str], environ: MutableMapping[str, str] | None = None) -> None:
-    """Re-execute ``python -m mlops_ci ARGV`` without the secret variables (never returns),
-    unless there are none or this process is the re-executed one (returns)."""
+def hand_off(
+    argv: Sequence[str], environ: MutableMapping[str, str] | None = None, *,
+    program: Sequence[str] = ("-m", "mlops_ci"),
+) -> None:
+    """Re-execute ``python -m mlops_ci ARGV`` (``python PROGRAM ARGV``) without the secret
+    variables (never returns), unless there are none or this process is the re-executed one
+    (returns)."""
     env = os.environ if environ is None else environ
     if HANDOFF_VARIABLE in env or not sys.executable:
         return
@@ -49,7 +53,7 @@ def hand_off(argv: Sequence[str], environ: MutableMapping[str, str] | None = Non
     kept[HANDOFF_VARIABLE] = str(descriptor)
     sys.stdout.flush()
     sys.stderr.flush()
-    os.execve(sys.executable, [sys.executable, "-m", "mlops_ci", *argv], kept)  # noqa: S606 -- our own interpreter, argv as given
+    os.execve(sys.executable, [sys.executable, *program, *argv], kept)  # noqa: S606 -- our own interpreter, argv as given
 
 
 def receive(environ: MutableMapping[str, str] | None = None) -> bool:

@@ -74,6 +74,17 @@ def write_project(repo: Path) -> None:
     (repo / ".gitignore").write_text(".mlops/\n", encoding="utf-8")
 
 
+def use_system_python(repo: Path) -> None:
+    """Train with an interpreter every user can run: on a test machine, pytest's own may live
+    under /root (mode 700), which the training user cannot enter."""
+    system = shutil.which("python3", path="/usr/local/bin:/usr/bin:/bin")
+    assert system is not None, "a python3 outside /root is needed to train as another user"
+    config = repo / "mlops.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("[python, train.py]", f"[{system}, train.py]"),
+                      encoding="utf-8")
+
+
 @pytest.fixture
 def runner_disk(fake_github: FakeGitHub) -> Iterator[Path]:
     """``work/hostile/hostile`` (the checkout) and ``work/_temp`` as on a runner's disk, in a
@@ -88,13 +99,18 @@ def runner_disk(fake_github: FakeGitHub) -> Iterator[Path]:
         shutil.rmtree(top, ignore_errors=True)
 
 
-def prepare_job(top: Path, fake: FakeGitHub, token: str) -> tuple[Path, dict[str, str]]:
+def prepare_job(top: Path, fake: FakeGitHub, token: str, *, system_python: bool = False
+                ) -> tuple[Path, dict[str, str]]:
+    """The checkout (committed, pushed to ``top/remote.git``, checkout's credential in its
+    .git/config), the runner's folders and the environment the action gets."""
     fake.create_repo(REPOSITORY)
     fake.add_installation_token(token)
     work = top / "work"
     workspace = work / "hostile" / "hostile"
     workspace.parent.mkdir(parents=True)
     write_project(workspace)
+    if system_python:
+        use_system_python(workspace)
     git(top, "init", "-q", "--bare", "remote.git")
     git(workspace, "init", "-q", "--initial-branch=main")
     git(workspace, "add", "--all")
@@ -147,7 +163,7 @@ def test_hostile_training_finds_no_token_and_still_registers_its_model(
     runner_disk: Path, fake_github: FakeGitHub
 ) -> None:
     token = installation_token()
-    workspace, environ = prepare_job(runner_disk, fake_github, token)
+    workspace, environ = prepare_job(runner_disk, fake_github, token, system_python=True)
     env_before = Path(environ["GITHUB_ENV"]).read_text(encoding="utf-8")
 
     done = subprocess.run([sys.executable, "-m", "mlops_ci", "action"], cwd=workspace,

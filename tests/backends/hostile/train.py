@@ -161,7 +161,7 @@ def main() -> int:
             except OSError as error:
                 note(f"list {folder}", f"{type(error).__name__}: {error.strerror}", False)
                 files = []
-            for path in files:
+            for path in [*files, folder / "planted_by_training"]:
                 try_append(f"append to {path}", path)
     for home in {Path.home(), Path("/github/home")}:
         if home.exists():
