@@ -12,6 +12,7 @@ and register the model, and the script must find nothing.
 from __future__ import annotations
 
 import base64
+import io
 import json
 import os
 import secrets
@@ -24,6 +25,9 @@ from pathlib import Path
 
 import pytest
 
+from mlops_ci.backends.process import run_streamed
+from mlops_ci.backends.sandbox import USER_VARIABLE, TrainingUser, training_user
+from mlops_ci.errors import UserError
 from tests.commands.repos import GIT_ENV, git, push_payload
 from tests.docker.runner import action_defaults
 from tests.fakegithub import FakeGitHub
@@ -172,12 +176,14 @@ def test_hostile_training_finds_no_token_and_still_registers_its_model(
     log = done.stdout + done.stderr
     assert done.returncode == 0, log
     findings = json.loads((workspace / ".mlops" / "run" / "tiny" / "findings.json").read_text())
+    print(json.dumps(findings, indent=1))  # the routes and their outcomes, for -s
     leaks = [f for f in findings if f["leaked"]]
     assert leaks == [], json.dumps(leaks, indent=1)
     routes = {f["route"]: f["outcome"] for f in findings}
-    assert "denied" in routes["/proc/self/environ"] or "read" in routes["/proc/self/environ"]
-    parent = next(route for route in routes if route.endswith("/mem"))
+    parent = next(route for route in routes if route.endswith("/mem"))  # mlops-ci's
     assert "PermissionError" in routes[parent], routes[parent]
+    parent_environ = parent.replace("/mem", "/environ")
+    assert "PermissionError" in routes[parent_environ], routes[parent_environ]
     assert "PermissionError" in routes[f"{workspace}/.git/config"]
     assert not any(route.startswith("$GITHUB_") for route in routes), routes
     assert any("_runner_file_commands" in route for route in routes), routes
@@ -186,3 +192,112 @@ def test_hostile_training_finds_no_token_and_still_registers_its_model(
     assert "made it unreadable to the training command" in log
     assert "tiny@v" in git(runner_disk / "remote.git", "tag", "--list")
     assert token not in done.stdout.replace(f"::add-mask::{token}", "")
+
+
+# --- the sandbox's parts, with a shell command the training user can run ----------------------
+
+@pytest.fixture
+def shared_folder() -> Iterator[Path]:
+    """A folder every user may enter (pytest's tmp_path is private to root)."""
+    import tempfile
+
+    top = Path(tempfile.mkdtemp(prefix="mlops-ci-sandbox-"))
+    top.chmod(0o755)
+    try:
+        yield top
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
+
+
+def nobody() -> TrainingUser:
+    user = training_user({USER_VARIABLE: TRAINING_USER})
+    assert user is not None
+    return user
+
+
+def sh(script: str, cwd: Path, environ: dict[str, str], *, writable: tuple[Path, ...] = ()
+       ) -> str:
+    out = io.StringIO()
+    run_streamed(["/bin/sh", "-c", script], cwd=cwd, environ={"PATH": "/usr/bin:/bin", **environ},
+                 out=out, timeout_seconds=30, user=nobody(), writable=writable)
+    return out.getvalue()
+
+
+@needs_root
+def test_a_link_left_in_the_output_folder_fails_the_run_and_is_removed(
+    shared_folder: Path,
+) -> None:
+    output = shared_folder / "out"
+    output.mkdir()
+    with pytest.raises(UserError, match="symbolic links") as raised:
+        sh('ln -s /etc/shadow "$OUT/model.skops"; echo data > "$OUT/params.json"',
+           shared_folder, {"OUT": str(output)}, writable=(output,))
+    assert raised.value.exit_code == 2
+    assert not (output / "model.skops").is_symlink()
+    assert all(path.stat().st_uid == 0 for path in (output, output / "params.json"))
+
+
+def live_processes_of(uid: int) -> list[str]:
+    """Processes of ``uid`` that are not zombies (a killed one waits for its reaper)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            status = (entry / "status").read_text() if entry.name.isdigit() else ""
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if fields and fields["Uid"].split()[0] == str(uid) and not fields["State"].strip(
+        ).startswith("Z"):
+            found.append(f"{entry.name}: {fields['Name'].strip()}")
+    return found
+
+
+@needs_root
+def test_a_process_the_command_leaves_behind_is_killed(shared_folder: Path) -> None:
+    import time
+
+    user = nobody()
+    assert live_processes_of(user.uid) == [], "the training user must run nothing else"
+    sh("setsid sleep 300 </dev/null >/dev/null 2>&1 &", shared_folder, {})
+    deadline = time.monotonic() + 5
+    while live_processes_of(user.uid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert live_processes_of(user.uid) == []
+
+
+@needs_root
+def test_the_command_cannot_read_or_write_the_runner_files_nor_a_credentialed_git_config(
+    shared_folder: Path,
+) -> None:
+    commands = shared_folder / "_runner_file_commands"
+    commands.mkdir()
+    env_file = commands / "set_env_1"
+    env_file.write_text("SECRET=1\n", encoding="utf-8")
+    repo = shared_folder / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    git(repo, "config", "--local", "http.https://github.com/.extraheader", "AUTHORIZATION: x")
+    log = sh(f'cat "{env_file}" || echo cannot-read; echo X=1 >> "{env_file}" || echo cannot-write;'
+             f' ls "{commands}" || echo cannot-list; cat .git/config || echo cannot-read-config',
+             repo, {"GITHUB_ENV": str(env_file)})
+    assert "SECRET" not in log and "extraheader" not in log, log
+    for word in ("cannot-read", "cannot-write", "cannot-list", "cannot-read-config"):
+        assert word in log, log
+    assert env_file.read_text(encoding="utf-8") == "SECRET=1\n"
+    assert "made it unreadable to the training command" in log
+
+
+def test_a_training_user_that_does_not_exist_is_a_user_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    with pytest.raises(UserError, match="no such user") as raised:
+        training_user({USER_VARIABLE: "no-such-user-mlops"})
+    assert raised.value.exit_code == 2
+    with pytest.raises(UserError, match="is root"):
+        training_user({USER_VARIABLE: "root"})
+
+
+def test_not_root_runs_the_command_as_its_own_user(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    assert training_user({USER_VARIABLE: TRAINING_USER}) is None
