@@ -2,8 +2,9 @@
 runs a docker action: the checkout at /github/workspace owned by the runner's uid, with
 checkout's credential in .git/config, the runner's file-command folder at
 /github/file_commands (GITHUB_ENV, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, GITHUB_PATH,
-GITHUB_STATE in it), the token in INPUT_GITHUB_TOKEN. The image's own mlops-train user runs
-the command; it must find nothing, and the model must still be trained and registered.
+GITHUB_STATE in it), the engine's socket, the token in INPUT_GITHUB_TOKEN. The image's own
+mlops-train user runs the command; it must find nothing, and the model must still be trained
+and registered.
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ def test_hostile_training_in_the_image_finds_no_token_and_registers_its_model(
                        (commands, INSIDE["file_commands"]), (home, INSIDE["home"]),
                        (remote, str(remote))):
         command += ["-v", f"{host}:{path}"]
+    if Path("/var/run/docker.sock").exists():  # the runner mounts the engine's socket too
+        command += ["-v", "/var/run/docker.sock:/var/run/docker.sock"]
     try:
         done = subprocess.run([*command, image], env={**os.environ, **environ},
                               capture_output=True, text=True, timeout=300, check=False)

@@ -62,6 +62,28 @@ def try_append(route: str, path: Path) -> None:
         note(route, "appended a line", True)
 
 
+def try_engine(socket_path: Path) -> None:
+    """The Docker engine's socket (the runner mounts it into a docker action): whoever can talk
+    to it can start a privileged container and read every process's memory."""
+    import socket
+
+    if not socket_path.exists():
+        return
+    client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        client.settimeout(5)
+        client.connect(str(socket_path))
+        client.sendall(b"GET /version HTTP/1.0\r\n\r\n")
+        answer = client.recv(64)
+    except OSError as error:
+        note(f"Docker engine at {socket_path}", f"{type(error).__name__}: {error.strerror}",
+             False)
+    else:
+        note(f"Docker engine at {socket_path}", f"answered {answer[:20]!r}", True)
+    finally:
+        client.close()
+
+
 def pids() -> list[int]:
     return sorted(int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit())
 
@@ -163,6 +185,7 @@ def main() -> int:
                 files = []
             for path in [*files, folder / "planted_by_training"]:
                 try_append(f"append to {path}", path)
+    try_engine(Path("/var/run/docker.sock"))
     for home in {Path.home(), Path("/github/home")}:
         if home.exists():
             scan_tree(f"home {home}", home)
