@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import MutableMapping, Sequence
@@ -62,15 +63,32 @@ def receive(environ: MutableMapping[str, str] | None = None) -> bool:
     that returns False (then call ``hand_off``)."""
     env = os.environ if environ is None else environ
     named = env.pop(HANDOFF_VARIABLE, None)
-    if named is None:
+    moved = _read_moved(named) if named is not None else None
+    if moved is None:
         return False
-    descriptor = int(named)
-    with os.fdopen(descriptor, "rb") as handle:
-        handle.seek(0)
-        moved: dict[str, str] = json.loads(handle.read().decode("utf-8"))
     env.update(moved)
     not_dumpable()
     return True
+
+
+def _read_moved(named: str) -> dict[str, str] | None:
+    """The variables in the file behind descriptor ``named``; None (and nothing read) unless it
+    is one ``hand_off`` could have made: a number above 2 naming an open regular file holding a
+    JSON object of strings. A stale or stray ``MLOPS_CI_SECRETS_FD`` is so ignored."""
+    try:
+        descriptor = int(named)
+        if descriptor < 3 or not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return None
+        with os.fdopen(descriptor, "rb") as handle:
+            handle.seek(0)
+            moved = json.loads(handle.read().decode("utf-8"))
+    except (ValueError, OSError):
+        return None
+    if not isinstance(moved, dict) or not all(
+        isinstance(key, str) and isinstance(value, str) for key, value in moved.items()
+    ):
+        return None
+    return moved
 
 
 def not_dumpable() -> None:

@@ -83,3 +83,13 @@ def test_the_runner_file_command_variables_never_reach_a_command() -> None:
         "GITHUB_ENV", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_PATH", "GITHUB_STATE")}
     kept = child_environ({**runner, "GITHUB_WORKSPACE": "/github/workspace"})
     assert kept == {"GITHUB_WORKSPACE": "/github/workspace"}
+
+
+@pytest.mark.parametrize("stray", ["abc", "0", "1", "99"])
+def test_a_stray_descriptor_variable_is_ignored_and_the_secrets_still_move(
+    tmp_path: Path, stray: str
+) -> None:
+    *_, last = run_child(tmp_path, {"INPUT_GITHUB_TOKEN": TOKEN, "MLOPS_CI_SECRETS_FD": stray})
+    assert last["stage"] == "second"
+    assert last["block_has_token"] is False
+    assert last["environ_token"] == TOKEN
