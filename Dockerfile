@@ -28,6 +28,11 @@
 #
 # The container runs as root: GitHub mounts the workspace owned by the runner's uid, and the
 # entry point marks it a git safe.directory. Any other uid works too (docker run --user).
+# mlops-ci itself runs as root; the repository's training command runs as the unprivileged
+# user mlops-train (no home, no login, no groups), so it can read neither the token mlops-ci
+# holds in memory, nor /proc/<mlops-ci>/environ, nor the runner's file-command files, nor a
+# .git/config holding checkout's credential (docs/SECURITY.md, mlops_ci/backends/sandbox.py).
+# Its uid is below 1000, never the runner's (1001 on GitHub's runners).
 
 ARG BASE_IMAGE=python:3.11-slim@sha256:9c900dea9e8fb7e16277c179b555cc72d29a352dbc33cff48ad5a0412fd5bfc7
 
@@ -77,5 +82,7 @@ RUN sh /usr/local/lib/mlops-ci-build/install-git.sh && rm -r /usr/local/lib/mlop
 COPY --from=dependencies /opt/venv /opt/venv
 COPY --from=app /opt/app /opt/app
 COPY docker/entrypoint.sh /usr/local/bin/mlops-ci-entrypoint
+RUN useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin \
+        --user-group mlops-train
 ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
 ENTRYPOINT ["/bin/sh", "/usr/local/bin/mlops-ci-entrypoint"]

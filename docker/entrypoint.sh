@@ -10,6 +10,12 @@
 # With no arguments (how the action runs it) this is `mlops-ci action`, which reads the INPUT_*
 # variables itself; with arguments it is the mlops-ci command line, e.g. `validate -c mlops.yaml`
 # or `--version`.
+#
+# The runner starts this shell (PID 1) with the token in its environment (INPUT_GITHUB_TOKEN).
+# `exec` replaces it with mlops-ci, which moves the token and every INPUT_* out of its
+# environment block into an anonymous file and re-executes itself (mlops_ci/backends/handoff.py):
+# from then on /proc/1/environ holds no secret. Nothing here may start a process that outlives
+# this script while the token is in its environment.
 set -eu
 
 if ! { [ -n "${HOME:-}" ] && [ -d "$HOME" ] && [ -w "$HOME" ]; }; then

@@ -6,10 +6,19 @@ untrusted sources are never interpreted by a shell. Every call runs with ``GIT_T
 parse are in English). Failures become :class:`~mlops_ci.errors.ExternalError` (git itself or a
 remote failed) or :class:`~mlops_ci.errors.UserError` (the directory is not a repository), each
 naming the command that failed and git's own explanation.
+
+Credentials: mlops-ci needs none stored in ``.git/config``. When the environment holds the
+token (``INPUT_GITHUB_TOKEN``, else ``GITHUB_TOKEN``), each git command that talks to a remote
+(``push``, ``fetch``, ``ls-remote``) gets it as an ``http.<server>/.extraheader`` through
+``GIT_CONFIG_COUNT``/``GIT_CONFIG_KEY_n``/``GIT_CONFIG_VALUE_n`` in that process's environment
+only (git's own way to pass configuration without a file), after an empty value that drops a
+header ``actions/checkout`` may have stored for the same server (two ``Authorization`` headers
+are refused). ``<server>`` is ``GITHUB_SERVER_URL`` (default ``https://github.com``).
 """
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 import tempfile
@@ -38,6 +47,31 @@ class GitResult:
         return self.stdout.decode("utf-8", errors="replace")
 
 
+REMOTE_COMMANDS = frozenset({"push", "fetch", "ls-remote"})
+
+
+def token_config(environ: Mapping[str, str]) -> dict[str, str]:
+    """The ``GIT_CONFIG_*`` variables that authenticate git to the GitHub server with the token
+    in ``environ``; empty without a token. Entries already in ``GIT_CONFIG_COUNT`` are kept."""
+    token = environ.get("INPUT_GITHUB_TOKEN") or environ.get("GITHUB_TOKEN") or ""
+    if not token:
+        return {}
+    server = (environ.get("GITHUB_SERVER_URL") or "https://github.com").rstrip("/")
+    basic = base64.b64encode(f"x-access-token:{token}".encode()).decode("ascii")
+    key = f"http.{server}/.extraheader"
+    try:
+        first = int(environ.get("GIT_CONFIG_COUNT", "0"))
+    except ValueError:
+        first = 0
+    return {
+        "GIT_CONFIG_COUNT": str(first + 2),
+        f"GIT_CONFIG_KEY_{first}": key,
+        f"GIT_CONFIG_VALUE_{first}": "",
+        f"GIT_CONFIG_KEY_{first + 1}": key,
+        f"GIT_CONFIG_VALUE_{first + 1}": f"AUTHORIZATION: basic {basic}",
+    }
+
+
 def describe(args: Sequence[str]) -> str:
     """The command as a person would type it, for error messages (never executed)."""
     return "git " + " ".join(args)
@@ -60,17 +94,19 @@ class Git:
         base["LC_ALL"] = "C"
         base.pop("GIT_DIR", None)  # a hook's GIT_DIR would point git at another repository
         self.environ: dict[str, str] = base
+        self.remote_environ: dict[str, str] = {**base, **token_config(base)}
 
     def run(
         self, args: Sequence[str], *, stdin: bytes | None = None, check: bool = True
     ) -> GitResult:
         """Run ``git ARGS`` in the repository; with ``check``, a non-zero exit raises."""
         argv = [self.executable, *args]
+        remote = bool(args) and args[0] in REMOTE_COMMANDS
         try:
             done = subprocess.run(
                 argv,
                 cwd=self.repo,
-                env=self.environ,
+                env=self.remote_environ if remote else self.environ,
                 input=stdin,
                 capture_output=True,
                 check=False,

@@ -10,6 +10,12 @@ What a caller may rely on:
   line the command prints (``::error::``, ``::add-mask::``, ``::set-output``) is shown as
   text and never obeyed by the runner.
 - On timeout the whole process group gets SIGTERM, then SIGKILL after a grace period.
+- Given a ``user`` (``sandbox.training_user``: mlops-ci runs as root), the command runs as that
+  user with no supplementary groups, its own ``HOME``, and write access only to ``writable``
+  (see ``backends/sandbox.py`` for what is hidden from it and taken back afterwards).
+- The command's environment never holds the runner's file-command variables (``GITHUB_ENV``,
+  ``GITHUB_OUTPUT``...): a line it writes there would set outputs or the environment of later
+  steps.
 - A command that is not found or not executable raises ``UserError`` (exit 2); one that exits
   non-zero raises ``CommandFailed`` (a ``UserError``) naming the command, its exit code and
   the last lines it printed; one that times out raises ``CommandTimedOut`` (a ``UserError``)
@@ -34,6 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TextIO
 
+from mlops_ci.backends.sandbox import FILE_COMMAND_VARIABLES, TrainingUser, confined
 from mlops_ci.errors import UserError
 
 TAIL_LINES = 30
@@ -138,7 +145,10 @@ def failure_message(what: str, detail: str, tail: Sequence[str]) -> str:
 # Never handed to a user's command: the API token (a pull request's train.py is code its
 # author controls), the runner's own credentials, and every action input (a secret may be
 # passed as one). An ordinary workflow step does not see these unless they are passed in.
-SECRET_NAMES = frozenset({"GITHUB_TOKEN", "GH_TOKEN", "INPUT_GITHUB_TOKEN"})
+# Nor the runner's file-command files: writing GITHUB_ENV or GITHUB_PATH changes later steps.
+SECRET_NAMES = frozenset({
+    "GITHUB_TOKEN", "GH_TOKEN", "INPUT_GITHUB_TOKEN", *FILE_COMMAND_VARIABLES,
+})
 SECRET_PREFIXES = (
     "INPUT_",
     "ACTIONS_RUNTIME",
@@ -166,9 +176,11 @@ def run_streamed(
     timeout_seconds: float,
     what: str | None = None,
     tail_lines: int = TAIL_LINES,
+    user: TrainingUser | None = None,
+    writable: Sequence[Path] = (),
 ) -> ProcessResult:
     """Run ``argv`` in ``cwd`` with ``environ`` less its secrets (``child_environ``),
-    streaming its output to ``out``.
+    streaming its output to ``out``; as ``user`` when given, who may write ``writable``.
 
     ``what`` names the command in errors (default: the command line itself). Returns only
     when the command exits 0; a timeout raises ``CommandTimedOut``, every other outcome
@@ -180,9 +192,27 @@ def run_streamed(
     label = what or f"`{describe(args)}`"
     env = child_environ(environ)
     env.setdefault("PYTHONUNBUFFERED", "1")
+    if user is None:
+        return _run(args, cwd=cwd, env=env, environ=environ, out=out, label=label,
+                    timeout_seconds=timeout_seconds, tail_lines=tail_lines, user=None)
+    notice: list[str] = []
+    with confined(user, cwd=cwd, environ=environ, writable=writable, notice=notice) as extra:
+        for line in notice:
+            out.write(line + "\n")
+        out.write(f"running as user {user.name} (uid {user.uid})\n")
+        out.flush()
+        return _run(args, cwd=cwd, env={**env, **extra}, environ=environ, out=out,
+                    label=label, timeout_seconds=timeout_seconds, tail_lines=tail_lines,
+                    user=user)
+
+
+def _run(
+    args: tuple[str, ...], *, cwd: Path, env: Mapping[str, str], environ: Mapping[str, str],
+    out: TextIO, label: str, timeout_seconds: float, tail_lines: int, user: TrainingUser | None,
+) -> ProcessResult:
     started = time.monotonic()
     with OutputSink(out, environ=environ, tail_lines=tail_lines) as sink:
-        process = _start(args, cwd=cwd, env=env, label=label)
+        process = _start(args, cwd=cwd, env=env, label=label, user=user)
         assert process.stdout is not None  # noqa: S101 -- Popen(stdout=PIPE) always sets it
         reader = threading.Thread(target=_pump, args=(process.stdout, sink), daemon=True)
         reader.start()
@@ -207,7 +237,8 @@ def run_streamed(
 
 
 def _start(
-    args: tuple[str, ...], *, cwd: Path, env: Mapping[str, str], label: str
+    args: tuple[str, ...], *, cwd: Path, env: Mapping[str, str], label: str,
+    user: TrainingUser | None,
 ) -> subprocess.Popen[bytes]:
     if not cwd.is_dir():
         raise UserError(f"{label} cannot start: the folder {cwd} does not exist")
@@ -220,6 +251,9 @@ def _start(
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            user=None if user is None else user.uid,
+            group=None if user is None else user.gid,
+            extra_groups=None if user is None else [],
         )
     except FileNotFoundError:
         raise UserError(
@@ -227,6 +261,13 @@ def _start(
             hint=f"the command's first word must be a program on PATH or a path relative to {cwd}",
         ) from None
     except PermissionError:
+        if user is not None:
+            raise UserError(
+                f"{label} cannot start as user {user.name}: {args[0]!r} (or a folder on its "
+                f"path, or {cwd}) is not readable and executable by that user",
+                hint="install the interpreter and the project where every user can read them "
+                "(mode 755), or run mlops-ci as an unprivileged user",
+            ) from None
         raise UserError(
             f"{label} cannot start: {args[0]!r} is not executable",
             hint=f"chmod +x it, or name its interpreter first: [python, {args[0]}]",

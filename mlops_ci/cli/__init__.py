@@ -17,6 +17,7 @@ from typing import TextIO
 
 from mlops_ci import __version__
 from mlops_ci.actions import annotate_error
+from mlops_ci.backends.handoff import hand_off, receive
 from mlops_ci.cli import core, data, monitor, plan, registry, report, run
 from mlops_ci.errors import EXIT_USER_ERROR, MlopsError
 from mlops_ci.report.terminal import shown
@@ -61,8 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None, *, stderr: TextIO | None = None) -> int:
-    """Run one command; return its exit code. The one place that turns errors into output."""
+    """Run one command; return its exit code. The one place that turns errors into output.
+
+    Run as a program (``argv`` None), it first moves the job's secrets out of its environment
+    block (``backends/handoff.py``: it re-executes itself once when there are any)."""
     err = stderr if stderr is not None else sys.stderr
+    if argv is None and not receive():
+        hand_off(sys.argv[1:])
     args_list = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args_list or os.environ.get("MLOPS_CI_DEBUG") == "1"
     parser = build_parser()

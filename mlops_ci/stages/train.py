@@ -34,6 +34,7 @@ from typing import Literal, TextIO
 
 from mlops_ci.backends.container import Mount, run_in_container
 from mlops_ci.backends.process import CommandTimedOut, run_streamed
+from mlops_ci.backends.sandbox import training_user
 from mlops_ci.config.model import ModelSpec, StageName
 from mlops_ci.data.dataset import read_split
 from mlops_ci.digest import sha256_file
@@ -176,7 +177,8 @@ def _run_command(
         env = {**environ, **_extra_env(model),
                **training_environment(model, data_root=workspace, output_dir=output_dir)}
         run_streamed(local_argv(spec.command), cwd=workspace, environ=env, out=out,
-                     timeout_seconds=spec.timeout_seconds, what=what)
+                     timeout_seconds=spec.timeout_seconds, what=what,
+                     user=training_user(environ), writable=(output_dir,))
     else:
 
         inside = training_environment(model, data_root=PurePosixPath(CONTAINER_WORKSPACE),

@@ -30,12 +30,21 @@ def engine_answers() -> bool:
 
 @pytest.fixture(scope="session")
 def image() -> str:
-    """``mlops-ci:test`` built from the working tree; one build at a time across xdist workers."""
+    """``mlops-ci:test`` built from the working tree; one build at a time across xdist workers.
+
+    ``MLOPS_CI_TEST_IMAGE=TAG`` runs the tests on an image built already (say, by
+    ``scripts/build-image TAG`` from another tree, or an older release) and builds nothing."""
     if not engine_answers():
         message = "no Docker engine answers `docker info` (scripts/docker-engine starts one)"
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
+    chosen = os.environ.get("MLOPS_CI_TEST_IMAGE")
+    if chosen:
+        found = subprocess.run(["docker", "image", "inspect", chosen], capture_output=True,
+                               check=False)
+        assert found.returncode == 0, f"MLOPS_CI_TEST_IMAGE={chosen}: no such image"
+        return chosen
     lock_path = Path(tempfile.gettempdir()) / "mlops-ci-build-image.lock"
     with lock_path.open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
