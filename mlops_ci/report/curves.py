@@ -19,6 +19,7 @@ from mlops_ci.stages.results import CurveChart, Evaluation, Series
 
 _COLOURS: dict[str, Colour] = {"candidate": "blue", "production": "orange", "base": "green",
                                "calibration": "purple", "reference": "grey"}
+PROBABILITY_DECIMALS = 3  # rates and probabilities: finer than a chart shows, and short
 _TITLES = {
     "roc": "ROC curve",
     "precision_recall": "Precision-recall curve",
@@ -36,10 +37,6 @@ _AXES = {
 def curves_markdown(evaluation: Evaluation) -> str:
     """Every chart of ``evaluation``, in order; empty when it has none."""
     return "\n".join(_chart(evaluation, chart) for chart in evaluation.charts if chart.series)
-
-
-def chart_count(evaluation: Evaluation) -> int:
-    return sum(1 for chart in evaluation.charts if chart.series)
 
 
 def _name(evaluation: Evaluation, series: Series) -> str:
@@ -77,13 +74,14 @@ def _chart(evaluation: Evaluation, chart: CurveChart) -> str:
         x = Axis(f"{x_label} (%)", round(chart.x[0] * 100), round(chart.x[-1] * 100))
         y = Axis(y_label, 0.0, 1.0)
     names = [_name(evaluation, series) for series in chart.series]
+    decimals = 4 if chart.kind == "predicted_actual" else PROBABILITY_DECIMALS
     plots = [
-        Plot("line", _COLOURS[series.role], escape_markdown(name), series.values)
+        Plot("line", _COLOURS[series.role], escape_markdown(name), series.values, decimals)
         for series, name in zip(chart.series, names, strict=True)
     ]
     headers = [x_label, *(escape_markdown(name) for name in names)]
     rows = [
-        [number(point), *(number(series.values[index]) for series in chart.series)]
+        [number(point), *(number(series.values[index], decimals) for series in chart.series)]
         for index, point in enumerate(chart.x)
     ]
     parts = [f"**{escape_markdown(_TITLES[chart.kind])}**", "",

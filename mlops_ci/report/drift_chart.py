@@ -1,16 +1,18 @@
-"""The drift statistic of each column against its threshold, as Mermaid bar charts.
+"""The drift statistic of each column against its threshold, as one Mermaid bar chart.
 
-One chart per drift method in the result (a PSI and a p-value are not on one scale), bars for
-the columns, a line for the threshold, so "drift" always reads as a bar above the line:
+Columns are tested by different methods (a PSI, a Wasserstein distance, a p-value), so each
+bar is the column's statistic *as a multiple of its threshold*, and the threshold is the line
+at 1: a bar above the line is a drifted column, whatever its method.
 
-- distance methods (psi, wasserstein, jensenshannon) plot the distance; an infinite distance
-  is drawn at ``INFINITE_FACTOR`` times the threshold (the table says ∞);
-- p-value methods (ks, chi2) plot ``-log10`` of the corrected p-value (``P_FLOOR`` for a
-  p-value of 0), and the threshold likewise: a smaller p-value is a higher bar.
+- distance methods (psi, wasserstein, jensenshannon): distance ÷ threshold;
+- p-value methods (ks, chi2): log10 of the corrected p-value ÷ log10 of the threshold (a
+  p-value at the threshold is 1, one a hundred times smaller at 0.05 is about 2.5).
 
-At most ``MAX_BARS`` columns per chart, the furthest above (or closest below) their threshold
-first; the title says how many were left out. Column names are untrusted: ``mermaid_text`` in
-the chart, ``escape_markdown`` in the caption and the table.
+A bar is drawn at most ``MAX_RATIO`` high (an infinite distance, a p-value of 0); the table
+under the chart gives each column's bar, the drift table above it the statistic and threshold. At most
+``MAX_BARS`` columns, drifted first, then the nearest their threshold; the title says how many
+were left out. Column names are untrusted: ``mermaid_text`` in the chart, ``escape_markdown``
+in the table.
 """
 
 from __future__ import annotations
@@ -24,79 +26,49 @@ from mlops_ci.report.escape import escape_markdown
 from mlops_ci.report.mermaid import Axis, Plot, chart_block
 
 MAX_BARS = 20
-INFINITE_FACTOR = 5.0
+MAX_RATIO = 10.0
 P_FLOOR = 1e-300
-_NAMES = {"psi": "PSI", "ks": "KS test", "chi2": "chi-squared test",
-          "wasserstein": "Wasserstein distance", "jensenshannon": "Jensen-Shannon distance"}
 
 
-def drift_charts_markdown(result: DriftResult) -> str:
-    """A chart per method of the tested columns; empty when none was tested."""
-    methods: dict[str, list[ColumnDriftResult]] = {}
-    for column in result.columns:
-        if column.statistic is not None:
-            methods.setdefault(column.method, []).append(column)
-    return "\n".join(_chart(method, columns) for method, columns in methods.items())
-
-
-def drift_chart_count(result: DriftResult) -> int:
-    return len({c.method for c in result.columns if c.statistic is not None})
-
-
-def _height(column: ColumnDriftResult) -> float:
-    """The bar of ``column``, on the scale where its threshold is ``_line(column)``."""
-    statistic = column.statistic if column.statistic is not None else 0.0
-    if column.method in P_VALUE_METHODS:
-        p_value = _p_value(column)
-        if p_value is None or not math.isfinite(p_value):
-            return 0.0
-        return 0.0 - math.log10(max(p_value, P_FLOOR))  # 0.0 - ...: never -0
-    if math.isnan(statistic):
-        return 0.0
-    return INFINITE_FACTOR * column.threshold if math.isinf(statistic) else statistic
+def drift_chart_markdown(result: DriftResult) -> str:
+    """The chart of the tested columns and its numbers; empty when none was tested."""
+    tested = [column for column in result.columns if column.statistic is not None]
+    if not tested:
+        return ""
+    shown = _nearest_drift_first(tested)[:MAX_BARS]
+    left_out = len(tested) - len(shown)
+    title = "Drift per column against its threshold" + (
+        f" ({len(shown)} of {len(tested)} columns, the nearest drift)" if left_out else "")
+    ratios = tuple(ratio(column) for column in shown)
+    plots = [Plot("bar", "blue", "statistic ÷ threshold", ratios),
+             Plot("line", "red", "the threshold (1)", (1.0,) * len(shown))]
+    x = Axis("column", categories=tuple(column.column for column in shown))
+    y = Axis("statistic ÷ threshold, drift above 1", 0.0, max(1.0, *ratios) * 1.1)
+    # The drift table above holds each column's method, statistic and threshold.
+    headers = ["column", "statistic ÷ threshold", "verdict"]
+    rows = [[escape_markdown(c.column), format_number(bar), VERDICT_LABELS[c.verdict]]
+            for c, bar in zip(shown, ratios, strict=True)]
+    return chart_block(title, x, y, plots, headers, rows)
 
 
 def _p_value(column: ColumnDriftResult) -> float | None:
     return column.adjusted_p_value if column.adjusted_p_value is not None else column.p_value
 
 
-def _line(column: ColumnDriftResult) -> float:
+def ratio(column: ColumnDriftResult) -> float:
+    """The column's bar: its statistic as a multiple of its threshold (see the module doc)."""
     if column.method in P_VALUE_METHODS:
-        return 0.0 - math.log10(max(column.threshold, P_FLOOR))
-    return column.threshold
+        p_value = _p_value(column)
+        if p_value is None or math.isnan(p_value) or not 0 < column.threshold < 1:
+            return 0.0
+        value = math.log10(max(p_value, P_FLOOR)) / math.log10(column.threshold)
+    else:
+        statistic = column.statistic if column.statistic is not None else 0.0
+        if math.isnan(statistic) or column.threshold <= 0:
+            return 0.0
+        value = statistic / column.threshold if math.isfinite(statistic) else MAX_RATIO
+    return min(MAX_RATIO, max(0.0, value))
 
 
-def _worst_first(columns: Sequence[ColumnDriftResult]) -> list[ColumnDriftResult]:
-    def key(column: ColumnDriftResult) -> tuple[bool, float]:
-        line = _line(column)
-        return (not column.drifted, -(_height(column) / line if line > 0 else _height(column)))
-
-    return sorted(columns, key=key)
-
-
-def _chart(method: str, columns: Sequence[ColumnDriftResult]) -> str:
-    shown = _worst_first(columns)[:MAX_BARS]
-    p_values = method in P_VALUE_METHODS
-    name = _NAMES.get(method, method)
-    left_out = len(columns) - len(shown)
-    title = f"Drift per column: {name}" + (
-        f", the {len(shown)} of {len(columns)} columns nearest drift" if left_out else "")
-    label = ("-log10 corrected p-value" if p_values else name) + ", drift above the line"
-    heights = tuple(_height(c) for c in shown)
-    lines = tuple(_line(c) for c in shown)
-    top = max((*heights, *lines), default=1.0) * 1.1 or 1.0
-    plots = [Plot("bar", "blue", "the column's " + ("-log10 p-value" if p_values else name),
-                  heights),
-             Plot("line", "red", "its threshold", lines)]
-    x = Axis("column", categories=tuple(c.column for c in shown))
-    y = Axis(label, 0.0, top)
-    headers = ["column", "statistic", *(["p-value (corrected)"] if p_values else []),
-               "threshold", "bar", "line", "verdict"]
-    rows = [
-        [escape_markdown(c.column), format_number(c.statistic),
-         *([format_number(_p_value(c))] if p_values else []),
-         format_number(c.threshold), format_number(height), format_number(line),
-         VERDICT_LABELS[c.verdict]]
-        for c, height, line in zip(shown, heights, lines, strict=True)
-    ]
-    return "\n".join([f"**{title}**", "", chart_block(title, x, y, plots, headers, rows)])
+def _nearest_drift_first(columns: Sequence[ColumnDriftResult]) -> list[ColumnDriftResult]:
+    return sorted(columns, key=lambda column: (not column.drifted, -ratio(column)))

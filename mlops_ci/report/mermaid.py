@@ -14,6 +14,9 @@ so a chart needs no image host. What a caller may rely on:
   which is all the chart's grammar reads (no exponent, never NaN).
 - ``numbers_table`` is the chart's data as a collapsed table, for readers without Mermaid
   (e-mail notifications, screen readers); its cells must already be escaped.
+- A numeric x axis must step by whole numbers: Mermaid places the points of a line at
+  ``low + i * step`` while that is at most ``high``, so a step such as 0.05 drops the last
+  point to rounding (``report.curves`` draws rates in percent).
 - ``thin`` picks at most ``n`` evenly spread indices, keeping the first and the last.
 """
 
@@ -26,7 +29,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from mlops_ci.report.escape import code_block
-from mlops_ci.report.tables import details, table
+from mlops_ci.report.tables import details
 
 MAX_LABEL = 40
 MAX_POINTS = 30
@@ -61,11 +64,11 @@ def mermaid_text(text: str, limit: int = MAX_LABEL) -> str:
     return flat or "?"
 
 
-def number(value: float) -> str:
-    """``value`` as a plain decimal the chart's grammar reads (at most 4 decimals)."""
+def number(value: float, decimals: int = 4) -> str:
+    """``value`` as a plain decimal the chart's grammar reads (at most ``decimals``)."""
     if not math.isfinite(value):
         return "0"
-    text = f"{value:.4f}".rstrip("0").rstrip(".")
+    text = f"{value:.{decimals}f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
 
 
@@ -81,12 +84,13 @@ def thin(count: int, n: int = MAX_POINTS) -> list[int]:
 @dataclass(frozen=True, slots=True)
 class Plot:
     """One plotted series: a line or bars, its colour and how the caption names it
-    (already escaped for markdown)."""
+    (already escaped for markdown), its values written with ``decimals`` at most."""
 
     kind: Literal["line", "bar"]
     colour: Colour
     name: str
     values: tuple[float, ...]
+    decimals: int = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +114,8 @@ def xychart(title: str, x: Axis, y: Axis, plots: Sequence[Plot]) -> str:
         f"    y-axis {_axis(y)}",
     ]
     for plot in plots:
-        lines.append(f"    {plot.kind} [{', '.join(number(v) for v in plot.values)}]")
+        values = ", ".join(number(v, plot.decimals) for v in plot.values)
+        lines.append(f"    {plot.kind} [{values}]")
     return code_block("\n".join(lines), "mermaid")
 
 
@@ -133,8 +138,15 @@ def caption(plots: Sequence[Plot]) -> str:
 
 
 def numbers_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """The chart's numbers, collapsed (``title`` is plain text, escaped here)."""
-    return details(f"Numbers of the chart: {title}", table(headers, rows), collapse=True)
+    """The chart's numbers, collapsed (``title`` is plain text, escaped here). The table is
+    not padded into aligned columns: a reader sees it rendered, and a comment's characters
+    are counted."""
+    lines = [_row(headers), _row(["---"] * len(headers)), *(_row(row) for row in rows)]
+    return details(f"Numbers of the chart: {title}", "\n".join(lines), collapse=True)
+
+
+def _row(cells: Sequence[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
 
 
 def chart_block(

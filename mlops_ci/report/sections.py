@@ -11,7 +11,7 @@ from mlops_ci.data.results import DriftResult, ValidationResult
 from mlops_ci.metrics import MULTICLASS_AVERAGE, MetricValue, format_change, format_metric
 from mlops_ci.report.curves import curves_markdown
 from mlops_ci.report.drift import render_drift_markdown
-from mlops_ci.report.drift_chart import drift_charts_markdown
+from mlops_ci.report.drift_chart import drift_chart_markdown
 from mlops_ci.report.escape import escape_markdown
 from mlops_ci.report.tables import table
 from mlops_ci.report.validation import render_validation_markdown
@@ -124,7 +124,7 @@ def _metric(value: MetricValue | None) -> str:
 
 
 def drift_section(detail: DriftResult) -> str:
-    charts = drift_charts_markdown(detail)
+    charts = drift_chart_markdown(detail)
     return render_drift_markdown(detail) + (f"\n{charts}\n" if charts else "")
 
 

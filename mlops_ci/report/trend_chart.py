@@ -41,12 +41,6 @@ def trend_charts_markdown(
     return "\n\n".join(charts)
 
 
-def trend_chart_count(entries: Sequence[HistoryEntry]) -> int:
-    if not entries:
-        return 0
-    return 1 + (1 if _series(list(entries)) else 0)
-
-
 def _labels(entries: Sequence[HistoryEntry]) -> tuple[str, ...]:
     """``MM-DD HH:MM`` of each run, made distinct (a chart's categories must differ)."""
     seen: dict[str, int] = {}

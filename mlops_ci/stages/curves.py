@@ -7,8 +7,8 @@ rely on:
 - Every chart has at most ``MAX_POINTS`` points per line, all lines on the same ``x`` points
   (a chart's line in Mermaid is a list of values over a shared axis), every value finite.
 - A binary classifier with probabilities gets a ROC curve (true positive rate at each of
-  ``GRID_POINTS`` false positive rates from 0 to 1: the best rate reachable at that false
-  positive rate or less, scikit-learn's ``roc_curve``), a precision-recall curve (the best
+  ``GRID_POINTS`` false positive rates from 0 to 1, linear between scikit-learn's
+  ``roc_curve`` points as its ROC AUC is), a precision-recall curve (the best
   precision at each recall or more, ``precision_recall_curve``, with the share of positives as
   the no-skill line) and a calibration curve (the share of positives observed in each of
   ``CALIBRATION_BINS`` equal-width probability bins, ``calibration_curve``; an empty bin takes
@@ -103,8 +103,9 @@ def _roc(predictions: Mapping[Role, Predictions], names: Mapping[Role, str]) -> 
         from sklearn.metrics import roc_curve
 
         fpr, tpr, _ = roc_curve(outcomes, scores)
-        reached = np.searchsorted(fpr, np.asarray(grid), side="right") - 1
-        return [float(tpr[index]) for index in reached]
+        # Linear between operating points, as the ROC AUC's trapezoids (tied scores draw a
+        # diagonal); at a false positive rate shared by several points, the highest.
+        return [float(v) for v in np.interp(grid, fpr, tpr)]
 
     lines, note = _lines(predictions, names, curve)
     chance = Series("reference", "chance", grid)

@@ -34,6 +34,9 @@ _SCRIPT = """
 <pre id="mlops-ci-result"></pre>
 <script src="%(mermaid)s"></script>
 <script>
+// The drawn text (titles, labels), without the SVG's style sheet.
+const textOf = (svg) => Array.from(svg.querySelectorAll("text, tspan, foreignObject"))
+  .map(node => node.textContent).join(" | ").slice(0, 3000);
 (async () => {
   const results = [];
   try {
@@ -48,21 +51,21 @@ _SCRIPT = """
       div.textContent = source;
       pre.replaceWith(div);
       let parsed = "ok";
-      try { await mermaid.parse(source); } catch (error) { parsed = String(error.message || error); }
+      try { await mermaid.parse(source); }
+      catch (error) { parsed = String(error.message || error); }
       nodes.push({div, source, parsed});
     }
-    let thrown = "";
-    try {
-      await mermaid.run({nodes: nodes.map(n => n.div), suppressErrors: false});
-    } catch (error) { thrown = String(error.message || error); }
     for (const n of nodes) {
+      let thrown = "";
+      try { await mermaid.run({nodes: [n.div], suppressErrors: false}); }
+      catch (error) { thrown = String(error.message || error); }
       const svg = n.div.querySelector("svg");
       results.push({
         source: n.source,
         parse: n.parsed,
         svg: svg !== null,
         kind: svg ? (svg.getAttribute("aria-roledescription") || "") : "",
-        text: svg ? svg.textContent.slice(0, 300) : n.div.textContent.slice(0, 300),
+        text: svg ? textOf(svg) : n.div.textContent.slice(0, 300),
         thrown,
       });
     }
