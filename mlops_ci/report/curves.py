@@ -66,7 +66,7 @@ def _chart(evaluation: Evaluation, chart: CurveChart) -> str:
     chart = dataclasses.replace(chart, series=_distinct(evaluation, chart))
     x_label, y_label = _AXES[chart.kind]
     if chart.kind == "predicted_actual":
-        x = Axis(x_label, categories=tuple(number(v) for v in chart.x))
+        x = Axis(x_label, categories=tuple(_short(v) for v in chart.x))
         y = Axis(y_label)
     else:
         # In percent: Mermaid steps a numeric axis by adding (high - low) / (points - 1), and
@@ -89,3 +89,10 @@ def _chart(evaluation: Evaluation, chart: CurveChart) -> str:
     if chart.note:
         parts.insert(2, f"No curve for {escape_markdown(chart.note)}.\n")
     return "\n".join(parts)
+
+
+def _short(value: float) -> str:
+    """An axis label of three significant digits, without an exponent below 100,000."""
+    if abs(value) >= 100:
+        return f"{value:.0f}"
+    return f"{value:.3g}"

@@ -9,9 +9,9 @@ at 1: a bar above the line is a drifted column, whatever its method.
   p-value at the threshold is 1, one a hundred times smaller at 0.05 is about 2.5).
 
 A bar is drawn at most ``MAX_RATIO`` high (an infinite distance, a p-value of 0); the table
-under the chart gives each column's bar, the drift table above it the statistic and threshold. At most
-``MAX_BARS`` columns, drifted first, then the nearest their threshold; the title says how many
-were left out. Column names are untrusted: ``mermaid_text`` in the chart, ``escape_markdown``
+under the chart gives each column's bar, the drift table above it the statistic and threshold.
+At most ``MAX_BARS`` columns, drifted first, then the nearest their threshold; the title says
+how many were left out. The chart is horizontal, so column names read upright. Column names are untrusted: ``mermaid_text`` in the chart, ``escape_markdown``
 in the table.
 """
 
@@ -37,18 +37,18 @@ def drift_chart_markdown(result: DriftResult) -> str:
         return ""
     shown = _nearest_drift_first(tested)[:MAX_BARS]
     left_out = len(tested) - len(shown)
-    title = "Drift per column against its threshold" + (
-        f" ({len(shown)} of {len(tested)} columns, the nearest drift)" if left_out else "")
+    title = "Drift per column against its threshold"
+    which = f" (the {len(shown)} of {len(tested)} nearest drift)" if left_out else ""
     ratios = tuple(ratio(column) for column in shown)
     plots = [Plot("bar", "blue", "statistic ÷ threshold", ratios),
              Plot("line", "red", "the threshold (1)", (1.0,) * len(shown))]
-    x = Axis("column", categories=tuple(column.column for column in shown))
-    y = Axis("statistic ÷ threshold, drift above 1", 0.0, max(1.0, *ratios) * 1.1)
+    x = Axis("column" + which, categories=tuple(column.column for column in shown))
+    y = Axis("statistic ÷ threshold, drift beyond 1", 0.0, max(1.0, *ratios) * 1.1)
     # The drift table above holds each column's method, statistic and threshold.
     headers = ["column", "statistic ÷ threshold", "verdict"]
     rows = [[escape_markdown(c.column), format_number(bar), VERDICT_LABELS[c.verdict]]
             for c, bar in zip(shown, ratios, strict=True)]
-    return chart_block(title, x, y, plots, headers, rows)
+    return chart_block(title + which, x, y, plots, headers, rows, horizontal=True)
 
 
 def _p_value(column: ColumnDriftResult) -> float | None:

@@ -103,12 +103,15 @@ class Axis:
     categories: tuple[str, ...] = ()
 
 
-def xychart(title: str, x: Axis, y: Axis, plots: Sequence[Plot]) -> str:
-    """The fenced Mermaid block of one chart (every text through ``mermaid_text``)."""
+def xychart(
+    title: str, x: Axis, y: Axis, plots: Sequence[Plot], *, horizontal: bool = False
+) -> str:
+    """The fenced Mermaid block of one chart (every text through ``mermaid_text``);
+    ``horizontal`` puts the x axis upright (long category names stay readable)."""
     palette = ", ".join(COLOURS[plot.colour][0] for plot in plots)
     lines = [
         '%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "' + palette + '"}}}}%%',
-        "xychart-beta",
+        "xychart-beta horizontal" if horizontal else "xychart-beta",
         f'    title "{mermaid_text(title, 80)}"',
         f"    x-axis {_axis(x)}",
         f"    y-axis {_axis(y)}",
@@ -151,8 +154,8 @@ def _row(cells: Sequence[str]) -> str:
 
 def chart_block(
     title: str, x: Axis, y: Axis, plots: Sequence[Plot],
-    headers: Sequence[str], rows: Sequence[Sequence[str]],
+    headers: Sequence[str], rows: Sequence[Sequence[str]], *, horizontal: bool = False,
 ) -> str:
     """The chart, its caption, then its numbers: what every chart of a report looks like."""
-    return "\n".join([xychart(title, x, y, plots), "", caption(plots), "",
-                      numbers_table(title, headers, rows)])
+    return "\n".join([xychart(title, x, y, plots, horizontal=horizontal), "", caption(plots),
+                      "", numbers_table(title, headers, rows)])

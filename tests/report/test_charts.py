@@ -152,8 +152,9 @@ def test_the_drift_chart_shows_drifted_columns_first_then_the_nearest_drift() ->
     drifted = sum(c.drifted for c in result.columns)
     assert all(bar > 1 for bar in bars[:drifted]) and all(bar < 1 for bar in bars[drifted:])
     assert bars[drifted:] == sorted(bars[drifted:], reverse=True)
-    assert f"({MAX_BARS} of {big.COLUMNS} columns, the nearest drift)" in block
-    categories = re.search(r'x-axis "column" \[(.*)\]', block)
+    assert block.splitlines()[1] == "xychart-beta horizontal"  # column names read upright
+    assert f"(the {MAX_BARS} of {big.COLUMNS} nearest drift)" in block
+    categories = re.search(r'x-axis "column [^"]*" \[(.*)\]', block)
     assert categories is not None
     assert '"a\') line (1"' in categories.group(1).split(", ")  # HOSTILE_NAMES[0], drifted
     assert rendering_problems(markdown) == []
