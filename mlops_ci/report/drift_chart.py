@@ -11,8 +11,8 @@ at 1: a bar above the line is a drifted column, whatever its method.
 A bar is drawn at most ``MAX_RATIO`` high (an infinite distance, a p-value of 0); the table
 under the chart gives each column's bar, the drift table above it the statistic and threshold.
 At most ``MAX_BARS`` columns, drifted first, then the nearest their threshold; the title says
-how many were left out. The chart is horizontal, so column names read upright. Column names are untrusted: ``mermaid_text`` in the chart, ``escape_markdown``
-in the table.
+how many were left out. The chart is horizontal, so column names read upright. Column names
+are untrusted: ``mermaid_text`` in the chart, ``escape_markdown`` in the table.
 """
 
 from __future__ import annotations
