@@ -2,7 +2,7 @@
 
 Columns are tested by different methods (a PSI, a Wasserstein distance, a p-value), so each
 bar is the column's statistic *as a multiple of its threshold*, and the threshold is the line
-at 1: a bar above the line is a drifted column, whatever its method.
+at 1: a bar reaching past the line is a drifted column, whatever its method.
 
 - distance methods (psi, wasserstein, jensenshannon): distance ÷ threshold;
 - p-value methods (ks, chi2): log10 of the corrected p-value ÷ log10 of the threshold (a
