@@ -35,8 +35,15 @@ _AXES = {
 
 
 def curves_markdown(evaluation: Evaluation) -> str:
-    """Every chart of ``evaluation``, in order; empty when it has none."""
-    return "\n".join(_chart(evaluation, chart) for chart in evaluation.charts if chart.series)
+    """Every chart of ``evaluation``, in order; empty when it has none. A chart where no model
+    has a line (a test set of one class) is only its note."""
+    parts = []
+    for chart in evaluation.charts:
+        if any(series.role != "reference" for series in chart.series):
+            parts.append(_chart(evaluation, chart))
+        elif chart.note:
+            parts.append(f"No {_TITLES[chart.kind]} for {escape_markdown(chart.note)}.\n")
+    return "\n".join(parts)
 
 
 def _name(evaluation: Evaluation, series: Series) -> str:

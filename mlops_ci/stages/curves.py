@@ -48,15 +48,13 @@ def evaluation_charts(
 ) -> tuple[CurveChart, ...]:
     """The charts of the models in ``predictions`` (candidate first), each line named by its
     role (the report adds the version)."""
-    names: Mapping[Role, str] = {role: role for role in predictions}
     if "candidate" not in predictions:
         return ()
     if task == "regression":
-        return (_predicted_actual(predictions, names),)
+        return (_predicted_actual(predictions),)
     if len(predictions["candidate"].classes) != 2:
         return ()
-    return (_roc(predictions, names), _precision_recall(predictions, names),
-            _calibration(predictions, names))
+    return (_roc(predictions), _precision_recall(predictions), _calibration(predictions))
 
 
 def _grid(points: int, start: float = 0.0, stop: float = 1.0) -> tuple[float, ...]:
@@ -75,26 +73,23 @@ def _scored(p: Predictions) -> tuple[npt.NDArray[Any], npt.NDArray[Any]] | str:
     return outcomes, np.asarray(p.proba, dtype=float)[:, p.positive_index]
 
 
-def _lines(
-    predictions: Mapping[Role, Predictions],
-    names: Mapping[Role, str],
-    curve: Any,
-) -> tuple[list[Series], str]:
+def _lines(predictions: Mapping[Role, Predictions], curve: Any) -> tuple[list[Series], str]:
+    """A line per model from ``curve(outcomes, scores)``, and why a model has none."""
     lines: list[Series] = []
     missing: list[str] = []
     for role, p in predictions.items():
         scored = _scored(p)
         if isinstance(scored, str):
-            missing.append(f"{names.get(role, role)}: {scored}")
+            missing.append(f"{role}: {scored}")
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             values = curve(*scored)
-        lines.append(Series(role, names.get(role, role), tuple(_finite(v) for v in values)))
+        lines.append(Series(role, role, tuple(_finite(v) for v in values)))
     return lines, "; ".join(missing)
 
 
-def _roc(predictions: Mapping[Role, Predictions], names: Mapping[Role, str]) -> CurveChart:
+def _roc(predictions: Mapping[Role, Predictions]) -> CurveChart:
     import numpy as np
 
     grid = _grid(GRID_POINTS)
@@ -107,14 +102,12 @@ def _roc(predictions: Mapping[Role, Predictions], names: Mapping[Role, str]) -> 
         # diagonal); at a false positive rate shared by several points, the highest.
         return [float(v) for v in np.interp(grid, fpr, tpr)]
 
-    lines, note = _lines(predictions, names, curve)
+    lines, note = _lines(predictions, curve)
     chance = Series("reference", "chance", grid)
     return CurveChart("roc", grid, (*lines, chance), note)
 
 
-def _precision_recall(
-    predictions: Mapping[Role, Predictions], names: Mapping[Role, str]
-) -> CurveChart:
+def _precision_recall(predictions: Mapping[Role, Predictions]) -> CurveChart:
     import numpy as np
 
     grid = _grid(GRID_POINTS)
@@ -125,7 +118,7 @@ def _precision_recall(
         precision, recall, _ = precision_recall_curve(outcomes, scores)
         return [float(np.max(precision[recall >= level])) for level in grid]
 
-    lines, note = _lines(predictions, names, curve)
+    lines, note = _lines(predictions, curve)
     share = _positive_share(predictions["candidate"])
     no_skill = () if share is None else (Series("reference", "no skill", (share,) * len(grid)),)
     return CurveChart("precision_recall", grid, (*lines, *no_skill), note)
@@ -139,7 +132,7 @@ def _positive_share(p: Predictions) -> float | None:
     return float(np.mean(np.asarray(p.y_true) == p.classes[p.positive_index]))
 
 
-def _calibration(predictions: Mapping[Role, Predictions], names: Mapping[Role, str]) -> CurveChart:
+def _calibration(predictions: Mapping[Role, Predictions]) -> CurveChart:
     import numpy as np
 
     width = 1 / CALIBRATION_BINS
@@ -153,7 +146,7 @@ def _calibration(predictions: Mapping[Role, Predictions], names: Mapping[Role, s
         )
         return [float(v) for v in np.interp(centres, predicted, observed)]
 
-    lines, note = _lines(predictions, names, curve)
+    lines, note = _lines(predictions, curve)
     perfect = Series("reference", "perfect calibration", centres)
     return CurveChart("calibration", centres, (*lines, perfect), note)
 
@@ -178,9 +171,7 @@ def with_calibration_map(
     return tuple(out)
 
 
-def _predicted_actual(
-    predictions: Mapping[Role, Predictions], names: Mapping[Role, str]
-) -> CurveChart:
+def _predicted_actual(predictions: Mapping[Role, Predictions]) -> CurveChart:
     import numpy as np
 
     actual = np.asarray(predictions["candidate"].y_true, dtype=float)
@@ -188,7 +179,7 @@ def _predicted_actual(
     bins = [b for b in np.array_split(order, min(REGRESSION_BINS, len(actual))) if len(b)]
     x = tuple(_finite(float(np.mean(actual[b]))) for b in bins)
     lines = [
-        Series(role, names.get(role, role),
+        Series(role, role,
                tuple(_finite(float(np.mean(np.asarray(p.y_pred, dtype=float)[b])))
                      for b in bins))
         for role, p in predictions.items()

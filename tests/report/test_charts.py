@@ -96,6 +96,13 @@ def test_the_base_line_is_production_s_when_both_are_the_same_version() -> None:
     assert "🟠 production and base \\(v2.0.0\\) · ⚪ chance" in markdown
 
 
+def test_a_chart_without_a_model_line_is_only_its_note() -> None:
+    lonely = CurveChart("roc", _GRID, (Series("reference", "chance", _GRID),),
+                        "candidate: the test set holds one class only")
+    assert curves_markdown(_evaluation(lonely)) == (
+        "No ROC curve for candidate: the test set holds one class only.\n")
+
+
 def test_an_evaluation_shows_its_curves_after_its_gates() -> None:
     from mlops_ci.report.sections import evaluation_section
 
@@ -233,3 +240,17 @@ def test_the_browser_check_sees_a_chart_mermaid_cannot_draw(tmp_path: Path) -> N
     assert drawn[0].problem is None
     assert drawn[1].problem is not None and drawn[1].problem.startswith("mermaid.parse: ")
 
+
+
+def test_without_chromium_the_browser_tests_skip_and_under_ci_they_fail(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.report.browser import require_browser
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # no chromium, no npm
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="no chromium on PATH"):
+        require_browser()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI must run the browser tests"):
+        require_browser()
