@@ -8,6 +8,7 @@ import pytest
 
 from tests.fakegithub import FakeGitHub
 from tests.github_corpus import MARKER, WEBHOOKS, require
+from tests.report import browser
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -17,9 +18,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    """A test marked ``github_corpus`` skips without the corpus, or fails under ``CI=true``."""
+    """A test marked ``github_corpus`` skips without the corpus, one marked ``browser`` without
+    Chromium or npm; either fails instead under ``CI=true``."""
     if item.get_closest_marker(MARKER) is not None:
         require(WEBHOOKS)
+    if item.get_closest_marker(browser.MARKER) is not None:
+        browser.require_browser()
 
 
 @pytest.fixture

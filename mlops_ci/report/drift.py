@@ -35,10 +35,12 @@ from mlops_ci.report.tables import table, text_table
 from mlops_ci.report.terminal import defuse_workflow_commands, shown
 
 _CHART_INDENT = "    "
+MAX_HISTOGRAMS = 5  # per result in markdown: a comment holds 65,536 characters
 
 
 def render_drift_markdown(result: DriftResult, *, max_rows: int | None = None) -> str:
-    """The drift result as a heading, the verdict, a table, notes and charts of drifted columns."""
+    """The drift result as a heading, the verdict, a table, notes and charts of drifted columns
+    (the first ``MAX_HISTOGRAMS`` of them; the terminal rendering shows every one)."""
     lines = [
         f"### Data drift: {drift_title(result)}",
         "",
@@ -52,14 +54,18 @@ def render_drift_markdown(result: DriftResult, *, max_rows: int | None = None) -
     notes = [f"- {note}" for note in drift_notes(kept, result, escape_markdown)]
     if notes:
         lines += ["", *notes]
-    for column in kept:
-        if column.drifted and column.histogram is not None:
-            lines += [
-                "",
-                f"**{escape_markdown(column.column)}**: {chart_caption(column)}",
-                "",
-                render_histogram(column.histogram),
-            ]
+    charted = [(c, c.histogram) for c in kept if c.drifted and c.histogram is not None]
+    for column, histogram in charted[:MAX_HISTOGRAMS]:
+        lines += [
+            "",
+            f"**{escape_markdown(column.column)}**: {chart_caption(column)}",
+            "",
+            render_histogram(histogram),
+        ]
+    if len(charted) > MAX_HISTOGRAMS:
+        more = len(charted) - MAX_HISTOGRAMS
+        lines += ["", f"…and the histograms of {more} more drifted column{'s' if more != 1 else ''}"
+                  ": `mlops-ci data drift` prints them all."]
     return "\n".join(lines) + "\n"
 
 

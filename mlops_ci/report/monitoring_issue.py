@@ -22,6 +22,7 @@ from mlops_ci.report.data_figures import STRONG_DRIFT_TEXT
 from mlops_ci.report.drift import render_drift_markdown
 from mlops_ci.report.escape import escape_markdown
 from mlops_ci.report.feedback import feedback_markdown, verdict_markdown
+from mlops_ci.report.trend_chart import trend_charts_markdown
 from mlops_ci.report.validation import render_validation_markdown
 
 SPARK = "▁▂▃▄▅▆▇█"
@@ -254,6 +255,9 @@ def issue_body(
     if all_notes:
         lines += ["", *(f"> ⚠️ {escape_markdown(note)}" for note in all_notes)]
     lines += ["", trend_markdown(entries, run)]
+    threshold = None if check.drift is None else check.drift.share_threshold
+    charts = trend_charts_markdown(entries, threshold)
+    lines += ["", charts] if charts else []
     if check.drift is not None:
         lines += ["", render_drift_markdown(check.drift, max_rows=max_rows).rstrip("\n")]
     for result in check.validations:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from mlops_ci.data.results import DriftResult, ValidationResult
 from mlops_ci.metrics import MULTICLASS_AVERAGE, MetricValue, format_change, format_metric
+from mlops_ci.report.curves import curves_markdown
 from mlops_ci.report.drift import render_drift_markdown
+from mlops_ci.report.drift_chart import drift_chart_markdown
 from mlops_ci.report.escape import escape_markdown
 from mlops_ci.report.tables import table
 from mlops_ci.report.validation import render_validation_markdown
@@ -80,6 +82,9 @@ def evaluation_section(detail: Evaluation) -> str:
         parts += [table(["gate", "where", "why"], gate_rows), ""]
     for note in detail.notes:
         parts.append(f"- {escape_markdown(note)}")
+    charts = curves_markdown(detail)
+    if charts:
+        parts += ["", charts]
     return "\n".join(parts).rstrip() + "\n"
 
 
@@ -119,7 +124,8 @@ def _metric(value: MetricValue | None) -> str:
 
 
 def drift_section(detail: DriftResult) -> str:
-    return render_drift_markdown(detail)
+    charts = drift_chart_markdown(detail)
+    return render_drift_markdown(detail) + (f"\n{charts}\n" if charts else "")
 
 
 def validation_section(detail: tuple[ValidationResult, ...]) -> str:

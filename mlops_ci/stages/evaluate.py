@@ -45,8 +45,9 @@ from mlops_ci.gates import (
 from mlops_ci.metrics import MetricValue, Predictions, compute, metric, predict
 from mlops_ci.metrics_file import METRICS_FILE, write_metrics
 from mlops_ci.modelio import load_model
-from mlops_ci.monitoring.feedback.registration import calibrate_candidate
+from mlops_ci.monitoring.feedback.registration import Calibration, calibrate_candidate
 from mlops_ci.stages.base import StageContext, StageResult, Status
+from mlops_ci.stages.curves import evaluation_charts, with_calibration_map
 from mlops_ci.stages.own_metrics import own_metrics
 from mlops_ci.stages.references import fetch_reference_models
 from mlops_ci.stages.results import Evaluation, EvaluationOutcome, MetricRow, ModelFile, Role
@@ -152,6 +153,7 @@ def evaluate_models(
         positive_class=None if positive is None else str(positive),
         positive_class_declared=spec.positive_class is not None,
         metrics_file=spec.metrics_file if own_names else None,
+        charts=evaluation_charts(spec.task, seen),
     )
 
 
@@ -176,16 +178,15 @@ def _outcome(verdicts: Sequence[GateVerdict], *, report_only: bool) -> Evaluatio
 EVALUATION_FILE = "evaluation.json"
 
 
-def _calibration_notes(context: StageContext, model: ModelSpec, candidate: Path) -> tuple[str, ...]:
+def _calibration(context: StageContext, model: ModelSpec, candidate: Path) -> Calibration | None:
     """The calibration production estimates would rely on, shown in the PR report (only when
     ``monitor.feedback`` asks for estimates: then registration fits the same calibrator)."""
 
     feedback = model.monitor.feedback if model.monitor is not None else None
     if feedback is None or not feedback.estimate:
-        return ()
+        return None
     folder = context.model_dir(model) / "calibration"
-    calibration = calibrate_candidate(model, candidate, context.workspace, folder)
-    return (context.render.calibration_note(calibration),)
+    return calibrate_candidate(model, candidate, context.workspace, folder)
 
 
 class EvaluateStage:
@@ -220,13 +221,18 @@ class EvaluateStage:
             own=own_metrics(context, model, folder, references),
             unavailable=dict(references.unavailable),
         )
+        calibration = _calibration(context, model, candidate)
+        calibration_notes = (
+            () if calibration is None else (context.render.calibration_note(calibration),)
+        )
         evaluation = dataclasses.replace(
             evaluation,
             production_version=references.production_version,
             base_version=references.base_version,
-            notes=evaluation.notes
-            + references.notes
-            + _calibration_notes(context, model, candidate),
+            notes=evaluation.notes + references.notes + calibration_notes,
+            charts=with_calibration_map(
+                evaluation.charts, None if calibration is None else calibration.calibrator
+            ),
         )
         write_metrics(folder / METRICS_FILE, evaluation.values("candidate"))
         (folder / EVALUATION_FILE).write_text(

@@ -117,6 +117,39 @@ class ModelFile:
     sha256: str
 
 
+ChartKind = Literal["roc", "precision_recall", "calibration", "predicted_actual"]
+SeriesRole = Literal["candidate", "production", "base", "reference", "calibration"]
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """One line of a chart: a value at each of the chart's ``x`` points.
+
+    ``role`` says what it is (a model, a reference line such as chance or perfect calibration,
+    the calibration map performance estimates use); ``name`` is how the reader sees it.
+    """
+
+    role: SeriesRole
+    name: str
+    values: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CurveChart:
+    """A curve of the evaluation, sampled on a few shared ``x`` points (``stages.curves``).
+
+    ``roc``: true positive rate at each false positive rate; ``precision_recall``: the best
+    precision at each recall or more; ``calibration``: the observed share of positives at each
+    predicted probability; ``predicted_actual``: the mean prediction at each mean actual value
+    of the test rows sorted into equal-count bins. Every value is finite.
+    """
+
+    kind: ChartKind
+    x: tuple[float, ...]
+    series: tuple[Series, ...]
+    note: str = ""  # why a model has no curve here, when one has none
+
+
 @dataclass(frozen=True, slots=True)
 class Evaluation:
     model_name: str
@@ -134,6 +167,7 @@ class Evaluation:
     positive_class: str | None = None  # binary: the class binary metrics treat as positive
     positive_class_declared: bool = False  # from evaluate.positive_class, not the default
     metrics_file: str | None = None  # evaluate.metrics_file, when the own metrics came from it
+    charts: tuple[CurveChart, ...] = ()  # the curves, each model's on the same test set
 
     def values(self, role: Role) -> tuple[MetricValue, ...]:
         """The metric values of one model, in row order (empty if it was not evaluated)."""
@@ -192,6 +226,12 @@ class Evaluation:
             "positive_class_declared": self.positive_class_declared,
             "multiclass_average": MULTICLASS_AVERAGE if self.class_count > 2 else None,
             "metrics_file": self.metrics_file,
+            "charts": [
+                {"kind": chart.kind, "x": list(chart.x),
+                 "series": [{"role": line.role, "name": line.name, "values": list(line.values)}
+                            for line in chart.series]}
+                for chart in self.charts
+            ],
         }
 
 

@@ -116,3 +116,21 @@ def test_a_long_table_is_cut_after_drifted_columns_first() -> None:
     rows = [line for line in markdown.splitlines() if line.startswith("| x")]
     assert rows[0].startswith("| x5 ") and len(rows) == 2
     assert "…and 4 more columns without drift." in markdown
+
+
+def test_markdown_draws_the_histograms_of_the_first_drifted_columns_and_counts_the_rest() -> None:
+    import dataclasses
+
+    from mlops_ci.report.drift import MAX_HISTOGRAMS, render_drift_text
+    from tests.report.big_report import drift_result
+
+    result = drift_result(__import__("numpy").random.default_rng(0))
+    drifted = [c for c in result.columns if c.drifted and c.histogram is not None]
+    assert len(drifted) == MAX_HISTOGRAMS + 5
+    markdown = render_drift_markdown(result)
+    assert markdown.count("```text") == MAX_HISTOGRAMS
+    assert "…and the histograms of 5 more drifted columns: `mlops-ci data drift` prints them all." \
+        in markdown
+    assert render_drift_text(result).count("Chart of ") == MAX_HISTOGRAMS + 5  # the terminal: all
+    few = dataclasses.replace(result, columns=result.columns[:10])
+    assert "more drifted column" not in render_drift_markdown(few)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,6 +26,7 @@ from tests.commands.repos import PR, REPOSITORY, example_repo, git, pr_payload, 
 from tests.commands.test_run import run_event
 from tests.fakegithub import FakeGitHub
 from tests.monitoring import conftest as monitoring
+from tests.report.browser import draw
 from tests.report.gfm import read, rendering_problems
 
 # The example's absolute roc_auc floor, then a comparison with production the candidate (the
@@ -205,3 +207,30 @@ def test_the_rendering_check_finds_what_it_looks_for() -> None:
     ]
     assert rendering_problems("<details><summary>drift (0% &lt; 30%)</summary>\n\nx\n\n"
                               "</details>\n\n| a | 0.002256 |\n|---|---|\n| b | 6.51 |\n") == []
+
+
+# as a reader sees it: every Mermaid chart drawn -------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("kind", ["comment", "summary"])
+def test_every_chart_of_a_pull_request_report_draws_in_a_browser(
+    pr_bodies: dict[str, str], kind: str, tmp_path: Path
+) -> None:
+    body = pr_bodies[kind]
+    drawn = draw(body, tmp_path, kind)
+    # drift (one chart) and the curves: ROC, precision-recall, calibration with the map
+    assert len(drawn) == body.count("```mermaid") == 4
+    assert [d.problem for d in drawn] == [None] * 4
+    assert "calibration map" in body
+
+
+@pytest.mark.browser
+def test_every_chart_of_the_monitoring_issue_draws_in_a_browser(
+    issue_bodies: dict[str, str], tmp_path: Path
+) -> None:
+    body = issue_bodies["issue"]
+    drawn = draw(body, tmp_path, "issue")
+    assert len(drawn) == body.count("```mermaid") >= 1
+    assert [d.problem for d in drawn] == [None] * len(drawn)
+    assert "Share of drifted columns per run" in drawn[0].text
