@@ -4,7 +4,7 @@
 variables a GitHub runner sets: the event's name and payload (GitHub's own example payloads
 from the shared corpus, their repository, refs and shas changed to this project's), the API
 of the fake GitHub server, the runner's output and summary files. Steps run once each, in
-order, when a test first asks for them; a module shares them between its tests.
+order, when a test first asks for them.
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ class Lifecycle:
 
     @property
     def full_name(self) -> str:
-        return f"users/{self.project.key}"
+        return f"users/{self.model}"
 
     def head(self) -> str:
         return git(self.repo, "rev-parse", "HEAD")
@@ -119,7 +119,7 @@ class Lifecycle:
     def promote(self) -> Step:
         """``mlops-ci registry promote MODEL v0.1.0 production``: pushes the promotion tag."""
         if "promote" not in self.steps:
-            assert self.merge().code == 0, self.merge()
+            assert self.merge().code == 0, str(self.merge())
             self.steps["promote"] = self.cli(
                 ["registry", "promote", self.model, "v0.1.0", "production"]
             )
@@ -128,14 +128,14 @@ class Lifecycle:
     def schedule(self) -> Step:
         """The monitoring schedule, once v0.1.0 is in production."""
         if "schedule" not in self.steps:
-            assert self.promote().code == 0, self.promote()
+            assert self.promote().code == 0, str(self.promote())
             self.steps["schedule"] = self.run("schedule", schedule_payload(self.full_name))
         return self.steps["schedule"]
 
     def deploy(self, serving_base: str) -> Step:
         """The promotion tag's push: the docker backend deploys v0.1.0 to production."""
         if "deploy" not in self.steps:
-            assert self.promote().code == 0, self.promote()
+            assert self.promote().code == 0, str(self.promote())
             tag = f"{self.model}#production#1"
             sha = git(self.repo, "rev-parse", f"{tag}^{{commit}}")
             self.serving_base = serving_base
@@ -201,9 +201,11 @@ class Lifecycle:
 
 
 def start(project: Project, root: Path, fake: FakeGitHub) -> Lifecycle:
-    built = build(project, root)
-    fake.create_repo(f"users/{project.key}")
-    return Lifecycle(built, fake)
+    """The project built in ``root`` (created), with its repository on ``fake``."""
+    root.mkdir(parents=True)
+    lifecycle = Lifecycle(build(project, root), fake)
+    fake.create_repo(lifecycle.full_name)
+    return lifecycle
 
 
 def remove_docker_leftovers(lifecycle: Lifecycle) -> None:

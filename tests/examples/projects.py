@@ -101,6 +101,7 @@ class Project:
     dataset: str  # load_breast_cancer, load_diabetes or load_wine
     script: str  # train.py after the prologue
     evaluate: str  # the evaluate section's keys, unindented YAML
+    stated: str  # what the report says of how class metrics were computed ("" for none)
     requirements: str | None = None  # requirements.txt, when the script needs a library
     drifted: tuple[str, ...] = ()  # production columns shifted; mlops.yaml's key columns
 
@@ -118,6 +119,7 @@ PROJECTS = (
         "gates:\n"
         "  - {metric: roc_auc, min: 0.9}\n"
         "  - {metric: roc_auc, against: production, max_regression: 0.02}\n",
+        "Positive class: `0` (evaluate.positive_class); precision, recall, f1, roc_auc",
         drifted=("mean_radius", "mean_area", "worst_radius", "worst_area"),
     ),
     Project(
@@ -126,6 +128,7 @@ PROJECTS = (
         "metrics: [rmse, mae, r2]\n"
         "gates:\n"
         "  - {metric: r2, min: 0.2}\n",
+        "",
         drifted=("bmi", "bp", "s5"),
     ),
     Project(
@@ -135,6 +138,8 @@ PROJECTS = (
         "trusted_types: [xgboost]\n"
         "gates:\n"
         "  - {metric: roc_auc, min: 0.9}\n",
+        "Positive class: `1` (the default: the last of the model's classes; set "
+        "evaluate.positive_class to choose)",
         requirements="xgboost\n",
         drifted=("mean_radius", "mean_area", "worst_radius", "worst_area"),
     ),
@@ -145,6 +150,7 @@ PROJECTS = (
         "trusted_types: [lightgbm]\n"
         "gates:\n"
         "  - {metric: accuracy, min: 0.8}\n",
+        "3 classes: precision, recall, f1 and average_precision are macro-averaged",
         requirements="lightgbm\n",
         drifted=("alcohol", "proline", "color_intensity"),
     ),
@@ -157,6 +163,7 @@ PROJECTS = (
         "  malignant_recall: {direction: higher}\n"
         "gates:\n"
         "  - {metric: malignant_recall, min: 0.85}\n",
+        "Positive class: `1` (the default: the last of the model's classes",
         drifted=("mean_radius", "mean_area", "worst_radius", "worst_area"),
     ),
 )
