@@ -298,10 +298,13 @@ def predict(
     """Run ``model`` on ``features`` (predictions, and probabilities when it has them).
 
     ``positive_class`` (binary only; by default the last class) must be one of the model's
-    classes: ``UserError`` naming it and them otherwise.
+    classes: ``UserError`` naming it and them otherwise. A model that records the columns it
+    was fitted on (``feature_names_in_``) gets those, in that order, as the model server
+    gives them: the test set may hold columns the model does not use.
     """
     import numpy as np
 
+    features = model_columns(model, features)
     y_pred = _call(model, "predict", features)
     if task == "regression":
         return Predictions(np.asarray(labels), np.asarray(y_pred))
@@ -364,6 +367,20 @@ def _one(definition: MetricDef, p: Predictions) -> MetricValue:
     if not math.isfinite(value):
         return MetricValue(definition.name, None, f"the result is not a finite number ({value})")
     return MetricValue(definition.name, value)
+
+
+def model_columns(model: object, features: Any) -> Any:
+    """``features`` restricted to the model's ``feature_names_in_`` when it records them and
+    the table holds every one; else ``features`` as they are (the model then says what it
+    misses)."""
+    names = getattr(model, "feature_names_in_", None)
+    columns = getattr(features, "columns", None)
+    if names is None or columns is None:
+        return features
+    wanted = [str(name) for name in names]
+    if not set(wanted) <= {str(column) for column in columns} or wanted == list(columns):
+        return features
+    return features[wanted]
 
 
 def _call(model: object, method: str, features: Any) -> Any:

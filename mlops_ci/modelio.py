@@ -235,6 +235,14 @@ def _what_it_looks_like(head: bytes) -> str:
 
 
 def _unreadable(path: Path, error: BaseException) -> UserError:
+    if isinstance(error, ModuleNotFoundError) and error.name:
+        top = error.name.split(".")[0]
+        return UserError(
+            f"{path}: the model needs the Python module {error.name!r}, which is not "
+            "installed here",
+            hint=f"install the library that provides {top} where the model is loaded (the "
+            "training and evaluation environment, and the serving image)",
+        )
     return UserError(
         f"{path}: the skops model file cannot be read: {type(error).__name__}: {error}",
         hint="the file may be damaged or written by an incompatible skops version",

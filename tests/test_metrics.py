@@ -148,6 +148,32 @@ def test_a_model_that_fails_on_the_data_is_a_user_error() -> None:
         predict(model, np.array([[0.0, 1.0]]), np.array([0]), "classification")
 
 
+def test_a_model_fitted_on_some_of_the_columns_is_given_those_in_its_order() -> None:
+    """A user's script that trains on a subset: the test set's other columns are not fed to it
+    (the model server does the same), in the order the model was fitted with."""
+    import pandas as pd
+    from sklearn.linear_model import LogisticRegression
+
+    train = pd.DataFrame({"a": [0.0, 1.0, 2.0, 3.0], "b": [1.0, 0.0, 1.0, 0.0],
+                          "unused": [9.0, 9.0, 9.0, 9.0]})
+    model = LogisticRegression().fit(train[["b", "a"]], [0, 0, 1, 1])
+
+    result = predict(model, train, [0, 0, 1, 1], "classification")
+
+    assert list(result.y_pred) == list(model.predict(train[["b", "a"]]))
+
+
+def test_a_model_missing_one_of_its_columns_is_a_user_error_naming_it() -> None:
+    import pandas as pd
+    from sklearn.linear_model import LogisticRegression
+
+    train = pd.DataFrame({"a": [0.0, 1.0, 2.0, 3.0], "b": [1.0, 0.0, 1.0, 0.0]})
+    model = LogisticRegression().fit(train, [0, 0, 1, 1])
+
+    with pytest.raises(UserError, match=r"(?s)failed to predict on the test data.*missing:\n- b"):
+        predict(model, train[["a"]], [0, 0, 1, 1], "classification")
+
+
 _labels = st.lists(st.integers(0, 2), min_size=1, max_size=12)
 
 

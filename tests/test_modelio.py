@@ -75,6 +75,32 @@ def test_a_custom_class_loads_when_listed(tmp_path: Path) -> None:
     assert isinstance(load_model(path, ["tests.test_modelio.Doubler"]), Doubler)
 
 
+def test_a_model_whose_library_is_not_installed_names_the_module_not_damage(
+    tmp_path: Path,
+) -> None:
+    """An XGBoost model loaded where xgboost is missing (a serving image without it): the
+    message names the module to install, and does not call the file damaged."""
+    saved = tmp_path / "saved.skops"
+    save_model(Doubler(), saved)
+    path = tmp_path / "model.skops"
+    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(path, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "schema.json":
+                data = data.replace(b'"tests.test_modelio"', b'"userlib_not_installed"')
+            target.writestr(item, data)
+
+    with pytest.raises(UserError) as caught:
+        load_model(path, ["userlib_not_installed.Doubler"])
+
+    assert caught.value.message == (
+        f"{path}: the model needs the Python module 'userlib_not_installed', which is not "
+        "installed here"
+    )
+    assert "damaged" not in (caught.value.hint or "")
+    assert "install the library that provides userlib_not_installed" in (caught.value.hint or "")
+
+
 def test_a_model_calling_eval_is_refused(tmp_path: Path) -> None:
     from sklearn.preprocessing import FunctionTransformer
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import http.client
 import json
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -107,18 +108,26 @@ def smoke_test(base_url: str, rows: Sequence[JsonRow], *, timeout_seconds: float
     return Probe(True, f"smoke test: {len(rows)} row(s) predicted", seconds)
 
 
-def rows_from_csv(path: Path, columns: Sequence[InputColumn], count: int) -> tuple[JsonRow, ...]:
+def rows_from_csv(
+    path: Path, columns: Sequence[InputColumn], count: int, *, exclude: Sequence[str] = ()
+) -> tuple[JsonRow, ...]:
     """The first ``count`` rows of the CSV at ``path``, with each column typed as the schema says.
 
-    Only the schema's columns are kept; an empty cell is ``null``. A cell that does not parse as
-    its column's type is a ``UserError`` naming the file, line and column.
+    Only the schema's columns are kept. Without a schema (no ``data.columns``: the server then
+    takes the model's own ``feature_names_in_``), every column of the file but ``exclude`` (the
+    target) is kept, a cell that reads as a finite number sent as that number. An empty cell
+    is ``null``. A cell that does not parse as its column's type is a ``UserError`` naming the
+    file, line and column.
     """
     if count <= 0:
         return ()
     try:
         with path.open(newline="", encoding="utf-8") as handle:
             reader = csv.DictReader(handle)
-            missing = [c.name for c in columns if c.name not in (reader.fieldnames or ())]
+            header = reader.fieldnames or ()
+            if not columns:
+                columns = tuple(InputColumn(name, None) for name in header if name not in exclude)
+            missing = [c.name for c in columns if c.name not in header]
             if missing:
                 raise UserError(f"{path}: no column(s) {', '.join(missing)} for the smoke test")
             rows: list[JsonRow] = []
@@ -148,4 +157,19 @@ def _cell(text: str | None, column: InputColumn, where: str) -> object:
         if lowered in _TRUE | _FALSE:
             return lowered in _TRUE
         raise UserError(f"{where}: column {column.name}: {text[:40]!r} is not true or false")
+    if datatype is None:
+        return _number_or_text(text)
     return text
+
+
+def _number_or_text(text: str) -> object:
+    """A cell of a column of unknown type: an integer, else a finite float, else the text."""
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return number if math.isfinite(number) else text

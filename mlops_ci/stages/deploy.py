@@ -250,7 +250,8 @@ class DeployStage:
         columns = columns_from_specs(model.data.columns, exclude=(model.data.target,))
         test_data = context.workspace / model.data.test
         rows = (
-            rows_from_csv(test_data, columns, environment.health.smoke_rows)
+            rows_from_csv(test_data, columns, environment.health.smoke_rows,
+                          exclude=(model.data.target,))
             if test_data.suffix == ".csv" and test_data.is_file()
             else ()
         )
