@@ -26,7 +26,7 @@ import json
 import shutil
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -166,10 +166,9 @@ def layered_venv(
                      timeout_seconds=INSTALL_TIMEOUT_SECONDS, what=f"pip install -r {display}")
     except CommandFailed as failed:
         shutil.rmtree(root, ignore_errors=True)
-        reasons = [line for line in failed.tail if line.startswith("ERROR")] or list(failed.tail)
         raise UserError(
             f"{display}: pip could not install its requirements over the action's own "
-            "packages: " + " ".join(reasons[-5:]),
+            "packages:\n" + "\n".join(pip_reasons(failed.tail)),
             hint="a package or version pip cannot find, or one conflicting with the action's "
             f"(its versions were given to pip as constraints); check {display}",
         ) from None
@@ -178,6 +177,21 @@ def layered_venv(
     out.write(f"requirements: {display} installed in {marker['seconds']}s\n")
     out.flush()
     return venv
+
+
+def pip_reasons(lines: Sequence[str]) -> list[str]:
+    """pip's ``ERROR:`` lines and, for a conflict, the lines that say what caused it (the
+    constraints there are the action's own versions)."""
+    reasons: list[str] = []
+    cause = False
+    for line in lines:
+        if line.startswith("The conflict is caused by"):
+            cause = True
+        elif cause and not line.startswith(" "):
+            cause = False
+        if line.startswith("ERROR") or cause:
+            reasons.append(line.rstrip())
+    return reasons or list(lines[-5:])
 
 
 def _layer_over(venv: LayeredVenv, base: BaseEnvironment) -> None:
