@@ -44,6 +44,8 @@ class DeployRequest:
     environ: Mapping[str, str]
     out: TextIO
     id_column: str | None = None  # the rows' ids, for the prediction log
+    # train.requirements as it was at the version's commit: the server needs its packages
+    requirements: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)

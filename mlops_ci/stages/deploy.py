@@ -45,6 +45,7 @@ from mlops_ci.config.model import Backend, Environment, ModelSpec, StageName
 from mlops_ci.deploy.probe import rows_from_csv
 from mlops_ci.deploy.protocol import DeployFailed, DeployRequest, DeployTarget
 from mlops_ci.deploy.targets import target_for
+from mlops_ci.deploy.version_files import requirements_at
 from mlops_ci.errors import UserError
 from mlops_ci.plan import PlanStep
 from mlops_ci.registry.store import RegistryStore
@@ -265,6 +266,8 @@ class DeployStage:
             environ=context.environ,
             out=context.out,
             id_column=model.data.id_column,
+            requirements=requirements_at(context.workspace, tag, model.train.requirements,
+                                         context.environ),
         )
 
     def _recover(
