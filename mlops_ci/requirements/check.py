@@ -59,7 +59,7 @@ def unmet(lines: Iterable[RequirementLine], installed: Versions) -> list[Problem
             continue
         problems.append(Problem(line.file, line.line, 1, "", message,
                                 f"outside the action nothing is installed: pip install -r "
-                                f"{line.file.split(':')[0]}"))
+                                f"{line.file}"))
     return problems
 
 
