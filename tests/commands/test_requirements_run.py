@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import io
 import os
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
 
 from mlops_ci.cli import main
-from mlops_ci.commands.action import requirements_cache
+from mlops_ci.commands.action import action, requirements_cache
 from mlops_ci.commands.run import RunRequest, execute
-from mlops_ci.errors import EXIT_OK, EXIT_USER_ERROR
+from mlops_ci.errors import EXIT_OK, EXIT_USER_ERROR, InputProblems
 from mlops_ci.requirements.layer import COMPLETE_MARKER
 from tests.commands.repos import example_repo, git
 from tests.commands.test_run_errors import pr_environ, use_local_pr_environ
@@ -104,3 +105,23 @@ def test_in_the_action_training_runs_in_the_cached_layered_venv(tmp_path: Path) 
     assert "requirements: installing requirements.txt" in first.getvalue()
     assert "requirements: requirements.txt is installed already" in second.getvalue()
     assert "Installing collected packages" not in second.getvalue()
+
+
+@pytest.mark.parametrize("command", ["run", "monitor"])
+def test_the_actions_run_and_monitor_check_the_pins_against_the_actions_own_first(
+    tmp_path: Path, command: str
+) -> None:
+    repo = example_repo(tmp_path)
+    add_requirements(repo, "# ours\nnumpy<1.0\n")  # the action (this environment) has numpy 2
+    environ = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "GITHUB_WORKSPACE": str(repo),
+               "INPUT_COMMAND": command}
+
+    with pytest.raises(InputProblems) as caught:
+        action(environ)
+
+    (problem,) = caught.value.problems
+    assert (problem.file, problem.line) == ("requirements.txt", 2)
+    assert f"numpy<1.0 conflicts with the action's own numpy {version('numpy')}" in (
+        problem.message)
+    assert not (repo / ".mlops" / "cache").exists()  # refused before installing anything
+    assert not (repo / ".mlops" / "run" / "churn" / "model.skops").exists()
