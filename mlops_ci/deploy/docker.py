@@ -47,7 +47,7 @@ from mlops_ci.backends.container import docker_client, docker_errors, ensure_ima
 from mlops_ci.config.model import Backend, Environment
 from mlops_ci.deploy.probe import Probe, smoke_test, wait_ready
 from mlops_ci.deploy.protocol import Deployed, DeployFailed, DeployRequest, environment_url
-from mlops_ci.deploy.serving_image import write_context
+from mlops_ci.deploy.serving_image import pip_failure, write_context
 from mlops_ci.digest import sha256_file
 from mlops_ci.errors import ExternalError, UserError
 
@@ -131,7 +131,13 @@ class DockerTarget:
         try:
             client.images.build(path=str(context), tag=tag, labels=labels, rm=True,
                                 forcerm=True, pull=False, buildargs=build_args)
-        except (errors.BuildError, errors.APIError) as error:
+        except errors.BuildError as error:
+            reasons = pip_failure(getattr(error, "build_log", ()))
+            if reasons:  # the version's requirements file, not the engine
+                raise UserError(f"building the serving image {tag}: pip could not install the "
+                                "version's train.requirements:\n" + "\n".join(reasons)) from None
+            raise ExternalError(f"building the serving image {tag} failed: {error}") from None
+        except errors.APIError as error:
             raise ExternalError(f"building the serving image {tag} failed: {error}") from None
         request.out.write(f"built {tag} from {base}\n")
         return tag

@@ -15,16 +15,19 @@ arguments, and a local ``PIP_FIND_LINKS`` folder is copied into the build (offli
 from __future__ import annotations
 
 import json
+import re
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from mlops_ci.deploy.protocol import DeployRequest
+from mlops_ci.requirements.layer import pip_reasons
 from mlops_ci.serving.columns import write_columns
 
 REQUIREMENTS_VENV = "/opt/mlops-requirements"
 PIP_SETTINGS = ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_TRUSTED_HOST", "PIP_NO_INDEX")
 WHEELS_INSIDE = "/srv/requirements/wheels"
+_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
 
 DOCKERFILE = """\
 FROM {base}
@@ -89,6 +92,16 @@ def write_context(request: DeployRequest, base: str, context: Path) -> dict[str,
         encoding="utf-8",
     )
     return build_args
+
+
+def pip_failure(build_log: Iterable[Mapping[str, object]]) -> list[str]:
+    """pip's reasons in a failed build's log (``requirements.layer.pip_reasons``); empty when
+    the build failed elsewhere."""
+    text = "".join(str(entry.get("stream", "")) for entry in build_log)
+    lines = _COLOUR.sub("", text).splitlines()  # the builder paints a step's stderr red
+    if not any(line.startswith("ERROR") for line in lines):
+        return []
+    return pip_reasons(lines)
 
 
 def _requirements_context(

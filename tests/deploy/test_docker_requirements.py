@@ -11,6 +11,7 @@ import pytest
 
 from mlops_ci.deploy.docker import DockerTarget, image_tag
 from mlops_ci.deploy.serving_image import REQUIREMENTS_VENV
+from mlops_ci.errors import UserError
 from tests.deploy.conftest import MakeRequest
 from tests.deploy.test_docker_target import environment
 from tests.requirements.wheels import build_wheel, offline
@@ -21,7 +22,7 @@ pytestmark = [pytest.mark.docker, pytest.mark.slow]
 ACTION_IMAGE = "mlops-ci:dev"  # used as it is, read only: the layering needs no newer code
 
 
-def test_the_serving_image_installs_the_versions_requirements_over_the_action(
+def test_the_serving_image_installs_the_versions_requirements_and_names_pips_refusal(
     make_request: MakeRequest,
     docker_client: Any,
     churn_model_file: Path,
@@ -52,3 +53,15 @@ def test_the_serving_image_installs_the_versions_requirements_over_the_action(
     ).decode().strip()
     assert shown == "0.4"  # the server's interpreter has the user's package and the action's
     assert image.labels["mlops-ci.requirements-sha256"]
+
+    broken = dataclasses.replace(
+        make_request(env, "v1.1.0", churn_model_file, model=docker_model, environ=environ),
+        requirements=b"tinyreq==0.4\nno-such-package-xyz>=1\n",
+    )
+    with pytest.raises(UserError) as caught:
+        DockerTarget().deploy(broken)
+    assert caught.value.exit_code == 2
+    assert "pip could not install the version's train.requirements" in caught.value.message
+    assert "no-such-package-xyz" in caught.value.message
+    assert post_json(f"http://127.0.0.1:{env.port}", "/predict",
+                     {"rows": rows_of_test_set(5)}).status == 200  # v1.0.0 still serves
