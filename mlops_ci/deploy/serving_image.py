@@ -47,7 +47,7 @@ RUN python3 /srv/requirements/layer.py {venv} /srv/requirements/requirements.txt
 
 LAYER_SCRIPT = '''\
 """Install a requirements file into a venv layered over this interpreter's packages."""
-import os, subprocess, sys, sysconfig
+import os, re, subprocess, sys, sysconfig
 from importlib import metadata
 from pathlib import Path
 
@@ -58,8 +58,12 @@ sites = list(dict.fromkeys([paths["purelib"], paths["platlib"]]))
 (own,) = target.glob("lib/python*/site-packages")
 calls = "".join(f"site.addsitedir({site!r}); " for site in sites)
 (own / "zz-mlops-ci-base.pth").write_text(f"import site; {calls}\\n")
-pins = sorted({f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions()
-               if d.metadata["Name"]})
+found = {}  # the first on sys.path of each name, as an import finds it
+for dist in metadata.distributions():
+    name = dist.metadata["Name"]
+    if name:
+        found.setdefault(re.sub(r"[-_.]+", "-", name).lower(), f"{name}=={dist.version}")
+pins = sorted(found.values())
 constraints = target / "action-constraints.txt"
 constraints.write_text("".join(pin + "\\n" for pin in pins))
 env = {k: v for k, v in os.environ.items() if not (k.startswith("PIP_") and not v)}

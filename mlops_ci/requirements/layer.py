@@ -39,14 +39,18 @@ BASE_PTH = "zz-mlops-ci-base.pth"  # read after the venv's own .pth files
 INSTALL_TIMEOUT_SECONDS = 30 * 60
 VENV_TIMEOUT_SECONDS = 5 * 60
 _INSPECT = """\
-import json, sys, sysconfig
+import json, re, sys, sysconfig
 from importlib import metadata
 paths = sysconfig.get_paths()
+found = {}  # the first on sys.path of each name, as an import finds it
+for dist in metadata.distributions():
+    name = dist.metadata["Name"]
+    if name:
+        found.setdefault(re.sub(r"[-_.]+", "-", name).lower(), (name, dist.version))
 print(json.dumps({
     "sites": list(dict.fromkeys([paths["purelib"], paths["platlib"]])),
     "python": ".".join(map(str, sys.version_info[:3])),
-    "distributions": sorted({(d.metadata["Name"], d.version) for d in metadata.distributions()
-                             if d.metadata["Name"]}),
+    "distributions": sorted(found.values()),
 }))
 """
 
