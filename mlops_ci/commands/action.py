@@ -54,6 +54,7 @@ COMMANDS = ("run", "validate", "plan", "monitor", "promote")
 TRUE = frozenset({"true", "1", "yes", "on"})
 FALSE = frozenset({"false", "0", "no", "off", ""})
 PROMOTION_REMOTE = "origin"
+REQUIREMENTS_CACHE = ".mlops/cache/requirements"
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +89,8 @@ def action(environ: Mapping[str, str] | None = None) -> int:
     if command == "run":
 
         request = RunRequest(
-            config=config_input, cwd=directory, dry_run=dry_run, models=(model,) if model else ()
+            config=config_input, cwd=directory, dry_run=dry_run, models=(model,) if model else (),
+            requirements_cache=requirements_cache(env),
         )
         return run(request, environ=env)
     if command == "validate":
@@ -99,7 +101,9 @@ def action(environ: Mapping[str, str] | None = None) -> int:
         return plan(PlanRequest(config=config), environ=env)
     if command == "monitor":
 
-        return monitor(MonitorRequest(config=config, model=model, dry_run=dry_run), environ=env)
+        watch = MonitorRequest(config=config, model=model, dry_run=dry_run,
+                               requirements_cache=requirements_cache(env))
+        return monitor(watch, environ=env)
     promotion = _promotion(env, config, model)
     if dry_run:
         return _preview_promotion(promotion, env)
@@ -214,6 +218,13 @@ def _preflight(promotion: Promotion, environ: Mapping[str, str], out: TextIO) ->
     DeployStage().preflight(context, spec, order, environments)
     names = ", ".join(e.name for e in environments) or "no environment"
     print(f"preflight: {spec.name} {promotion.version} can deploy to {names}", file=out)
+
+
+def requirements_cache(env: Mapping[str, str]) -> Path:
+    """Where the action caches the venvs of ``train.requirements``: ``REQUIREMENTS_CACHE``
+    under the workspace, the folder the workflows ``init`` writes keep with actions/cache."""
+    workspace = Path(env.get("GITHUB_WORKSPACE") or Path.cwd()).resolve()
+    return workspace / REQUIREMENTS_CACHE
 
 
 def _input(env: Mapping[str, str], name: str) -> str:

@@ -43,6 +43,7 @@ from mlops_ci.forge.select import open_forge
 from mlops_ci.report.model import RunInfo, build_report
 from mlops_ci.report.monitor_summary import result_markdown, result_text
 from mlops_ci.report.renderings import ReportRenderings
+from mlops_ci.requirements.environment import prepare as prepare_requirements
 from mlops_ci.stages.base import StageContext, StageResult, Status
 from mlops_ci.stages.monitor import MonitorStage
 from mlops_ci.stages.results import MonitorOutcome
@@ -55,6 +56,8 @@ class MonitorRequest:
     model: str | None = None  # None: every model with a monitor section
     dry_run: bool = False
     json: bool = False
+    # The action's: where train.requirements venvs are cached (None: check this environment)
+    requirements_cache: Path | None = None
 
 
 def monitor(
@@ -79,10 +82,12 @@ def monitor(
     results: list[StageResult] = []
     with tempfile.TemporaryDirectory(prefix="mlops-monitor-") as scratch:
         log = stream if not request.json else io.StringIO()  # --json: stdout is the JSON only
+        venvs = prepare_requirements(config, models, cache_dir=request.requirements_cache,
+                                     environ=environ, out=log)
         context = StageContext(
             config=config, event=event, forge=used_forge, workspace=config.root,
             run_dir=Path(scratch), environ=environ, out=log, render=ReportRenderings(),
-            dry_run=request.dry_run,
+            dry_run=request.dry_run, venvs=venvs,
         )
         for model in models:
             with actions.group(f"monitor {model.name}", environ=environ, out=log):

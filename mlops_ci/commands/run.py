@@ -39,6 +39,7 @@ from mlops_ci.planner import build_plan
 from mlops_ci.report.model import build_report
 from mlops_ci.report.renderings import ReportRenderings
 from mlops_ci.report.terminal import shown
+from mlops_ci.requirements.environment import prepare as prepare_requirements
 from mlops_ci.stages.base import Stage, StageContext, StageResult, Status
 from mlops_ci.stages.deploy import DeployStage
 from mlops_ci.stages.drift import DriftStage
@@ -56,6 +57,8 @@ if TYPE_CHECKING:
     from mlops_ci.report.model import Report
 
 BLOCKING = frozenset({StageName.VALIDATE, StageName.TRAIN})
+NEEDS_PACKAGES = frozenset({StageName.TRAIN, StageName.EVALUATE, StageName.MONITOR})
+"""The stages that run the user's code or load the model here: train.requirements applies."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +70,8 @@ class RunRequest:
     models: tuple[str, ...] = ()  # only these models (all when empty)
     run_dir: Path | None = None  # default: <workspace>/.mlops/run
     cwd: Path | None = None  # the folder a relative config path is read from (default: the cwd)
+    # The action's: where train.requirements venvs are cached (None: check this environment)
+    requirements_cache: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +173,10 @@ def _execute(progress: _Progress) -> RunOutcome:
     progress.forge = chosen_forge
     if not request.dry_run:
         _preflight(plan, config, chosen_forge, stream)
+    progress.step = "requirements"
+    models = dict.fromkeys(step.model for step in plan.steps if step.stage in NEEDS_PACKAGES)
+    venvs = prepare_requirements(config, [config.model(name) for name in models],
+                                 cache_dir=request.requirements_cache, environ=env, out=stream)
     progress.step = "run folder"
     run_dir = _make_run_dir(request.run_dir or config.root / ".mlops" / "run")
     progress.run_dir = run_dir
@@ -181,6 +190,7 @@ def _execute(progress: _Progress) -> RunOutcome:
         out=stream,
         render=ReportRenderings(),
         dry_run=request.dry_run,
+        venvs=venvs,
     )
     results = _run_steps(plan, context, stream, progress)
     progress.step, progress.model = "report", None

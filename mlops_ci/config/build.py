@@ -81,6 +81,7 @@ __all__ = ["BuildError", "build_config", "format_path"]
 
 _DRIFT = DriftSpec()
 _TRAIN = TrainSpec()
+DEFAULT_REQUIREMENTS = "requirements.txt"
 _REGISTER = RegisterSpec()
 _HEALTH = HealthCheck()
 _REPORT = ReportSpec()
@@ -108,7 +109,7 @@ def build_config(data: Mapping[str, object], *, file: Path, root: Path) -> Confi
         default_branch=value_or(data, "default_branch", (), DEFAULT_BRANCH),
         stages=strings(data, "stages", (), DEFAULT_STAGES),
         models=tuple(
-            _model(name, as_map(spec, ("models", name)), ("models", name))
+            _model(name, as_map(spec, ("models", name)), ("models", name), root)
             for name, spec in models.items()
         ),
         triggers=_triggers(section(data, "triggers", ()), ("triggers",)),
@@ -141,7 +142,7 @@ def _report(data: Mapping[str, object], at: YamlPath) -> ReportSpec:
     )
 
 
-def _model(name: str, data: Mapping[str, object], at: YamlPath) -> ModelSpec:
+def _model(name: str, data: Mapping[str, object], at: YamlPath, root: Path) -> ModelSpec:
     monitor = data.get("monitor")
     return ModelSpec(
         name=name,
@@ -149,7 +150,7 @@ def _model(name: str, data: Mapping[str, object], at: YamlPath) -> ModelSpec:
         description=optional(data, "description", at, str),
         data=_data(section(data, "data", at), (*at, "data")),
         drift=_drift(section(data, "drift", at), (*at, "drift")),
-        train=_train(section(data, "train", at), (*at, "train")),
+        train=_train(section(data, "train", at), (*at, "train"), root),
         evaluate=_evaluate(section(data, "evaluate", at), (*at, "evaluate")),
         register=_register(section(data, "register", at), (*at, "register")),
         deploy=_deploy(section(data, "deploy", at), (*at, "deploy")),
@@ -238,7 +239,7 @@ def _column_drift(column: str, data: Mapping[str, object], at: YamlPath) -> Colu
     )
 
 
-def _train(data: Mapping[str, object], at: YamlPath) -> TrainSpec:
+def _train(data: Mapping[str, object], at: YamlPath, root: Path) -> TrainSpec:
     estimator = data.get("estimator")
     env = section(data, "env", at)
     return TrainSpec(
@@ -251,7 +252,19 @@ def _train(data: Mapping[str, object], at: YamlPath) -> TrainSpec:
         seed=value_or(data, "seed", at, _TRAIN.seed),
         env=tuple((name, required(env, name, (*at, "env"), str)) for name in env),
         model_file=value_or(data, "model_file", at, _TRAIN.model_file),
+        requirements=_requirements(data.get("requirements"), at, root),
     )
+
+
+def _requirements(value: object, at: YamlPath, root: Path) -> str | None:
+    """The declared file; ``false``: none; not declared: requirements.txt when it exists."""
+    if value is False:
+        return None
+    if value is None:
+        return DEFAULT_REQUIREMENTS if (root / DEFAULT_REQUIREMENTS).is_file() else None
+    if not isinstance(value, str):
+        fail((*at, "requirements"), f"expected a file name or false, got {value!r}")
+    return value
 
 
 def _estimator(data: Mapping[str, object], at: YamlPath) -> Estimator:

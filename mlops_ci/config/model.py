@@ -179,6 +179,9 @@ class TrainSpec:
     seed: int = 42
     env: tuple[tuple[str, str], ...] = ()
     model_file: str = "model.skops"  # name of the file the command writes in MLOPS_OUTPUT_DIR
+    # The pip requirements file, relative to the config's folder: declared, or requirements.txt
+    # when that file exists; None for none (``requirements: false``, or no such file).
+    requirements: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

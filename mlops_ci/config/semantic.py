@@ -125,6 +125,12 @@ def _check_model(
     if found:
         checker.report(*found)
     _check_command(checker, (*at, "train", "command"), model["train"].get("command"))
+    requirements = model["train"].get("requirements")
+    if isinstance(requirements, str):
+        problem = path_problem(requirements, checker.root, must_exist=True)
+        if problem:
+            checker.report((*at, "train", "requirements"), problem,
+                           "a pip requirements file, or false for none")
     _check_trusted_types(checker, (*at, "evaluate", "trusted_types"), evaluate)
     for env_name, env in ((model.get("deploy") or {}).get("environments") or {}).items():
         if env["stage"] not in stages:

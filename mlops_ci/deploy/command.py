@@ -13,6 +13,8 @@ environment plus:
 ``MLOPS_COLUMNS_FILE``     the model's input schema (see ``serving.columns``)
 ``MLOPS_TRUSTED_TYPES``    the model's extra trusted types, comma-separated
 ``MLOPS_ENVIRONMENT_URL``  the environment's ``url`` (empty when not set)
+``MLOPS_REQUIREMENTS_FILE``  the version's ``train.requirements`` as it was at its commit,
+                           for the server's environment (empty when it has none)
 =========================  ==============================================================
 
 It must exit 0 once the version is in service. When the environment has a ``url``, mlops-ci
@@ -41,7 +43,7 @@ COMMAND_TIMEOUT_SECONDS = 1800
 
 
 def command_environ(request: DeployRequest, action: Literal["deploy", "rollback"],
-                    columns_file: Path) -> dict[str, str]:
+                    columns_file: Path, requirements_file: Path | None = None) -> dict[str, str]:
     """The environment the user's command runs with (see the module's table)."""
     environment = request.environment
     return {
@@ -55,6 +57,7 @@ def command_environ(request: DeployRequest, action: Literal["deploy", "rollback"
         "MLOPS_COLUMNS_FILE": str(columns_file.resolve()),
         "MLOPS_TRUSTED_TYPES": ",".join(request.trusted_types),
         "MLOPS_ENVIRONMENT_URL": environment.url or "",
+        "MLOPS_REQUIREMENTS_FILE": str(requirements_file.resolve()) if requirements_file else "",
     }
 
 
@@ -101,11 +104,15 @@ class CommandTarget:
         columns_file = request.scratch / "columns.json"
         request.scratch.mkdir(parents=True, exist_ok=True)
         write_columns(request.columns, columns_file)
+        requirements_file = None
+        if request.requirements is not None:
+            requirements_file = request.scratch / "requirements.txt"
+            requirements_file.write_bytes(request.requirements)
         try:
             result = run_streamed(
                 command,
                 cwd=request.workspace,
-                environ=command_environ(request, action, columns_file),
+                environ=command_environ(request, action, columns_file, requirements_file),
                 out=request.out,
                 timeout_seconds=COMMAND_TIMEOUT_SECONDS,
                 what=f"the deploy command of {environment.name}",

@@ -5,8 +5,10 @@ The only module that imports the docker SDK for deploys (lazily). The engine is 
 
 **Image.** ``mlops-ci-serving/MODEL:VERSION``: ``FROM`` the action image (``mlops-ci:dev``, or
 the tag in ``MLOPS_CI_SERVING_BASE``) plus one small layer holding ``model.skops`` and
-``columns.json``; its entry point is ``python -m mlops_ci.serving`` for that model. An image
-already built from the same model file (label ``mlops-ci.model-sha256``) is reused.
+``columns.json``; its entry point is ``python -m mlops_ci.serving`` for that model. A version
+with a ``train.requirements`` file gets its packages layered over the base's
+(``serving_image``). An image already built from the same model file and requirements
+(labels ``mlops-ci.model-sha256``, ``mlops-ci.requirements-sha256``) is reused.
 
 **Roll-out** (host networking, the environment's ``port``), chosen so that the version that
 serves keeps serving until its successor has proven itself:
@@ -32,9 +34,8 @@ serving container restarts with the engine (``unless-stopped``). Checks reach th
 from __future__ import annotations
 
 import contextlib
-import json
+import hashlib
 import re
-import shutil
 import socket
 import time
 from collections.abc import Mapping
@@ -46,9 +47,9 @@ from mlops_ci.backends.container import docker_client, docker_errors, ensure_ima
 from mlops_ci.config.model import Backend, Environment
 from mlops_ci.deploy.probe import Probe, smoke_test, wait_ready
 from mlops_ci.deploy.protocol import Deployed, DeployFailed, DeployRequest, environment_url
+from mlops_ci.deploy.serving_image import pip_failure, write_context
 from mlops_ci.digest import sha256_file
 from mlops_ci.errors import ExternalError, UserError
-from mlops_ci.serving.columns import write_columns
 
 BASE_IMAGE_VARIABLE = "MLOPS_CI_SERVING_BASE"
 DEFAULT_BASE_IMAGE = "mlops-ci:dev"
@@ -60,17 +61,11 @@ LABEL_VERSION = "mlops-ci.version"
 LABEL_MODEL = "mlops-ci.model"
 LABEL_ROLE = "mlops-ci.role"
 LABEL_SHA256 = "mlops-ci.model-sha256"
+LABEL_REQUIREMENTS = "mlops-ci.requirements-sha256"
 STOP_TIMEOUT_SECONDS = 10
 LOG_TAIL_LINES = 15
 ANNOUNCEMENT = b"serving "  # the line python -m mlops_ci.serving prints once it listens
 _UNSAFE = re.compile(r"[^a-z0-9_.-]+")
-
-DOCKERFILE = """\
-FROM {base}
-COPY model.skops columns.json /srv/model/
-ENTRYPOINT {entrypoint}
-"""
-
 
 def safe_name(text: str) -> str:
     """``text`` as a docker name or tag component: lowercase, ``[a-z0-9_.-]``."""
@@ -132,34 +127,22 @@ class DockerTarget:
             return tag
         base = _ensure_base(client, request)
         context = request.scratch / "serving-image"
-        shutil.rmtree(context, ignore_errors=True)
-        context.mkdir(parents=True)
-        shutil.copyfile(request.model_file, context / "model.skops")
-        write_columns(request.columns, context / "columns.json")
-        entrypoint = [
-            "python",
-            "-m",
-            "mlops_ci.serving",
-            "--model",
-            "/srv/model/model.skops",
-            "--columns-json",
-            "/srv/model/columns.json",
-            "--name",
-            request.model,
-            "--version",
-            request.version,
-        ]
-        for trusted in request.trusted_types:
-            entrypoint += ["--trusted-type", trusted]
-        (context / "Dockerfile").write_text(
-            DOCKERFILE.format(base=base, entrypoint=json.dumps(entrypoint)), encoding="utf-8"
-        )
-        labels = {LABEL_MODEL: request.model, LABEL_VERSION: request.version, LABEL_SHA256: digest}
+        build_args = write_context(request, base, context)
+        labels = {LABEL_MODEL: request.model, LABEL_VERSION: request.version, LABEL_SHA256: digest,
+                  LABEL_REQUIREMENTS: _requirements_digest(request)}
+        if request.requirements is not None:
+            request.out.write(f"building {tag}: installing its requirements file\n")
+            request.out.flush()
         try:
-            client.images.build(
-                path=str(context), tag=tag, labels=labels, rm=True, forcerm=True, pull=False
-            )
-        except (errors.BuildError, errors.APIError) as error:
+            client.images.build(path=str(context), tag=tag, labels=labels, rm=True,
+                                forcerm=True, pull=False, buildargs=build_args)
+        except errors.BuildError as error:
+            reasons = pip_failure(getattr(error, "build_log", ()))
+            if reasons:  # the version's requirements file, not the engine
+                raise UserError(f"building the serving image {tag}: pip could not install the "
+                                "version's train.requirements:\n" + "\n".join(reasons)) from None
+            raise ExternalError(f"building the serving image {tag} failed: {error}") from None
+        except errors.APIError as error:
             raise ExternalError(f"building the serving image {tag} failed: {error}") from None
         request.out.write(f"built {tag} from {base}\n")
         return tag
@@ -257,7 +240,14 @@ def _built(client: Any, request: DeployRequest) -> bool:
         existing = client.images.get(image_tag(request.model, request.version))
     except docker_errors().ImageNotFound:
         return False
-    return bool(existing.labels.get(LABEL_SHA256) == sha256_file(request.model_file))
+    labels = existing.labels or {}
+    return bool(labels.get(LABEL_SHA256) == sha256_file(request.model_file)
+                and labels.get(LABEL_REQUIREMENTS, "") == _requirements_digest(request))
+
+
+def _requirements_digest(request: DeployRequest) -> str:
+    """The sha256 of the version's requirements file ("" for none): part of the image."""
+    return "" if request.requirements is None else hashlib.sha256(request.requirements).hexdigest()
 
 
 def _ensure_base(client: Any, request: DeployRequest) -> str:

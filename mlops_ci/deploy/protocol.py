@@ -47,6 +47,8 @@ class DeployRequest:
     id_column: str | None = None  # the rows' ids, for the prediction log
     release_tag: str | None = None  # the registration tag whose release holds the model file
     promotion: str | None = None  # the stage tag (NAME#STAGE#N) whose assignment this deploys
+    # train.requirements as it was at the version's commit: the server needs its packages
+    requirements: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from mlops_ci.config.model import Config, ModelSpec, StageName
 from mlops_ci.data.results import DriftResult, ValidationResult
 from mlops_ci.monitoring.act import IssueRenderer
 from mlops_ci.monitoring.feedback.registration import Calibration
+from mlops_ci.requirements.layer import LayeredVenv
 from mlops_ci.stages.results import Evaluation, MonitorOutcome, TrainResult
 
 if TYPE_CHECKING:
@@ -88,6 +89,8 @@ class StageContext:
     dry_run: bool = False
     results: Mapping[tuple[str, StageName], StageResult] = field(default_factory=dict)
     step: PlanStep | None = None  # the plan step being run: version, registry stage, tag
+    # In the action: each model's venv of its train.requirements (``requirements.environment``)
+    venvs: Mapping[str, LayeredVenv] = field(default_factory=dict)
 
     def model_dir(self, model: ModelSpec) -> Path:
         path = self.run_dir / model.name.replace("/", "_")

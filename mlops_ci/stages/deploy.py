@@ -24,9 +24,7 @@ cannot work stops the run (exit 2 or 3) with the registry unchanged.
 
 For each environment bound to the stage: the version's model file is fetched from its release
 (sha256 checked); only then is the GitHub deployment (environment + version, found again on a
-rerun) created and given ``queued``, then ``in_progress``, so a fetch that fails (no such
-asset, a checksum that differs, GitHub down) stops the run with its exit code and leaves no
-deployment or status behind; the target deploys the file and checks it; the status becomes
+rerun) created, ``queued`` then ``in_progress``: a failed fetch leaves no deployment behind; the target deploys the file and checks it; the status becomes
 ``success`` with the environment URL, and the deployment the target replaced is marked
 ``inactive``. A version that fails its checks leaves (or, when the target had already let the
 previous one go, puts back) the previous version, marks the deployment ``failure`` and fails the
@@ -45,6 +43,7 @@ from mlops_ci.config.model import Backend, Environment, ModelSpec, StageName
 from mlops_ci.deploy.probe import rows_from_csv
 from mlops_ci.deploy.protocol import DeployFailed, DeployRequest, DeployTarget
 from mlops_ci.deploy.targets import target_for
+from mlops_ci.deploy.version_files import requirements_at
 from mlops_ci.errors import UserError
 from mlops_ci.plan import PlanStep
 from mlops_ci.registry.store import RegistryStore
@@ -271,6 +270,8 @@ class DeployStage:
             id_column=model.data.id_column,
             release_tag=tag,
             promotion=promotion,
+            requirements=requirements_at(context.workspace, tag, model.train.requirements,
+                                         context.environ),
         )
 
     def _recover(

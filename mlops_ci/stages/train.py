@@ -40,6 +40,7 @@ from mlops_ci.data.dataset import read_split
 from mlops_ci.digest import sha256_file
 from mlops_ci.errors import UserError
 from mlops_ci.modelio import check_trusted, make_reproducible, save_model, untrusted_types
+from mlops_ci.requirements.layer import LayeredVenv
 from mlops_ci.stages.base import StageContext, StageResult, Status
 from mlops_ci.stages.estimator import fit_pipeline
 from mlops_ci.stages.results import DataFile, Method, ParamValue, TrainResult
@@ -63,9 +64,11 @@ def train_model(
     environ: Mapping[str, str],
     out: TextIO,
     git_sha: str | None = None,
+    venv: LayeredVenv | None = None,
 ) -> TrainResult:
     """Train ``model``'s candidate into ``output_dir`` (created; a stale model file, and a stale
-    ``evaluate.metrics_file``, removed)."""
+    ``evaluate.metrics_file``, removed). ``venv``: the model's ``train.requirements`` installed
+    in the action; the command runs with it active."""
     spec = model.train
     workspace = workspace.resolve()
     output_dir = output_dir.resolve()
@@ -86,7 +89,7 @@ def train_model(
     elif spec.command is not None:
         method = "container" if spec.image else "command"
         try:
-            _run_command(model, workspace, output_dir, environ, out)
+            _run_command(model, workspace, output_dir, environ, out, venv)
         except CommandTimedOut as timed_out:  # the backend names no config: this stage does
             raise timed_out.with_hint(TIMEOUT_HINT) from None
         params = _read_params(output_dir / PARAMS_FILE)
@@ -155,28 +158,31 @@ def _extra_env(model: ModelSpec) -> dict[str, str]:
     return extra
 
 
-def local_argv(command: tuple[str, ...]) -> tuple[str, ...]:
-    """A bare ``python``/``python3`` is the interpreter running mlops-ci, so the training
-    script sees the same environment (packages installed beside mlops-ci); any other
-    program is looked up on PATH as written."""
-    import sys
-
-    if command and command[0] in ("python", "python3") and sys.executable:
-        return (sys.executable, *command[1:])
+def local_argv(command: tuple[str, ...], python: Path | None = None) -> tuple[str, ...]:
+    """A bare ``python``/``python3`` is ``python`` when given (the venv of the model's
+    requirements), else the interpreter running mlops-ci, so the training script sees the
+    same environment (packages installed beside mlops-ci); any other program is looked up on
+    PATH as written."""
+    interpreter = str(python) if python is not None else sys.executable
+    if command and command[0] in ("python", "python3") and interpreter:
+        return (interpreter, *command[1:])
     return command
 
 
 def _run_command(
-    model: ModelSpec, workspace: Path, output_dir: Path, environ: Mapping[str, str], out: TextIO
+    model: ModelSpec, workspace: Path, output_dir: Path, environ: Mapping[str, str],
+    out: TextIO, venv: LayeredVenv | None,
 ) -> None:
     spec = model.train
     assert spec.command is not None  # noqa: S101 -- the caller checked
     what = f"the training command of {model.name} (`{' '.join(spec.command)}`)"
     if spec.image is None:
 
-        env = {**environ, **_extra_env(model),
+        active = venv.command_environ(environ) if venv is not None else environ
+        env = {**active, **_extra_env(model),
                **training_environment(model, data_root=workspace, output_dir=output_dir)}
-        run_streamed(local_argv(spec.command), cwd=workspace, environ=env, out=out,
+        python = venv.python if venv is not None else None
+        run_streamed(local_argv(spec.command, python), cwd=workspace, environ=env, out=out,
                      timeout_seconds=spec.timeout_seconds, what=what,
                      user=training_user(environ), writable=(output_dir,))
     else:
@@ -286,7 +292,8 @@ class TrainStage:
     def run(self, context: StageContext, model: ModelSpec) -> StageResult:
         result = train_model(model, workspace=context.workspace,
                              output_dir=context.model_dir(model), environ=context.environ,
-                             out=context.out, git_sha=context.event.sha)
+                             out=context.out, git_sha=context.event.sha,
+                             venv=context.venvs.get(model.name))
         how = {"command": "by its command", "container": f"in {result.image}",
                "estimator": f"as {result.estimator}"}[result.method]
         summary = (f"trained {how} in {result.duration_seconds:.1f}s, "

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from mlops_ci.config.loader import load_config
 from mlops_ci.config.model import StageName
 from mlops_ci.digest import sha256_file
 from mlops_ci.errors import EXIT_EXTERNAL_ERROR, EXIT_USER_ERROR, MlopsError
@@ -17,7 +18,7 @@ from mlops_ci.forge.protocol import AssetFile
 from mlops_ci.planner import build_plan
 from mlops_ci.stages.base import StageResult, Status
 from mlops_ci.stages.deploy import DeployStage
-from tests.deploy.workspace import REPO, DeployWorkspace, make_workspace
+from tests.deploy.workspace import REPO, DeployWorkspace, git, make_workspace
 from tests.fakegithub import FakeGitHub, Fault
 from tests.fakegithub.state import Asset
 
@@ -239,3 +240,20 @@ def test_rerun_after_a_fixed_fetch_deploys_once_with_statuses_in_order(
     assert deployment.ref == registration
     assert statuses(fake_github, "v1.0.0") == ["queued", "in_progress", "success"]
     assert [c["MLOPS_ACTION"] for c in workspace.calls()] == ["deploy"]
+
+
+def test_the_deploy_gets_the_requirements_file_as_it_was_at_the_versions_commit(
+    fake_github: FakeGitHub, tmp_path: Path, churn_model_file: Path
+) -> None:
+    workspace = make_workspace(tmp_path / "repo", fake_github)
+    (workspace.root / "requirements.txt").write_text("scikit-learn>=1.0\n", encoding="utf-8")
+    git(workspace.root, "add", "requirements.txt")
+    workspace.register("v1.0.0", churn_model_file)  # commits it with the version
+    (workspace.root / "requirements.txt").write_text("scikit-learn>=1.5\n", encoding="utf-8")
+    workspace.config = load_config(workspace.root / "mlops.yaml")  # requirements.txt: the default
+
+    result = deploy(workspace, workspace.promote("v1.0.0"))
+
+    assert result.status is Status.PASSED, result.summary
+    [call] = workspace.calls()
+    assert Path(call["MLOPS_REQUIREMENTS_FILE"]).read_text() == "scikit-learn>=1.0\n"

@@ -1,0 +1,1 @@
+"""The user's own Python packages: a model's ``train.requirements`` file, checked or installed."""
