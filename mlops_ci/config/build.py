@@ -248,6 +248,7 @@ def _train(data: Mapping[str, object], at: YamlPath) -> TrainSpec:
         seed=value_or(data, "seed", at, _TRAIN.seed),
         env=tuple((name, required(env, name, (*at, "env"), str)) for name in env),
         model_file=value_or(data, "model_file", at, _TRAIN.model_file),
+        params_file=optional(data, "params_file", at, str),
     )
 
 

@@ -178,6 +178,7 @@ class TrainSpec:
     seed: int = 42
     env: tuple[tuple[str, str], ...] = ()
     model_file: str = "model.skops"  # name of the file the command writes in MLOPS_OUTPUT_DIR
+    params_file: str | None = None  # DVC-style params (YAML/JSON), relative to the config's folder
 
 
 @dataclass(frozen=True, slots=True)

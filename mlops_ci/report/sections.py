@@ -11,6 +11,7 @@ from mlops_ci.data.results import DriftResult, ValidationResult
 from mlops_ci.metrics import MULTICLASS_AVERAGE, MetricValue, format_change, format_metric
 from mlops_ci.report.drift import render_drift_markdown
 from mlops_ci.report.escape import escape_markdown
+from mlops_ci.report.review import evaluation_review
 from mlops_ci.report.tables import table
 from mlops_ci.report.validation import render_validation_markdown
 from mlops_ci.stages.base import StageDetail
@@ -78,6 +79,7 @@ def evaluation_section(detail: Evaluation) -> str:
             for g in detail.gates
         ]
         parts += [table(["gate", "where", "why"], gate_rows), ""]
+    parts += evaluation_review(detail)
     for note in detail.notes:
         parts.append(f"- {escape_markdown(note)}")
     return "\n".join(parts).rstrip() + "\n"

@@ -47,7 +47,9 @@ from mlops_ci.metrics_file import METRICS_FILE, write_metrics
 from mlops_ci.modelio import load_model
 from mlops_ci.monitoring.feedback.registration import calibrate_candidate
 from mlops_ci.stages.base import StageContext, StageResult, Status
+from mlops_ci.stages.confusion import confusion_matrix
 from mlops_ci.stages.own_metrics import own_metrics
+from mlops_ci.stages.params import compare_params
 from mlops_ci.stages.references import fetch_reference_models
 from mlops_ci.stages.results import Evaluation, EvaluationOutcome, MetricRow, ModelFile, Role
 
@@ -138,6 +140,10 @@ def evaluate_models(
         notes.append(f"evaluate.positive_class is not used: the candidate knows {classes} "
                      "classes, and multiclass metrics are averaged over them")
     positive = seen["candidate"].positive_class
+    confusion = None
+    if spec.task == "classification":
+        confusion = confusion_matrix({role: seen[role] for role in ("candidate", "production")
+                                      if role in seen})
     return Evaluation(
         model_name=model.name,
         task=spec.task,
@@ -152,6 +158,7 @@ def evaluate_models(
         positive_class=None if positive is None else str(positive),
         positive_class_declared=spec.positive_class is not None,
         metrics_file=spec.metrics_file if own_names else None,
+        confusion=confusion,
     )
 
 
@@ -224,6 +231,7 @@ class EvaluateStage:
             evaluation,
             production_version=references.production_version,
             base_version=references.base_version,
+            params=compare_params(context, model, folder, references),
             notes=evaluation.notes
             + references.notes
             + _calibration_notes(context, model, candidate),

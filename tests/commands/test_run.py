@@ -163,7 +163,7 @@ def test_merge_registers_once_and_a_rerun_writes_nothing(tmp_path: Path, fake: F
     assert len(releases) == 1
     assets = sorted(a.name for a in fake.repo(REPOSITORY).assets(releases[0].id))
     assert assets == ["SHA256SUMS", "calibration.json", "metrics.json", "model-card.md",
-                      "model.skops"]
+                      "model.skops", "params.json"]
     assert "model_version<<" in files["output"]
     assert fake.snapshot() == snapshot
     assert len(fake.writes()) == writes
@@ -192,7 +192,7 @@ def test_a_pushed_registration_tag_gets_its_release_once(tmp_path: Path, fake: F
     assert release.tag_name == "churn@v1.2.0"
     assets = sorted(a.name for a in fake.repo(REPOSITORY).assets(release.id))
     assert assets == ["SHA256SUMS", "calibration.json", "metrics.json", "model-card.md",
-                      "model.skops"]
+                      "model.skops", "params.json"]
     assert "model_version<<" in files["output"] and "\nv1.2.0\n" in files["output"]
     assert len(fake.writes()) == writes
 
