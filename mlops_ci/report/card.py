@@ -79,8 +79,7 @@ def model_card(
         data = "The files it was trained and evaluated on, by sha256.\n\n"
         built.add(**{section("Data"): data + table(["role", "file", "sha256"], rows)})
     if facts.environment:
-        rows = [[escape_markdown(name), escape_markdown(value)]
-                for name, value in facts.environment]
+        rows = [[escape_markdown(name), inline_code(value)] for name, value in facts.environment]
         produced = ("What produced the model (also in the registration tag's evidence: "
                     "`git show` the tag).\n\n")
         built.add(**{section("Environment"): produced + table(["component", "version"], rows)})
@@ -109,6 +108,19 @@ def _test_set(evaluation: Evaluation | None) -> str:
     if evaluation is None:
         return ""
     return f"{escape_markdown(evaluation.test_file)}, {evaluation.test_rows:,} rows."
+
+
+def inline_code(text: str) -> str:
+    """``text`` as a code span in a table cell, copied as written (no mention guard, no
+    escapes to see): controls become spaces, ``|`` is escaped for the table (GitHub's tables
+    take ``\\|`` inside code too), and the fence is longer than any backtick run inside."""
+    import re
+
+    body = re.sub(r"[\x00-\x1f\x7f]", " ", text).replace("|", "\\|")
+    longest = max((len(run) for run in re.findall("`+", body)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if body.startswith("`") or body.endswith("`") else ""
+    return f"{fence}{pad}{body}{pad}{fence}"
 
 
 def _title(text: str) -> str:

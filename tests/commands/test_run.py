@@ -35,6 +35,7 @@ def run_event(
     *,
     run_id: int,
     sha: str | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> tuple[RunOutcome, str, dict[str, str]]:
     event = repo.parent / f"event-{run_id}.json"
     event.write_text(json.dumps(payload), encoding="utf-8")
@@ -53,6 +54,7 @@ def run_event(
         "GITHUB_OUTPUT": str(output),
         "GITHUB_STEP_SUMMARY": str(summary),
         "MLOPS_CI_SECONDS_BETWEEN_WRITES": "0",
+        **(extra_env or {}),
     }
     out = io.StringIO()
     outcome = execute(RunRequest(config=repo / "mlops.yaml"), environ=environ, out=out)
