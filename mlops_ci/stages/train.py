@@ -16,9 +16,11 @@
 - The model must be a skops file every type of which is trusted (mlops-ci's vetted defaults
   plus ``evaluate.trusted_types``, ``modelio.check_trusted``): a model the evaluate stage
   would refuse is refused here, where the fix is made.
-- The result records the model's sha256, the params, the sha256 of the data files, the git
-  sha, the duration and library versions, and is written as ``metadata.json`` beside the
-  model (strict JSON).
+- The result records the model's sha256, the params (the estimator's as used, or the
+  ``params.json`` a command wrote, nested keys flattened with dots), ``train.params_file``'s
+  flattened parameters (read before training: a bad file is a ``UserError`` naming it and the
+  key), the sha256 of the data files, the git sha, the duration and library versions, and is
+  written as ``metadata.json`` beside the model (strict JSON).
 """
 
 from __future__ import annotations
