@@ -120,3 +120,15 @@ def test_a_p_value_threshold_above_1_is_refused(
 def test_a_distance_threshold_above_1_is_accepted(write_config: WriteConfig) -> None:
     text = MINIMAL.replace("    train:\n", "    drift: {method: psi, threshold: 5}\n    train:\n")
     assert load_config(write_config(text)).model("churn").drift.threshold == 5
+
+
+@pytest.mark.parametrize(("value", "problem"), [("../params.yaml", "'..'"),
+                                                ("/etc/params.yaml", "absolute")])
+def test_a_params_file_outside_the_workspace_is_refused_at_its_line(
+    write_config: WriteConfig, value: str, problem: str
+) -> None:
+    text = MINIMAL.replace("      command: [python, train.py]\n",
+                           f"      command: [python, train.py]\n      params_file: {value}\n")
+    found = only_problem(write_config, text)
+    assert (found.path, found.line) == ("models.churn.train.params_file", 14)
+    assert problem in found.message
