@@ -253,6 +253,7 @@ def _train(data: Mapping[str, object], at: YamlPath, root: Path) -> TrainSpec:
         env=tuple((name, required(env, name, (*at, "env"), str)) for name in env),
         model_file=value_or(data, "model_file", at, _TRAIN.model_file),
         requirements=_requirements(data.get("requirements"), at, root),
+        params_file=optional(data, "params_file", at, str),
     )
 
 

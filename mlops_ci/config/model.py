@@ -182,6 +182,7 @@ class TrainSpec:
     # The pip requirements file, relative to the config's folder: declared, or requirements.txt
     # when that file exists; None for none (``requirements: false``, or no such file).
     requirements: str | None = None
+    params_file: str | None = None  # DVC-style params (YAML/JSON), relative to the config's folder
 
 
 @dataclass(frozen=True, slots=True)

@@ -335,6 +335,9 @@ def _check_registry_name(checker: _Checker, at: YamlPath, model: Mapping[str, An
 
 
 def _workspace_paths(at: YamlPath, model: Mapping[str, Any]) -> Iterator[tuple[YamlPath, str]]:
+    params_file = (model.get("train") or {}).get("params_file")
+    if isinstance(params_file, str):
+        yield (*at, "train", "params_file"), params_file
     for index, asset in enumerate((model.get("register") or {}).get("assets") or ()):
         yield (*at, "register", "assets", index), asset
     for index, pattern in enumerate((model.get("monitor") or {}).get("production_data") or ()):

@@ -15,8 +15,10 @@ A tag we write reads, in ``git show`` and in GTO::
 
 The first line is GTO's default message, so GTO, DVC Studio and people see what they expect; the
 fenced block is JSON in a fixed key order (``schema`` 1; metrics and gates in the order given),
-parsed back by :func:`parse_evidence`. A tag message is untrusted text: parsing never raises,
-and a block that is not valid evidence gives ``None`` (the tag still counts, its evidence not).
+parsed back by :func:`parse_evidence`. ``environment`` (Python, the libraries, the image)
+says what produced the model; in older tags it is absent and reads as empty. A tag message is
+untrusted text: parsing never raises, and a block that is not valid evidence gives ``None``
+(the tag still counts, its evidence not).
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ class Evidence:
     config_fingerprint: str | None = None
     run_url: str | None = None
     extra: tuple[tuple[str, str], ...] = ()
+    environment: tuple[tuple[str, str], ...] = ()  # python, libraries, image: what produced it
 
     def metric(self, name: str) -> float | None:
         return dict(self.metrics).get(name)
@@ -67,6 +70,7 @@ class Evidence:
             "config_fingerprint": self.config_fingerprint,
             "run_url": self.run_url,
             "extra": dict(self.extra),
+            "environment": dict(self.environment),
         }
 
 
@@ -105,7 +109,9 @@ def evidence_from_json(data: object) -> Evidence | None:
     metrics = data.get("metrics") or {}
     gates = data.get("gates") or []
     extra = data.get("extra") or {}
-    if not (isinstance(metrics, dict) and isinstance(gates, list) and isinstance(extra, dict)):
+    environment = data.get("environment") or {}
+    if not (isinstance(metrics, dict) and isinstance(gates, list) and isinstance(extra, dict)
+            and isinstance(environment, dict)):
         return None
     metric_items: list[tuple[str, float]] = []
     for name, value in metrics.items():
@@ -138,4 +144,5 @@ def evidence_from_json(data: object) -> Evidence | None:
         config_fingerprint=texts["config_fingerprint"],
         run_url=texts["run_url"],
         extra=tuple((str(k), str(v)) for k, v in extra.items()),
+        environment=tuple((str(k), str(v)) for k, v in environment.items()),
     )

@@ -3,8 +3,8 @@
 Stages and ``monitoring.act`` write rendered text through the forge (the release notes, the
 monitoring issue's title, body and comments) but may not import ``report``; they get this
 object in ``StageContext.render`` instead. Each method only delegates to the module that
-holds the wording (``report.release``, ``report.monitoring_issue``), so a wording lives once,
-beside the report's own. Stateless: one instance serves every stage of a run.
+holds the wording (``report.card``, ``report.release``, ``report.monitoring_issue``), so a
+wording lives once, beside the report's own. Stateless: one instance serves every stage of a run.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from mlops_ci.monitoring.check import MonitorCheck
 from mlops_ci.monitoring.feedback.registration import Calibration
 from mlops_ci.monitoring.history import HistoryEntry
 from mlops_ci.monitoring.run import MonitorRunInfo
-from mlops_ci.report import monitoring_issue, release
+from mlops_ci.report import card, monitoring_issue, release
+from mlops_ci.stages.card_facts import CardFacts
 
 
 class ReportRenderings:
@@ -28,8 +29,9 @@ class ReportRenderings:
         version: str,
         metrics: Mapping[str, object],
         calibration: Calibration,
+        facts: CardFacts,
     ) -> str:
-        return release.model_card(model, version, metrics, calibration)
+        return card.model_card(model, version, metrics, calibration, facts)
 
     def calibration_note(self, calibration: Calibration) -> str:
         return release.calibration_note(calibration)

@@ -13,6 +13,7 @@ from mlops_ci.report.curves import curves_markdown
 from mlops_ci.report.drift import render_drift_markdown
 from mlops_ci.report.drift_chart import drift_chart_markdown
 from mlops_ci.report.escape import escape_markdown
+from mlops_ci.report.review import evaluation_review
 from mlops_ci.report.tables import table
 from mlops_ci.report.validation import render_validation_markdown
 from mlops_ci.stages.base import StageDetail
@@ -80,6 +81,7 @@ def evaluation_section(detail: Evaluation) -> str:
             for g in detail.gates
         ]
         parts += [table(["gate", "where", "why"], gate_rows), ""]
+    parts += evaluation_review(detail)
     for note in detail.notes:
         parts.append(f"- {escape_markdown(note)}")
     charts = curves_markdown(detail)

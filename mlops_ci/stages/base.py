@@ -22,6 +22,7 @@ from mlops_ci.data.results import DriftResult, ValidationResult
 from mlops_ci.monitoring.act import IssueRenderer
 from mlops_ci.monitoring.feedback.registration import Calibration
 from mlops_ci.requirements.layer import LayeredVenv
+from mlops_ci.stages.card_facts import CardFacts
 from mlops_ci.stages.results import Evaluation, MonitorOutcome, TrainResult
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ class Renderings(IssueRenderer, Protocol):
         version: str,
         metrics: Mapping[str, object],
         calibration: Calibration,
+        facts: CardFacts,
     ) -> str:
         """The release notes of ``model`` ``version`` (also its ``model-card.md`` asset)."""
         ...

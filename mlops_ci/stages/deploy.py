@@ -23,13 +23,13 @@ sha256 checked) and each target's prerequisites (``DeployTarget.preflight``), so
 cannot work stops the run (exit 2 or 3) with the registry unchanged.
 
 For each environment bound to the stage: the version's model file is fetched from its release
-(sha256 checked); only then is the GitHub deployment (environment + version, found again on a
-rerun) created, ``queued`` then ``in_progress``: a failed fetch leaves no deployment behind; the target deploys the file and checks it; the status becomes
-``success`` with the environment URL, and the deployment the target replaced is marked
-``inactive``. A version that fails its checks leaves (or, when the target had already let the
-previous one go, puts back) the previous version, marks the deployment ``failure`` and fails the
-stage (exit 1) with the reason. A rerun of the same event is a no-op that says so: the forge's
-deployment is ``success`` and the target serves that version.
+(sha256 checked); only then is the GitHub deployment (environment + version, found again on a rerun)
+created, ``queued`` then ``in_progress``: a failed fetch leaves no deployment behind. The target
+deploys the file and checks it; the status becomes ``success`` with the environment URL, and the
+deployment the target replaced is marked ``inactive``. A version that fails its checks leaves (or,
+when the target had already let the previous one go, puts back) the previous version, marks the
+deployment ``failure`` and fails the stage (exit 1) with the reason. A rerun of the same event is a
+no-op that says so: the forge's deployment is ``success`` and the target serves that version.
 """
 
 from __future__ import annotations

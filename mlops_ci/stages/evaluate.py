@@ -47,8 +47,10 @@ from mlops_ci.metrics_file import METRICS_FILE, write_metrics
 from mlops_ci.modelio import load_model
 from mlops_ci.monitoring.feedback.registration import Calibration, calibrate_candidate
 from mlops_ci.stages.base import StageContext, StageResult, Status
+from mlops_ci.stages.confusion import confusion_matrix
 from mlops_ci.stages.curves import evaluation_charts, with_calibration_map
 from mlops_ci.stages.own_metrics import own_metrics
+from mlops_ci.stages.params import compare_params
 from mlops_ci.stages.references import fetch_reference_models
 from mlops_ci.stages.results import Evaluation, EvaluationOutcome, MetricRow, ModelFile, Role
 
@@ -139,6 +141,10 @@ def evaluate_models(
         notes.append(f"evaluate.positive_class is not used: the candidate knows {classes} "
                      "classes, and multiclass metrics are averaged over them")
     positive = seen["candidate"].positive_class
+    confusion = None
+    if spec.task == "classification":
+        confusion = confusion_matrix({role: seen[role] for role in ("candidate", "production")
+                                      if role in seen})
     return Evaluation(
         model_name=model.name,
         task=spec.task,
@@ -154,6 +160,7 @@ def evaluate_models(
         positive_class_declared=spec.positive_class is not None,
         metrics_file=spec.metrics_file if own_names else None,
         charts=evaluation_charts(spec.task, seen),
+        confusion=confusion,
     )
 
 
@@ -229,6 +236,7 @@ class EvaluateStage:
             evaluation,
             production_version=references.production_version,
             base_version=references.base_version,
+            params=compare_params(context, model, folder, references),
             notes=evaluation.notes + references.notes + calibration_notes,
             charts=with_calibration_map(
                 evaluation.charts, None if calibration is None else calibration.calibrator

@@ -1,8 +1,10 @@
 """The ``register`` stage: a candidate that passed its gates becomes the next version.
 
-Writes the annotated tag ``NAME@vX.Y.Z`` (GTO's format, evidence in the message) and pushes it,
-then makes the GitHub release holding the model file, ``metrics.json``, the model card (in
-``context.render``'s words: ``report.release``) and ``SHA256SUMS`` (and ``calibration.json``,
+Writes the annotated tag ``NAME@vX.Y.Z`` (GTO's format, evidence in the message, with the
+environment that produced the model: ``stages.environment``) and pushes it,
+then makes the GitHub release holding the model file, ``metrics.json``, ``params.json`` (the
+training parameters, ``stages.params``), the model card (in ``context.render``'s words:
+``report.card``, with ``CardFacts``) and ``SHA256SUMS`` (and ``calibration.json``,
 fitted on the test set, when ``monitor.feedback`` asks for estimates of a binary classifier;
 the model card then shows its quality). Both writes are idempotent: a rerun for the same
 commit finds the tag (``created=False``) and the release, and completes only what is missing.
@@ -27,8 +29,11 @@ from mlops_ci.registry.evidence import Evidence, GateRecord
 from mlops_ci.registry.store import RegistryStore
 from mlops_ci.registry.tags import Action, Bump, RegistryTag
 from mlops_ci.stages.base import StageContext, StageResult, Status
+from mlops_ci.stages.card_facts import CardFacts
+from mlops_ci.stages.environment import environment_record
+from mlops_ci.stages.params import RELEASE_PARAMS, candidate_record, params_record, record_json
 from mlops_ci.stages.references import registry_name, registry_remote
-from mlops_ci.stages.results import Evaluation
+from mlops_ci.stages.results import Evaluation, TrainResult
 
 if TYPE_CHECKING:
     from mlops_ci.registry.evidence import Evidence
@@ -89,14 +94,17 @@ class RegisterStage:
         card = model_dir / "model-card.md"
         card.write_text(
             context.render.model_card(
-                model, registration.version, _recorded_metrics(metrics_file), calibration
+                model, registration.version, _recorded_metrics(metrics_file), calibration,
+                card_facts(context, model, model_file),
             ),
             encoding="utf-8",
         )
+        params = _params_file(context, model, model_dir / "release")
         files = [
             model_file,
             metrics_file,
             card,
+            *([params] if params is not None else []),
             *([calibration.path] if calibration.path is not None else []),
             *(context.workspace / a for a in model.register.assets),
         ]
@@ -145,6 +153,44 @@ def _evidence(context: StageContext, model: ModelSpec, model_file: Path) -> Evid
         config_fingerprint=sha256_file(context.config.file)[:16],
         run_url=_run_url(context),
         extra=(("model_sha256", sha256_file(model_file)),),
+        environment=environment_record(_trained(context, model), context.environ),
+    )
+
+
+def _trained(context: StageContext, model: ModelSpec) -> TrainResult | None:
+    """This run's training of ``model`` (``None`` when the run trained nothing)."""
+    trained = context.result(model, StageName.TRAIN)
+    return trained.detail if trained and isinstance(trained.detail, TrainResult) else None
+
+
+def _params_file(context: StageContext, model: ModelSpec, folder: Path) -> Path | None:
+    """The release's ``params.json`` (``stages.params``), when this run trained the model."""
+    record = candidate_record(context, model)
+    if record is None:
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / RELEASE_PARAMS
+    path.write_text(record_json(record), encoding="utf-8")
+    return path
+
+
+def card_facts(context: StageContext, model: ModelSpec, model_file: Path) -> CardFacts:
+    """What the model card records beyond the metrics (``stages.card_facts``)."""
+    train = _trained(context, model)
+    evaluation = context.result(model, StageName.EVALUATE)
+    detail = evaluation.detail if evaluation else None
+    record = params_record(train) if train is not None else {}
+    how = None
+    if train is not None:
+        how = {"command": "by its training command", "container": f"in the image {train.image}",
+               "estimator": f"as {train.estimator}"}[train.method]
+    return CardFacts(
+        model_sha256=sha256_file(model_file),
+        trained=how,
+        params=tuple((path, tuple(values.items())) for path, values in record.items()),
+        data_files=train.data_files if train is not None else (),
+        environment=environment_record(train, context.environ),
+        evaluation=detail if isinstance(detail, Evaluation) else None,
     )
 
 

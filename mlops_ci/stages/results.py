@@ -20,6 +20,7 @@ from mlops_ci.monitoring.act import ActionsTaken
 from mlops_ci.monitoring.check import MonitorCheck
 from mlops_ci.monitoring.decision import Decision
 from mlops_ci.monitoring.run import MonitorRunInfo
+from mlops_ci.stages.review_results import ConfusionMatrix, ParamsComparison
 
 Method = Literal["command", "container", "estimator"]
 ParamValue = str | int | float | bool | None
@@ -51,6 +52,8 @@ class TrainResult:
     versions: tuple[tuple[str, str], ...]  # python and libraries, as installed here
     untrusted_types: tuple[str, ...]  # types the model holds beyond skops' defaults
     metadata_path: Path
+    params_file: str | None = None  # train.params_file, as written in mlops.yaml
+    file_params: tuple[tuple[str, ParamValue], ...] = ()  # its flattened parameters
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -63,6 +66,8 @@ class TrainResult:
             "estimator": self.estimator,
             "seed": self.seed,
             "params": dict(self.params),
+            "params_file": self.params_file,
+            "file_params": dict(self.file_params),
             "data": [{"role": f.role, "path": f.path, "sha256": f.sha256}
                      for f in self.data_files],
             "git_sha": self.git_sha,
@@ -168,6 +173,8 @@ class Evaluation:
     positive_class_declared: bool = False  # from evaluate.positive_class, not the default
     metrics_file: str | None = None  # evaluate.metrics_file, when the own metrics came from it
     charts: tuple[CurveChart, ...] = ()  # the curves, each model's on the same test set
+    confusion: ConfusionMatrix | None = None  # classification: candidate and production
+    params: ParamsComparison | None = None  # the candidate's parameters against production's
 
     def values(self, role: Role) -> tuple[MetricValue, ...]:
         """The metric values of one model, in row order (empty if it was not evaluated)."""
@@ -231,6 +238,11 @@ class Evaluation:
                  "series": [{"role": line.role, "name": line.name, "values": list(line.values)}
                             for line in chart.series]}
                 for chart in self.charts
+            ],
+            "confusion": None if self.confusion is None else self.confusion.to_json(),
+            "params_changed": None if self.params is None else [
+                {"path": c.path, "param": c.key, "production": c.production,
+                 "candidate": c.candidate} for c in self.params.changes
             ],
         }
 

@@ -16,9 +16,11 @@
 - The model must be a skops file every type of which is trusted (mlops-ci's vetted defaults
   plus ``evaluate.trusted_types``, ``modelio.check_trusted``): a model the evaluate stage
   would refuse is refused here, where the fix is made.
-- The result records the model's sha256, the params, the sha256 of the data files, the git
-  sha, the duration and library versions, and is written as ``metadata.json`` beside the
-  model (strict JSON).
+- The result records the model's sha256, the params (the estimator's as used, or the
+  ``params.json`` a command wrote, nested keys flattened with dots), ``train.params_file``'s
+  flattened parameters (read before training: a bad file is a ``UserError`` naming it and the
+  key), the sha256 of the data files, the git sha, the duration and library versions, and is
+  written as ``metadata.json`` beside the model (strict JSON).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from mlops_ci.modelio import check_trusted, make_reproducible, save_model, untru
 from mlops_ci.requirements.layer import LayeredVenv
 from mlops_ci.stages.base import StageContext, StageResult, Status
 from mlops_ci.stages.estimator import fit_pipeline
+from mlops_ci.stages.params import flatten, read_params_file
 from mlops_ci.stages.results import DataFile, Method, ParamValue, TrainResult
 
 METADATA_FILE = "metadata.json"
@@ -81,6 +84,10 @@ def train_model(
             shutil.rmtree(stale)
         stale.unlink(missing_ok=True)
     data_files = _hash_data(model, workspace)
+    file_params: dict[str, ParamValue] = {}
+    if spec.params_file is not None:
+        display = f"{spec.params_file} (models.{model.name}.train.params_file)"
+        file_params = read_params_file(workspace / spec.params_file, display)
     started = time.monotonic()
     params: tuple[tuple[str, ParamValue], ...]
     if spec.estimator is not None:
@@ -114,6 +121,8 @@ def train_model(
         versions=library_versions(),
         untrusted_types=found_types,
         metadata_path=output_dir / METADATA_FILE,
+        params_file=spec.params_file,
+        file_params=tuple(file_params.items()),
     )
     text = json.dumps(result.to_json(), indent=2, sort_keys=True, allow_nan=False)
     result.metadata_path.write_text(text + "\n", encoding="utf-8")
@@ -256,7 +265,7 @@ def _hash_data(model: ModelSpec, workspace: Path) -> tuple[DataFile, ...]:
 
 
 def _read_params(path: Path) -> tuple[tuple[str, ParamValue], ...]:
-    """The flat values of a ``params.json`` the command wrote (nested ones as JSON text)."""
+    """The values of a ``params.json`` the command wrote, nested keys flattened with dots."""
     if not path.is_file():
         return ()
     try:
@@ -265,7 +274,8 @@ def _read_params(path: Path) -> tuple[tuple[str, ParamValue], ...]:
         return ()  # params.json is informative only; an unreadable one is left out
     if not isinstance(data, dict):
         return ()
-    return tuple(sorted((str(key), _param(value)) for key, value in data.items()))
+    flat = flatten({str(key): value for key, value in data.items()})
+    return tuple(sorted((key, _param(value)) for key, value in flat.items()))
 
 
 def _param(value: object) -> ParamValue:

@@ -35,6 +35,7 @@ def run_event(
     *,
     run_id: int,
     sha: str | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> tuple[RunOutcome, str, dict[str, str]]:
     event = repo.parent / f"event-{run_id}.json"
     event.write_text(json.dumps(payload), encoding="utf-8")
@@ -53,6 +54,7 @@ def run_event(
         "GITHUB_OUTPUT": str(output),
         "GITHUB_STEP_SUMMARY": str(summary),
         "MLOPS_CI_SECONDS_BETWEEN_WRITES": "0",
+        **(extra_env or {}),
     }
     out = io.StringIO()
     outcome = execute(RunRequest(config=repo / "mlops.yaml"), environ=environ, out=out)
@@ -163,7 +165,7 @@ def test_merge_registers_once_and_a_rerun_writes_nothing(tmp_path: Path, fake: F
     assert len(releases) == 1
     assets = sorted(a.name for a in fake.repo(REPOSITORY).assets(releases[0].id))
     assert assets == ["SHA256SUMS", "calibration.json", "metrics.json", "model-card.md",
-                      "model.skops"]
+                      "model.skops", "params.json"]
     assert "model_version<<" in files["output"]
     assert fake.snapshot() == snapshot
     assert len(fake.writes()) == writes
@@ -192,7 +194,7 @@ def test_a_pushed_registration_tag_gets_its_release_once(tmp_path: Path, fake: F
     assert release.tag_name == "churn@v1.2.0"
     assets = sorted(a.name for a in fake.repo(REPOSITORY).assets(release.id))
     assert assets == ["SHA256SUMS", "calibration.json", "metrics.json", "model-card.md",
-                      "model.skops"]
+                      "model.skops", "params.json"]
     assert "model_version<<" in files["output"] and "\nv1.2.0\n" in files["output"]
     assert len(fake.writes()) == writes
 

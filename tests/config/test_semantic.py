@@ -167,3 +167,13 @@ def test_resources_replace_the_default_requests_and_limits_one_at_a_time(
 
     assert environment.resources.to_manifest() == {
         "requests": {"cpu": "2", "memory": "1Gi"}, "limits": {"memory": "1Gi"}}
+@pytest.mark.parametrize(("value", "problem"), [("../params.yaml", "'..'"),
+                                                ("/etc/params.yaml", "absolute")])
+def test_a_params_file_outside_the_workspace_is_refused_at_its_line(
+    write_config: WriteConfig, value: str, problem: str
+) -> None:
+    text = MINIMAL.replace("      command: [python, train.py]\n",
+                           f"      command: [python, train.py]\n      params_file: {value}\n")
+    found = only_problem(write_config, text)
+    assert (found.path, found.line) == ("models.churn.train.params_file", 14)
+    assert problem in found.message

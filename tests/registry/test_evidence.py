@@ -17,6 +17,8 @@ def full_evidence() -> Evidence:
         config_fingerprint="sha256:def",
         run_url="https://github.example/acme/churn/actions/runs/1",
         extra=(("trigger", "push"),),
+        environment=(("python", "3.11.7"), ("scikit-learn", "1.5.0"),
+                     ("image", "ghcr.io/acme/mlops-ci@sha256:" + "0" * 64)),
     )
 
 
@@ -25,6 +27,15 @@ def test_message_starts_with_gtos_line_and_round_trips() -> None:
     subject, _, body = message.partition("\n\n")
     assert subject == "Registering artifact churn version v1.4.0"
     assert parse_evidence(body) == full_evidence()
+
+
+def test_the_environment_is_recorded_under_its_own_key_and_older_tags_read_without_it() -> None:
+    message = tag_message("x", full_evidence())
+    assert '"environment": {\n    "python": "3.11.7",' in message
+    older = message.replace(message[message.index(',\n  "environment"'):message.rindex("}")], "\n")
+    evidence = parse_evidence(older)
+    assert evidence is not None and evidence.environment == ()
+    assert evidence.run_url == full_evidence().run_url
 
 
 def test_non_finite_metric_is_recorded_as_null() -> None:

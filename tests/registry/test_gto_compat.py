@@ -71,7 +71,8 @@ def test_gto_reads_what_we_write(
         clock.tick()
         return RegistryStore(repo)
 
-    store().register("churn", ref=first, evidence=Evidence(metrics=(("auc", 0.8),)))
+    store().register("churn", ref=first, evidence=Evidence(
+        metrics=(("auc", 0.8),), environment=(("python", "3.11.7"), ("skops", "0.16.0"))))
     store().register("churn", ref=second, bump="patch")
     store().register("churn", ref=third, bump="minor")
     store().register("models/a:rf", ref=first, version="v1.0.0")

@@ -149,11 +149,38 @@ def test_counts_read_in_the_singular_and_plural(pr_bodies: dict[str, str]) -> No
 
 
 def test_model_card_metrics_use_the_reports_number_format(pr_bodies: dict[str, str]) -> None:
-    rendered = read(pr_bodies["release"])
-    items = rendered.texts_in("li")
-    roc_auc = next(item for item in items if item.startswith("roc_auc: "))
+    metrics = {row[0]: row[1] for row in _table(read(pr_bodies["release"]), "Metric")[1:]}
     comment = {row[0]: row[1] for row in _table(read(pr_bodies["comment"]), "metric")[1:]}
-    assert roc_auc == f"roc_auc: {comment['roc_auc ↑']}"
+    assert metrics["roc_auc"] == comment["roc_auc ↑"]
+
+
+def test_the_comment_shows_both_confusion_matrices_side_by_side(pr_bodies: dict[str, str]) -> None:
+    rows = _table(read(pr_bodies["comment"]), "actual ↓ · predicted →")
+    assert rows[0] == ["actual ↓ · predicted →", "candidate: 0", "candidate: 1",
+                       "production (v0.1.0): 0", "production (v0.1.0): 1"]
+    counts = [[int(cell.replace(",", "")) for cell in row[1:]] for row in rows[1:]]
+    assert sum(row[0] + row[1] for row in counts) == 1000  # every test row, once per model
+    assert [row[:2] for row in counts] == [row[2:] for row in counts]  # the same model retrained
+
+
+def test_the_comment_says_no_parameter_changed_from_production(pr_bodies: dict[str, str]) -> None:
+    assert "Parameters: none changed from production v0.1.0 (10 parameters compared)." in (
+        read(pr_bodies["comment"]).text())
+
+
+def test_the_model_card_records_parameters_data_and_environment(pr_bodies: dict[str, str]) -> None:
+    card = read(pr_bodies["release"])
+    headings = card.texts_in("h2")
+    assert headings[:2] == ["Metrics on the held-out test set", "Confusion matrix"]
+    assert {"Hyperparameters", "Data", "Environment"} <= set(headings)
+    params = {row[1]: row[2] for row in _table(card, "Path")[1:]}
+    assert params["solver"] == "lbfgs" and params["max_iter"] == "1000"
+    assert params["features.boolean"] == '["paperless"]'
+    data = {row[0]: row[2] for row in _table(card, "role")[1:]}
+    assert set(data) == {"train", "test", "reference"} and all(len(v) == 64 for v in data.values())
+    environment = dict(row for row in _table(card, "component")[1:])
+    assert set(environment) >= {"python", "mlops-ci", "scikit-learn", "numpy", "scipy", "pandas",
+                                "skops"}
 
 
 # hostile names -----------------------------------------------------------------------------
