@@ -19,8 +19,14 @@ from mlops_ci.requirements.file import RequirementLine
 Versions = Mapping[str, str]  # canonical distribution name -> installed version
 
 
-def installed_versions() -> dict[str, str]:
-    """The distributions this process can import, by canonical name (first on sys.path wins)."""
+def installed_versions(*, by_module: bool = False) -> dict[str, str]:
+    """The distributions this process can import, by canonical name (first on sys.path wins).
+
+    With ``by_module``, also each top-level module a distribution provides under another name,
+    as that distribution's version: locally, ``xgboost`` is then met by ``xgboost-cpu``, the
+    project's CPU-only build of the same module, as the user's code will import it. (Not for
+    the action's conflict check: there pip installs by distribution name.)
+    """
     from importlib import metadata
 
     from packaging.utils import canonicalize_name
@@ -30,6 +36,11 @@ def installed_versions() -> dict[str, str]:
         name = distribution.metadata["Name"]
         if name:
             found.setdefault(canonicalize_name(name), distribution.version)
+    if by_module:
+        for module, names in metadata.packages_distributions().items():
+            versions = [found[canonicalize_name(n)] for n in names if canonicalize_name(n) in found]
+            if versions:
+                found.setdefault(canonicalize_name(module), versions[0])
     return found
 
 

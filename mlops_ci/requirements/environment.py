@@ -51,7 +51,7 @@ def check_local(config: Config, models: Iterable[ModelSpec], out: TextIO) -> Non
     files = requirement_files(config, models)
     if not files:
         return
-    installed = installed_versions()
+    installed = installed_versions(by_module=True)
     problems = []
     for relative in files:
         problems.extend(unmet(read_requirements(config.root / relative, relative), installed))
