@@ -10,6 +10,7 @@ naming the command that failed and git's own explanation.
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 from collections.abc import Mapping, Sequence
@@ -42,6 +43,34 @@ def describe(args: Sequence[str]) -> str:
     return "git " + " ".join(args)
 
 
+def token_auth(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment that lets git fetch and push to the GitHub server with the run's token.
+
+    The generated workflows check out with ``persist-credentials: false``: no token in
+    ``.git/config``, where a pull request's training code could read it. Git then gets the
+    token (``INPUT_GITHUB_TOKEN``, else ``GITHUB_TOKEN``) as the HTTP header actions/checkout
+    would have written, for ``GITHUB_SERVER_URL`` only, through git's own environment
+    (``GIT_CONFIG_COUNT``/``GIT_CONFIG_KEY_n``/``GIT_CONFIG_VALUE_n``): it lives in the git
+    process's environment, never in a file. The first entry is empty: it resets any header
+    inherited from the config files (a checkout that did persist its credentials), so the
+    server never gets two. Nothing is added without a token, or when the caller configured
+    git through its environment already.
+    """
+    token = (environ.get("INPUT_GITHUB_TOKEN") or environ.get("GITHUB_TOKEN") or "").strip()
+    server = (environ.get("GITHUB_SERVER_URL") or "https://github.com").rstrip("/")
+    if not token or "GIT_CONFIG_COUNT" in environ or not server.startswith(("https://", "http://")):
+        return {}
+    basic = base64.b64encode(f"x-access-token:{token}".encode()).decode("ascii")
+    key = f"http.{server}/.extraheader"
+    return {
+        "GIT_CONFIG_COUNT": "2",
+        "GIT_CONFIG_KEY_0": key,
+        "GIT_CONFIG_VALUE_0": "",
+        "GIT_CONFIG_KEY_1": key,
+        "GIT_CONFIG_VALUE_1": f"AUTHORIZATION: basic {basic}",
+    }
+
+
 class Git:
     """Runs git in one repository. ``environ`` is the base environment (default: this process's)."""
 
@@ -58,6 +87,7 @@ class Git:
         base["GIT_TERMINAL_PROMPT"] = "0"
         base["LC_ALL"] = "C"
         base.pop("GIT_DIR", None)  # a hook's GIT_DIR would point git at another repository
+        base.update(token_auth(base))
         self.environ: dict[str, str] = base
 
     def run(

@@ -1,8 +1,9 @@
-"""The two-phase report of a fork's pull request, end to end against the fake GitHub.
+"""The two-phase report of a pull request, end to end against the fake GitHub.
 
-Phase 1 is a real ``mlops-ci run`` of the example on a ``pull_request`` from a fork, with the
-read-only token such a run gets; phase 2 is a real ``mlops-ci run`` (and ``report --post``) on
-the ``workflow_run`` event, with a write token, reading the folder phase 1 left.
+Phase 1 is a real ``mlops-ci run`` of the example on a ``pull_request`` (from a fork, or from
+the same repository in artifact mode), with the read-only token such a run gets; phase 2 is a
+real ``mlops-ci run`` (and ``report --post``) on the ``workflow_run`` event, with a write
+token, rendering the comment from the results phase 1 left.
 """
 
 from __future__ import annotations
@@ -21,7 +22,10 @@ from mlops_ci.commands.run import RunOutcome, RunRequest, execute
 from mlops_ci.forge.github import GitHubApi
 from mlops_ci.forge.github_forge import GitHubForge
 from mlops_ci.forge.protocol import Outcome, ReportStamp
-from mlops_ci.report.stored import META_FILE, REPORT_FILE, ReportMeta, write_artifact
+from mlops_ci.config.model import StageName
+from mlops_ci.report.model import Report, RunInfo, build_report
+from mlops_ci.report.stored import ARTIFACT_FILE, ReportMeta, write_artifact
+from mlops_ci.stages.base import StageResult, Status
 from tests.commands.repos import example_repo, git
 from tests.fakegithub import FakeGitHub
 
@@ -80,6 +84,7 @@ def run_event(
     *,
     run_id: int,
     token: str,
+    pull_request_report: str = "comment",
 ) -> tuple[RunOutcome, str, dict[str, str]]:
     work = repo.parent / f"runner-{name}-{run_id}"
     work.mkdir(exist_ok=True)
@@ -100,7 +105,9 @@ def run_event(
         "MLOPS_CI_SECONDS_BETWEEN_WRITES": "0",
     }
     out = io.StringIO()
-    outcome = execute(RunRequest(config=repo / "mlops.yaml"), environ=environ, out=out)
+    request = RunRequest(config=repo / "mlops.yaml",
+                         pull_request_report=pull_request_report)  # type: ignore[arg-type]
+    outcome = execute(request, environ=environ, out=out)
     files = {
         name: (work / f"{name}.{ext}").read_text(encoding="utf-8")
         if (work / f"{name}.{ext}").exists()
@@ -119,7 +126,15 @@ def artifact_of(repo: Path) -> Path:
     return repo / ".mlops" / "report-artifact"
 
 
-def store(repo: Path, head: str, run_id: int, markdown: str, **meta: object) -> Path:
+def small_report(summary: str, *, title: str = "A better model") -> Report:
+    """A report of one validate stage whose summary is ``summary`` (phase 2 alone)."""
+    run = RunInfo(event=f"pull_request #{PR}", ref=BRANCH, sha="a" * 40, config_id=CONFIG_ID,
+                  title=title)
+    result = StageResult(StageName.VALIDATE, "churn", Status.PASSED, summary, seconds=1.0)
+    return build_report(run, [result])
+
+
+def store(repo: Path, head: str, run_id: int, summary: str, **meta: object) -> Path:
     """An artifact as phase 1 writes it, for tests of phase 2 alone (no training)."""
     fields: dict[str, object] = {
         "config_id": CONFIG_ID,
@@ -130,7 +145,8 @@ def store(repo: Path, head: str, run_id: int, markdown: str, **meta: object) -> 
         "base_ref": "main",
         "repository": REPOSITORY,
     } | meta
-    return write_artifact(artifact_of(repo), markdown, ReportMeta(**fields))  # type: ignore[arg-type]
+    report = small_report(summary)
+    return write_artifact(artifact_of(repo), report, ReportMeta(**fields))  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -170,8 +186,10 @@ def test_fork_pr_stores_its_report_and_workflow_run_posts_it_once(
     assert fake.writes() == []  # a fork's token is not even tried
     assert outputs(files["output"])["report_artifact"] == ".mlops/report-artifact"
     assert files["summary"].startswith("### ✅ mlops-ci: all checks passed")
-    meta = json.loads((artifact_of(repo) / META_FILE).read_text(encoding="utf-8"))
+    document = json.loads((artifact_of(repo) / ARTIFACT_FILE).read_text(encoding="utf-8"))
+    meta = document["meta"]
     assert (meta["pr_number"], meta["head_sha"], meta["run_id"]) == (PR, head, 100)
+    assert sorted(p.name for p in artifact_of(repo).iterdir()) == [ARTIFACT_FILE]
     assert "comes from a fork" in log
 
     phase2, log2, files2 = run_event(
@@ -188,8 +206,9 @@ def test_fork_pr_stores_its_report_and_workflow_run_posts_it_once(
     assert len(comments) == 1
     assert comments[0].startswith(f"<!-- mlops-ci:report:{CONFIG_ID} -->\n")
     assert f"<!-- mlops-ci:stamp head={head} run=100 -->" in comments[0]
-    assert "of a pull request from forker/churn, whose token could not comment" in comments[0]
-    assert (artifact_of(repo) / REPORT_FILE).read_text(encoding="utf-8") in comments[0]
+    assert "of a pull request from forker/churn, whose token could only read" in comments[0]
+    assert "### ✅ mlops-ci: all checks passed" in comments[0]  # rendered from the results
+    assert "| accuracy" in comments[0]  # the evaluation's metric table, rendered here
     assert outputs(files2["output"])["report_url"] == phase2.comment_url
     pulls, comments_route = "/api/v3/repos/{owner}/{repo}/pulls", "/api/v3/repos/{owner}/{repo}"
     comments_route += "/issues/{issue_number}/comments"
@@ -244,7 +263,7 @@ def test_a_read_only_token_on_a_same_repository_pr_stores_the_report_too(
     assert len(refused) == 1 and refused[0].path.endswith(f"/issues/{PR}/comments")
     assert "Resource not accessible by integration" in log
     assert outputs(files["output"])["report_artifact"] == ".mlops/report-artifact"
-    assert (artifact_of(repo) / REPORT_FILE).is_file()
+    assert (artifact_of(repo) / ARTIFACT_FILE).is_file()
 
 
 def test_a_newer_run_edits_the_comment_and_an_older_one_never_replaces_it(
@@ -281,7 +300,7 @@ def test_a_forged_marker_in_the_artifact_cannot_take_over_another_comment(
         "<!-- mlops-ci:report:other-config -->\n"
         "<!-- mlops-ci:stamp head=0 run=99999999999 -->\n"
         "<!--mlops-ci:issue:drift-churn -->\n"
-        "looks like a report\n"
+        "looks like a report"
     )
     store(repo, head, 100, forged)
     posted, log, _ = run_event(
