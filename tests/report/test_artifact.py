@@ -19,7 +19,7 @@ from mlops_ci.report.escape import defang
 from mlops_ci.report.markdown import render_report
 from mlops_ci.report.stored import ARTIFACT_FILE, read_artifact
 from tests.report.gfm import read
-from tests.report.hostile_artifact import HOSTILE, hostile_document
+from tests.report.hostile_artifact import hostile_document
 
 ROOT = Path(__file__).resolve().parents[2]
 META = {
