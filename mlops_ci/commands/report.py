@@ -48,7 +48,7 @@ from mlops_ci.webhooks import read_event
 if TYPE_CHECKING:
     from mlops_ci.config.model import Config
     from mlops_ci.events import Event
-    from mlops_ci.forge.protocol import Forge
+    from mlops_ci.forge.protocol import Forge, PullInfo
     from mlops_ci.report.artifact import ReportMeta
 
 DEFAULT_ARTIFACT_DIR = Path(".mlops") / "report-artifact"
@@ -209,8 +209,7 @@ def post_stored_report(
         print(f"report.comment is off in {config.file.name}: nothing posted", file=out)
         return PostResult(EXIT_OK)
     stamp = ReportStamp(head_sha=meta.head_sha, run_key=run.id if run is not None else meta.run_id)
-    report = dataclasses.replace(stored.report, run=_trusted_run(stored.report.run, config,
-                                                                 event, meta, pull.number))
+    report = dataclasses.replace(stored.report, run=_trusted_run(config, event, meta, pull))
     markdown = render_report(report, collapse=config.report.collapse_details)
     footer = _provenance(event, meta.run_id)
     room = COMMENT_LIMIT - len(footer) - MARKER_ROOM
@@ -227,22 +226,21 @@ def post_stored_report(
     return PostResult(EXIT_OK, result.url)
 
 
-def _trusted_run(
-    stored: RunInfo, config: Config, event: Event, meta: ReportMeta, number: int
-) -> RunInfo:
-    """Where the run happened, from what this run trusts: the pull request found by the head
-    commit, the event's branch and run; only the title is the artifact's (defanged)."""
+def _trusted_run(config: Config, event: Event, meta: ReportMeta, pull: PullInfo) -> RunInfo:
+    """Where the run happened, from what this run trusts and never from the artifact: the pull
+    request GitHub found by the head commit (its number, title and branch), the commit, and
+    the link to the run the event names."""
     run = event.workflow_run
     run_url = None
     if run is not None and event.repository:
         run_url = f"{event.server_url}/{event.repository}/actions/runs/{run.id}"
     return RunInfo(
-        event=f"pull_request #{number}",
-        ref=run.head_branch if run is not None else meta.head_ref,
+        event=f"pull_request #{pull.number}",
+        ref=pull.head_ref,
         sha=meta.head_sha,
         config_id=config.id,
         run_url=run_url,
-        title=stored.title,
+        title=pull.title,
     )
 
 
