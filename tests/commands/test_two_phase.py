@@ -543,3 +543,23 @@ def test_init_single_job_pr_is_the_opt_in_that_comments_from_the_pr_job(tmp_path
     assert action["with"]["pull_request_report"] == "comment"
     assert all(s["with"]["persist-credentials"] is False for s in _checkouts(main_workflow))
     assert "report" in report["jobs"]  # forks still post through it
+
+
+def test_a_report_too_long_for_a_comment_is_cut_and_keeps_its_footer(
+    repo: Path, fake: FakeGitHub, head: str
+) -> None:
+    meta = ReportMeta(CONFIG_ID, head, 100, PR, BRANCH, "main", REPOSITORY)
+    document = artifact_document(small_report("ok"), meta)
+    document["report"]["notes"] = ["<!-- " + "n" * 3_900] * 800  # 3 MB of notes, each unclosed
+    artifact_of(repo).mkdir(parents=True)
+    (artifact_of(repo) / ARTIFACT_FILE).write_text(json.dumps(document), encoding="utf-8")
+
+    posted, log, _ = run_event(
+        repo, fake, "workflow_run", workflow_run_payload(head, 100), run_id=900, token=fake.token
+    )
+
+    (body,) = our_comments(fake)
+    assert posted.exit_code == 0, log
+    assert len(body) <= 65_536
+    assert body.count("<!--") == 2  # our two markers; no note opened a comment
+    assert body.rstrip().endswith("posted by the base repository's workflow\\_run job._")
