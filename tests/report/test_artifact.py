@@ -43,9 +43,10 @@ def test_the_shipped_schema_is_the_one_the_report_types_generate() -> None:
     assert link.resolve() == shipped.resolve()
 
 
-def test_every_hostile_string_renders_inert(tmp_path: Path) -> None:
+@pytest.mark.parametrize("collapse", [True, False])
+def test_every_hostile_string_renders_inert(tmp_path: Path, collapse: bool) -> None:
     stored = read_artifact(write(tmp_path / "a", hostile_document(META)))
-    markdown = render_report(stored.report)
+    markdown = render_report(stored.report, collapse=collapse)
 
     rendered = read(markdown)
 
