@@ -52,7 +52,14 @@ REMOTE_COMMANDS = frozenset({"push", "fetch", "ls-remote"})
 
 def token_config(environ: Mapping[str, str]) -> dict[str, str]:
     """The ``GIT_CONFIG_*`` variables that authenticate git to the GitHub server with the token
-    in ``environ``; empty without a token. Entries already in ``GIT_CONFIG_COUNT`` are kept."""
+    in ``environ``; empty without a token. Entries already in ``GIT_CONFIG_COUNT`` are kept.
+
+    The generated workflows check out with ``persist-credentials: false``: no token in
+    ``.git/config``, where a pull request's training code could read it. Git gets the token as
+    the HTTP header actions/checkout would have written, for ``GITHUB_SERVER_URL`` only, in the
+    environment of the one git process that talks to the remote, never in a file. The first
+    entry is empty: it resets a header inherited from the config files (a checkout that did
+    persist its credentials), so the server never gets two."""
     token = environ.get("INPUT_GITHUB_TOKEN") or environ.get("GITHUB_TOKEN") or ""
     if not token:
         return {}

@@ -38,6 +38,13 @@ def add_parsers(commands: Any) -> None:
                       "beside it as reference.csv, when --train exists)")
     init.add_argument("--task", choices=("classification", "regression"), default="classification")
     init.add_argument("--force", action="store_true", help="overwrite existing files")
+    init.add_argument(
+        "--single-job-pr",
+        action="store_true",
+        help="one-job mode: the pull-request job comments itself with pull-requests: write, "
+        "a token the pull request's code could reach (default: two phases, a read-only job "
+        "and mlops-report.yml posting; see docs/SECURITY.md)",
+    )
     init.set_defaults(handler=_init)
 
     validate = commands.add_parser(
@@ -72,6 +79,7 @@ def _init(args: argparse.Namespace) -> int:
             target=args.target,
             task=args.task,
             force=args.force,
+            single_job_pr=args.single_job_pr,
             reference=args.reference,
         )
     )

@@ -14,10 +14,11 @@ def add_parsers(commands: Any) -> None:
         "report",
         help="print the last run's report, or post a stored report to its pull request",
         description="Without --post: print the report of the last `mlops-ci run` (markdown, "
-        "or JSON with --json). With --post DIR: post the report a pull request's run stored "
-        "in DIR (a fork's pull request, whose token could not comment) as the one report "
-        "comment of the open pull request whose head is that run's commit. Meant for a "
-        "`workflow_run` job that downloaded the artifact; DIR is checked as untrusted input.",
+        "or JSON with --json). With --post DIR: render the results a pull request's run "
+        "stored in DIR (its token could only read) and post them as the one report comment "
+        "of the open pull request whose head is that run's commit. Meant for a "
+        "`workflow_run` job that downloaded the artifact; DIR is checked as untrusted input "
+        "against schemas/report-artifact.schema.json.",
     )
     add_config_option(report)
     report.add_argument(
@@ -29,7 +30,7 @@ def add_parsers(commands: Any) -> None:
         type=Path,
         default=None,
         metavar="DIR",
-        help="post the stored report in DIR (report.md + report-meta.json)",
+        help="render and post the stored results in DIR (report-artifact.json)",
     )
     report.add_argument("--event-name", default=None, help="e.g. workflow_run (with --post)")
     report.add_argument(

@@ -55,6 +55,13 @@ def add_parsers(commands: Any) -> None:
     run.add_argument(
         "--run-dir", type=Path, default=None, help="scratch folder (default: .mlops/run)"
     )
+    run.add_argument(
+        "--pull-request-report",
+        choices=("comment", "artifact"),
+        default="comment",
+        help="on a pull request: post the report comment (default; needs a write token), or "
+        "store the results as an artifact that a workflow_run job renders and posts",
+    )
     run.set_defaults(handler=_run)
     add_demo_parser(commands)
 
@@ -70,6 +77,7 @@ def _run(args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         models=tuple(args.model),
         run_dir=args.run_dir,
+        pull_request_report=args.pull_request_report,
     )
     if args.event is not None:
         return run_event(

@@ -6,7 +6,9 @@ and runs one command with a typed request, exactly as the CLI would, in ``workin
 (which must stay inside ``GITHUB_WORKSPACE``): the folder and the environment are passed down
 (the config path is read from that folder), and the process's working directory is left alone.
 
-- ``run`` (default): the stages the triggering event plans (``mlops-ci run``);
+- ``run`` (default): the stages the triggering event plans (``mlops-ci run``); on a pull
+  request the report goes by ``pull_request_report``: ``artifact`` (default) stores the
+  results for the ``workflow_run`` job to render and post, ``comment`` posts it from here;
 - ``validate``, ``plan``, ``monitor``: as their CLI commands;
 - ``promote``: write the stage tag for ``model``/``version``/``stage`` (``registry promote``),
   once the model is one of the config's (by name or registry name), the version is registered
@@ -38,6 +40,7 @@ from mlops_ci.commands.monitor import MonitorRequest, monitor
 from mlops_ci.commands.plan import PlanRequest, plan
 from mlops_ci.commands.registry_write import PromoteRequest, promote
 from mlops_ci.commands.run import RunRequest, run
+from mlops_ci.commands.run_report import PULL_REQUEST_REPORTS, PullRequestReport
 from mlops_ci.commands.validate import ValidateRequest, validate
 from mlops_ci.config.loader import load_config
 from mlops_ci.config.model import Config, ModelSpec
@@ -91,6 +94,7 @@ def action(environ: Mapping[str, str] | None = None) -> int:
         request = RunRequest(
             config=config_input, cwd=directory, dry_run=dry_run, models=(model,) if model else (),
             requirements_cache=requirements_cache(env),
+            pull_request_report=_pull_request_report(env),
         )
         return run(request, environ=env)
     if command == "validate":
@@ -108,6 +112,21 @@ def action(environ: Mapping[str, str] | None = None) -> int:
     if dry_run:
         return _preview_promotion(promotion, env)
     return _write_promotion(promotion, env)
+
+
+def _pull_request_report(env: Mapping[str, str]) -> PullRequestReport:
+    """The ``pull_request_report`` input: ``artifact`` (the default: two phases, the pull
+    request's job needs no write token) or ``comment`` (one job with a write token)."""
+    value = _input(env, "pull_request_report") or "artifact"
+    for known in PULL_REQUEST_REPORTS:
+        if value == known:
+            return known
+    raise UserError(
+        f"action input pull_request_report: {value[:60]!r} is not one of "
+        f"{', '.join(PULL_REQUEST_REPORTS)}",
+        hint="`artifact` stores the results for the workflow_run job (mlops-report.yml) to "
+        "post; `comment` comments from this job, which then needs pull-requests: write",
+    )
 
 
 def _promotion(env: Mapping[str, str], config_path: Path, model: str | None) -> Promotion:

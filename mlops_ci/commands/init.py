@@ -1,7 +1,8 @@
 """``mlops-ci init``: a commented mlops.yaml and the workflows, ready to edit.
 
 Two workflows: ``mlops.yml`` runs the lifecycle, ``mlops-report.yml`` (``workflow_run``)
-posts the report of a fork's pull request, whose own run has no write token. GitHub reads
+renders and posts the report of a pull request, whose own run holds a read-only token
+(``--single-job-pr``: the pull-request job comments itself, with a write token). GitHub reads
 workflows only from ``.github/workflows`` at the repository's root, so in a git repository
 they are written there, naming the config's path from the root (``config: ml/mlops.yaml``),
 whatever folder ``init`` writes mlops.yaml to; outside one they go beside the config, and
@@ -53,6 +54,7 @@ class InitRequest:
     task: str = "classification"
     force: bool = False
     reference: str | None = None  # None: a snapshot of the training file, when it exists
+    single_job_pr: bool = False  # the pull-request job comments itself (a write token)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +112,7 @@ def init(request: InitRequest) -> int:
     reference = plan_reference(request, columns)
     files = {
         config_path: render_config(request, columns, target, reference.path),
-        workflow_path: render_workflow("workflow.yml", place),
+        workflow_path: render_workflow("workflow.yml", place, single_job_pr=request.single_job_pr),
         report_workflow_path: render_workflow("workflow-report.yml", place),
     }
     check_writable([*files, *([reference.snapshot] if reference.snapshot else [])], root)
@@ -151,7 +153,7 @@ def workflow_place(directory: Path) -> WorkflowPlace:
 def _say_workflows(place: WorkflowPlace, *paths: Path) -> None:
     workflow, report_workflow = (display_name(path) for path in paths)
     if not place.repository:
-        print(f"wrote {workflow} and {report_workflow} (posts the report of a fork's pull "
+        print(f"wrote {workflow} and {report_workflow} (posts the report of a pull "
               "request) beside mlops.yaml: this folder is not in a git repository, and GitHub "
               "reads workflows only from .github/workflows at the repository's root; move them "
               "there, setting `config:` in them to mlops.yaml's path from that root")
@@ -160,7 +162,7 @@ def _say_workflows(place: WorkflowPlace, *paths: Path) -> None:
         f" at the repository's root {place.folder}, where GitHub reads workflows; they run "
         f"`config: {place.config}`"
     )
-    print(f"wrote {workflow} and {report_workflow} (posts the report of a fork's pull "
+    print(f"wrote {workflow} and {report_workflow} (posts the report of a pull "
           f"request){where}")
 
 
@@ -315,10 +317,14 @@ def _is_float(text: str) -> bool:
     return True
 
 
-def render_workflow(name: str, place: WorkflowPlace) -> str:
+def render_workflow(name: str, place: WorkflowPlace, *, single_job_pr: bool = False) -> str:
+    """A workflow template with its paths filled in. The pull-request job is the two-phase
+    one (read-only token, results stored for mlops-report.yml) unless ``single_job_pr``."""
     folder = PurePosixPath(place.config).parent
     artifact = (folder / ".mlops" / "report-artifact").as_posix()
-    text = _template(name).replace("@@CONFIG@@", _yaml_string(place.config))
+    job = _template("pr-job-comment.yml" if single_job_pr else "pr-job-artifact.yml")
+    text = _template(name).replace("@@PULL_REQUEST_JOB@@\n", job)
+    text = text.replace("@@CONFIG@@", _yaml_string(place.config))
     return text.replace("@@ARTIFACT_DIR@@", _yaml_string(artifact))
 
 

@@ -1,23 +1,30 @@
-"""``mlops-ci report``: print the last run's report, or post a stored one (phase 2 of a fork PR).
+"""``mlops-ci report``: print the last run's report, or post a stored one (a pull request's
+phase 2).
 
-Two-phase reporting of a pull request from a fork (see ``report/stored.py`` for the folder):
+Two-phase reporting of a pull request (see ``report/stored.py`` for the folder):
 
-1. The ``pull_request`` run executes the fork's code with a read-only token. It cannot
-   comment, so it stores the report as an artifact (``.mlops/report-artifact/``, output
-   ``report_artifact``) that the workflow uploads; the job summary shows the report anyway.
-2. A ``workflow_run`` run of the base repository (trusted code, a write token) downloads that
-   artifact and runs ``mlops-ci report --post DIR`` (or plain ``mlops-ci run``, whose plan for
-   ``workflow_run`` is exactly this). The artifact is untrusted: it is checked strictly, its
-   markdown is posted as is but with our markers generated here and any forged ones defused,
-   and it is posted only to the open pull request whose head is the commit the finished run
-   checked (the event's ``head_sha``, not the artifact's say-so). A pull request number in
-   the artifact that disagrees is refused (exit 2). The comment is the same one a normal run
-   upserts: one per pull request and config id, edited on a rerun, never replaced by the
-   report of an older run.
+1. The ``pull_request`` run executes the pull request's code with a token that can only read
+   (every pull request, by default, in the workflows ``init`` writes; a fork's always). It
+   does not comment: it stores the report's results as an artifact
+   (``.mlops/report-artifact/report-artifact.json``, output ``report_artifact``) that the
+   workflow uploads; the job summary shows the report anyway.
+2. A ``workflow_run`` run of the base repository (the default branch's code, a write token)
+   downloads that artifact and runs ``mlops-ci report --post DIR`` (or plain ``mlops-ci
+   run``, whose plan for ``workflow_run`` is exactly this). The artifact is untrusted: it is
+   validated against ``schemas/report-artifact.schema.json`` and the comment is RENDERED from
+   its results by ``render_report``, the renderer of every run, with every string defanged
+   and escaped; no markdown from the artifact is posted. Where the run happened (the pull
+   request, commit, branch and run link) comes from the event, not the artifact, and a
+   trusted provenance footer closes the comment. It is posted only to the open pull request
+   whose head is the commit the finished run checked (the event's ``head_sha``, not the
+   artifact's say-so); a pull request number in the artifact that disagrees is refused (exit
+   2). The comment is the same one a normal run upserts: one per pull request and config id,
+   edited on a rerun, never replaced by the report of an older run.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -33,13 +40,16 @@ from mlops_ci.forge.limits import COMMENT_LIMIT, fit_comment
 from mlops_ci.forge.protocol import Outcome, ReportStamp
 from mlops_ci.forge.select import open_forge
 from mlops_ci.report.escape import escape_markdown
+from mlops_ci.report.markdown import render_report
+from mlops_ci.report.model import RunInfo
 from mlops_ci.report.stored import REPORT_FILE, REPORT_JSON_FILE, read_artifact
 from mlops_ci.webhooks import read_event
 
 if TYPE_CHECKING:
     from mlops_ci.config.model import Config
     from mlops_ci.events import Event
-    from mlops_ci.forge.protocol import Forge
+    from mlops_ci.forge.protocol import Forge, PullInfo
+    from mlops_ci.report.artifact import ReportMeta
 
 DEFAULT_ARTIFACT_DIR = Path(".mlops") / "report-artifact"
 MARKER_ROOM = 400  # the two hidden markers the forge puts on top
@@ -199,9 +209,11 @@ def post_stored_report(
         print(f"report.comment is off in {config.file.name}: nothing posted", file=out)
         return PostResult(EXIT_OK)
     stamp = ReportStamp(head_sha=meta.head_sha, run_key=run.id if run is not None else meta.run_id)
+    report = dataclasses.replace(stored.report, run=_trusted_run(config, event, meta, pull))
+    markdown = render_report(report, collapse=config.report.collapse_details)
     footer = _provenance(event, meta.run_id)
     room = COMMENT_LIMIT - len(footer) - MARKER_ROOM
-    body = fit_comment(stored.markdown, limit=room) + footer
+    body = fit_comment(markdown, limit=room) + footer
     result = forge.upsert_report_comment(pull.number, config.id, body, stamp)
     if result.outcome is Outcome.READ_ONLY:
         raise UserError(
@@ -212,6 +224,24 @@ def post_stored_report(
     if result.url:
         write_outputs({"report_url": result.url}, environ=environ)
     return PostResult(EXIT_OK, result.url)
+
+
+def _trusted_run(config: Config, event: Event, meta: ReportMeta, pull: PullInfo) -> RunInfo:
+    """Where the run happened, from what this run trusts and never from the artifact: the pull
+    request GitHub found by the head commit (its number, title and branch), the commit, and
+    the link to the run the event names."""
+    run = event.workflow_run
+    run_url = None
+    if run is not None and event.repository:
+        run_url = f"{event.server_url}/{event.repository}/actions/runs/{run.id}"
+    return RunInfo(
+        event=f"pull_request #{pull.number}",
+        ref=pull.head_ref,
+        sha=meta.head_sha,
+        config_id=config.id,
+        run_url=run_url,
+        title=pull.title,
+    )
 
 
 def _provenance(event: Event, run_id: int) -> str:
@@ -226,5 +256,6 @@ def _provenance(event: Event, run_id: int) -> str:
         where = f"[run {run.id}]({event.server_url}/{event.repository}/actions/runs/{run.id})"
     return (
         f"\n\n---\n_Produced by {where} of a pull request from {source}, whose token "
-        "could not comment; posted by the base repository's workflow\\_run job._\n"
+        "could only read; rendered from its stored results and posted by the base "
+        "repository's workflow\\_run job._\n"
     )

@@ -1,7 +1,9 @@
 """``mlops-ci run``: event + config -> plan -> stages -> report.
 
 Each planned step runs inside a ``::group::`` with its timing; results flow into one report
-that goes to the job summary and, on a pull request, to the one PR comment. Outputs go to
+that goes to the job summary and, on a pull request, to the one PR comment, or with
+``pull_request_report="artifact"`` (the action's default) to the stored results that the
+``workflow_run`` job renders and posts (``commands.report``). Outputs go to
 ``GITHUB_OUTPUT``. A failed gate or check exits 1; everything else that goes wrong is an
 ``MlopsError`` raised to the entry point (exit 2 or 3).
 
@@ -29,7 +31,13 @@ from typing import TYPE_CHECKING, TextIO
 from mlops_ci.actions import group
 from mlops_ci.backends.git import Git
 from mlops_ci.commands.report import post_stored_report
-from mlops_ci.commands.run_report import Target, publish, run_error, run_info
+from mlops_ci.commands.run_report import (
+    PullRequestReport,
+    Target,
+    publish,
+    run_error,
+    run_info,
+)
 from mlops_ci.config.loader import default_config_path, load_config
 from mlops_ci.config.model import Config, StageName
 from mlops_ci.errors import EXIT_CHECK_FAILED, EXIT_OK, MlopsError, UserError
@@ -72,6 +80,9 @@ class RunRequest:
     cwd: Path | None = None  # the folder a relative config path is read from (default: the cwd)
     # The action's: where train.requirements venvs are cached (None: check this environment)
     requirements_cache: Path | None = None
+    # a pull request's report: "comment" it here (a write token), or store it as "artifact"
+    # for the workflow_run job (two phases: the pull request's code never holds a write token)
+    pull_request_report: PullRequestReport = "comment"
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +205,7 @@ def _execute(progress: _Progress) -> RunOutcome:
     )
     results = _run_steps(plan, context, stream, progress)
     progress.step, progress.model = "report", None
-    return _finish(plan, config, event, context, results)
+    return _finish(plan, config, event, context, results, request.pull_request_report)
 
 
 def _run_steps(
@@ -247,11 +258,12 @@ def _finish(
     event: Event,
     context: StageContext,
     results: list[StageResult],
+    pull_request_report: PullRequestReport,
 ) -> RunOutcome:
     info = run_info(config, event, context.environ)
     report = build_report(info, results, dry_run=context.dry_run)
     target = Target(config, context.run_dir, context.environ, context.out, context.dry_run,
-                    event, plan, context.forge)
+                    event, plan, context.forge, pull_request_report)
     published = publish(report, target)
     code = EXIT_CHECK_FAILED if report.status is Status.FAILED else EXIT_OK
     return RunOutcome(code, plan, report, published.markdown, published.comment_url)
@@ -290,7 +302,8 @@ def _report_error(progress: _Progress, error: MlopsError) -> None:
     report = build_report(info, progress.results, dry_run=progress.request.dry_run, error=where)
     forge = None if progress.step == "report" else progress.forge
     target = Target(progress.config, run_dir, progress.environ, out,
-                    progress.request.dry_run, progress.event, progress.plan, forge)
+                    progress.request.dry_run, progress.event, progress.plan, forge,
+                    progress.request.pull_request_report)
     try:
         publish(report, target)
     except MlopsError as failure:

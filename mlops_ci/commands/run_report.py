@@ -2,8 +2,10 @@
 
 ``publish`` writes what ``report/`` rendered: ``report.md`` and ``report.json`` in the run
 folder (what ``mlops-ci report`` shows), the job summary, on a pull request the one report
-comment (or for a fork's pull request the stored report that the ``workflow_run`` job
-posts), and last the step's outputs: the verdict, where the report is, each stage's own.
+comment, or, when the pull request's report goes by artifact (``pull_request_report:
+artifact``, the default of the workflows ``init`` writes; always for a fork's), the stored
+results the ``workflow_run`` job renders and posts, and last the step's outputs: the verdict,
+where the report is, each stage's own.
 
 A run that an error stopped publishes its report the same way (its ``RunError`` built by
 ``run_error``) before the error goes on to the entry point, so the comment and ``mlops-ci
@@ -16,7 +18,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Literal, TextIO
 
 from mlops_ci.actions import append_summary, command, in_actions, write_outputs
 from mlops_ci.backends.process import CommandFailed, CommandTimedOut
@@ -27,6 +29,9 @@ from mlops_ci.forge.protocol import Outcome, ReportStamp
 from mlops_ci.report.markdown import render_report
 from mlops_ci.report.model import RunError, RunInfo
 from mlops_ci.report.stored import REPORT_JSON_FILE, ReportMeta, report_to_json, write_artifact
+
+PullRequestReport = Literal["artifact", "comment"]
+PULL_REQUEST_REPORTS: tuple[PullRequestReport, ...] = ("artifact", "comment")
 
 if TYPE_CHECKING:
     from mlops_ci.events import Event, PullRequestRef
@@ -58,6 +63,7 @@ class Target:
     event: Event | None = None
     plan: Plan | None = None
     forge: Forge | None = None
+    pull_request_report: PullRequestReport = "comment"  # "artifact": phase 1 of two
 
 
 def publish(report: Report, target: Target) -> Published:
@@ -79,9 +85,10 @@ def publish(report: Report, target: Target) -> Published:
     wanted = plan is not None and StageName.REPORT in plan.stages and config.report.comment
     if wanted and event is not None and event.pr is not None and forge is not None:
         pr = event.pr
-        comment_url = _post_comment(target, forge, event, pr, fit_comment(markdown))
+        if target.pull_request_report == "comment":
+            comment_url = _post_comment(target, forge, event, pr, fit_comment(markdown))
         if comment_url is None and not target.dry_run:
-            outputs["report_artifact"] = _store_artifact(target, event, pr, markdown)
+            outputs["report_artifact"] = _store_artifact(target, event, pr, report)
     for model in report.models:
         for result in model.results:
             outputs.update(dict(result.outputs))
@@ -177,8 +184,9 @@ def _notice(target: Target, message: str) -> None:
     print(shown, file=target.out)
 
 
-def _store_artifact(target: Target, event: Event, pr: PullRequestRef, markdown: str) -> str:
-    """Phase 1 of a report without a write token: store it for the ``workflow_run`` job.
+def _store_artifact(target: Target, event: Event, pr: PullRequestRef, report: Report) -> str:
+    """Phase 1 of two: store the report's results for the ``workflow_run`` job, which
+    renders and posts them (``pull_request_report: artifact``, or no write token).
 
     Returns the folder as the workflow's upload step must name it: relative to
     ``GITHUB_WORKSPACE`` when inside it (a Docker action sees the workspace under another
@@ -195,11 +203,12 @@ def _store_artifact(target: Target, event: Event, pr: PullRequestRef, markdown: 
         base_ref=pr.base_ref,
         repository=event.repository,
     )
-    write_artifact(folder, fit_comment(markdown), meta)
+    write_artifact(folder, report, meta)
     shown = workspace_relative(folder, target.environ)
     print(
         f"report stored in {shown} (output report_artifact): upload it with "
-        "actions/upload-artifact, and the workflow_run job (mlops-report.yml) posts it; "
+        "actions/upload-artifact, and the workflow_run job (mlops-report.yml) renders and "
+        "posts it; "
         "the job summary shows it now",
         file=target.out,
     )

@@ -128,7 +128,7 @@ def drift_summary(result: DriftResult, show: Callable[[str], str]) -> list[str]:
     lines = [
         f"{show(result.current)} ({result.current_rows:,} rows) vs reference "
         f"{show(result.reference)} ({result.reference_rows:,} rows): "
-        f"{show(result.reason)}. P-values corrected: {result.correction}."
+        f"{show(result.reason)}. P-values corrected: {show(result.correction)}."
     ]
     strong = result.strongly_drifted_columns
     if strong and not result.drifted:

@@ -71,3 +71,22 @@ def code_block(text: str, info: str = "") -> str:
     longest = max((len(run) for run in _BACKTICK_RUN.findall(body)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}{info}\n{body}\n{fence}"
+
+
+_URL_SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*):(?=//)")
+_WWW = re.compile(r"(?i)\bwww\.")
+_COMMENT_OPEN = re.compile(r"<!-{1,2}|-->")
+
+
+def defang(text: str) -> str:
+    """``text`` that no rendering of it turns into a link, a comment or a marker.
+
+    For strings from an untrusted source (a pull request's stored report) before they reach
+    the renderer, which escapes them as well: a bare URL is the one thing escaping leaves
+    live (GitHub links ``https://x`` and ``www.x`` in plain text), so ``scheme://`` becomes
+    ``scheme[:]//`` and ``www.`` ``www[.]``; ``<!--`` and ``-->`` lose their dashes' meaning
+    (``<!-‐`` with a Unicode hyphen) even where text were not escaped.
+    """
+    text = _URL_SCHEME.sub(r"\1[:]", text)
+    text = _WWW.sub("www[.]", text)
+    return _COMMENT_OPEN.sub(lambda match: match.group(0).replace("-", "\u2010"), text)

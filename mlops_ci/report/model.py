@@ -9,6 +9,7 @@ results of the stages that ran before it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from mlops_ci.config.model import StageName
 from mlops_ci.stages.base import StageResult, Status
@@ -24,7 +25,7 @@ class RunInfo:
     config_id: str
     run_url: str | None = None
     title: str | None = None  # the PR title
-    ref_kind: str = "branch"  # what ``ref`` names: "branch" or "tag"
+    ref_kind: Literal["branch", "tag"] = "branch"  # what ``ref`` names
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,10 +47,11 @@ def detail_section(detail: StageDetail) -> str | None:
 
 def evaluation_section(detail: Evaluation) -> str:
     """The metrics of the three models side by side, the gates, and the evaluation's notes."""
-    production = (
-        f"production ({detail.production_version})" if detail.production_version else ("production")
-    )
-    base = f"base ({detail.base_version})" if detail.base_version else "base"
+    production, base = "production", "base"
+    if detail.production_version:
+        production = f"production ({escape_markdown(detail.production_version)})"
+    if detail.base_version:
+        base = f"base ({escape_markdown(detail.base_version)})"
     rows = []
     for row in detail.rows:
         higher = None if row.direction is None else row.direction == "higher"

@@ -47,7 +47,7 @@ def test_init_writes_a_schema_comment_and_a_valid_workflow(tmp_path: Path) -> No
     assert text.startswith("# yaml-language-server: $schema=")
     jobs = workflow["jobs"]
     assert workflow["permissions"] == {}
-    assert jobs["pull-request"]["permissions"] == {"contents": "read", "pull-requests": "write"}
+    assert jobs["pull-request"]["permissions"] == {"contents": "read"}  # two phases
     assert jobs["merge"]["permissions"] == {"contents": "write"}
     assert jobs["promote"]["permissions"] == {"contents": "write", "deployments": "write"}
     assert jobs["monitor"]["permissions"] == {"contents": "write", "issues": "write"}

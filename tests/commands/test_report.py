@@ -14,17 +14,15 @@ from hypothesis import strategies as st
 
 from mlops_ci.cli import main
 from mlops_ci.config.model import StageName
-from mlops_ci.errors import InputProblems, UserError
-from mlops_ci.report.model import RunInfo, build_report
+from mlops_ci.errors import UserError
+from mlops_ci.report.artifact import artifact_document
+from mlops_ci.report.markdown import render_report
+from mlops_ci.report.model import Report, RunInfo, build_report
 from mlops_ci.report.stored import (
-    MAX_REPORT_BYTES,
-    META_FILE,
-    REPORT_FILE,
+    ARTIFACT_FILE,
     ReportMeta,
-    parse_meta,
     read_artifact,
     report_to_json,
-    strip_markers,
     write_artifact,
 )
 from mlops_ci.stages.base import StageResult, Status
@@ -96,109 +94,58 @@ def test_report_json_is_plain_json_without_nan(tmp_path: Path) -> None:
     assert result["detail"] == {"roc_auc": None, "path": str(tmp_path), "stages": ["train"]}
 
 
-def test_an_artifact_round_trips(tmp_path: Path) -> None:
-    write_artifact(tmp_path / "a", "# report\n", META)
+def small_report(summary: str = "3 files valid") -> Report:
+    run = RunInfo(event="pull_request #7", ref="x", sha=HEAD, config_id="churn-ci", title="T")
+    result = StageResult(StageName.VALIDATE, "churn", Status.PASSED, summary, seconds=0.5)
+    return build_report(run, [result], notes=("a note",))
+
+
+def test_an_artifact_round_trips_to_the_same_rendering(tmp_path: Path) -> None:
+    report = small_report()
+    write_artifact(tmp_path / "a", report, META)
     stored = read_artifact(tmp_path / "a")
     assert stored.meta == META
-    assert stored.markdown == "# report\n"
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "<!-- mlops-ci:report:x -->",
-        "<!--mlops-ci:stamp head=0 run=9 -->",
-        "<!--  \n MLOPS-CI:issue:drift -->",
-        "<!--<!-- mlops-ci:report:x -->-- mlops-ci:report:y -->",
-    ],
-)
-def test_every_marker_is_defused(text: str) -> None:
-    cleaned = strip_markers(f"before {text} after")
-    assert re.search(r"<!--\s*mlops-ci", cleaned, re.IGNORECASE) is None
-    assert "<!-- mlops-ci:report:" not in cleaned
-    assert cleaned.startswith("before ") and cleaned.endswith(" after")
-
-
-def test_a_forged_marker_is_gone_from_what_is_read(tmp_path: Path) -> None:
-    folder = tmp_path / "a"
-    write_artifact(folder, "ok\n", META)
-    (folder / REPORT_FILE).write_text("<!-- mlops-ci:report:other -->\nok\n", encoding="utf-8")
-    assert "<!-- mlops-ci:" not in read_artifact(folder).markdown
-
-
-def test_meta_problems_are_all_listed_with_their_lines() -> None:
-    text = (
-        '{\n  "format": 1,\n  "config_id": "churn ci",\n  "head_sha": "HEAD",\n'
-        '  "run_id": -1,\n  "pr_number": true,\n  "extra": 1\n}\n'
-    )
-    with pytest.raises(InputProblems) as raised:
-        parse_meta(text)
-    found = {(p.path, p.line) for p in raised.value.problems}
-    assert found == {
-        ("config_id", 3),
-        ("head_sha", 4),
-        ("run_id", 5),
-        ("pr_number", 6),
-        ("extra", 7),
-    }
-    assert raised.value.exit_code == 2
-
-
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("[1]", "expected a JSON object"),
-        ('{"format": 1,', "not JSON"),
-        ('{"format": 1, "format": 1}', "appears twice"),
-        ('{"format": 2}', "expected 1, got 2"),
-    ],
-)
-def test_malformed_meta_is_refused(text: str, message: str) -> None:
-    with pytest.raises(InputProblems) as raised:
-        parse_meta(text)
-    assert any(message in problem.message for problem in raised.value.problems)
-
-
-def test_meta_with_an_integer_too_long_to_read_is_refused() -> None:
-    text = '{"format": 1, "run_id": ' + "9" * 5000 + "}"
-    with pytest.raises(UserError, match=r"report-meta\.json: a number in it is too long"):
-        parse_meta(text)
+    assert stored.report == report
+    assert render_report(stored.report) == render_report(report)
+    assert [p.name for p in (tmp_path / "a").iterdir()] == [ARTIFACT_FILE]
 
 
 def test_unexpected_files_are_refused(tmp_path: Path) -> None:
-    folder = write_artifact(tmp_path / "a", "ok\n", META)
+    folder = write_artifact(tmp_path / "a", small_report(), META)
     (folder / "run.sh").write_text("echo hi\n", encoding="utf-8")
     with pytest.raises(UserError, match=re.escape("unexpected entries 'run.sh'")):
         read_artifact(folder)
 
 
-def test_a_symlinked_report_is_refused(tmp_path: Path) -> None:
-    folder = write_artifact(tmp_path / "a", "ok\n", META)
-    secret = tmp_path / "secret.txt"
-    secret.write_text("token\n", encoding="utf-8")
-    (folder / REPORT_FILE).unlink()
-    (folder / REPORT_FILE).symlink_to(secret)
+def test_a_symlinked_artifact_file_is_refused(tmp_path: Path) -> None:
+    folder = write_artifact(tmp_path / "a", small_report(), META)
+    secret = tmp_path / "secret.json"
+    secret.write_text((folder / ARTIFACT_FILE).read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / ARTIFACT_FILE).unlink()
+    (folder / ARTIFACT_FILE).symlink_to(secret)
     with pytest.raises(UserError, match="not a regular file"):
         read_artifact(folder)
 
 
-def test_an_oversized_report_is_refused(tmp_path: Path) -> None:
-    folder = write_artifact(tmp_path / "a", "x" * (MAX_REPORT_BYTES + 1), META)
-    with pytest.raises(UserError, match=f"holds {MAX_REPORT_BYTES + 1:,} bytes"):
-        read_artifact(folder)
-
-
-def test_a_report_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
-    folder = write_artifact(tmp_path / "a", "ok\n", META)
-    (folder / REPORT_FILE).write_bytes(b"\xff\xfe report")
+def test_an_artifact_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
+    folder = write_artifact(tmp_path / "a", small_report(), META)
+    (folder / ARTIFACT_FILE).write_bytes(b"\xff\xfe {}")
     with pytest.raises(UserError, match="not UTF-8"):
         read_artifact(folder)
 
 
-def test_a_missing_meta_is_refused(tmp_path: Path) -> None:
-    folder = write_artifact(tmp_path / "a", "ok\n", META)
-    (folder / META_FILE).unlink()
-    with pytest.raises(UserError, match=re.escape("report-meta.json is missing")):
+def test_a_missing_artifact_file_is_refused(tmp_path: Path) -> None:
+    folder = write_artifact(tmp_path / "a", small_report(), META)
+    (folder / ARTIFACT_FILE).unlink()
+    with pytest.raises(UserError, match=re.escape("report-artifact.json is missing")):
+        read_artifact(folder)
+
+
+def test_an_integer_too_long_to_read_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "a"
+    folder.mkdir()
+    (folder / ARTIFACT_FILE).write_text('{"format": ' + "9" * 5000 + "}", encoding="utf-8")
+    with pytest.raises(UserError, match=r"report-artifact\.json: a number in it is too long"):
         read_artifact(folder)
 
 
@@ -209,18 +156,33 @@ JSON_VALUES = st.recursive(
     ),
     max_leaves=10,
 )
-META_LIKE = st.fixed_dictionaries(
+VALID = artifact_document(small_report(), META)
+DOCUMENT_LIKE = st.fixed_dictionaries(
     {},
-    optional={key: JSON_VALUES | st.just(value) for key, value in META.to_json().items()},
+    optional={
+        "format": JSON_VALUES | st.just(2),
+        "meta": st.fixed_dictionaries(
+            {}, optional={key: JSON_VALUES | st.just(value) for key, value in VALID["meta"].items()}
+        ),
+        "report": st.fixed_dictionaries(
+            {}, optional={key: JSON_VALUES | st.just(value)
+                          for key, value in VALID["report"].items()}
+        ),
+    },
 )
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.one_of(META_LIKE.map(json.dumps), JSON_VALUES.map(json.dumps), st.text(max_size=80)))
-def test_any_meta_text_is_read_or_refused_never_a_traceback(text: str) -> None:
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(DOCUMENT_LIKE.map(json.dumps), JSON_VALUES.map(json.dumps), st.text(max_size=80)))
+def test_any_artifact_text_is_read_or_refused_never_a_traceback(
+    tmp_path_factory: pytest.TempPathFactory, text: str
+) -> None:
+    folder = tmp_path_factory.mktemp("artifact")
+    (folder / ARTIFACT_FILE).write_text(text, encoding="utf-8")
     try:
-        meta = parse_meta(text)
+        stored = read_artifact(folder)
     except UserError as error:
         assert error.message
         return
-    assert meta.head_sha == HEAD
+    assert stored.meta == META
+    render_report(stored.report)

@@ -24,6 +24,7 @@ EXPECTED_INPUTS = {
     "command",
     "model",
     "dry_run",
+    "pull_request_report",
     "working_directory",
     "version",
     "stage",
@@ -182,6 +183,11 @@ def test_action_runs_the_repository_dockerfile(action: dict[str, Any]) -> None:
 
 def test_inputs_are_the_documented_set(action: dict[str, Any]) -> None:
     assert set(action["inputs"]) == EXPECTED_INPUTS
+
+
+def test_a_pull_request_report_goes_by_artifact_unless_asked(action: dict[str, Any]) -> None:
+    """Two phases by default: the pull request's job needs no token that can write."""
+    assert action["inputs"]["pull_request_report"]["default"] == "artifact"
 
 
 def test_input_names_are_readable_from_a_posix_shell(action: dict[str, Any]) -> None:
