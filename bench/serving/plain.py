@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.peers import peer_venv  # noqa: E402
 from bench.serving.loadgen import batch_latency_ms, cpu_seconds  # noqa: E402
-from bench.serving.run import free_port, mlserver_requirements  # noqa: E402
+from bench.serving.run import free_port, mlserver_requirements, ready_status  # noqa: E402
 
 MODEL = "iris"
 COLUMNS = ("sepal_length", "sepal_width", "petal_length", "petal_width")
@@ -64,18 +64,6 @@ def train(folder: Path) -> tuple[Path, Path, bytes]:
     return folder / "model.skops", mlserver.parent, body
 
 
-def ready_status(port: int) -> int | None:
-    import socket
-
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
-            sock.sendall(f"GET /v2/models/{MODEL}/ready HTTP/1.1\r\nHost: x\r\n"
-                         "Connection: close\r\n\r\n".encode())
-            return int(sock.recv(64).split()[1])
-    except (OSError, IndexError, ValueError):
-        return None
-
-
 def measure(argv: list[str], env: dict[str, str], cwd: Path, port: int, body: bytes,
             repeats: int, log: Path) -> tuple[float, float, float]:
     """(ready s, ready CPU s, 1,000-row batch p50 ms) of one server start."""
@@ -83,7 +71,7 @@ def measure(argv: list[str], env: dict[str, str], cwd: Path, port: int, body: by
         started = time.perf_counter()
         server = subprocess.Popen(argv, env=env, cwd=cwd, stdout=output, stderr=output)
         try:
-            while ready_status(port) != 200:
+            while ready_status(port, f"/v2/models/{MODEL}/ready") != 200:
                 if server.poll() is not None or time.perf_counter() - started > 120:
                     raise RuntimeError(f"not ready; see {log}:\n{log.read_text()[-2000:]}")
                 time.sleep(0.01)

@@ -88,10 +88,10 @@ def free_port() -> int:
         return port
 
 
-def ready_status(port: int) -> int | None:
+def ready_status(port: int, path: str = READY) -> int | None:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
-            sock.sendall(f"GET {READY} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+            sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
             return int(sock.recv(64).split()[1])
     except (OSError, IndexError, ValueError):
         return None

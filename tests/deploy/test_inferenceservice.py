@@ -18,28 +18,18 @@ from mlops_ci.digest import sha256_file
 from mlops_ci.errors import UserError
 from tests.deploy.conftest import MakeRequest
 from tests.deploy.manifest_schemas import kserve_container, validate_manifest
-from tests.deploy.workspace import git
+from tests.deploy.workspace import git, kubernetes_environment, one_commit_repo
 
 ENVIRON = {"GITHUB_REPOSITORY": "Octo/Churn", "GITHUB_API_URL": "https://ghe.example/api/v3"}
 
 
 def environment(**changes: object) -> Environment:
-    values: dict[str, object] = {"name": "churn-production", "stage": "production",
-                                 "backend": "kubernetes", "manifests_path": "deploy/production",
-                                 "namespace": "ml", "replicas": 2, "kind": "inferenceservice"}
-    values.update(changes)
-    return Environment(**values)  # type: ignore[arg-type]
+    return kubernetes_environment(**{"kind": "inferenceservice", **changes})
 
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    root = tmp_path / "repo"
-    root.mkdir()
-    git(root, "init", "-q", "-b", "main")
-    (root / "README.md").write_text("x\n")
-    git(root, "add", ".")
-    git(root, "commit", "-q", "-m", "start")
-    return root
+    return one_commit_repo(tmp_path / "repo")
 
 
 @pytest.fixture

@@ -15,28 +15,18 @@ from mlops_ci.config.model import Environment, Resources
 from mlops_ci.deploy.kubernetes import KubernetesTarget, render
 from tests.deploy.conftest import MakeRequest
 from tests.deploy.manifest_schemas import ManifestInvalid, kserve_container, validate_manifest
-from tests.deploy.workspace import git
+from tests.deploy.workspace import kubernetes_environment, one_commit_repo
 
 ENVIRON = {"GITHUB_REPOSITORY": "Octo/Churn"}
 
 
 def environment(**changes: object) -> Environment:
-    values: dict[str, object] = {"name": "churn-production", "stage": "production",
-                                 "backend": "kubernetes", "manifests_path": "deploy/production",
-                                 "namespace": "ml", "replicas": 2}
-    values.update(changes)
-    return Environment(**values)  # type: ignore[arg-type]
+    return kubernetes_environment(**changes)
 
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    root = tmp_path / "repo"
-    root.mkdir()
-    git(root, "init", "-q", "-b", "main")
-    (root / "README.md").write_text("x\n")
-    git(root, "add", ".")
-    git(root, "commit", "-q", "-m", "start")
-    return root
+    return one_commit_repo(tmp_path / "repo")
 
 
 def committed_manifests(folder: Path) -> dict[str, dict[str, Any]]:

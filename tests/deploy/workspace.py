@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlops_ci.config.loader import load_config
-from mlops_ci.config.model import Config
+from mlops_ci.config.model import Config, Environment
 from mlops_ci.events import Event
 from mlops_ci.forge.github import GitHubApi
 from mlops_ci.forge.github_forge import GitHubForge
@@ -140,3 +140,22 @@ def make_workspace(root: Path, fake: FakeGitHub, environments: str = COMMAND_ENV
 def _replace_once(text: str, old: str, new: str) -> str:
     assert text.count(old) == 1, f"the example's mlops.yaml no longer says {old!r}"
     return text.replace(old, new)
+
+
+def kubernetes_environment(**changes: object) -> Environment:
+    """A ``kubernetes`` environment of the churn model in namespace ``ml``, with ``changes``."""
+    values: dict[str, object] = {"name": "churn-production", "stage": "production",
+                                 "backend": "kubernetes", "manifests_path": "deploy/production",
+                                 "namespace": "ml", "replicas": 2}
+    values.update(changes)
+    return Environment(**values)  # type: ignore[arg-type]
+
+
+def one_commit_repo(root: Path) -> Path:
+    """A git repository at ``root`` with one commit on ``main``."""
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    (root / "README.md").write_text("x\n")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "start")
+    return root
