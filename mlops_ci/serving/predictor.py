@@ -3,7 +3,7 @@
 The model is loaded once, with skops and an explicit trusted-type list (``modelio``).
 
 Two paths answer a request. The *fused* path (``serving.fused``): a ``ColumnTransformer``
-pipeline compiled into numpy steps, used only when, at load, it gave bit-for-bit the outputs
+pipeline (or a plain ``LogisticRegression``) compiled into numpy steps, used only when, at load, it gave bit-for-bit the outputs
 of the generic path on probe rows that touch every category and imputed column
 (``fast_path`` says which path is on, and why). The *generic* path: a pipeline fitted on a
 DataFrame (``feature_names_in_``) gets one DataFrame per request, built from the decoded
