@@ -76,7 +76,10 @@ def parse_numbers(text: bytes) -> npt.NDArray[Any] | None:
     """
     import numpy as np
 
-    text = text.strip(_SPACE).replace(b", ", b",")
+    text = text.strip(_SPACE)
+    if text.count(b" ") != text.count(b", "):
+        return None  # a space elsewhere than after a comma (or two)
+    text = text.translate(None, b" ")
     count = text.count(b",") + 1
     if not text or len(text) - (count - 1) > MEAN_LENGTH * count:
         return None  # empty, or numbers too long on average to be worth reading this way
@@ -94,7 +97,7 @@ def parse_numbers(text: bytes) -> npt.NDArray[Any] | None:
     longest = int(lengths.max())
     if longest > MAX_LENGTH or int(lengths.min()) < 1:
         return None
-    character_classes, transitions, powers_of_ten = _tables()
+    character_classes, transitions, final, powers_of_ten = _tables()
     classes = character_classes[chars]
     state = np.zeros(starts.size, dtype=np.uint8)
     mantissa = np.zeros(starts.size, dtype=np.int64)
@@ -107,7 +110,7 @@ def parse_numbers(text: bytes) -> npt.NDArray[Any] | None:
         digit = inside & (kind <= _DIGIT)
         mantissa = np.where(digit, mantissa * 10 + (chars[index] - ord("0")), mantissa)
         fraction_digits += digit & (state == _FRACTION)
-    if not bool(np.isin(state, _FINAL).all()):
+    if not bool(final[state].all()):
         return None
     values = mantissa.astype(np.float64) / powers_of_ten[fraction_digits]
     # json.loads reads "-0" as the integer 0 (then 0.0) but "-0.0" as the float -0.0.
@@ -136,9 +139,12 @@ def _grammar() -> tuple[Any, Any]:
 
 
 @functools.cache
-def _tables() -> tuple[Any, Any, Any]:
-    """The character classes, the transitions, and the powers of ten (each exact)."""
+def _tables() -> tuple[Any, Any, Any, Any]:
+    """The character classes, the transitions, which states end a number, and the powers of
+    ten (each exact)."""
     import numpy as np
 
     classes, table = _grammar()
-    return classes, table, np.array([float(10**k) for k in range(MAX_LENGTH + 1)])
+    final = np.zeros(table.size // _KINDS, dtype=np.bool_)
+    final[list(_FINAL)] = True
+    return classes, table, final, np.array([float(10**k) for k in range(MAX_LENGTH + 1)])
