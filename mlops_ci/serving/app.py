@@ -204,12 +204,13 @@ def _numbers_batch(body: bytes, predictor: Predictor) -> Batch | None:
     """The batch of a request of one tensor of numbers, its numbers read by numpy
     (``serving.numbers``); None: decode the body the generic way (any error included, so that
     its message is the generic path's)."""
-    taken = take_numbers(body)
+    budget = DecodeBudget(len(body))
+    taken = take_numbers(body, budget.limit)
     if taken is None:
         return None
     rest, numbers = taken
     try:
-        payload = parse_json(rest, DecodeBudget(len(body)))
+        payload = parse_json(rest, budget)
         return decode_numbers_infer(payload, numbers, predictor.columns)
     except RequestError:
         return None

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
 MAX_LENGTH = 10  # characters of a number: its digits are an integer under 2**53, exact
+BYTES_PER_NUMBER = 128  # what reading a number takes at most, its text's copies included (~90)
 MEAN_LENGTH = 7  # longer numbers on average: json.loads reads them as fast
 _KEY = b'"data"'
 _BEFORE_KEY = frozenset(b"{, \t\r\n")
@@ -37,9 +38,11 @@ _FRACTION = 5
 _FINAL = (2, 3, _FRACTION)
 
 
-def take_numbers(body: bytes) -> tuple[bytes, npt.NDArray[Any]] | None:
+def take_numbers(body: bytes, memory_limit: int) -> tuple[bytes, npt.NDArray[Any]] | None:
     """``body`` with its ``"data"`` list emptied, and that list's numbers; or None (see the
-    module's docstring for the form read)."""
+    module's docstring for the form read). ``memory_limit``: the bytes decoding the request
+    may take (``json_cost.DecodeBudget``); a list whose reading could take more (its numbers
+    times ``BYTES_PER_NUMBER``) is left to the generic path, which bounds its own."""
     if b"\\" in body or body.count(_KEY) != 1:
         return None
     key = body.index(_KEY)
@@ -54,7 +57,10 @@ def take_numbers(body: bytes) -> tuple[bytes, npt.NDArray[Any]] | None:
     closing = body.find(b"]", opening)
     if closing < 0:
         return None
-    numbers = parse_numbers(body[opening + 1:closing])
+    text = body[opening + 1:closing]
+    if (text.count(b",") + 1) * BYTES_PER_NUMBER > memory_limit:
+        return None
+    numbers = parse_numbers(text)
     if numbers is None:
         return None
     return body[:opening + 1] + body[closing:], numbers

@@ -14,9 +14,11 @@ from sklearn.linear_model import LogisticRegression
 from mlops_ci.serving.app import ServingApp
 from mlops_ci.serving.columns import InputColumn
 from mlops_ci.serving.decode import decode_infer, decode_numbers_infer, parse_json
-from mlops_ci.serving.numbers import parse_numbers, take_numbers
+from mlops_ci.serving.json_cost import DecodeBudget
+from mlops_ci.serving.numbers import BYTES_PER_NUMBER, parse_numbers, take_numbers
 from mlops_ci.serving.predictor import Predictor
 
+LIMIT = DecodeBudget(0).limit
 COLUMNS = tuple(InputColumn(f"x{index}", "FP64", False) for index in range(4))
 
 
@@ -77,11 +79,23 @@ def body_of(rows: int, data: str, **tensor: object) -> bytes:
 
 
 def test_take_numbers_empties_the_data_list_and_reads_it() -> None:
-    taken = take_numbers(body_of(2, "[5.1, 3.5, 1.4, 0.2, 4.9, 3.0, 1.4, -0.2]"))
+    taken = take_numbers(body_of(2, "[5.1, 3.5, 1.4, 0.2, 4.9, 3.0, 1.4, -0.2]"), LIMIT)
     assert taken is not None
     rest, numbers = taken
     assert json.loads(rest)["inputs"][0]["data"] == []
     assert numbers.tolist() == [5.1, 3.5, 1.4, 0.2, 4.9, 3.0, 1.4, -0.2]
+
+
+def test_a_list_that_could_take_more_memory_than_the_budget_is_not_taken() -> None:
+    body = body_of(1, "[0, 0, 0, 0]")
+    assert take_numbers(body, 4 * BYTES_PER_NUMBER) is not None
+    assert take_numbers(body, 4 * BYTES_PER_NUMBER - 1) is None
+
+
+def test_a_dense_five_mebibyte_list_is_left_to_the_generic_path() -> None:
+    data = "[" + ",".join(["0"] * (2_600_000)) + "]"  # 5 MiB of one-digit numbers
+    body = body_of(650_000, data)
+    assert take_numbers(body, DecodeBudget(len(body)).limit) is None
 
 
 @pytest.mark.parametrize("body", [
@@ -92,7 +106,7 @@ def test_take_numbers_empties_the_data_list_and_reads_it() -> None:
     body_of(1, "[]"),
 ])
 def test_other_bodies_are_not_taken(body: bytes) -> None:
-    assert take_numbers(body) is None
+    assert take_numbers(body, LIMIT) is None
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +126,7 @@ def rows_text(rows: np.ndarray, separator: str = ", ") -> str:
 def test_a_numbers_request_is_decoded_as_the_generic_path_decodes_it() -> None:
     rows = np.random.default_rng(1).normal(size=(50, 4))
     body = body_of(50, rows_text(rows), id="r-1")
-    taken = take_numbers(body)
+    taken = take_numbers(body, LIMIT)
     assert taken is not None
     fast = decode_numbers_infer(parse_json(taken[0]), taken[1], COLUMNS)
     slow = decode_infer(parse_json(body), COLUMNS)
@@ -125,7 +139,7 @@ def test_a_numbers_request_is_decoded_as_the_generic_path_decodes_it() -> None:
 
 def test_a_numbers_request_for_integer_columns_is_not_read_by_numpy() -> None:
     body = body_of(1, "[1, 2, 3, 4]")
-    taken = take_numbers(body)
+    taken = take_numbers(body, LIMIT)
     assert taken is not None
     integers = tuple(InputColumn(c.name, "INT64", False) for c in COLUMNS)
     assert decode_numbers_infer(parse_json(taken[0]), taken[1], integers) is None
@@ -147,7 +161,7 @@ def test_answers_equal_the_generic_paths_answers(app: ServingApp,
     fast = json.dumps({"inputs": [{**tensor, "data": "@"}], "outputs": outputs}).replace(
         '"@"', rows_text(rows)).encode()
     slow = fast.replace(b", ", b" , ")  # spaces before commas: not the simple form
-    assert take_numbers(fast) is not None and take_numbers(slow) is None
+    assert take_numbers(fast, LIMIT) is not None and take_numbers(slow, LIMIT) is None
     have = app.handle("POST", "/v2/models/m/infer", fast)
     want = app.handle("POST", "/v2/models/m/infer", slow)
     assert (have.status, have.body) == (want.status, want.body)
@@ -157,7 +171,7 @@ def test_answers_equal_the_generic_paths_answers(app: ServingApp,
                                    "1" * 400, "1.0e5"])
 def test_a_bad_or_unusual_value_gets_the_generic_answer(app: ServingApp, value: str) -> None:
     body = body_of(1, f"[0.5, {value}, 0.25, 1.5]")
-    assert take_numbers(body) is None
+    assert take_numbers(body, LIMIT) is None
     answer = app.handle("POST", "/v2/models/m/infer", body)
     if value == "1.0e5":
         assert answer.status == 200
