@@ -23,7 +23,15 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from mlops_ci.serving.binary import parse_binary_request
-from mlops_ci.serving.decode import Batch, decode_infer, decode_rows, parse_json
+from mlops_ci.serving.decode import (
+    Batch,
+    decode_infer,
+    decode_numbers_infer,
+    decode_rows,
+    parse_json,
+)
+from mlops_ci.serving.json_cost import DecodeBudget
+from mlops_ci.serving.numbers import take_numbers
 from mlops_ci.serving.prediction_log import ServedLog
 from mlops_ci.serving.predictor import Output, Predictor
 from mlops_ci.serving.values import RequestError
@@ -118,9 +126,11 @@ class ServingApp:
             return _json(200, {"name": name, "ready": True})
         if tail == ["infer"]:
             _allow(method, "POST")
-            payload = (parse_json(body) if json_length is None
-                       else parse_binary_request(body, json_length))
-            batch = decode_infer(payload, predictor.columns, self.id_column)
+            batch = None if json_length is not None else _numbers_batch(body, predictor)
+            if batch is None:
+                payload = (parse_json(body) if json_length is None
+                           else parse_binary_request(body, json_length))
+                batch = decode_infer(payload, predictor.columns, self.id_column)
             outputs = self._predict(batch)
             return self._infer_response(outputs, batch.request_id)
         raise RequestError(404, f"no such path under model {name!r}")
@@ -188,6 +198,22 @@ class ServingApp:
             ],
             "outputs": outputs,
         }
+
+
+def _numbers_batch(body: bytes, predictor: Predictor) -> Batch | None:
+    """The batch of a request of one tensor of numbers, its numbers read by numpy
+    (``serving.numbers``); None: decode the body the generic way (any error included, so that
+    its message is the generic path's)."""
+    budget = DecodeBudget(len(body))
+    taken = take_numbers(body, budget.limit)
+    if taken is None:
+        return None
+    rest, numbers = taken
+    try:
+        payload = parse_json(rest, budget)
+        return decode_numbers_infer(payload, numbers, predictor.columns)
+    except RequestError:
+        return None
 
 
 def _encode(value: dict[str, Any]) -> Response:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlops_ci.serving.columns import DATATYPES, FLOAT_TYPES, INT_TYPES, InputColumn
 from mlops_ci.serving.json_cost import DecodeBudget
-from mlops_ci.serving.values import RequestError, column_array
+from mlops_ci.serving.values import RequestError, column_array, float_columns
 from mlops_ci.serving.values import shown as _shown
 
 if TYPE_CHECKING:
@@ -79,10 +79,10 @@ class _Tensor:
     name: str
     shape: tuple[int, ...]
     datatype: str
-    data: list[object]
+    data: Sequence[object]  # a list, or the float64 array of numbers taken from the body
 
 
-def _tensor(entry: object, index: int) -> _Tensor:
+def _tensor(entry: object, index: int, numbers: npt.NDArray[Any] | None = None) -> _Tensor:
     where = f"inputs[{index}]"
     if not isinstance(entry, dict):
         raise RequestError(400, f"{where}: expected an object with name, shape, datatype, data")
@@ -106,7 +106,7 @@ def _tensor(entry: object, index: int) -> _Tensor:
     data = entry.get("data")
     if not isinstance(data, list):
         raise RequestError(400, f"{where}: data must be a list")
-    flat = _flatten(data, len(shape), where)
+    flat: Any = _flatten(data, len(shape), where) if numbers is None else numbers
     expected = math.prod(shape)
     if len(flat) != expected:
         raise RequestError(
@@ -127,13 +127,37 @@ def _flatten(data: list[object], dims: int, where: str) -> list[object]:
     return flat
 
 
+NUMBERS_DATATYPES = frozenset({"FP64", "FP32"})
+"""Columns whose every value ``serving.numbers`` reads (its numbers are under 10**15)."""
+
+
+def decode_numbers_infer(
+    payload: object, numbers: npt.NDArray[Any], columns: Sequence[InputColumn]
+) -> Batch | None:
+    """``decode_infer`` of a request whose one 2-D tensor had its data, ``numbers``, taken out
+    of the body (``serving.numbers``: the tensor's ``data`` is left empty in ``payload``), for
+    a model of float columns only; or None when the request or the model is not of that kind,
+    and the caller decodes the whole body."""
+    if any(column.datatype not in NUMBERS_DATATYPES for column in columns):
+        return None
+    inputs = payload.get("inputs") if isinstance(payload, dict) else None
+    if not isinstance(inputs, list) or len(inputs) != 1 or not isinstance(inputs[0], dict):
+        return None
+    shape = inputs[0].get("shape")
+    if (inputs[0].get("data") != [] or not isinstance(shape, list) or len(shape) != 2
+            or type(shape[1]) is not int or shape[1] < 2):
+        return None
+    return decode_infer(payload, columns, numbers=numbers)
+
+
 def decode_infer(
-    payload: object, columns: Sequence[InputColumn], id_column: str | None = None
+    payload: object, columns: Sequence[InputColumn], id_column: str | None = None,
+    *, numbers: npt.NDArray[Any] | None = None,
 ) -> Batch:
     """An OIP inference request: one tensor per column, or one 2-D tensor of all columns.
 
     A tensor named ``id_column`` (not a model input) holds the rows' ids: kept in
-    ``Batch.ids``, not fed to the model.
+    ``Batch.ids``, not fed to the model. ``numbers``: see ``decode_numbers_infer``.
     """
     if not isinstance(payload, dict):
         raise RequestError(400, "an inference request is a JSON object with \"inputs\"")
@@ -142,7 +166,7 @@ def decode_infer(
         raise RequestError(400, "\"inputs\" must be a non-empty list of tensors")
     request_id = payload.get("id")
     outputs = _requested_outputs(payload.get("outputs"))
-    tensors = [_tensor(entry, index) for index, entry in enumerate(raw_inputs)]
+    tensors = [_tensor(entry, index, numbers) for index, entry in enumerate(raw_inputs)]
     ident = request_id if isinstance(request_id, str) else None
     if len(tensors) == 1 and len(tensors[0].shape) == 2 and tensors[0].shape[1] > 1:
         return _from_matrix(tensors[0], columns, ident, outputs)
@@ -234,7 +258,7 @@ def _from_matrix(
                     f"{_shown(column.name)} ({column.datatype}); send BYTES for mixed columns"
                 )
     data = tensor.data
-    arrays = tuple(
+    arrays = float_columns(columns, data, width) or tuple(
         column_array(column, data[index::width], f"{where}, column {_shown(column.name)}")
         for index, column in enumerate(columns)
     )

@@ -15,7 +15,9 @@ is compiled here, once at load, into blocks that write straight into one float64
 
 then the rest of the pipeline runs on that matrix: ``LogisticRegression`` as its own matrix
 product and link function (the very operations scikit-learn performs), anything else through
-its own ``predict``/``predict_proba``.
+its own ``predict``/``predict_proba``. A ``LogisticRegression`` fitted on a plain numeric matrix
+(no pipeline) is compiled the same way: its columns are the matrix, then the matrix product;
+this skips scikit-learn's per-call validation, most of the time of a small request.
 
 What a caller may rely on: ``compile_pipeline`` returns ``None`` with the reason for any model
 it does not understand; ``FusedPipeline.features`` returns ``None`` for a batch it does not
@@ -129,6 +131,10 @@ class FusedPipeline:
 
 def compile_pipeline(model: object, columns: Sequence[InputColumn]) -> FusedPipeline:
     """``model`` compiled for inputs in ``columns`` order; ``NotFusable`` says why not."""
+    from sklearn.linear_model import LogisticRegression
+
+    if type(model) is LogisticRegression:
+        return _plain_logistic(model, columns)
     steps = getattr(model, "steps", None)
     if not isinstance(steps, list) or len(steps) < 2:
         raise NotFusable("not a scikit-learn Pipeline of a ColumnTransformer and a model")
@@ -144,6 +150,20 @@ def compile_pipeline(model: object, columns: Sequence[InputColumn]) -> FusedPipe
     rest: Any = model[1:]  # type: ignore[index]
     heads, final = _heads(rest)
     return FusedPipeline(tuple(blocks), width, heads, f"ColumnTransformer -> {final}")
+
+
+def _plain_logistic(model: Any, columns: Sequence[InputColumn]) -> FusedPipeline:
+    """A ``LogisticRegression`` on its own (fitted on a plain matrix, the columns in order):
+    the columns go into the matrix as they are, then the matrix product and link function."""
+    not_numeric = [c.name for c in columns if c.datatype not in NUMERIC_TYPES]
+    if not_numeric:
+        raise NotFusable(f"the LogisticRegression takes non-numeric column {not_numeric[0]!r}")
+    if getattr(model, "n_features_in_", None) != len(columns):
+        raise NotFusable(f"the LogisticRegression takes {model.n_features_in_} features, "
+                         f"not the {len(columns)} columns given")
+    block = NumericBlock(0, tuple(range(len(columns))), None, None, None)
+    return FusedPipeline((block,), len(columns), _logistic_heads(model),
+                         "LogisticRegression (fused)")
 
 
 def _blocks(transformer: Any, columns: Sequence[InputColumn]) -> tuple[list[Block], int]:

@@ -3,14 +3,15 @@
 The model is loaded once, with skops and an explicit trusted-type list (``modelio``).
 
 Two paths answer a request. The *fused* path (``serving.fused``): a ``ColumnTransformer``
-pipeline compiled into numpy steps, used only when, at load, it gave bit-for-bit the outputs
-of the generic path on probe rows that touch every category and imputed column
-(``fast_path`` says which path is on, and why). The *generic* path: a pipeline fitted on a
-DataFrame (``feature_names_in_``) gets one DataFrame per request, built from the decoded
-column arrays without copying them; a model fitted on a plain matrix gets a 2-D array. A
-request the fused path does not handle (a null in a one-hot column) takes the generic path.
-A pipeline's transforms run once per request, shared by ``predict`` and ``predict_proba``. Outputs
-follow the names of MLServer's scikit-learn runtime (``predict``, ``predict_proba``), so a
+pipeline (or a plain ``LogisticRegression``) compiled into numpy steps, used only when, at
+load, it gave bit-for-bit the outputs of the generic path on probe rows that touch every
+category and imputed column (``fast_path`` says which path is on, and why). The *generic*
+path: a pipeline fitted on a DataFrame (``feature_names_in_``) gets one DataFrame per
+request, built from the decoded column arrays without copying them; a model fitted on a plain
+matrix gets a 2-D array. A request the fused path does not handle (a null in a one-hot
+column) takes the generic path. A pipeline's transforms run once per request, shared by
+``predict`` and ``predict_proba``. Outputs follow the names of MLServer's scikit-learn runtime
+(``predict``, ``predict_proba``), so a
 client written against MLServer or KServe reads ours unchanged.
 """
 

@@ -36,7 +36,8 @@ environment by ``python -m mlops_ci.serving``):
 - Memory: what decoding a request takes is bounded before it is decoded, at
   ``DECODED_FACTOR`` (16) times its body or ``DECODED_FLOOR`` (16 MiB), whichever is more
   (``serving.json_cost``; a denser body, such as 5 MiB of empty rows, is refused with 413
-  after one scan of its bytes). The columns' arrays and the model's own work come on top; for
+  after one scan of its bytes; a tensor of numbers is read by numpy only within that bound,
+  ``serving.numbers``). The columns' arrays and the model's own work come on top; for
   the example model a 5 MiB request peaks under 16 times its body all told
   (``tests/serving/test_limits.py`` measures it).
 """

@@ -92,6 +92,33 @@ def column_array(column: InputColumn, values: Sequence[object], where: str) -> n
     return np.asarray(values, dtype=object)
 
 
+def float_columns(columns: Sequence[InputColumn], data: Sequence[object],
+                  width: int) -> tuple[npt.NDArray[Any], ...] | None:
+    """The columns of a row-major matrix of numbers (``data``, ``width`` values a row: JSON
+    values, or float64 numbers ``serving.numbers`` read), each as ``column_array`` gives it,
+    checked all at once: or None when a column is not a float column or a value is not a
+    finite number its column takes (no null either), and then ``column_array`` must check
+    each column and say what is wrong.
+
+    The common request of a model on numbers, one ``FP64`` tensor of rows, then costs one type
+    pass and one conversion over its values instead of one per column.
+    """
+    import numpy as np
+
+    if any(column.datatype not in FLOAT_TYPES for column in columns):
+        return None
+    if not isinstance(data, np.ndarray) and not set(map(type, data)) <= {float, int}:
+        return None
+    try:
+        matrix = np.asarray(data, dtype=np.float64).reshape(-1, width)
+    except OverflowError:
+        return None
+    limits = np.array([_FLOAT_MAX[str(column.datatype)] for column in columns])
+    if not bool((np.abs(matrix) <= limits).all()):  # NaN compares false: refused too
+        return None
+    return tuple(matrix[:, index] for index in range(width))
+
+
 def _check_int_range(values: Sequence[object], datatype: str, where: str,
                      has_null: bool) -> None:
     low, high = _INT_RANGES[datatype]

@@ -18,6 +18,7 @@ from mlops_ci.serving.columns import InputColumn
 from mlops_ci.serving.decode import decode_rows
 from mlops_ci.serving.fused import OneHotBlock, compile_pipeline, probe_columns
 from mlops_ci.serving.predictor import Predictor, fused_mismatch
+from mlops_ci.serving.values import RequestError
 from tests.serving.example import TEST_CSV, rows_of_test_set
 from tests.serving.test_http import FEATURES
 
@@ -236,8 +237,62 @@ def test_a_subclass_of_a_supported_step_is_not_trusted_to_behave_alike(
     check_equal(predictor)
 
 
-def test_a_model_fitted_on_a_matrix_is_generic(training: tuple[pd.DataFrame, pd.Series]) -> None:
+def plain_predictor(target: pd.Series, training: tuple[pd.DataFrame, pd.Series]) -> Predictor:
+    numbers = training[0][NUMERIC].fillna(0).to_numpy()
+    model = LogisticRegression(max_iter=1000).fit(numbers, target)
+    predictor = Predictor("m", None, model, SCHEMA[:4])
+    predictor.enable_fused()
+    return predictor
+
+
+@pytest.mark.parametrize("classes", [2, 3])
+def test_a_logistic_regression_fitted_on_a_matrix_is_fused_and_equal(
+    training: tuple[pd.DataFrame, pd.Series], classes: int,
+) -> None:
+    target = pd.Series(np.arange(len(training[1])) % classes) if classes > 2 else training[1]
+    predictor = plain_predictor(target, training)
+    assert predictor.fast_path == "fused: LogisticRegression (fused)"
+    rows = [{name: row[name] if row[name] is not None else 1.5 for name in NUMERIC}
+            for row in rows_of_test_set(300)]
+    for chunk in (rows, rows[:1], rows[7:8]):
+        batch = decode_rows({"rows": chunk}, predictor.columns)
+        got = {o.name: o.array for o in predictor.predict(batch)}
+        # Row-major, as the generic path builds it (a column-major copy may take another
+        # BLAS kernel, and round otherwise in the last bit).
+        matrix = np.ascontiguousarray(pd.DataFrame(chunk)[NUMERIC].to_numpy(dtype=np.float64))
+        want = {name: getattr(predictor.model, name)(matrix) for name in predictor.output_names}
+        assert_bitwise_equal(got, want)
+
+
+def test_a_null_in_a_plain_logistic_regression_gets_sklearns_refusal(
+    training: tuple[pd.DataFrame, pd.Series],
+) -> None:
+    predictor = plain_predictor(training[1], training)
+    rows = [{"tenure_months": 1, "monthly_charges": 2.0, "total_charges": None,
+             "support_calls": 0}]
+    with pytest.raises(RequestError) as raised:
+        predictor.predict(decode_rows({"rows": rows}, predictor.columns))
+    assert raised.value.status == 422
+    assert "Input X contains NaN" in raised.value.message
+
+
+def test_a_plain_logistic_regression_on_a_text_column_is_generic(
+    training: tuple[pd.DataFrame, pd.Series],
+) -> None:
     numbers = training[0][["tenure_months", "monthly_charges"]].to_numpy()
     model = LogisticRegression().fit(numbers, training[1])
+    predictor = Predictor("m", None, model, (SCHEMA[0], InputColumn("code", None)))
+    assert predictor.enable_fused() == (
+        "generic: the LogisticRegression takes non-numeric column 'code'")
+    predictor = Predictor("m", None, model, SCHEMA[:3])
+    assert predictor.enable_fused() == (
+        "generic: the LogisticRegression takes 2 features, not the 3 columns given")
+
+
+def test_another_model_fitted_on_a_matrix_is_generic(
+    training: tuple[pd.DataFrame, pd.Series],
+) -> None:
+    numbers = training[0][["tenure_months", "monthly_charges"]].to_numpy()
+    model = RandomForestClassifier(n_estimators=3, random_state=0).fit(numbers, training[1])
     predictor = Predictor("m", None, model, SCHEMA[:2])
     assert predictor.enable_fused().startswith("generic: not a scikit-learn Pipeline")

@@ -14,6 +14,7 @@ from mlops_ci.serving.app import ServingApp
 from mlops_ci.serving.columns import InputColumn
 from mlops_ci.serving.predictor import Predictor
 from mlops_ci.serving.server import RunningServer, start_in_thread
+from mlops_ci.serving.values import column_array, float_columns
 from tests.serving.example import post_json, request, rows_of_test_set
 from tests.serving.test_bad_requests import (
     INFER,
@@ -247,3 +248,28 @@ def test_predict_takes_the_schemas_other_columns_and_does_not_feed_them(
     assert_refused(post_json(untyped.url, "/predict", {"rows": rows_of_test_set(2, with_ids=True)}),
                    400, "unknown column 'customer_id'; this model takes: tenure_months,")
     assert_predict_serves(untyped.url)
+
+
+# One conversion for a whole matrix of numbers (values.float_columns)
+
+MATRIX_COLUMNS = (InputColumn("a", "FP64", False), InputColumn("b", "FP32", False))
+
+
+def test_a_matrix_of_numbers_is_converted_at_once_as_column_by_column() -> None:
+    data: list[object] = [1, 2.5, -3, 4.25, 0, -0.0, 10**20, 1e-300]
+    columns = float_columns(MATRIX_COLUMNS, data, 2)
+    assert columns is not None
+    for index, (column, array) in enumerate(zip(MATRIX_COLUMNS, columns, strict=True)):
+        want = column_array(column, data[index::2], column.name)
+        assert array.dtype == want.dtype and array.tobytes() == want.tobytes()
+
+
+@pytest.mark.parametrize("bad", [None, True, "1", float("inf"), float("nan"), 10**400, 1e39])
+def test_a_matrix_with_a_value_a_column_refuses_is_left_to_column_array(bad: object) -> None:
+    # 1e39 fits the FP64 column, not the FP32 one: column_array says which
+    assert float_columns(MATRIX_COLUMNS, [1.0, 2.0, 3.0, bad], 2) is None
+
+
+def test_a_matrix_with_a_column_of_another_type_is_left_to_column_array() -> None:
+    columns = (InputColumn("a", "FP64", False), InputColumn("n", "INT64", False))
+    assert float_columns(columns, [1.0, 2, 3.0, 4], 2) is None
