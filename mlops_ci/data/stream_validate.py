@@ -16,7 +16,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from mlops_ci.config.model import ColumnSpec, DataSpec, RowBounds
+from mlops_ci.config.model import DataSpec, RowBounds
 from mlops_ci.data.reader import MAX_EXAMPLES, typed_table
 from mlops_ci.data.results import Finding, Rule, ValidationResult
 from mlops_ci.data.stream import ParquetPart, batches, check_types
@@ -76,7 +76,9 @@ def validate_part(part: ParquetPart, spec: DataSpec) -> ValidationResult:
     for (rule, column_name), found in merged.items():
         if rule == "all_null" and found.count != part.rows:
             continue
-        column = declared[column_name] if column_name is not None else ColumnSpec(name="", dtype="string")
+        if column_name is None:  # value rules always name their column
+            continue
+        column = declared[column_name]
         message = found.first.message if rule == "all_null" else value_message(
             rule, found.count, column)
         findings.append(Finding(rule, found.first.severity, column_name, found.count, message,
