@@ -9,7 +9,8 @@ on a grid fixed by the reference before the first batch arrives:
   spans the reference from its minimum to its maximum;
 - per grid cell the summary keeps exact counts: values in the cell, values equal to its upper
   point, and the sum of each value's gap to that point (above the last point: the gap to it);
-  plus the ``methods.quantile_cuts`` PSI bins, nulls, NaN, infinities, minimum and maximum.
+  plus nulls, NaN, infinities, minimum and maximum. The ``methods.quantile_cuts`` PSI cut
+  points are grid points too, so the PSI bins' counts follow from the cells'.
 
 Memory is fixed by the grid (a few arrays of 4097 numbers per column), whatever the rows.
 What the summary gives, against the in-memory statistics of ``methods``:
@@ -29,7 +30,7 @@ What the summary gives, against the in-memory statistics of ``methods``:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mlops_ci.data import methods
@@ -41,16 +42,22 @@ if TYPE_CHECKING:
 GRID_POINTS = 4096
 
 
-def reference_grid(sorted_reference: NDArray[np.float64]) -> NDArray[np.float64]:
-    """The grid points of a sorted, finite, non-empty reference (see module doc)."""
+def reference_grid(
+    sorted_reference: NDArray[np.float64], cuts: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """The grid points of a sorted, finite, non-empty reference (see module doc), with the
+    PSI ``cuts`` added so that the PSI bins follow from the grid's counts."""
     import numpy as np
 
-    distinct = np.unique(sorted_reference)
-    if len(distinct) <= GRID_POINTS:
-        return distinct
-    count = len(sorted_reference)
-    positions = (np.arange(1, GRID_POINTS + 1) * count) // GRID_POINTS - 1
-    return np.unique(np.concatenate(([sorted_reference[0]], sorted_reference[positions])))
+    first = np.empty(len(sorted_reference), dtype=bool)
+    first[0] = True
+    np.not_equal(sorted_reference[1:], sorted_reference[:-1], out=first[1:])
+    distinct = sorted_reference[first]
+    if len(distinct) > GRID_POINTS:
+        count = len(sorted_reference)
+        positions = (np.arange(1, GRID_POINTS + 1) * count) // GRID_POINTS - 1
+        distinct = np.unique(np.concatenate(([sorted_reference[0]], sorted_reference[positions])))
+    return np.union1d(distinct, cuts)
 
 
 @dataclass(slots=True)
@@ -68,19 +75,27 @@ class BinnedNumeric:
     cells: Any = None  # int64 counts per cell: (-inf, g0], (g0, g1], ..., (g_last, inf)
     equal: Any = None  # int64 counts of values equal to each grid point
     gaps: Any = None  # float64 sum of |upper point - value| per cell (last: value - g_last)
-    bins: Any = None  # int64 counts per PSI bin
-    _ready: bool = field(default=False, repr=False)
 
     @classmethod
     def for_reference(cls, sorted_reference: NDArray[np.float64]) -> BinnedNumeric:
         import numpy as np
 
-        grid = reference_grid(sorted_reference)
         cuts = methods.quantile_cuts(sorted_reference)
+        grid = reference_grid(sorted_reference, cuts)
         size = len(grid) + 1
         return cls(grid, cuts, cells=np.zeros(size, np.int64), equal=np.zeros(size, np.int64),
-                   gaps=np.zeros(size, np.float64),
-                   bins=np.zeros(len(cuts) + 1, np.int64), _ready=True)
+                   gaps=np.zeros(size, np.float64))
+
+    @property
+    def bins(self) -> NDArray[np.int64]:
+        """Counts per PSI bin (``cuts[i-1] <= x < cuts[i]``), from the grid's counts: each
+        cut is a grid point, and the values below it are those up to the point before it."""
+        import numpy as np
+
+        at = np.searchsorted(self.grid, self.cuts)
+        below = self.cells.cumsum()[at] - self.equal[at]
+        bounds = np.concatenate(([0], below, [self.finite]))
+        return np.diff(bounds).astype(np.int64)
 
     def add(self, column: Any) -> None:
         """Count one batch of a column (a pyarrow Array or ChunkedArray of numbers)."""
@@ -117,8 +132,6 @@ class BinnedNumeric:
         on_point = (cell < last) & (values == upper)
         self.equal += np.bincount(cell[on_point], minlength=last + 1)
         self.gaps += np.bincount(cell, weights=np.abs(upper - values), minlength=last + 1)
-        self.bins += np.bincount(np.searchsorted(self.cuts, values, side="right"),
-                                 minlength=len(self.cuts) + 1)
 
     # -- statistics against the reference -------------------------------------------------
 
@@ -156,9 +169,24 @@ class BinnedNumeric:
 
     def wasserstein(self, sorted_reference: NDArray[np.float64]) -> float:
         """The 1-D Wasserstein distance to the reference (see module doc)."""
-        reference = BinnedNumeric.for_reference(sorted_reference)
-        reference.add_finite(sorted_reference)
-        return cell_distance(reference, self)
+        return cell_distance(self.reference_cells(sorted_reference), self)
+
+    def reference_cells(self, sorted_reference: NDArray[np.float64]) -> BinnedNumeric:
+        """The reference summarised on this grid, from its prefix sums (it is sorted)."""
+        import numpy as np
+
+        grid, n = self.grid, len(sorted_reference)
+        upto = np.searchsorted(sorted_reference, grid, side="right")
+        bounds = np.concatenate(([0], upto, [n]))
+        sums = np.concatenate(([0.0], np.cumsum(sorted_reference)))
+        cells = np.diff(bounds)
+        inside = sums[bounds[1:]] - sums[bounds[:-1]]
+        upper = np.concatenate((grid, [grid[-1]]))
+        gaps = np.abs(cells * upper - inside)
+        reference = BinnedNumeric(grid, self.cuts, rows=n, finite=n, cells=cells.astype(np.int64),
+                                  equal=np.zeros(len(grid) + 1, np.int64), gaps=gaps)
+        reference.minimum, reference.maximum = float(sorted_reference[0]), float(grid[-1])
+        return reference
 
     def normalised_wasserstein(self, sorted_reference: NDArray[np.float64]) -> float:
         """``wasserstein`` divided by the reference's standard deviation (as ``methods``)."""

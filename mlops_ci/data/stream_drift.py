@@ -11,12 +11,12 @@ column types are checked against the declared dtypes first (``stream.check_types
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlops_ci.config.model import ColumnSpec, DataFormat, DriftSpec
+from mlops_ci.config.model import ColumnSpec, DataFormat, DriftSpec, DType
 from mlops_ci.data.binned import BinnedNumeric
 from mlops_ci.data.comparison import compare_values
 from mlops_ci.data.drift import (
@@ -27,9 +27,15 @@ from mlops_ci.data.drift import (
     sample_rows,
     select_columns,
 )
-from mlops_ci.data.reader import raise_for_bad_values, read_header, read_table
+from mlops_ci.data.reader import (
+    Header,
+    parquet_layout,
+    raise_for_bad_values,
+    read_header,
+    read_table,
+)
 from mlops_ci.data.results import DriftResult, Sampled
-from mlops_ci.data.stream import ParquetPart, batches, check_types
+from mlops_ci.data.stream import ParquetPart, check_types, column_batches
 from mlops_ci.data.values import CategoricalValues, NumericValues, column_values
 from mlops_ci.errors import UserError
 
@@ -82,9 +88,7 @@ def drift_stream(
     reference_header = read_header(reference, data_format)
     names, skipped = select_columns(reference_header, parts[0].header, spec, exclude)
     specs = {s.name: s for s in column_specs if s.name in names}
-    reference_table = read_table(reference_header, names, specs)
-    raise_for_bad_values(reference_table)
-    types = {name: reference_table.column(name).type for name in names}
+    reference_rows, types, read_reference = _reference_reader(reference_header, names, specs)
     dtypes, kinds = column_kinds(names, specs, types, skipped)
     declared = {name: dtypes[name] for name in kinds if name in specs}
     check_types(parts, declared)
@@ -92,26 +96,24 @@ def drift_stream(
                 declared=f"the type of the reference {reference_header.name}")
     current_rows = sum(part.rows for part in parts)
     shown = current_name or ", ".join(part.name for part in parts)
-    for name, rows, side in ((reference_header.name, reference_table.rows, "reference"),
+    for name, rows, side in ((reference_header.name, reference_rows, "reference"),
                              (shown, current_rows, "current")):
         if rows == 0:
             raise UserError(f"{name}: the {side} data has a header but no rows")
     reference_take = current_take = None
     sampled = None
     if spec.sample is not None:
-        reference_take = sample_rows(reference_table.rows, spec.sample.rows, spec.sample.seed)
+        reference_take = sample_rows(reference_rows, spec.sample.rows, spec.sample.seed)
         current_take = sample_rows(current_rows, spec.sample.rows, spec.sample.seed + 1)
-        sampled = Sampled(spec.sample.rows, spec.sample.seed, reference_table.rows,
+        sampled = Sampled(spec.sample.rows, spec.sample.seed, reference_rows,
                           current_rows)
-    compared = len(reference_take) if reference_take is not None else reference_table.rows
-    before: dict[str, NumericValues | CategoricalValues] = {}
-    summaries: dict[str, BinnedNumeric | CategoryCounts] = {}
-    for name, kind in kinds.items():
-        column = reference_table.column(name)
-        values = column_values(column if reference_take is None else column.take(reference_take),
-                               kind)
-        before[name] = values
-        summaries[name] = _summary(values)
+    compared = len(reference_take) if reference_take is not None else reference_rows
+    before = {
+        name: column_values(_take(read_reference(name, dtypes[name]), reference_take), kind)
+        for name, kind in kinds.items()
+    }
+    del read_reference  # only the sorted values and counts are needed from here on
+    summaries = {name: _summary(values) for name, values in before.items()}
     _count_stream(parts, summaries, current_take)
     measured = []
     for name, kind in kinds.items():
@@ -122,11 +124,38 @@ def drift_stream(
                                        choice.reason, before[name], after))
     columns = correct_p_values(measured, spec.p_value_correction)
     result = dataset_verdict(
-        (reference_header.name, reference_table.rows, _unused),
+        (reference_header.name, reference_rows, _unused),
         (shown, current_rows, _unused),
         columns, spec, sampled, tuple(skipped),
     )
     return dataclasses.replace(result, streamed=True)
+
+
+ColumnReader = Callable[[str, DType], Any]
+
+
+def _reference_reader(
+    header: Header, names: list[str], specs: dict[str, ColumnSpec]
+) -> tuple[int, dict[str, Any], ColumnReader]:
+    """Rows, Arrow types and a column reader of the reference: a Parquet reference is read one
+    column at a time (as ``drift`` does), a CSV one whole."""
+    if header.format == "parquet":
+        rows, types = parquet_layout(header)
+
+        def read_column(name: str, dtype: DType) -> Any:
+            one = read_table(header, [name], {name: ColumnSpec(name=name, dtype=dtype)})
+            raise_for_bad_values(one)
+            return one.column(name)
+
+        return rows, {name: types[name] for name in names}, read_column
+    table = read_table(header, names, specs)
+    raise_for_bad_values(table)
+    return table.rows, {name: table.column(name).type for name in names}, (
+        lambda name, _dtype: table.column(name))
+
+
+def _take(column: Any, rows: Any) -> Any:
+    return column if rows is None else column.take(rows)
 
 
 def _summary(values: NumericValues | CategoricalValues) -> BinnedNumeric | CategoryCounts:
@@ -143,19 +172,20 @@ def _count_stream(
     summaries: dict[str, BinnedNumeric | CategoryCounts],
     take: Any,
 ) -> None:
-    """Feed every batch of every part to the summaries (``take``: sorted rows to keep)."""
+    """Feed every batch of every part to the summaries, column by column (``take``: sorted
+    row numbers to keep, when sampling)."""
     import numpy as np
 
-    offset = 0
-    for part in parts:
-        for batch in batches(part, list(summaries)):
-            size = batch.num_rows
-            if take is not None:
-                low, high = np.searchsorted(take, [offset, offset + size])
-                batch = batch.take(take[low:high] - offset)
-            offset += size
-            for index, name in enumerate(batch.schema.names):
-                summaries[name].add(batch.column(index))
+    for name, summary in summaries.items():
+        offset = 0
+        for part in parts:
+            for batch in column_batches(part, name):
+                size = len(batch)
+                if take is not None:
+                    low, high = np.searchsorted(take, [offset, offset + size])
+                    batch = batch.take(take[low:high] - offset)
+                offset += size
+                summary.add(batch)
 
 
 def _unused(name: str) -> Any:  # pragma: no cover - the verdict reads names and rows only

@@ -19,7 +19,7 @@ from typing import Any
 from mlops_ci.config.model import DataSpec, RowBounds
 from mlops_ci.data.reader import MAX_EXAMPLES, typed_table
 from mlops_ci.data.results import Finding, Rule, ValidationResult
-from mlops_ci.data.stream import ParquetPart, batches, check_types
+from mlops_ci.data.stream import ParquetPart, check_types, column_batches
 from mlops_ci.data.validate import (
     column_findings,
     duplicate_findings,
@@ -29,6 +29,7 @@ from mlops_ci.data.validate import (
 )
 
 UNIQUE_ROWS = 1_000_000
+_ORDER: tuple[Rule, ...] = ("dtype", "null", "all_null", "min", "max", "allowed")
 
 
 @dataclass(slots=True)
@@ -63,28 +64,27 @@ def validate_part(part: ParquetPart, spec: DataSpec) -> ValidationResult:
     dtypes = {name: column.dtype for name, column in declared.items()}
     merged: dict[tuple[Rule, str | None], _Merged] = {}
     kept: dict[str, list[Any]] = {name: [] for name, c in declared.items() if c.unique}
-    offset = 0
-    for batch in batches(part, list(declared)) if declared else ():
-        table = typed_table(header, pa.Table.from_batches([batch]), dtypes)
-        for finding in validate_table(table, per_batch):
-            key = (finding.rule, finding.column)
-            merged.setdefault(key, _Merged(finding)).add(finding, offset)
-        if offset < UNIQUE_ROWS:
-            for name, chunks in kept.items():
-                chunks.append(table.column(name).slice(0, UNIQUE_ROWS - offset))
-        offset += batch.num_rows
-    for (rule, column_name), found in merged.items():
-        if rule == "all_null" and found.count != part.rows:
-            continue
-        if column_name is None:  # value rules always name their column
-            continue
-        column = declared[column_name]
-        message = found.first.message if rule == "all_null" else value_message(
-            rule, found.count, column)
-        findings.append(Finding(rule, found.first.severity, column_name, found.count, message,
-                                tuple(found.examples), tuple(found.lines)))
-    for name, chunks in kept.items():
-        findings += _unique(name, chunks, part.rows)
+    for name, dtype in dtypes.items():
+        offset = 0
+        for batch in column_batches(part, name):
+            table = typed_table(header, pa.table({name: batch}), {name: dtype})
+            for finding in validate_table(table, per_batch):
+                key = (finding.rule, finding.column)
+                merged.setdefault(key, _Merged(finding)).add(finding, offset)
+            if name in kept and offset < UNIQUE_ROWS:
+                kept[name].append(table.column(name).slice(0, UNIQUE_ROWS - offset))
+            offset += len(batch)
+    for name in declared:  # in the order and wording of ``validate``
+        for (rule, column_name), found in sorted(merged.items(),
+                                                 key=lambda item: _ORDER.index(item[0][0])):
+            if column_name != name or (rule == "all_null" and found.count != part.rows):
+                continue
+            message = found.first.message if rule == "all_null" else value_message(
+                rule, found.count, declared[name])
+            findings.append(Finding(rule, found.first.severity, name, found.count, message,
+                                    tuple(found.examples), tuple(found.lines)))
+        if name in kept:
+            findings += _unique(name, kept[name], part.rows)
     findings += row_findings(part.rows, spec)
     return ValidationResult(part.name, part.rows, part.columns, tuple(findings), "row")
 
