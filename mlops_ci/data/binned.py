@@ -120,18 +120,18 @@ class BinnedNumeric:
         self.add_finite(values)
 
     def add_finite(self, values: NDArray[np.float64]) -> None:
+        """Count finite values: sorted once, then cut at the grid points (cheaper than looking
+        each value up in the grid)."""
         import numpy as np
 
-        grid, last = self.grid, len(self.grid)
-        self.finite += len(values)
-        self.minimum = min(self.minimum, float(values.min()))
-        self.maximum = max(self.maximum, float(values.max()))
-        cell = np.searchsorted(grid, values, side="left")
-        upper = grid[np.minimum(cell, last - 1)]
-        self.cells += np.bincount(cell, minlength=last + 1)
-        on_point = (cell < last) & (values == upper)
-        self.equal += np.bincount(cell[on_point], minlength=last + 1)
-        self.gaps += np.bincount(cell, weights=np.abs(upper - values), minlength=last + 1)
+        ordered = np.sort(values)
+        cells, equal, gaps = cells_of_sorted(ordered, self.grid)
+        self.finite += len(ordered)
+        self.minimum = min(self.minimum, float(ordered[0]))
+        self.maximum = max(self.maximum, float(ordered[-1]))
+        self.cells += cells
+        self.equal += equal
+        self.gaps += gaps
 
     # -- statistics against the reference -------------------------------------------------
 
@@ -173,19 +173,13 @@ class BinnedNumeric:
 
     def reference_cells(self, sorted_reference: NDArray[np.float64]) -> BinnedNumeric:
         """The reference summarised on this grid, from its prefix sums (it is sorted)."""
-        import numpy as np
 
-        grid, n = self.grid, len(sorted_reference)
-        upto = np.searchsorted(sorted_reference, grid, side="right")
-        bounds = np.concatenate(([0], upto, [n]))
-        sums = np.concatenate(([0.0], np.cumsum(sorted_reference)))
-        cells = np.diff(bounds)
-        inside = sums[bounds[1:]] - sums[bounds[:-1]]
-        upper = np.concatenate((grid, [grid[-1]]))
-        gaps = np.abs(cells * upper - inside)
-        reference = BinnedNumeric(grid, self.cuts, rows=n, finite=n, cells=cells.astype(np.int64),
-                                  equal=np.zeros(len(grid) + 1, np.int64), gaps=gaps)
-        reference.minimum, reference.maximum = float(sorted_reference[0]), float(grid[-1])
+        n = len(sorted_reference)
+        cells, equal, gaps = cells_of_sorted(sorted_reference, self.grid)
+        reference = BinnedNumeric(self.grid, self.cuts, rows=n, finite=n, cells=cells,
+                                  equal=equal, gaps=gaps)
+        reference.minimum, reference.maximum = float(sorted_reference[0]), float(
+            sorted_reference[-1])
         return reference
 
     def normalised_wasserstein(self, sorted_reference: NDArray[np.float64]) -> float:
@@ -197,6 +191,26 @@ class BinnedNumeric:
         if spread > 0:
             return distance / spread
         return 0.0 if distance == 0 else math.inf
+
+
+def cells_of_sorted(
+    ordered: NDArray[np.float64], grid: NDArray[np.float64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+    """Counts per cell, counts equal to each grid point, and gap sums (see ``BinnedNumeric``)
+    of sorted values, from their positions at the grid points and their prefix sums."""
+    import numpy as np
+
+    total = len(ordered)
+    upto = np.searchsorted(ordered, grid, side="right")
+    below = np.searchsorted(ordered, grid, side="left")
+    bounds = np.concatenate(([0], upto, [total]))
+    sums = np.concatenate(([0.0], np.cumsum(ordered)))
+    cells = np.diff(bounds).astype(np.int64)
+    inside = sums[bounds[1:]] - sums[bounds[:-1]]
+    upper = np.concatenate((grid, [grid[-1]]))
+    gaps = np.abs(cells * upper - inside)
+    equal = np.concatenate((upto - below, [0])).astype(np.int64)
+    return cells, equal, gaps
 
 
 def cell_distance(reference: BinnedNumeric, current: BinnedNumeric) -> float:

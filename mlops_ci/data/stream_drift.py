@@ -108,20 +108,15 @@ def drift_stream(
         sampled = Sampled(spec.sample.rows, spec.sample.seed, reference_rows,
                           current_rows)
     compared = len(reference_take) if reference_take is not None else reference_rows
-    before = {
-        name: column_values(_take(read_reference(name, dtypes[name]), reference_take), kind)
-        for name, kind in kinds.items()
-    }
-    del read_reference  # only the sorted values and counts are needed from here on
-    summaries = {name: _summary(values) for name, values in before.items()}
-    _count_stream(parts, summaries, current_take)
     measured = []
-    for name, kind in kinds.items():
-        choice = choose_method(name, kind, compared, spec)
-        summary = summaries[name]
+    for name, kind in kinds.items():  # one column pair in memory at a time
+        before = column_values(_take(read_reference(name, dtypes[name]), reference_take), kind)
+        summary = _summary(before)
+        _count_stream(parts, name, summary, current_take)
         after = summary.values() if isinstance(summary, CategoryCounts) else summary
+        choice = choose_method(name, kind, compared, spec)
         measured.append(compare_values(name, kind, choice.method, choice.threshold,
-                                       choice.reason, before[name], after))
+                                       choice.reason, before, after))
     columns = correct_p_values(measured, spec.p_value_correction)
     result = dataset_verdict(
         (reference_header.name, reference_rows, _unused),
@@ -168,24 +163,21 @@ def _summary(values: NumericValues | CategoricalValues) -> BinnedNumeric | Categ
 
 
 def _count_stream(
-    parts: Sequence[ParquetPart],
-    summaries: dict[str, BinnedNumeric | CategoryCounts],
-    take: Any,
+    parts: Sequence[ParquetPart], name: str, summary: BinnedNumeric | CategoryCounts, take: Any
 ) -> None:
-    """Feed every batch of every part to the summaries, column by column (``take``: sorted
-    row numbers to keep, when sampling)."""
+    """Feed every batch of column ``name`` of every part to ``summary`` (``take``: sorted row
+    numbers to keep, when sampling)."""
     import numpy as np
 
-    for name, summary in summaries.items():
-        offset = 0
-        for part in parts:
-            for batch in column_batches(part, name):
-                size = len(batch)
-                if take is not None:
-                    low, high = np.searchsorted(take, [offset, offset + size])
-                    batch = batch.take(take[low:high] - offset)
-                offset += size
-                summary.add(batch)
+    offset = 0
+    for part in parts:
+        for batch in column_batches(part, name):
+            size = len(batch)
+            if take is not None:
+                low, high = np.searchsorted(take, [offset, offset + size])
+                batch = batch.take(take[low:high] - offset)
+            offset += size
+            summary.add(batch)
 
 
 def _unused(name: str) -> Any:  # pragma: no cover - the verdict reads names and rows only
