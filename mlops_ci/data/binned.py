@@ -18,8 +18,8 @@ What the summary gives, against the in-memory statistics of ``methods``:
 - **PSI and Jensen-Shannon**: exact (the PSI bins are the reference's, counted exactly).
 - **KS statistic**: both CDFs are known exactly at every grid point and just below it, so the
   statistic taken there is exact when the grid holds every reference value; with quantiles it
-  may miss at most the reference mass strictly inside one cell (under 1/4096 = 0.00025), which
-  ``BinnedNumeric.ks_error`` gives. The p-value is scipy's asymptotic two-sample formula (what
+  may miss at most the reference mass strictly inside one cell, under 1/4096 = 0.00025 (a
+  quantile cell holds n/4096 reference values), never more. The p-value is scipy's asymptotic two-sample formula (what
   ``ks_2samp`` uses at these sizes) on the statistic.
 - **Wasserstein**: the integral of ``|F_ref - F_cur|``, per cell from the exact integrals of
   both CDFs over it (the gap sums make them exact); exact unless the two CDFs cross inside a
@@ -155,17 +155,6 @@ class BinnedNumeric:
         effective = round(n * self.finite / (n + self.finite))
         p_value = float(stats.kstwo.sf(statistic, max(effective, 1)))
         return statistic, min(max(p_value, 0.0), 1.0)
-
-    def ks_error(self, sorted_reference: NDArray[np.float64]) -> float:
-        """How much the KS statistic may exceed ``ks``'s: the largest reference mass strictly
-        inside one cell (0 when the grid holds every reference value)."""
-        import numpy as np
-
-        n = len(sorted_reference)
-        at = np.searchsorted(sorted_reference, self.grid, side="right")
-        below = np.searchsorted(sorted_reference, self.grid, side="left")
-        inside = below[1:] - at[:-1]
-        return float(inside.max()) / n if len(inside) else 0.0
 
     def wasserstein(self, sorted_reference: NDArray[np.float64]) -> float:
         """The 1-D Wasserstein distance to the reference (see module doc)."""
