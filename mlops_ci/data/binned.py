@@ -19,8 +19,8 @@ What the summary gives, against the in-memory statistics of ``methods``:
 - **KS statistic**: both CDFs are known exactly at every grid point and just below it, so the
   statistic taken there is exact when the grid holds every reference value; with quantiles it
   may miss at most the reference mass strictly inside one cell, under 1/4096 = 0.00025 (a
-  quantile cell holds n/4096 reference values), never more. The p-value is scipy's asymptotic two-sample formula (what
-  ``ks_2samp`` uses at these sizes) on the statistic.
+  quantile cell holds n/4096 reference values), never more. The p-value is scipy's
+  asymptotic two-sample formula (what ``ks_2samp`` uses at these sizes) on the statistic.
 - **Wasserstein**: the integral of ``|F_ref - F_cur|``, per cell from the exact integrals of
   both CDFs over it (the gap sums make them exact); exact unless the two CDFs cross inside a
   cell, where the cell contributes the absolute value of its net difference (a lower bound).
