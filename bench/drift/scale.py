@@ -10,13 +10,14 @@ reference is 1,000,000 rows (the training data fits in memory; the production da
 The columns are those of ``run.py``: 20 numeric (float64) and 5 categorical, ``num_0`` shifted
 by 0.3 sd, ``num_1`` 1.3x wider and ``cat_0`` with new shares in the current data.
 
-Each tool runs as a whole process on the same files, under ``/usr/bin/time`` (wall time, max
-RSS): ours is ``mlops-ci data drift --reference R --current C.parquet --json``, which streams
-Parquet; the peer is Evidently's ``DataDriftPreset`` (its own venv, as ``run.py``), run at the
-sizes up to ``--peer-max`` only: it loads both sides into pandas, so 10M rows of 25 columns
-need several GB. Printed per size: generation time, our wall time and peak memory, time per
+Each tool runs as a whole process on the same files, under ``/usr/bin/time`` (wall time, CPU
+time, max RSS; on a machine shared with other work, CPU time is the steadier figure). Ours is
+``mlops-ci data drift --reference R --current C.parquet --json``, which streams Parquet; the
+peer is Evidently's ``DataDriftPreset`` (its own venv, as ``run.py``), run at the sizes up to
+``--peer-max`` only: it loads both sides into pandas, so 10M rows of 25 columns need several
+GB. Printed per size: generation time, our wall and CPU time and peak memory, CPU time per
 million rows (linear growth keeps it flat), the flagged columns, and at the peer's sizes the
-ratios peer/ours.
+ratios peer/ours (wall time and memory).
 """
 
 from __future__ import annotations
@@ -24,9 +25,12 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -37,9 +41,7 @@ from run import (  # noqa: E402
     EVIDENTLY,
     EVIDENTLY_SCRIPT,
     SHIFTED,
-    Run,
     evidently_drifted,
-    measure,
     ours_drifted,
 )
 
@@ -81,6 +83,26 @@ def write_streamed(path: Path, rows: int, seed: int, drifted: bool) -> None:
             writer.close()
 
 
+@dataclass(frozen=True)
+class Timed:
+    seconds: float  # wall
+    cpu: float  # user + system: what the run costs on a machine shared with other work
+    max_rss_mb: float
+    drifted: tuple[str, ...]
+
+
+def measure(argv: list[str], parse: Callable[[str], list[str]]) -> Timed:
+    """Run ``argv`` under /usr/bin/time: wall time, CPU time and max RSS of the process."""
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as timing:
+        done = subprocess.run(["/usr/bin/time", "-f", "%e %U %S %M", "-o", timing.name, *argv],
+                              capture_output=True, text=True, check=False)
+        if done.returncode not in (0, 1):
+            raise SystemExit(f"{argv[0]} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+        wall, user, system, kilobytes = timing.read().split()[-4:]
+    return Timed(float(wall), float(user) + float(system), int(kilobytes) / 1024,
+                 tuple(sorted(parse(done.stdout))))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1000000,10000000,100000000",
@@ -98,8 +120,9 @@ def main() -> None:
         write_streamed(reference, REFERENCE_ROWS, seed=1, drifted=False)
         print(f"reference: {REFERENCE_ROWS:,} rows x 25 columns; shifted in current: "
               f"{', '.join(SHIFTED)}; cpus: {os.cpu_count()}; data in {folder}\n")
-        print(f"{'rows':>12} {'gen s':>7} {'ours s':>8} {'ours MB':>8} {'s/M rows':>9} "
-              f"{'peer s':>8} {'peer MB':>8} {'time p/o':>9} {'mem p/o':>8}  flagged (ours)")
+        print(f"{'rows':>12} {'gen s':>7} {'ours s':>8} {'cpu s':>7} {'ours MB':>8} "
+              f"{'cpu s/M':>8} {'peer s':>8} {'peer MB':>8} {'time p/o':>9} {'mem p/o':>8}  "
+              "flagged (ours)")
         for size in sizes:
             current = folder / f"current-{size}.parquet"
             started = time.perf_counter()
@@ -107,7 +130,7 @@ def main() -> None:
             generated = time.perf_counter() - started
             ours = measure([sys.executable, "-m", "mlops_ci", "data", "drift", "--reference",
                             str(reference), "--current", str(current), "--json"], ours_drifted)
-            peer: Run | None = None
+            peer: Timed | None = None
             if not args.skip_evidently and size <= args.peer_max:
                 python = str(peer_venv("evidently", EVIDENTLY) / "python")
                 peer = measure([python, "-c", EVIDENTLY_SCRIPT, str(reference), str(current)],
@@ -117,9 +140,9 @@ def main() -> None:
                          f"{peer.seconds / ours.seconds:9.2f} "
                          f"{peer.max_rss_mb / ours.max_rss_mb:8.2f}") if peer else \
                 f"{'-':>8} {'-':>8} {'-':>9} {'-':>8}"
-            print(f"{size:>12,} {generated:7.1f} {ours.seconds:8.1f} {ours.max_rss_mb:8.0f} "
-                  f"{ours.seconds / (size / 1e6):9.2f} {peer_text}  {', '.join(ours.drifted)}",
-                  flush=True)
+            print(f"{size:>12,} {generated:7.1f} {ours.seconds:8.1f} {ours.cpu:7.1f} "
+                  f"{ours.max_rss_mb:8.0f} {ours.cpu / (size / 1e6):8.2f} {peer_text}  "
+                  f"{', '.join(ours.drifted)}", flush=True)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
