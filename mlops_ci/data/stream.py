@@ -30,6 +30,7 @@ from mlops_ci.data.reader import Header
 from mlops_ci.errors import InputProblems, Problem, UserError
 
 BATCH_ROWS = 1 << 16
+_READ_BUFFER = 1 << 20
 
 _EXPECTED = {
     "int": "an integer type",
@@ -144,7 +145,9 @@ def column_batches(part: ParquetPart, column: str) -> Iterator[Any]:
     from pyarrow import parquet as pq
 
     try:
-        parquet = pq.ParquetFile(part.path)
+        # a buffered stream without pre-buffering: pre-buffered column chunks were kept, and
+        # peak memory grew by about 6 MB per million rows
+        parquet = pq.ParquetFile(part.path, pre_buffer=False, buffer_size=_READ_BUFFER)
         for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=[column]):
             yield batch.column(0)
     except (pa.ArrowException, OSError) as error:
