@@ -4,7 +4,7 @@ The rules and the findings are those of ``validate`` (the same wording, counts a
 each batch is typed and checked, and the findings of a rule on a column are merged over the
 batches (counts summed, the first examples kept with their rows in the file). Three rules see
 the whole file: the row bounds (from the footer's row count), ``all_null`` (every batch all
-null), and ``unique``, which is exact over the first ``UNIQUE_ROWS`` (1,000,000) rows of the
+null), and ``unique``, which is exact over the first ``UNIQUE_ROWS`` (200,000) rows of the
 file and, past them, a warning says the rest was not checked: finding duplicates among a
 hundred million ids needs them all, which is what streaming avoids. A column of another
 Parquet type than declared is a ``UserError`` before any row is read (``stream.check_types``).
@@ -28,7 +28,7 @@ from mlops_ci.data.validate import (
     value_message,
 )
 
-UNIQUE_ROWS = 1_000_000
+UNIQUE_ROWS = 200_000
 _ORDER: tuple[Rule, ...] = ("dtype", "null", "all_null", "min", "max", "allowed")
 
 
@@ -72,7 +72,9 @@ def validate_part(part: ParquetPart, spec: DataSpec) -> ValidationResult:
                 key = (finding.rule, finding.column)
                 merged.setdefault(key, _Merged(finding)).add(finding, offset)
             if name in kept and offset < UNIQUE_ROWS:
-                kept[name].append(table.column(name).slice(0, UNIQUE_ROWS - offset))
+                # a copy: a slice would keep the whole decoded batch (and its chunk) alive
+                first = table.column(name).slice(0, UNIQUE_ROWS - offset).combine_chunks()
+                kept[name].append(pa.concat_arrays([first]))
             offset += len(batch)
     for name in declared:  # in the order and wording of ``validate``
         for (rule, column_name), found in sorted(merged.items(),
