@@ -13,6 +13,7 @@ import math
 from typing import TYPE_CHECKING
 
 from mlops_ci.data import methods
+from mlops_ci.data.binned import BinnedNumeric
 from mlops_ci.data.results import (
     ColumnDriftResult,
     ColumnKind,
@@ -38,8 +39,9 @@ def compare_values(
     threshold: float,
     reason: str,
     reference: ColumnValues,
-    current: ColumnValues,
+    current: ColumnValues | BinnedNumeric,
 ) -> ColumnDriftResult:
+    """``current`` may be a streamed summary (``binned``) of a numeric column."""
     notes = _null_notes(reference, current)
     reference_count, current_count = _value_count(reference), _value_count(current)
     statistic: float | None = None
@@ -53,7 +55,8 @@ def compare_values(
         notes.append(f"{why} in {' and '.join(empty)}: cannot test")
         verdict: Verdict = "untestable"
     else:
-        if isinstance(reference, NumericValues) and isinstance(current, NumericValues):
+        if isinstance(reference, NumericValues) and isinstance(
+                current, NumericValues | BinnedNumeric):
             statistic, p_value, histogram = _numeric(method, reference, current, notes)
         elif isinstance(reference, CategoricalValues) and isinstance(current, CategoricalValues):
             statistic, p_value, histogram = _categorical(method, reference, current, notes)
@@ -82,52 +85,71 @@ def compare_values(
     )
 
 
-def _value_count(values: ColumnValues) -> int:
+def _value_count(values: ColumnValues | BinnedNumeric) -> int:
+    if isinstance(values, BinnedNumeric):
+        return values.finite
     if isinstance(values, NumericValues):
         return len(values.sorted_finite)
     return sum(count for _, count in values.counts)
 
 
-def _null_share(values: ColumnValues) -> float:
+def _null_share(values: ColumnValues | BinnedNumeric) -> float:
     return values.nulls / values.rows if values.rows else 0.0
 
 
-def _is_all_null(values: ColumnValues) -> bool:
+def _is_all_null(values: ColumnValues | BinnedNumeric) -> bool:
     return values.rows > 0 and values.nulls == values.rows
 
 
-def _null_notes(reference: ColumnValues, current: ColumnValues) -> list[str]:
+def _null_notes(
+    reference: ColumnValues, current: ColumnValues | BinnedNumeric
+) -> list[str]:
     notes = []
     before, after = _null_share(reference), _null_share(current)
     if abs(after - before) >= NULL_SHARE_NOTE:
         notes.append(f"null share changed: {before:.1%} in reference, {after:.1%} in current")
     for side, values in (("reference", reference), ("current", current)):
-        if isinstance(values, NumericValues) and values.infinite:
+        if isinstance(values, NumericValues | BinnedNumeric) and values.infinite:
             noun = "value" if values.infinite == 1 else "values"
             notes.append(f"{values.infinite:,} infinite {noun} in {side} excluded")
     return notes
 
 
 def _numeric(
-    method: ConcreteMethod, reference: NumericValues, current: NumericValues, notes: list[str]
+    method: ConcreteMethod,
+    reference: NumericValues,
+    current: NumericValues | BinnedNumeric,
+    notes: list[str],
 ) -> tuple[float, float | None, Histogram]:
-    ref, cur = reference.sorted_finite, current.sorted_finite
-    for side, values in (("reference", ref), ("current", cur)):
-        if values[0] == values[-1]:
-            notes.append(f"constant in {side} ({float(values[0]):g})")
+    ref = reference.sorted_finite
+    if ref[0] == ref[-1]:
+        notes.append(f"constant in reference ({float(ref[0]):g})")
     cuts = methods.quantile_cuts(ref)
     reference_counts = methods.bin_counts(ref, cuts)
-    current_counts = methods.bin_counts(cur, cuts)
+    if isinstance(current, BinnedNumeric):
+        if current.minimum == current.maximum:
+            notes.append(f"constant in current ({current.minimum:g})")
+        current_counts = current.bins
+    else:
+        cur = current.sorted_finite
+        if cur[0] == cur[-1]:
+            notes.append(f"constant in current ({float(cur[0]):g})")
+        current_counts = methods.bin_counts(cur, cuts)
     histogram = Histogram(
         _bin_labels(cuts),
         tuple(float(s) for s in methods.shares(reference_counts)),
         tuple(float(s) for s in methods.shares(current_counts)),
     )
     if method == "ks":
-        statistic, p_value = methods.ks_test(ref, cur)
+        if isinstance(current, BinnedNumeric):
+            statistic, p_value = current.ks(ref)
+        else:
+            statistic, p_value = methods.ks_test(ref, current.sorted_finite)
         return statistic, p_value, histogram
     if method == "wasserstein":
-        return methods.normalised_wasserstein(ref, cur), None, histogram
+        if isinstance(current, BinnedNumeric):
+            return current.normalised_wasserstein(ref), None, histogram
+        return methods.normalised_wasserstein(ref, current.sorted_finite), None, histogram
     return (*_on_counts(method, reference_counts, current_counts), histogram)
 
 

@@ -118,14 +118,14 @@ def drift_files(
     """
     reference_header = read_header(reference, data_format)
     current_header = read_header(current, data_format)
-    names, skipped = _select_columns(reference_header, current_header, spec, exclude)
+    names, skipped = select_columns(reference_header, current_header, spec, exclude)
     specs = {s.name: s for s in column_specs if s.name in names}
     if reference_header.format == current_header.format == "parquet":
         return _drift_parquet(reference_header, current_header, names, specs, spec, skipped)
     reference_table = read_table(reference_header, names, specs)
     raise_for_bad_values(reference_table)
     types = {name: reference_table.column(name).type for name in names}
-    dtypes, kinds = _kinds(names, specs, types, skipped)
+    dtypes, kinds = column_kinds(names, specs, types, skipped)
     current_specs = {name: ColumnSpec(name=name, dtype=dtype) for name, dtype in dtypes.items()}
     current_table = read_table(current_header, list(kinds), current_specs)
     raise_for_bad_values(current_table)
@@ -142,7 +142,7 @@ def _drift_parquet(
 ) -> DriftResult:
     reference_rows, types = parquet_layout(reference)
     current_rows, _ = parquet_layout(current)
-    dtypes, kinds = _kinds(names, specs, types, skipped)
+    dtypes, kinds = column_kinds(names, specs, types, skipped)
 
     def reader(header: Header) -> Callable[[str], Any]:
         def read(name: str) -> Any:
@@ -161,7 +161,7 @@ def _drift_parquet(
     )
 
 
-def _kinds(
+def column_kinds(
     names: list[str],
     specs: dict[str, ColumnSpec],
     arrow_types: dict[str, Any],
@@ -186,7 +186,7 @@ def _kinds(
     return dtypes, kinds
 
 
-def _select_columns(
+def select_columns(
     reference: Header, current: Header, spec: DriftSpec, exclude: Sequence[str]
 ) -> tuple[list[str], list[tuple[str, str]]]:
 
@@ -255,8 +255,8 @@ def _drift(
     sampled = None
     reference_take = current_take = None
     if spec.sample is not None:
-        reference_take = _sample_rows(reference_rows, spec.sample.rows, spec.sample.seed)
-        current_take = _sample_rows(current_rows, spec.sample.rows, spec.sample.seed + 1)
+        reference_take = sample_rows(reference_rows, spec.sample.rows, spec.sample.seed)
+        current_take = sample_rows(current_rows, spec.sample.rows, spec.sample.seed + 1)
         sampled = Sampled(spec.sample.rows, spec.sample.seed, reference_rows, current_rows)
     compared_rows = len(reference_take) if reference_take is not None else reference_rows
     choices = {name: choose_method(name, kind, compared_rows, spec) for name, kind in kinds.items()}
@@ -272,11 +272,11 @@ def _drift(
     # one column pair in memory at a time (threads over columns measured no faster on 2
     # cores, and held a pair per thread)
     measured = [measure(name) for name in kinds]
-    columns = _correct(measured, spec.p_value_correction)
-    return _verdict(reference, current, columns, spec, sampled, skipped)
+    columns = correct_p_values(measured, spec.p_value_correction)
+    return dataset_verdict(reference, current, columns, spec, sampled, skipped)
 
 
-def _sample_rows(total: int, rows: int, seed: int) -> Any:
+def sample_rows(total: int, rows: int, seed: int) -> Any:
     """Sorted row indices of a seeded sample without replacement, or None to keep all."""
     import numpy as np
 
@@ -289,7 +289,7 @@ def _take(column: Any, rows: Any) -> Any:
     return column if rows is None else column.take(rows)
 
 
-def _correct(
+def correct_p_values(
     columns: list[ColumnDriftResult], correction: str
 ) -> tuple[ColumnDriftResult, ...]:
     """Apply the family-wise correction to the p-value columns and decide their verdicts."""
@@ -305,7 +305,7 @@ def _correct(
     return tuple(out)
 
 
-def _verdict(
+def dataset_verdict(
     reference: Side,
     current: Side,
     columns: tuple[ColumnDriftResult, ...],

@@ -163,7 +163,7 @@ def read_table(
     else:
         types = {n: arrow_type(d) for n, d in dtypes.items() if d != "datetime"}
         arrow = read_csv(header.path, header.columns, wanted, types)
-    return _coerce_table(header, arrow, dtypes)
+    return typed_table(header, arrow, dtypes)
 
 
 def raise_for_bad_values(table: Table) -> None:
@@ -231,7 +231,7 @@ def parquet_layout(header: Header) -> tuple[int, dict[str, Any]]:
 # -- typing columns ----------------------------------------------------------------------
 
 
-def _coerce_table(header: Header, arrow: Any, dtypes: Mapping[str, DType]) -> Table:
+def typed_table(header: Header, arrow: Any, dtypes: Mapping[str, DType]) -> Table:
     bad_values: list[BadValues] = []
     for name, dtype in dtypes.items():
         index = arrow.schema.get_field_index(name)

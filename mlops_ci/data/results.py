@@ -138,6 +138,7 @@ class DriftResult:
     correction: str
     sampled: Sampled | None = None
     skipped: tuple[tuple[str, str], ...] = ()  # (column, why it was not compared)
+    streamed: bool = False  # current data measured in batches (``data.binned``'s statistics)
 
     @property
     def drifted_columns(self) -> tuple[str, ...]:

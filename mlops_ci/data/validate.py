@@ -23,7 +23,7 @@ from mlops_ci.data.results import Finding, Rule, ValidationResult
 def validate_file(path: Path, spec: DataSpec) -> ValidationResult:
     """Read only the columns the schema names (plus target and id) and validate them."""
     header = read_header(path, spec.format)
-    findings = list(_column_findings(header, spec))
+    findings = list(column_findings(header, spec))
     wanted = [c.name for c in spec.columns] + [spec.target]
     if spec.id_column is not None:
         wanted.append(spec.id_column)
@@ -34,7 +34,7 @@ def validate_file(path: Path, spec: DataSpec) -> ValidationResult:
     return ValidationResult(header.name, table.rows, header.columns, tuple(findings), place)
 
 
-def _column_findings(header: Header, spec: DataSpec) -> list[Finding]:
+def column_findings(header: Header, spec: DataSpec) -> list[Finding]:
     findings = []
     if header.bom:
         findings.append(
@@ -77,11 +77,11 @@ def validate_table(table: Table, spec: DataSpec) -> list[Finding]:
     for column in spec.columns:
         if column.name in table.arrow.column_names:
             findings += _value_findings(table, column)
-    findings += _row_findings(table.rows, spec)
+    findings += row_findings(table.rows, spec)
     return findings
 
 
-def _row_findings(rows: int, spec: DataSpec) -> list[Finding]:
+def row_findings(rows: int, spec: DataSpec) -> list[Finding]:
     bounds = spec.rows
     if bounds.min is not None and rows < bounds.min:
         return [Finding("rows_min", "error", None, rows,
@@ -105,24 +105,21 @@ def _value_findings(table: Table, column: ColumnSpec) -> list[Finding]:
             missing = pc.and_(missing, pc.invert(bad.mask))
     null_count = _count(missing)
     if null_count and not column.nullable:
-        findings.append(
-            _finding(table, "null", name, missing, f"{null_count:,} null "
-                     f"value{'s' if null_count != 1 else ''} in a non-nullable column",
-                     show=False)
-        )
+        findings.append(_finding(table, "null", name, missing,
+                                 value_message("null", null_count, column), show=False))
     elif table.rows and null_count == table.rows:
         findings.append(Finding("all_null", "warning", name, null_count, "every value is null"))
     numeric = pa.types.is_integer(values.type) or pa.types.is_floating(values.type)
     if numeric and column.min is not None:
         below = pc.less(values, _bound(values.type, math.ceil(column.min), column.min))
-        findings += _if_any(table, "min", name, below, f"below the minimum {column.min:g}")
+        findings += _if_any(table, "min", column, below)
     if numeric and column.max is not None:
         above = pc.greater(values, _bound(values.type, math.floor(column.max), column.max))
-        findings += _if_any(table, "max", name, above, f"above the maximum {column.max:g}")
+        findings += _if_any(table, "max", column, above)
     if column.allowed is not None:
         findings += _allowed(table, column, values)
     if column.unique:
-        findings += _duplicates(name, values)
+        findings += duplicate_findings(name, values)
     return findings
 
 
@@ -146,10 +143,7 @@ def _allowed(table: Table, column: ColumnSpec, values: Any) -> list[Finding]:
         values = pc.cast(values, pa.string())
     value_set = _value_set(column.allowed, values.type)
     outside = pc.and_(pc.is_valid(values), pc.invert(pc.is_in(values, value_set=value_set)))
-    listing = ", ".join(str(v) for v in column.allowed[:10])
-    if len(column.allowed) > 10:
-        listing += ", ..."
-    return _if_any(table, "allowed", column.name, outside, f"not in the allowed values [{listing}]")
+    return _if_any(table, "allowed", column, outside)
 
 
 def _value_set(allowed: Sequence[str | int | float | bool], arrow_type: Any) -> Any:
@@ -166,7 +160,7 @@ def _value_set(allowed: Sequence[str | int | float | bool], arrow_type: Any) -> 
     return pa.array(texts, arrow_type)
 
 
-def _duplicates(name: str, values: Any) -> list[Finding]:
+def duplicate_findings(name: str, values: Any) -> list[Finding]:
     import pyarrow.compute as pc
 
     counted = pc.value_counts(pc.drop_null(values))
@@ -190,12 +184,28 @@ def _count(mask: Any) -> int:
     return int(pc.sum(pc.cast(mask, "int64")).as_py() or 0)
 
 
-def _if_any(table: Table, rule: Rule, name: str, mask: Any, what: str) -> list[Finding]:
+def _if_any(table: Table, rule: Rule, column: ColumnSpec, mask: Any) -> list[Finding]:
     count = _count(mask)
     if not count:
         return []
+    return [_finding(table, rule, column.name, mask, value_message(rule, count, column))]
+
+
+def value_message(rule: Rule, count: int, column: ColumnSpec) -> str:
+    """The message of a value rule's finding (``stream_validate`` merges batches by it)."""
     noun = "value" if count == 1 else "values"
-    return [_finding(table, rule, name, mask, f"{count:,} {noun} {what}")]
+    if rule == "dtype":
+        return f"{count:,} {noun} not of type {column.dtype}"
+    if rule == "null":
+        return f"{count:,} null {noun} in a non-nullable column"
+    if rule == "min":
+        return f"{count:,} {noun} below the minimum {column.min:g}"
+    if rule == "max":
+        return f"{count:,} {noun} above the maximum {column.max:g}"
+    listing = ", ".join(str(v) for v in (column.allowed or ())[:10])
+    if len(column.allowed or ()) > 10:
+        listing += ", ..."
+    return f"{count:,} {noun} not in the allowed values [{listing}]"
 
 
 def _finding(

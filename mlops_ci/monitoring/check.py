@@ -19,6 +19,9 @@ from typing import TYPE_CHECKING, Literal
 from mlops_ci.config.model import DataSpec, ModelSpec
 from mlops_ci.data.drift import drift_files
 from mlops_ci.data.results import DriftResult, ValidationResult
+from mlops_ci.data.stream import open_parts
+from mlops_ci.data.stream_drift import drift_stream
+from mlops_ci.data.stream_validate import validate_part
 from mlops_ci.data.validate import validate_file
 from mlops_ci.errors import UserError
 from mlops_ci.monitoring.production import ProductionData
@@ -120,6 +123,8 @@ def check_production(
     names = tuple(display_names) if display_names is not None else tuple(
         str(path) for path in production.files
     )
+    if production.union is None:
+        return _check_streamed(model, version, reference, production, names)
     validations = tuple(
         _validate_production(path, model.data, name)
         for path, name in zip(production.files, names, strict=True)
@@ -156,6 +161,27 @@ def check_production(
     )
 
 
+def _check_streamed(
+    model: ModelSpec,
+    version: str,
+    reference: ReferenceData,
+    production: ProductionData,
+    names: tuple[str, ...],
+) -> MonitorCheck:
+    """Parquet production data, validated and compared in batches (``data.stream``): memory
+    does not grow with its rows. A column of another type than declared is a ``UserError``."""
+    data = model.data
+    parts = open_parts(production.files, names)
+    validations = tuple(_without_target(validate_part(part, data), data) for part in parts)
+    exclude = [data.target] + ([data.id_column] if data.id_column else [])
+    drift = drift_stream(reference.path, parts, model.drift, column_specs=data.columns,
+                         exclude=exclude, data_format=data.format,
+                         current_name=production.display)
+    drift = dataclasses.replace(drift, reference=_reference_name(reference))
+    return MonitorCheck(model=model.name, version=version, reference=reference,
+                        production=names, validations=validations, drift=drift)
+
+
 def _reference_name(reference: ReferenceData) -> str:
     if reference.at_version:
         return f"{reference.relative.as_posix()} at {reference.commit[:12]}"
@@ -165,10 +191,15 @@ def _reference_name(reference: ReferenceData) -> str:
 def _validate_production(path: Path, spec: DataSpec, name: str) -> ValidationResult:
     """The file validated against the schema; an absent target column is not a finding."""
 
-    result = validate_file(path, spec)
+    return _without_target(validate_file(path, spec), spec, name)
+
+
+def _without_target(
+    result: ValidationResult, spec: DataSpec, name: str | None = None
+) -> ValidationResult:
     findings = tuple(
         finding
         for finding in result.findings
         if not (finding.rule == "missing_column" and finding.column == spec.target)
     )
-    return dataclasses.replace(result, file=name, findings=findings)
+    return dataclasses.replace(result, file=name or result.file, findings=findings)

@@ -1,10 +1,16 @@
-"""The recent production data a monitoring run compares: files, globs, and their union.
+"""The recent production data a monitoring run compares: files, globs, folders, their union.
 
-``monitor.production_data`` names files or glob patterns relative to the config's folder. Each
-pattern must match at least one file (a schedule that silently compares nothing would report
-"no drift" forever). Several files are compared as one dataset, their union: CSV files must
-share one header (the first line), Parquet files one schema; the union is written once into
-the run's scratch folder and read by the drift measurement like any file.
+``monitor.production_data`` names files, glob patterns or folders relative to the config's
+folder. A folder stands for every data file below it (``*.parquet``, ``*.pq``, ``*.csv``,
+``*.tsv``, at any depth, skipping names that start with ``_`` or ``.`` such as Spark's
+``_SUCCESS``): a partitioned dataset (``live/day=2026-11-01/part-0.parquet``) is named by its
+folder; the partition keys in folder names are not read as columns. Each pattern must match at
+least one file (a schedule that silently compares nothing would report "no drift" forever):
+one that matches nothing is a ``UserError`` naming the pattern and its YAML path, at its line
+in mlops.yaml. Several files are compared as one dataset, their union: Parquet files are
+streamed one batch after the other (``data.stream``: never held whole, never copied); CSV
+files must share one header (the first line) and are concatenated once into the run's
+scratch folder.
 """
 
 from __future__ import annotations
@@ -14,10 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlops_ci.config.model import DataFormat
+from mlops_ci.config.yamlmarks import YamlPath, format_path, load_document
 from mlops_ci.data.reader import data_format as format_of
 from mlops_ci.errors import UserError
 
 _BOM = b"\xef\xbb\xbf"
+_DATA_SUFFIXES = (".parquet", ".pq", ".csv", ".tsv")
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,34 +33,48 @@ class ProductionData:
     """The production files of one run and the one file that holds them all."""
 
     files: tuple[Path, ...]  # every matched file, sorted, each once
-    union: Path  # ``files[0]`` when there is one file, else their union in the scratch folder
+    union: Path | None  # CSV: ``files[0]``, or their union in the scratch folder; Parquet: None
     display: str  # how reports name the data: the file, or "PATTERN (N files)"
+
+    @property
+    def streamed(self) -> bool:
+        """Parquet data, measured in batches (``data.stream``) rather than read whole."""
+        return self.union is None
 
 
 def resolve_files(
-    root: Path, patterns: Sequence[str], *, key: str = "monitor.production_data"
+    root: Path,
+    patterns: Sequence[str],
+    *,
+    key: YamlPath = ("monitor", "production_data"),
+    config_file: Path | None = None,
 ) -> tuple[Path, ...]:
-    """Every file the patterns match under ``root``, sorted, each once.
+    """Every file the patterns match under ``root`` (folders: their data files), sorted, each
+    once.
 
     A pattern that matches nothing, reaches outside ``root`` or is absolute is a ``UserError``
-    naming the pattern and its YAML path.
+    naming the pattern and its YAML path ``key`` (with its line when ``config_file`` is given).
     """
     found: dict[Path, None] = {}
     base = root.resolve()
     for index, pattern in enumerate(patterns):
-        where = f"{key}[{index}]"
+        where = _place(config_file, (*key, index))
         if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
             raise UserError(
                 f"{where}: {pattern!r} must be a path inside the config's folder",
                 hint="write it relative to the folder of mlops.yaml, without '..'",
             )
         try:
-            matches = sorted(path for path in root.glob(pattern) if path.is_file())
+            matched = sorted(root.glob(pattern)) if pattern not in ("", ".") else [root]
         except ValueError as error:
             raise UserError(f"{where}: {pattern!r} is not a valid pattern: {error}") from None
+        matches = [file for path in matched for file in _data_files(path)]
         if not matches:
+            folder = any(path.is_dir() for path in matched)
             raise UserError(
-                f"{where}: {pattern!r} matches no file under {root}",
+                f"{where}: {pattern!r} matches no "
+                f"{'data file (*.parquet, *.csv) in the folder' if folder else 'file'} "
+                f"under {root}",
                 hint="check the path, or that the job fetched the production data first",
             )
         for match in matches:
@@ -60,6 +82,32 @@ def resolve_files(
                 raise UserError(f"{where}: {match} resolves outside {root} (a symbolic link?)")
             found.setdefault(match, None)
     return tuple(sorted(found))
+
+
+def _data_files(path: Path) -> list[Path]:
+    """A file itself; a folder's data files at any depth (see module doc)."""
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        return []
+    return sorted(
+        file for file in path.rglob("*")
+        if file.is_file() and file.suffix.lower() in _DATA_SUFFIXES
+        and not any(part.startswith(("_", ".")) for part in file.relative_to(path).parts)
+    )
+
+
+def _place(config_file: Path | None, at: YamlPath) -> str:
+    """``mlops.yaml:LINE:COL: models.churn.monitor.production_data[0]``, or the path alone."""
+    shown = format_path(at)
+    if config_file is None:
+        return shown
+    try:
+        document, _ = load_document(config_file.read_text(encoding="utf-8"), str(config_file))
+    except (OSError, UnicodeDecodeError):
+        return f"{config_file}: {shown}"
+    mark = document.mark_of(at)
+    return f"{config_file}:{mark.line}:{mark.column}: {shown}"
 
 
 def production_data(
@@ -74,9 +122,13 @@ def production_data(
     if not files:
         raise UserError("no production data to compare", hint="set monitor.production_data")
     ordered = tuple(files)
+    formats = {format_of(path, data_format) for path in ordered}
+    if formats == {"parquet"}:
+        shown = display or (ordered[0].name if len(ordered) == 1
+                            else f"{ordered[0].name} and {len(ordered) - 1} more files")
+        return ProductionData(ordered, None, shown)
     if len(ordered) == 1:
         return ProductionData(ordered, ordered[0], display or ordered[0].name)
-    formats = {format_of(path, data_format) for path in ordered}
     if len(formats) > 1:
         raise UserError(
             "the production files mix CSV and Parquet: "
@@ -84,12 +136,8 @@ def production_data(
             hint="set data.format, or keep one format per model",
         )
     scratch.mkdir(parents=True, exist_ok=True)
-    kind = formats.pop()
-    union = scratch / f"production-union.{kind}"
-    if kind == "parquet":
-        _union_parquet(ordered, union)
-    else:
-        _union_csv(ordered, union)
+    union = scratch / "production-union.csv"
+    _union_csv(ordered, union)
     label = display or f"{ordered[0].name} and {len(ordered) - 1} more files"
     return ProductionData(ordered, union, label)
 
@@ -113,23 +161,3 @@ def _union_csv(files: Sequence[Path], target: Path) -> None:
                 )
             if rest:
                 out.write(rest if rest.endswith(b"\n") else rest + b"\n")
-
-
-def _union_parquet(files: Sequence[Path], target: Path) -> None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    tables = []
-    for path in files:
-        try:
-            tables.append(pq.read_table(path))
-        except (OSError, pa.ArrowException) as error:
-            raise UserError(f"{path}: not a readable Parquet file: {error}") from None
-    try:
-        union = pa.concat_tables(tables, promote_options="default")
-    except pa.ArrowException as error:
-        raise UserError(
-            f"the production Parquet files do not share one schema: {error}",
-            hint="production files compared together must have the same columns and types",
-        ) from None
-    pq.write_table(union, target)

@@ -126,7 +126,9 @@ def _production(
 ) -> tuple[ProductionData, tuple[str, ...]]:
 
     root = context.workspace
-    files = list(resolve_files(root, spec.production_data))
+    files = list(resolve_files(root, spec.production_data,
+                               key=("models", model.name, "monitor", "production_data"),
+                               config_file=context.config.file))
     names = [path.relative_to(root).as_posix() for path in files]
     if spec.release_asset:
 

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from mlops_ci.config.model import FeedbackSpec, ModelSpec
+from mlops_ci.config.yamlmarks import YamlPath
 from mlops_ci.errors import UserError
 from mlops_ci.forge.protocol import Forge
 from mlops_ci.metrics_file import METRICS_FILE, read_metrics
@@ -45,7 +46,7 @@ def measure_feedback(
 ) -> FeedbackCheck:
     """Live quality and estimates of ``model`` ``version`` (released as ``tag``)."""
     folder = scratch / "feedback"
-    labels = _files(workspace, spec.labels, f"{KEY}.labels")
+    labels = _files(workspace, spec.labels, (*_at(model), "labels"))
     rows: ScoredRows
     if spec.prediction_log:
         if not labels:
@@ -55,10 +56,11 @@ def measure_feedback(
             )
         rows = rows_from_log(
             spec, model.data, model=model.name, version=version,
-            logs=_files(workspace, spec.prediction_log, f"{KEY}.prediction_log"), labels=labels,
+            logs=_files(workspace, spec.prediction_log,
+                        (*_at(model), "prediction_log")), labels=labels,
         )
     else:
-        files = _files(workspace, spec.data, f"{KEY}.data")
+        files = _files(workspace, spec.data, (*_at(model), "data"))
         production_model = _production_model(forge, model, tag, folder)
         if isinstance(production_model, str):
             source = ", ".join(f.name for f in files)
@@ -82,7 +84,13 @@ def registered_metrics_from_release(forge: Forge, tag: str, scratch: Path) -> di
     return read_metrics(fetched.path)
 
 
-def _files(workspace: Path, patterns: tuple[str, ...], key: str) -> tuple[NamedFile, ...]:
+def _at(model: ModelSpec) -> YamlPath:
+    return ("models", model.name, "monitor", "feedback")
+
+
+def _files(
+    workspace: Path, patterns: tuple[str, ...], key: YamlPath
+) -> tuple[NamedFile, ...]:
 
     return tuple(
         NamedFile(path, path.relative_to(workspace).as_posix())
