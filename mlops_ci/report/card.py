@@ -16,6 +16,7 @@ nothing.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 
 from mlops_ci.config.model import ModelSpec
@@ -33,11 +34,18 @@ METRICS_TITLE = "Metrics on the held-out test set"
 
 
 def chart_sections(evaluation: Evaluation | None) -> list[tuple[str, str]]:
-    """The card's charts as ``(title, markdown)`` pairs: the evaluation's curves, the same
-    Mermaid blocks (each with its numbers) as in the pull request's comment."""
+    """The card's charts as ``(title, markdown)`` pairs: the evaluation's curves as in the pull
+    request's comment, with this model's lines only (and the reference lines: chance, perfect
+    calibration, the calibration map). What production or base held when a run registered it
+    is not the version's to describe, and would make a rerun write another card."""
     if evaluation is None:
         return []
-    charts = curves_markdown(evaluation)
+    own = tuple(
+        dataclasses.replace(chart, series=tuple(
+            s for s in chart.series if s.role not in ("production", "base")))
+        for chart in evaluation.charts
+    )
+    charts = curves_markdown(dataclasses.replace(evaluation, charts=own))
     return [("Charts", charts)] if charts else []
 
 
