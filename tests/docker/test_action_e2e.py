@@ -59,9 +59,26 @@ class Checkout:
     def head(self) -> str:
         return git(self.repo, "rev-parse", "HEAD")
 
-    def pull_request(self) -> ActionRun:
+    def pull_request(self, report: str = "comment") -> ActionRun:
+        """The pull request's run; ``report``: the input ``pull_request_report`` (``comment``:
+        the one-job mode; ``artifact``, the action's default: phase one of two)."""
         return self.runner.run("pull_request", pr_payload(self.head), sha="f" * 40,
-                               ref=f"refs/pull/{PR}/merge")
+                               ref=f"refs/pull/{PR}/merge",
+                               inputs={"pull_request_report": report})
+
+    def workflow_run(self, run_id: int) -> ActionRun:
+        """Phase two: mlops-report.yml's job on the default branch, after the pull request's
+        run ``run_id`` completed, with its artifact downloaded beside mlops.yaml."""
+        payload = {
+            "action": "completed",
+            "workflow_run": {"id": run_id, "name": "mlops", "event": "pull_request",
+                             "status": "completed", "conclusion": "success",
+                             "head_branch": "retrain", "head_sha": self.head,
+                             "pull_requests": [], "repository": {"full_name": REPOSITORY},
+                             "head_repository": {"full_name": REPOSITORY}},
+            "repository": {"full_name": REPOSITORY, "default_branch": "main"},
+        }
+        return self.runner.run("workflow_run", payload, sha=self.head, ref="refs/heads/main")
 
     def push_main(self) -> ActionRun:
         return self.runner.run("push", push_payload(self.head), sha=self.head,
@@ -145,6 +162,33 @@ def test_pull_request_leaves_one_report_comment(checkout: Checkout, fake: FakeGi
     assert "model_version" not in run.outputs
     assert fake.repo(REPOSITORY).releases == []
     assert git(checkout.repo, "ls-remote", "--tags", "origin") == ""
+
+
+def test_by_default_the_pull_request_stores_results_and_workflow_run_posts_them(
+    checkout: Checkout, fake: FakeGitHub
+) -> None:
+    """The two phases through the image: the pull request's run (a token that could comment)
+    writes nothing to GitHub and stores its results; phase two renders and posts them."""
+    fake.repo(REPOSITORY).add_pull(PR, head_sha=checkout.head, head_ref="retrain",
+                                   title="Retrain")
+
+    phase_one = checkout.pull_request(report="artifact")
+
+    _assert_clean_log(phase_one, fake.token)
+    assert fake.writes() == []
+    assert fake.repo(REPOSITORY).comments(PR) == []
+    folder = checkout.repo / phase_one.outputs["report_artifact"]
+    assert sorted(p.name for p in folder.iterdir()) == ["report-artifact.json"]
+    run_id = json.loads((folder / "report-artifact.json").read_text())["meta"]["run_id"]
+
+    phase_two = checkout.workflow_run(run_id)
+
+    _assert_clean_log(phase_two, fake.token)
+    [comment] = fake.repo(REPOSITORY).comments(PR)
+    assert comment.body.startswith(MARKER)
+    assert "roc\\_auc" in comment.body  # the evaluation's table, rendered in phase two
+    assert f"run={run_id}" in comment.body
+    assert phase_two.outputs["report_url"].startswith(fake.web_url)
 
 
 def test_push_to_main_registers_a_tag_and_a_release_with_assets(
