@@ -76,11 +76,15 @@ class ActionRunner:
 
     ``scratch`` holds the runner's own folders (event, file commands, home). ``mounts`` are more
     host folders, each mounted at its own absolute path: the bare ``origin``, so pushes work.
+    ``environ``: more variables for every run, as a workflow's ``env:`` gives them (say, pip's
+    ``PIP_*`` settings).
     """
 
     def __init__(self, image: str, workspace: Path, scratch: Path, *, api_url: str,
-                 web_url: str, token: str, mounts: tuple[Path, ...] = ()) -> None:
+                 web_url: str, token: str, mounts: tuple[Path, ...] = (),
+                 environ: Mapping[str, str] | None = None) -> None:
         self.image = image
+        self.environ = dict(environ or {})
         self.workspace = workspace
         self.scratch = scratch
         self.api_url = api_url
@@ -123,6 +127,7 @@ class ActionRunner:
             "GITHUB_OUTPUT": f"{FILE_COMMANDS}/output",
             "GITHUB_STEP_SUMMARY": f"{FILE_COMMANDS}/summary",
             "MLOPS_CI_SECONDS_BETWEEN_WRITES": "0",
+            **self.environ,
         }
         command = ["docker", "run", "--rm", "--network", "host", "--workdir", WORKSPACE]
         for name in environ:
