@@ -27,6 +27,7 @@ import sys
 from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -48,7 +49,10 @@ REQUIREMENTS = (
     "xgboost-cpu\n"
 )
 # The training script says where it imported xgboost from.
-WHERE = 'import xgboost\nprint(f"train.py: xgboost {xgboost.__version__} from {xgboost.__file__}")\n'
+WHERE = (
+    "import xgboost\n"
+    'print(f"train.py: xgboost {xgboost.__version__} from {xgboost.__file__}")\n'
+)
 XGBOOST = dataclasses.replace(
     next(project for project in PROJECTS if project.key == "xgboost"),
     requirements=REQUIREMENTS,
@@ -116,6 +120,8 @@ def _assert_succeeded(run: ActionRun, token: str) -> None:
 
 
 def test_xgboost_project_through_the_action_image(project: Project, fake: FakeGitHub) -> None:
+    import pandas as pd
+
     from mlops_ci.modelio import load_model
 
     # --- the pull request: installs requirements.txt, trains with it, evaluates, stores ---
@@ -165,10 +171,8 @@ def test_xgboost_project_through_the_action_image(project: Project, fake: FakeGi
     assert metrics["roc_auc"] >= 0.9  # the project's gate, evaluated in the container
     released = project.repo.parent / "released.skops"
     released.write_bytes(assets["model.skops"])
-    model = load_model(released, ["xgboost"])
+    model: Any = load_model(released, ["xgboost"])
     assert type(model).__module__.startswith("xgboost")
-    import pandas as pd
-
     test = pd.read_csv(project.repo / "data" / "test.csv")
     accuracy = float((model.predict(test.drop(columns=["target"])) == test["target"]).mean())
     assert accuracy == pytest.approx(metrics["accuracy"], abs=1e-4)
