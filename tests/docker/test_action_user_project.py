@@ -136,6 +136,7 @@ def test_xgboost_project_through_the_action_image(project: Project, fake: FakeGi
                           rf"/github/workspace/{re.escape(CACHE)}/(venv-\w+)", pull.stdout)
     assert installed is not None, pull.log
     assert "requirements: requirements.txt installed in" in pull.stdout
+    assert "cache has been disabled" not in pull.log  # pip's, as root in the runner's HOME
     venv = project.repo / CACHE / installed.group(1)
     assert (venv / ".mlops-ci-complete").is_file()
     [package] = venv.glob("lib/python3*/site-packages/xgboost/__init__.py")
