@@ -12,13 +12,21 @@ The container has no package index, as in every docker test: pip reads the wheel
 once per session on the host from a mounted folder (``PIP_NO_INDEX``, ``PIP_FIND_LINKS``, the
 variables a workflow's ``env:`` would set for a private mirror).
 
-Three jobs on one checkout: the pull request (its results stored for the report artifact),
-the merge (registration tag, release with the model), the monitoring schedule once v0.1.0 is
-promoted. The merge's job finds the venv the pull request's job installed in the cache.
+Four jobs on one checkout: the pull request (its results stored for the report artifact),
+the merge (registration tag, release with the model), the promotion tag (the docker backend,
+reached through the engine's socket as the runner mounts it, builds a serving image that
+installs the same requirements.txt and serves v0.1.0 over the Open Inference Protocol), and
+the monitoring schedule. The later jobs find the venv the pull request's job installed in the
+cache.
+
+Without the layered venv the first job already fails: with ``train.requirements: false`` the
+training script cannot import xgboost (exit 2); with the venv but without its packages on
+mlops-ci's own ``sys.path`` the evaluation cannot load the candidate (exit 2).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import re
@@ -36,6 +44,7 @@ from tests.commands.repos import git, pr_payload, push_payload
 from tests.docker.runner import REPOSITORY, ActionRun, ActionRunner
 from tests.examples.projects import PROJECTS, Built, build
 from tests.fakegithub import FakeGitHub
+from tests.serving.example import post_json
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -99,16 +108,26 @@ class Project:
 
 
 @pytest.fixture
-def project(tmp_path: Path, fake: FakeGitHub, image: str, wheels: Path) -> Project:
+def project(tmp_path: Path, fake: FakeGitHub, image: str, wheels: Path) -> Iterator[Project]:
     """The XGBoost project committed on main, pushed to its bare ``origin``; its train.py
-    prints where it imported xgboost from."""
+    prints where it imported xgboost from. The serving containers and images its deploy made
+    are removed after."""
     built = build(dataclasses.replace(XGBOOST, script=XGBOOST.script + WHERE), tmp_path)
     runner = ActionRunner(
         image, built.repo, tmp_path / "runner", api_url=fake.api_url, web_url=fake.web_url,
-        token=fake.token, mounts=(tmp_path / "remote.git", wheels),
-        environ={"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheels)},
+        token=fake.token, mounts=(tmp_path / "remote.git", wheels), docker_socket=True,
+        environ={"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheels),
+                 "MLOPS_CI_SERVING_BASE": image},
     )
-    return Project(built, runner)
+    yield Project(built, runner)
+    from tests.deploy import docker_engine
+
+    client = docker_engine.engine()
+    label = f"mlops-ci.model={built.model}"
+    docker_engine.remove_labelled(client, label)
+    for made in client.images.list(filters={"label": label}):
+        with contextlib.suppress(Exception):
+            client.images.remove(made.id, force=True)
 
 
 def _assert_succeeded(run: ActionRun, token: str) -> None:
@@ -178,10 +197,29 @@ def test_xgboost_project_through_the_action_image(project: Project, fake: FakeGi
     accuracy = float((model.predict(test.drop(columns=["target"])) == test["target"]).mean())
     assert accuracy == pytest.approx(metrics["accuracy"], abs=1e-4)
 
-    # --- promoted, then the schedule: monitoring finds the shifted production data -----------
+    # --- promoted: the docker backend (the runner's socket) serves v0.1.0 over OIP ---------
     git(project.repo, "fetch", "-q", "--tags", "origin")
-    RegistryStore(project.repo).promote(project.model, "v0.1.0", "production")
+    promotion = RegistryStore(project.repo).promote(project.model, "v0.1.0", "production")
+    commit = git(project.repo, "rev-parse", f"{promotion.tag}^{{commit}}")
 
+    deploy = project.runner.run("push", push_payload(commit, f"refs/tags/{promotion.tag}"),
+                                sha=commit, ref=f"refs/tags/{promotion.tag}")
+
+    _assert_succeeded(deploy, fake.token)
+    assert deploy.outputs["deployed_version"] == "v0.1.0"
+    [deployment] = fake.repo(REPOSITORY).deployments
+    assert deployment.statuses[-1].state == "success"
+    features = test.drop(columns=["target"])
+    inputs = [{"name": name, "shape": [len(features)], "datatype": "FP64",
+               "data": [float(value) for value in features[name]]} for name in features.columns]
+    answer = post_json(f"http://127.0.0.1:{project.built.port}",
+                       f"/v2/models/{project.model}/infer", {"inputs": inputs})
+    assert answer.status == 200, answer.body
+    outputs: Any = answer.body["outputs"]
+    [served] = [output["data"] for output in outputs if output["name"] == "predict"]
+    assert list(served) == [int(label) for label in model.predict(features)]
+
+    # --- the schedule: monitoring finds the shifted production data ------------------------
     schedule = project.runner.run("schedule", {"schedule": "0 6 * * *",
                                                "repository": {"full_name": REPOSITORY}},
                                   sha=project.head(), ref="refs/heads/main")
