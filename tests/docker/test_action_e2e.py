@@ -60,8 +60,11 @@ class Checkout:
         return git(self.repo, "rev-parse", "HEAD")
 
     def pull_request(self) -> ActionRun:
+        """One job with a write token that comments itself (``pull_request_report: comment``);
+        the default, ``artifact``, is tested in tests/docker/test_action_user_project.py."""
         return self.runner.run("pull_request", pr_payload(self.head), sha="f" * 40,
-                               ref=f"refs/pull/{PR}/merge")
+                               ref=f"refs/pull/{PR}/merge",
+                               inputs={"pull_request_report": "comment"})
 
     def push_main(self) -> ActionRun:
         return self.runner.run("push", push_payload(self.head), sha=self.head,
