@@ -116,8 +116,7 @@ def project(tmp_path: Path, fake: FakeGitHub, image: str, wheels: Path) -> Itera
     runner = ActionRunner(
         image, built.repo, tmp_path / "runner", api_url=fake.api_url, web_url=fake.web_url,
         token=fake.token, mounts=(tmp_path / "remote.git", wheels), docker_socket=True,
-        environ={"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheels),
-                 "MLOPS_CI_SERVING_BASE": image},
+        environ={"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheels)},
     )
     yield Project(built, runner)
     from tests.deploy import docker_engine
@@ -128,6 +127,11 @@ def project(tmp_path: Path, fake: FakeGitHub, image: str, wheels: Path) -> Itera
     for made in client.images.list(filters={"label": label}):
         with contextlib.suppress(Exception):
             client.images.remove(made.id, force=True)
+
+
+def image_id(image: str) -> str:
+    return subprocess.run(["docker", "image", "inspect", "--format", "{{.Id}}", image],
+                          capture_output=True, text=True, check=True).stdout.strip()
 
 
 def _assert_succeeded(run: ActionRun, token: str) -> None:
@@ -207,6 +211,9 @@ def test_xgboost_project_through_the_action_image(project: Project, fake: FakeGi
 
     _assert_succeeded(deploy, fake.token)
     assert deploy.outputs["deployed_version"] == "v0.1.0"
+    built_from = re.search(r"built mlops-ci-serving/\S+ from (\S+)", deploy.stdout)
+    assert built_from is not None, deploy.log
+    assert image_id(built_from.group(1)) == image_id(project.runner.image)  # its own image
     [deployment] = fake.repo(REPOSITORY).deployments
     assert deployment.statuses[-1].state == "success"
     features = test.drop(columns=["target"])
