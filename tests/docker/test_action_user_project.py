@@ -147,6 +147,12 @@ def test_xgboost_project_through_the_action_image(project: Project, fake: FakeGi
 
     from mlops_ci.modelio import load_model
 
+    # the action's own packages lack xgboost: only the layered venv can provide it
+    bare = subprocess.run(["docker", "run", "--rm", "--network", "none", "--entrypoint",
+                           "python", project.runner.image, "-c", "import xgboost"],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert bare.returncode == 1 and "No module named 'xgboost'" in bare.stderr, bare.stderr
+
     # --- the pull request: installs requirements.txt, trains with it, evaluates, stores ---
     fake.repo(REPOSITORY).add_pull(PR, head_sha=project.head(), head_ref="first-model",
                                    title="First model")
