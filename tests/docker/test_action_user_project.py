@@ -14,8 +14,9 @@ variables a workflow's ``env:`` would set for a private mirror).
 
 Four jobs on one checkout: the pull request (its results stored for the report artifact),
 the merge (registration tag, release with the model), the promotion tag (the docker backend,
-reached through the engine's socket as the runner mounts it, builds a serving image that
-installs the same requirements.txt and serves v0.1.0 over the Open Inference Protocol), and
+reached through the engine's socket as the runner mounts it, builds a serving image from the
+action's own image that installs the same requirements.txt, and serves v0.1.0 over the Open
+Inference Protocol), and
 the monitoring schedule. The later jobs find the venv the pull request's job installed in the
 cache.
 
