@@ -84,5 +84,7 @@ COPY --from=app /opt/app /opt/app
 COPY docker/entrypoint.sh /usr/local/bin/mlops-ci-entrypoint
 RUN useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin \
         --user-group mlops-train
-ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
+# MLOPS_CI_IMAGE: the docker deploy backend builds serving images FROM this container's own
+# image (mlops_ci/deploy/own_image.py).
+ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 MLOPS_CI_IMAGE=1
 ENTRYPOINT ["/bin/sh", "/usr/local/bin/mlops-ci-entrypoint"]

@@ -3,8 +3,9 @@
 The only module that imports the docker SDK for deploys (lazily). The engine is the one
 ``DOCKER_HOST`` (etc.) in the environment names.
 
-**Image.** ``mlops-ci-serving/MODEL:VERSION``: ``FROM`` the action image (``mlops-ci:dev``, or
-the tag in ``MLOPS_CI_SERVING_BASE``) plus one small layer holding ``model.skops`` and
+**Image.** ``mlops-ci-serving/MODEL:VERSION``: ``FROM`` the action image (the tag in
+``MLOPS_CI_SERVING_BASE``; else, in the action's container, its own image (``own_image``); else
+``mlops-ci:dev``) plus one small layer holding ``model.skops`` and
 ``columns.json``; its entry point is ``python -m mlops_ci.serving`` for that model. A version
 with a ``train.requirements`` file gets its packages layered over the base's
 (``serving_image``). An image already built from the same model file and requirements
@@ -45,6 +46,7 @@ from typing import Any
 
 from mlops_ci.backends.container import docker_client, docker_errors, ensure_image
 from mlops_ci.config.model import Backend, Environment
+from mlops_ci.deploy.own_image import own_image
 from mlops_ci.deploy.probe import Probe, smoke_test, wait_ready
 from mlops_ci.deploy.protocol import Deployed, DeployFailed, DeployRequest, environment_url
 from mlops_ci.deploy.serving_image import pip_failure, write_context
@@ -252,7 +254,8 @@ def _requirements_digest(request: DeployRequest) -> str:
 
 def _ensure_base(client: Any, request: DeployRequest) -> str:
     """The serving base image, on the engine (pulled if missing); ``UserError`` if it cannot."""
-    base = request.environ.get(BASE_IMAGE_VARIABLE) or DEFAULT_BASE_IMAGE
+    base = (request.environ.get(BASE_IMAGE_VARIABLE) or own_image(client, request.environ)
+            or DEFAULT_BASE_IMAGE)
     ensure_image(client, base, role="the serving base image",
                  hint=f"build it (scripts/build-image), or set {BASE_IMAGE_VARIABLE} to an "
                  "image that has mlops-ci installed")

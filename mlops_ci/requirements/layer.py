@@ -12,11 +12,12 @@ What a caller may rely on:
   (name and version), the packages the user's may not contradict.
 - ``layered_venv`` installs the file with pip, constrained to the action's versions
   (``--constraint`` on their freeze, so a transitive conflict fails too), streaming pip's
-  output as progress. It works in ``cache_dir/venv-KEY``: KEY is the sha256 of the file's
-  content (nested ``-r`` files included), mlops-ci's version, the interpreter's version and
-  the action's freeze. The venv is complete once its marker file exists: a later run with the
-  same key reuses it and installs nothing. A failed install leaves no marker, and pip's reason
-  is raised as a ``UserError`` (exit 2) naming the file.
+  output as progress, without pip's own cache (the venv is the cache). It works in
+  ``cache_dir/venv-KEY``: KEY is the sha256 of the file's content (nested ``-r`` files
+  included), mlops-ci's version, the interpreter's version and the action's freeze. The
+  venv is complete once its marker file exists: a later run with the same key reuses it and
+  installs nothing. A failed install leaves no marker, and pip's reason is raised as a
+  ``UserError`` (exit 2) naming the file.
 """
 
 from __future__ import annotations
@@ -162,8 +163,10 @@ def layered_venv(
     _layer_over(venv, base)
     constraints = root / "action-constraints.txt"
     constraints.write_text(base.freeze(), encoding="utf-8")
+    # --no-cache-dir: the cached venv is the cache. pip's own would be in HOME, in the action
+    # the runner's folder, which its root refuses with a warning on every install.
     argv = (str(venv.python), "-m", "pip", "install", "--no-input", "--disable-pip-version-check",
-            "--progress-bar", "off", "--requirement", str(requirements),
+            "--no-cache-dir", "--progress-bar", "off", "--requirement", str(requirements),
             "--constraint", str(constraints))
     try:
         run_streamed(argv, cwd=requirements.parent, environ=environ, out=out,

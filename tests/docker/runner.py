@@ -30,6 +30,7 @@ WORKFLOW = "/github/workflow"
 FILE_COMMANDS = "/github/file_commands"
 HOME = "/github/home"
 REPOSITORY = "octo/churn"
+DOCKER_SOCKET = "/var/run/docker.sock"
 RUNNER_UID = 1234  # the runner's uid owns the checkout; the container runs as root
 RUN_TIMEOUT_SECONDS = 240
 
@@ -76,11 +77,18 @@ class ActionRunner:
 
     ``scratch`` holds the runner's own folders (event, file commands, home). ``mounts`` are more
     host folders, each mounted at its own absolute path: the bare ``origin``, so pushes work.
+    ``environ``: more variables for every run, as a workflow's ``env:`` gives them (say, pip's
+    ``PIP_*`` settings). ``docker_socket``: the engine's socket mounted at
+    ``/var/run/docker.sock``, as the runner mounts its own into every container action (the
+    docker deploy backend builds and starts the serving containers through it).
     """
 
     def __init__(self, image: str, workspace: Path, scratch: Path, *, api_url: str,
-                 web_url: str, token: str, mounts: tuple[Path, ...] = ()) -> None:
+                 web_url: str, token: str, mounts: tuple[Path, ...] = (),
+                 environ: Mapping[str, str] | None = None, docker_socket: bool = False) -> None:
         self.image = image
+        self.docker_socket = docker_socket
+        self.environ = dict(environ or {})
         self.workspace = workspace
         self.scratch = scratch
         self.api_url = api_url
@@ -123,6 +131,7 @@ class ActionRunner:
             "GITHUB_OUTPUT": f"{FILE_COMMANDS}/output",
             "GITHUB_STEP_SUMMARY": f"{FILE_COMMANDS}/summary",
             "MLOPS_CI_SECONDS_BETWEEN_WRITES": "0",
+            **self.environ,
         }
         command = ["docker", "run", "--rm", "--network", "host", "--workdir", WORKSPACE]
         for name in environ:
@@ -132,6 +141,10 @@ class ActionRunner:
             command += ["-v", f"{host}:{inside}"]
         for mount in self.mounts:
             command += ["-v", f"{mount}:{mount}"]
+        if self.docker_socket:  # not among mounts: those are given back to the test's uid after
+            engine = os.environ.get("DOCKER_HOST", "")
+            socket = engine.removeprefix("unix://") if engine.startswith("unix://") else None
+            command += ["-v", f"{socket or DOCKER_SOCKET}:{DOCKER_SOCKET}"]
         started = time.monotonic()
         try:
             done = subprocess.run(

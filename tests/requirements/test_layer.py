@@ -219,3 +219,28 @@ def test_the_base_environment_lists_its_distributions(base_python: Path) -> None
     assert base.versions()["basepkg"] == "1.0"
     assert "basepkg==1.0\n" in base.freeze()
     assert all(site.is_relative_to(base_python.parents[1]) for site in base.site_dirs)
+
+
+def test_pip_keeps_no_cache_of_its_own_in_the_runners_home(
+    tmp_path: Path, base_python: Path, wheels: Path
+) -> None:
+    """In the action's container HOME is the runner's folder, owned by the runner's uid, not
+    the container's root: pip's own cache there is refused with a warning on every install
+    (and would leave root's files in the runner's home). The cached venv is the cache."""
+    home = tmp_path / "home"
+    home.mkdir()
+    home.chmod(0o555)  # not writable by a user other than root ...
+    if os.geteuid() == 0:
+        os.chown(home, 1234, 1234)  # ... and, for root, owned by someone else (pip's own check)
+    config = project(tmp_path / "repo", "tinyreq==0.1\n")
+    environ = {name: value for name, value in os.environ.items()
+               if name not in ("XDG_CACHE_HOME", "PIP_CACHE_DIR", "PIP_NO_CACHE_DIR")}
+    log = io.StringIO()
+
+    venv = install_layered(config, config.models, cache_dir=tmp_path / "cache",
+                           environ={**environ, **offline(wheels), "HOME": str(home)},
+                           out=log, base_python=base_python)["churn"]
+
+    assert imports(venv.python, "import tinyreq; print(tinyreq.VERSION)") == "0.1"
+    assert "cache has been disabled" not in log.getvalue(), log.getvalue()
+    assert not (home / ".cache").exists()
