@@ -12,22 +12,14 @@ never in a developer's container that merely runs mlops-ci.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from mlops_ci.backends.container import docker_errors
+from mlops_ci.backends.own_image import MOUNTINFO, own_container_id
 
 IMAGE_VARIABLE = "MLOPS_CI_IMAGE"
-MOUNTINFO = Path("/proc/self/mountinfo")
-_CONTAINER = re.compile(r"/containers/([0-9a-f]{64})/(?:hostname|hosts|resolv\.conf)\s")
-
-
-def container_id(mountinfo: str) -> str | None:
-    """The id of the container whose ``mountinfo`` this is, or None outside a container."""
-    found = _CONTAINER.search(mountinfo)
-    return found.group(1) if found else None
 
 
 def own_image(client: Any, environ: Mapping[str, str], mountinfo: Path = MOUNTINFO) -> str | None:
@@ -36,7 +28,7 @@ def own_image(client: Any, environ: Mapping[str, str], mountinfo: Path = MOUNTIN
     if environ.get(IMAGE_VARIABLE) != "1":
         return None
     try:
-        found = container_id(mountinfo.read_text(encoding="utf-8", errors="replace"))
+        found = own_container_id(mountinfo.read_text(encoding="utf-8", errors="replace"))
     except OSError:
         return None
     if found is None:

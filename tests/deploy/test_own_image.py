@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mlops_ci.deploy.own_image import IMAGE_VARIABLE, container_id, own_image
+from mlops_ci.backends.own_image import own_container_id as container_id
+from mlops_ci.deploy.own_image import IMAGE_VARIABLE, own_image
 
 ID = "3f1c" * 16
 # /proc/self/mountinfo of a container as Docker starts it (lines shortened to the fields read).
