@@ -97,7 +97,7 @@ def assess_parquet_log(
         )
     label_rows = read_labels(labels, data, spec)
     latest, duplicate_labels, conflicting = latest_labels(label_rows)
-    label_ids = list(latest)
+    label_ids = _id_array(list(latest))  # built once: the set every batch is matched against
     label_us = {i: _micros_of(label.time) for i, label in latest.items()}
     period = spec.window_days * _DAY_US
     sums: dict[int, StreamedEstimate] = {}
@@ -130,8 +130,8 @@ def assess_parquet_log(
                     sums.setdefault(int(window), StreamedEstimate(calibrator)).add(
                         scores[members], predicted[members])
             kept_ids = ids.filter(keep)
-            labelled = pc.is_in(kept_ids, value_set=_id_array(label_ids)).to_numpy(
-                zero_copy_only=False) if label_ids else np.zeros(len(kept_ids), dtype=bool)
+            labelled = pc.is_in(kept_ids, value_set=label_ids).to_numpy(
+                zero_copy_only=False) if len(label_ids) else np.zeros(len(kept_ids), dtype=bool)
             unlabelled += int((~labelled).sum())
             kept_times = times[keep]
             for at in np.flatnonzero(labelled):
