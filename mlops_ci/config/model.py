@@ -307,7 +307,7 @@ class FeedbackSpec:
 
     data: tuple[str, ...] = ()  # workspace paths or globs of production rows
     labels: tuple[str, ...] = ()  # workspace paths or globs: id column + target (+ timestamp)
-    prediction_log: tuple[str, ...] = ()  # JSON Lines written by the server (globs)
+    prediction_log: tuple[str, ...] = ()  # JSON Lines by the server, or Parquet (globs)
     id_column: str | None = None  # None: data.id_column
     timestamp_column: str | None = None  # windows by this column when set
     window_days: int = 7

@@ -69,7 +69,7 @@ def estimate_accuracy(
     s = np.asarray(scores, dtype=float)
     predicted = np.asarray(predicted_positive, dtype=bool)
     if len(s) < MIN_ROWS:
-        return Estimate("accuracy", None, undefined_reason=_too_few(len(s)))
+        return Estimate("accuracy", None, undefined_reason=too_few(len(s)))
     p = calibrator.apply(s)
     right = np.where(predicted, p, 1.0 - p)
     value = float(right.mean())
@@ -96,7 +96,7 @@ def estimate_roc_auc(
     fits = calibrator.replicates or (calibrator.fit,)
     replicated = np.stack([fit.apply(s) for fit in fits])
     if len(p) < MIN_ROWS:
-        return Estimate("roc_auc", None, undefined_reason=_too_few(len(p)))
+        return Estimate("roc_auc", None, undefined_reason=too_few(len(p)))
     expected_positives = float(p.sum())
     if min(expected_positives, len(p) - expected_positives) < 1.0:
         return Estimate("roc_auc", None, undefined_reason=(
@@ -128,5 +128,5 @@ def estimate_roc_auc(
     return Estimate("roc_auc", float(sample.mean()), float(low), float(high))
 
 
-def _too_few(rows: int) -> str:
+def too_few(rows: int) -> str:
     return f"only {rows} row(s); an estimate needs at least {MIN_ROWS}"

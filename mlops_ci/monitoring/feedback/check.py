@@ -21,6 +21,7 @@ from mlops_ci.monitoring.feedback.cbpe import Estimate, estimate_accuracy, estim
 from mlops_ci.monitoring.feedback.join import JoinCounts, window_of
 from mlops_ci.monitoring.feedback.live import LiveQuality, judge_live
 from mlops_ci.monitoring.feedback.sources import ScoredRows
+from mlops_ci.monitoring.feedback.stream_cbpe import StreamedEstimate
 
 MAX_WINDOWS = 6
 ALL_ROWS = "all rows"
@@ -90,16 +91,20 @@ def assess(
     calibrator: Calibrator | None,
     calibrator_note: str | None = None,
     positive_class: ClassLabel | None = None,
+    end: datetime | None = None,
+    streamed: Sequence[tuple[int, int, StreamedEstimate]] | None = None,
 ) -> FeedbackCheck:
     """Judge live quality on the latest window; estimate every recent window (see module).
 
     Binary metrics treat ``positive_class`` (``evaluate.positive_class``) as positive, as
-    evaluate did for the registered values.
+    evaluate did for the registered values. A streamed source (``stream_log``) passes only its
+    labelled rows, the window ``end`` of all its rows, and its estimates already accumulated
+    per window as ``streamed`` (window, rows, running sums).
     """
     import numpy as np
 
-
-    end = max((t for t in rows.times if t is not None), default=None)
+    if end is None:
+        end = max((t for t in rows.times if t is not None), default=None)
     windows = np.asarray([window_of(t, end, spec.window_days) for t in rows.times], dtype=int)
     label_index = np.asarray([index for index, _ in rows.labelled], dtype=int)
     label_values = np.asarray([value for _, value in rows.labelled], dtype=object)
@@ -129,9 +134,9 @@ def assess(
         positive = rows.classes.index(calibrator.positive_class)
         scores = rows.proba[:, positive]
         found = []
-        for window in range(min(MAX_WINDOWS, int(windows.max()) + 1 if len(windows) else 0)):
+        for window in _windows(windows, streamed):
             members = windows == window
-            if not members.any():
+            if streamed is None and not members.any():
                 continue
             in_window = windows[label_index] == window if len(label_index) else latest
             labelled = int(in_window.sum())
@@ -139,19 +144,33 @@ def assess(
             if labelled >= spec.min_rows:
                 for value in compute(("accuracy", "roc_auc"), predictions(in_window)):
                     realised[value.name] = value.value
-            predicted_positive = _uniform(rows.y_pred[members]) == calibrator.positive_class
+            if streamed is not None:
+                sums = next(s for w, _, s in streamed if w == window)
+                accuracy, roc_auc, count = sums.accuracy(), sums.roc_auc(), sums.rows
+            else:
+                predicted_positive = _uniform(rows.y_pred[members]) == calibrator.positive_class
+                accuracy = estimate_accuracy(calibrator, scores[members], predicted_positive)
+                roc_auc = estimate_roc_auc(calibrator, scores[members])
+                count = int(members.sum())
             found.append(WindowEstimate(
                 window=_window_name(window, end, spec.window_days),
-                rows=int(members.sum()),
+                rows=count,
                 labelled=labelled,
-                accuracy=estimate_accuracy(calibrator, scores[members], predicted_positive),
-                roc_auc=estimate_roc_auc(calibrator, scores[members]),
+                accuracy=accuracy,
+                roc_auc=roc_auc,
                 realised_accuracy=realised["accuracy"],
                 realised_roc_auc=realised["roc_auc"],
             ))
         estimates = tuple(found)
     return FeedbackCheck(rows.source, live, estimates, note, rows.counts, rows.notes,
                          calibrator)
+
+
+def _windows(windows: Any, streamed: Sequence[tuple[int, int, StreamedEstimate]] | None
+             ) -> list[int]:
+    if streamed is not None:
+        return sorted(window for window, rows, _ in streamed if rows and window < MAX_WINDOWS)
+    return list(range(min(MAX_WINDOWS, int(windows.max()) + 1 if len(windows) else 0)))
 
 
 def _cannot_estimate(rows: ScoredRows, calibrator: Calibrator) -> str | None:

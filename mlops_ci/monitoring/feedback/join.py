@@ -88,20 +88,7 @@ def window_end(served: Sequence[Served]) -> datetime | None:
 def join_labels(served: Sequence[Served], labels: Sequence[Label], *, window_days: int) -> Joined:
     """Pair each served row with its label by id (see the module docstring for the rules)."""
     missing = sum(1 for row in served if not row.id) + sum(1 for label in labels if not label.id)
-    latest_label: dict[str, Label] = {}
-    values: dict[str, set[Scalar]] = {}
-    duplicate_labels = 0
-    for label in labels:
-        if not label.id:
-            continue
-        values.setdefault(label.id, set()).add(label.value)
-        current = latest_label.get(label.id)
-        if current is None:
-            latest_label[label.id] = label
-            continue
-        duplicate_labels += 1
-        if _label_key(label) >= _label_key(current):
-            latest_label[label.id] = label
+    latest_label, duplicate_labels, conflicting = latest_labels(labels)
     servings: dict[str, list[Served]] = {}
     for row in served:
         if row.id:
@@ -130,7 +117,7 @@ def join_labels(served: Sequence[Served], labels: Sequence[Label], *, window_day
         awaiting=len(unlabelled),
         duplicate_served=duplicate_served,
         duplicate_labels=duplicate_labels,
-        conflicting_labels=sum(1 for found in values.values() if len(found) > 1),
+        conflicting_labels=conflicting,
         unmatched_labels=sum(1 for row_id in latest_label if row_id not in servings),
         label_before_prediction=before,
         late=late,
@@ -138,6 +125,31 @@ def join_labels(served: Sequence[Served], labels: Sequence[Label], *, window_day
     )
     return Joined(tuple(sorted(labelled, key=lambda pair: pair[0])), tuple(sorted(unlabelled)),
                   counts)
+
+
+def latest_labels(labels: Sequence[Label]) -> tuple[dict[str, Label], int, int]:
+    """The latest label of each id, how many labels it replaced, how many ids disagree."""
+    latest_label: dict[str, Label] = {}
+    values: dict[str, set[Scalar]] = {}
+    duplicate_labels = 0
+    for label in labels:
+        if not label.id:
+            continue
+        values.setdefault(label.id, set()).add(label.value)
+        current = latest_label.get(label.id)
+        if current is None:
+            latest_label[label.id] = label
+            continue
+        duplicate_labels += 1
+        if _label_key(label) >= _label_key(current):
+            latest_label[label.id] = label
+    return latest_label, duplicate_labels, sum(1 for found in values.values() if len(found) > 1)
+
+
+def is_late(
+    predicted: datetime | None, arrived: datetime | None, end: datetime | None, days: int
+) -> bool:
+    return _is_late(predicted, arrived, end, days)
 
 
 def _label_key(label: Label) -> tuple[float, int]:

@@ -28,6 +28,7 @@ from mlops_ci.monitoring.feedback.sources import (
     rows_from_data,
     rows_from_log,
 )
+from mlops_ci.monitoring.feedback.stream_log import assess_parquet_log, is_parquet_log
 from mlops_ci.monitoring.production import resolve_files
 
 KEY = "monitor.feedback"
@@ -54,11 +55,16 @@ def measure_feedback(
                 f"models.{model.name}.{KEY}.prediction_log needs {KEY}.labels: the log holds "
                 "what was served, the labels what happened",
             )
-        rows = rows_from_log(
-            spec, model.data, model=model.name, version=version,
-            logs=_files(workspace, spec.prediction_log,
-                        (*_at(model), "prediction_log")), labels=labels,
-        )
+        logs = _files(workspace, spec.prediction_log, (*_at(model), "prediction_log"))
+        if is_parquet_log(logs):
+            calibrator, note = _calibrator(forge, tag, folder) if spec.estimate else (None, None)
+            return assess_parquet_log(
+                spec, model.data, model=model.name, version=version, logs=logs, labels=labels,
+                metric_names=model.evaluate.metrics, registered=registered,
+                calibrator=calibrator, calibrator_note=note,
+                positive_class=model.evaluate.positive_class)
+        rows = rows_from_log(spec, model.data, model=model.name, version=version, logs=logs,
+                             labels=labels)
     else:
         files = _files(workspace, spec.data, (*_at(model), "data"))
         production_model = _production_model(forge, model, tag, folder)

@@ -155,3 +155,75 @@ def test_the_terminal_shows_live_quality_as_plain_text(repo: Path) -> None:
     assert "Estimated performance before labels (an estimate, not a measurement)" in text
     assert "≈ 0." in text and "platt calibration on " in text
     assert "###" not in text and "|---" not in text and "\\_" not in text
+
+
+def parquet_log(repo: Path, *, drop: str | None = None) -> None:
+    """The example's labelled rows as answered by the released model, logged as Parquet (two
+    parts of a folder ``logs``), and the feedback pointed at it with the same file as labels."""
+    import numpy as np
+    import pyarrow as pa
+    from pyarrow import parquet as pq
+
+    from mlops_ci.config.loader import load_config
+    from mlops_ci.data.dataset import read_frame
+    from mlops_ci.metrics import predict
+    from mlops_ci.modelio import load_model
+
+    [spec] = load_config(repo / "mlops.yaml").models
+    frame = read_frame(spec.data, repo / FEEDBACK / "labelled.csv")
+    model = load_model(next((repo / ".mlops" / "outbox" / "releases").glob(
+        "churn@v0.1.0/assets/model.skops")), spec.evaluate.trusted_types)
+    answers = predict(model, frame.drop(columns=[spec.data.target, "customer_id"]),
+                      np.zeros(len(frame)), "classification")
+    table = pa.table({
+        "id": frame["customer_id"].astype(str), "time": [f"2026-11-20T{h % 24:02d}:00:00Z"
+                                                        for h in range(len(frame))],
+        "model": ["churn"] * len(frame), "version": ["v0.1.0"] * len(frame),
+        "prediction": [v.item() for v in answers.y_pred],
+        "probabilities": answers.proba.tolist(),
+        "classes": [[c.item() if hasattr(c, "item") else c for c in answers.classes]] * len(frame),
+    })
+    if drop:
+        table = table.drop_columns([drop])
+    (repo / "logs" / "day=1").mkdir(parents=True)
+    (repo / "logs" / "day=2").mkdir()
+    half = len(frame) // 2
+    pq.write_table(table.slice(0, half), repo / "logs" / "day=1" / "part-0.parquet")
+    pq.write_table(table.slice(half), repo / "logs" / "day=2" / "part-0.parquet")
+    config = repo / "mlops.yaml"
+    text = config.read_text(encoding="utf-8")
+    old = "data: [data/feedback/labelled.csv]"
+    assert old in text
+    config.write_text(text.replace(old, "prediction_log: [logs]\n        labels: "
+                                        "[data/feedback/labelled.csv]"), encoding="utf-8")
+
+
+def test_a_parquet_prediction_log_gives_the_live_quality_of_the_scored_rows(repo: Path) -> None:
+    feedback_sample(repo, "flipped.csv")
+    _, scored = run_monitor(repo, "401")
+    parquet_log(repo)
+
+    code, logged = run_monitor(repo, "402")
+
+    assert code == 1
+    ours, theirs = logged["feedback"]["live"], scored["feedback"]["live"]
+    assert ours["rows"] == theirs["rows"] >= 200
+    assert [m["live"] for m in ours["metrics"]] == pytest.approx(
+        [m["live"] for m in theirs["metrics"]], abs=1e-12)
+    assert ours["dropped"] and theirs["dropped"]
+    assert logged["feedback"]["join"]["matched"] == theirs["rows"]
+
+
+def test_a_parquet_prediction_log_without_its_id_column_exits_2_naming_file_and_column(
+    repo: Path,
+) -> None:
+    from mlops_ci.cli import main
+
+    parquet_log(repo, drop="id")
+    err = io.StringIO()
+    code = main(["monitor", "-c", str(repo / "mlops.yaml"), "--dry-run"], stderr=err)
+
+    assert code == 2, err.getvalue()
+    assert "logs/day=1/part-0.parquet:1:1: id: the prediction log's column 'id' is missing" \
+        in err.getvalue()
+    assert "Traceback" not in err.getvalue()
