@@ -40,8 +40,8 @@ def engine() -> Any:
     return client
 
 
-def _tree_digest(folder: Path) -> str:
-    digest = hashlib.sha256()
+def _tree_digest(folder: Path, image_id: str) -> str:
+    digest = hashlib.sha256(image_id.encode())
     for path in sorted(folder.rglob("*.py")) + sorted(folder.rglob("*.json")):
         digest.update(str(path.relative_to(folder)).encode())
         digest.update(path.read_bytes())
@@ -49,20 +49,22 @@ def _tree_digest(folder: Path) -> str:
 
 
 def serving_base(client: Any) -> str:
-    """A base image holding this tree's ``mlops_ci``, built once per change of the code."""
+    """A base image holding this tree's ``mlops_ci``, built once per change of the code or of
+    the action image it starts from (a rebuilt image, e.g. one more system library, makes a new
+    base)."""
     errors: Any = importlib.import_module("docker.errors")
     package = ROOT / "mlops_ci"
-    tag = f"{BASE_REPOSITORY}:{_tree_digest(package)}"
+    try:
+        action = client.images.get(ACTION_IMAGE)
+    except errors.ImageNotFound:
+        unavailable(f"the action image {ACTION_IMAGE} is missing: run scripts/build-image")
+    tag = f"{BASE_REPOSITORY}:{_tree_digest(package, str(action.id))}"
     _remove_stale_bases(client, keep=tag)
     try:
         client.images.get(tag)
         return tag
     except errors.ImageNotFound:
         pass
-    try:
-        client.images.get(ACTION_IMAGE)
-    except errors.ImageNotFound:
-        unavailable(f"the action image {ACTION_IMAGE} is missing: run scripts/build-image")
     where = client.containers.run(
         ACTION_IMAGE, entrypoint=["python", "-c",
                                   "import mlops_ci, os; print(os.path.dirname(mlops_ci.__file__))"],

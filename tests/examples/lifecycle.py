@@ -132,8 +132,9 @@ class Lifecycle:
             self.steps["schedule"] = self.run("schedule", schedule_payload(self.full_name))
         return self.steps["schedule"]
 
-    def deploy(self, serving_base: str) -> Step:
-        """The promotion tag's push: the docker backend deploys v0.1.0 to production."""
+    def deploy(self, serving_base: str, environ: dict[str, str] | None = None) -> Step:
+        """The promotion tag's push: the docker backend deploys v0.1.0 to production
+        (``environ``: more of the runner's variables, e.g. where pip finds wheels)."""
         if "deploy" not in self.steps:
             assert self.promote().code == 0, str(self.promote())
             tag = f"{self.model}#production#1"
@@ -141,7 +142,7 @@ class Lifecycle:
             self.serving_base = serving_base
             self.steps["deploy"] = self.run(
                 "push", push_payload(self.full_name, f"refs/tags/{tag}", sha), sha=sha,
-                extra={"MLOPS_CI_SERVING_BASE": serving_base},
+                extra={"MLOPS_CI_SERVING_BASE": serving_base, **(environ or {})},
             )
         return self.steps["deploy"]
 

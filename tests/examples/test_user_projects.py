@@ -150,7 +150,9 @@ def test_a_pull_request_that_lowers_the_own_metric_fails_its_gate(play: Any) -> 
 # ---- promotion: served by the docker backend, over the Open Inference Protocol ---------
 
 
-def served_and_expected(life: Lifecycle, serving_base: str) -> tuple[Any, Any]:
+def served_and_expected(
+    life: Lifecycle, serving_base: str, environ: dict[str, str] | None = None
+) -> tuple[Any, Any]:
     """Merge, promote and deploy; (the container's predictions for the test set, asked with
     an Open Inference Protocol ``infer`` request; the released model's own predictions)."""
     import numpy as np
@@ -161,7 +163,7 @@ def served_and_expected(life: Lifecycle, serving_base: str) -> tuple[Any, Any]:
     assert life.merge().code == 0, str(life.merge())
     assert life.promote().code == 0, str(life.promote())
 
-    step = life.deploy(serving_base)
+    step = life.deploy(serving_base, environ)
 
     assert step.code == 0, str(step)
     [deployment] = life.fake.repo(life.full_name).deployments
@@ -195,22 +197,35 @@ def test_the_promoted_version_is_served_over_oip_with_the_models_predictions(
     np.testing.assert_allclose(served, expected, rtol=1e-6)
 
 
+@pytest.fixture(scope="session")
+def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """pip's settings for the serving image's build: no index, the wheels of xgboost-cpu and
+    lightgbm at this environment's versions (their own dependencies are the image's)."""
+    import subprocess
+    import sys
+    from importlib import metadata
+
+    folder = tmp_path_factory.mktemp("wheels")
+    pins = [f"{name}=={metadata.version(name)}" for name in ("xgboost-cpu", "lightgbm")]
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
+         "--only-binary=:all:", "--no-deps", *pins, "--dest", str(folder)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert done.returncode == 0, f"cannot download {pins}:\n{done.stderr}"
+    return {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(folder)}
+
+
 @pytest.mark.docker
-def test_xgboost_served_over_oip(play: Any, serving_base: str) -> None:
-    """Needs xgboost in the serving image: the project's requirements.txt installed there."""
+@pytest.mark.parametrize("key", ["xgboost", "lightgbm"])
+def test_a_library_model_is_served_with_its_requirements_installed_in_the_image(
+    play: Any, serving_base: str, wheels: dict[str, str], key: str
+) -> None:
+    """The serving image installs the version's requirements.txt: the server imports the
+    model's library (xgboost, lightgbm), which the action's own image does not have."""
     import numpy as np
 
-    served, expected = served_and_expected(play("xgboost"), serving_base)
-
-    np.testing.assert_allclose(served, expected, rtol=1e-6)
-
-
-@pytest.mark.docker
-def test_lightgbm_served_over_oip(play: Any, serving_base: str) -> None:
-    """Needs lightgbm in the serving image: the project's requirements.txt installed there."""
-    import numpy as np
-
-    served, expected = served_and_expected(play("lightgbm"), serving_base)
+    served, expected = served_and_expected(play(key), serving_base, wheels)
 
     np.testing.assert_allclose(served, expected, rtol=1e-6)
 
