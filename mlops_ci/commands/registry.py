@@ -61,7 +61,7 @@ class HistoryRequest:
 
 def show(request: ShowRequest, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out, err = out or sys.stdout, err or sys.stderr
-    state = RegistryStore(request.repo, request.remote).state()
+    state = RegistryStore(request.repo, request.remote, cache=True).state()
     _notes(state, err)
     if request.model is not None:
         model = _model(state, request.model)
@@ -79,7 +79,7 @@ def show(request: ShowRequest, out: TextIO | None = None, err: TextIO | None = N
 
 def history(request: HistoryRequest, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out, err = out or sys.stdout, err or sys.stderr
-    state = RegistryStore(request.repo, request.remote).state()
+    state = RegistryStore(request.repo, request.remote, cache=True).state()
     _notes(state, err)
     events = _model(state, request.model).events()
     if request.json:

@@ -20,12 +20,10 @@ Writing is safe against a stale clone and against a concurrent writer:
 * a push that fails for any other transient reason is retried a bounded number of times, then
   raises :class:`ExternalError`.
 
-Which version a write targets, and which tag a promotion writes, are decided on the fetched
-state by the pure functions of :mod:`.promotion`; :meth:`RegistryStore.plan_promotion` returns a
-promotion's decision without writing (a dry run).
-The store's ``clock`` (seconds since the epoch) is its only source of the current time: a tag is
-dated by it (unless ``GIT_COMMITTER_DATE`` pins the date), and ``sleep`` is its only wait; tests
-inject both.
+What a write targets is decided on the fetched state by :mod:`.promotion`'s pure functions
+(:meth:`RegistryStore.plan_promotion`: a dry run). ``clock`` is the store's only time (tags
+are dated by it unless ``GIT_COMMITTER_DATE`` pins it) and ``sleep`` its only wait; with
+``cache``, reads go through :mod:`.cache`.
 """
 
 from __future__ import annotations
@@ -38,6 +36,7 @@ from mlops_ci.backends.git import Git
 from mlops_ci.errors import ExternalError, UserError
 from mlops_ci.registry import promotion
 from mlops_ci.registry import tags as grammar
+from mlops_ci.registry.cache import cache_path, cached_records
 from mlops_ci.registry.evidence import Evidence, tag_message
 from mlops_ci.registry.promotion import PromotionPlan, active_version, plan_promotion
 from mlops_ci.registry.refs import FORMAT, parse_for_each_ref_chunks
@@ -69,8 +68,9 @@ class RegistryStore:
         git: Git | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
+        cache: bool = False,  # read through registry.cache (the read-only CLI commands only)
     ) -> None:
-        self.repo = repo
+        self.repo, self.cache = repo, cache
         self.remote = remote
         self.git = git if git is not None else Git(repo)
         self.sleep = sleep
@@ -100,6 +100,12 @@ class RegistryStore:
 
     def _records(self) -> tuple[list[TagRecord], list[str]]:
         """Every registry tag, parsed while ``git for-each-ref`` still writes them."""
+        path = cache_path(self.repo) if self.cache else None
+        if path is not None:
+            return cached_records(self.git, path, self._read_records)
+        return self._read_records()
+
+    def _read_records(self) -> tuple[list[TagRecord], list[str]]:
         return parse_for_each_ref_chunks(
             self.git.stream(["for-each-ref", f"--format={FORMAT}", "refs/tags/"])
         )
@@ -184,12 +190,9 @@ class RegistryStore:
         )
 
     def plan_promotion(self, model: str, version: str, stage: str) -> PromotionPlan:
-        """What :meth:`promote` would do now, deciding on the same state; writes no tag.
-
-        The model's tags are fetched from the remote first, as ``promote`` fetches them, so the
-        tag named is the one ``promote`` writes unless another writer takes its counter in
-        between. A promotion ``promote`` would refuse raises the same :class:`UserError`.
-        """
+        """What :meth:`promote` would do now, on the same fetched state; writes no tag. The tag
+        named is the one ``promote`` writes unless another writer takes its counter in between;
+        a promotion ``promote`` would refuse raises the same :class:`UserError`."""
         _check_model(model)
         _check_stage(stage)
         return plan_promotion(self._synced(model), model, version, stage)
@@ -297,10 +300,8 @@ class RegistryStore:
         return True
 
     def _create_tag(self, name: str, commit: str, message: str, *, not_before: int) -> None:
-        """Create the annotated tag, dated by the clock but not before ``not_before``.
-
-        A ``GIT_COMMITTER_DATE`` in the environment dates it instead, again not before then.
-        """
+        """Create the annotated tag, dated by the clock (or ``GIT_COMMITTER_DATE``) but not
+        before ``not_before``."""
         problem = grammar.tag_name_problem(name)
         if problem:
             raise UserError(f"git cannot keep a tag named {name!r}: it {problem}")
@@ -365,11 +366,9 @@ class RegistryStore:
 
 
 def _refused(status: str) -> bool:
-    """A push status line that is a refusal (a hook, a protection rule), not a lost race.
-
-    A lost race reads ``[rejected] (already exists)``, or, when both pushes reach the remote at
-    once, ``[remote rejected] (atomic transaction failed)`` / ``(failed to update ref)``.
-    """
+    """A push status line that is a refusal (a hook, a protection rule), not a lost race, which
+    reads ``[rejected] (already exists)``, or, when both pushes reach the remote at once,
+    ``[remote rejected] (atomic transaction failed)`` / ``(failed to update ref)``."""
     if "[remote rejected]" not in status:
         return False
     reason = status.rsplit("(", 1)[-1]
