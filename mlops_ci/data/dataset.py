@@ -17,7 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from mlops_ci.config.model import DataSpec
-from mlops_ci.data.reader import raise_for_bad_values, read_header, read_table
+from mlops_ci.data.reader import (
+    Header,
+    raise_for_bad_values,
+    read_header,
+    read_table,
+    typed_table,
+)
 from mlops_ci.errors import InputProblems, Problem
 
 _TEXT_DTYPES = ("category", "string")
@@ -34,15 +40,35 @@ class Frame:
 
 def read_frame(data: DataSpec, path: Path) -> Any:
     """Every column of the file at ``path`` as a DataFrame typed by ``data.columns``."""
-    import numpy as np
-
-
     header = read_header(path, data.format)
     specs = {column.name: column for column in data.columns}
     table = read_table(header, header.columns, specs)
     raise_for_bad_values(table)
-    frame = table.arrow.to_pandas()
-    for name in header.columns:
+    return model_frame(data, table.arrow)
+
+
+def typed_frame(data: DataSpec, header: Header, arrow: Any) -> Any:
+    """An Arrow table or batch of the file of ``header`` as ``read_frame`` gives it: typed by
+    ``data.columns`` (wrong values an ``InputProblems``), then made a model's frame. The
+    streamed feedback reads Parquet in batches through this, so each batch's frame is the
+    whole file's rows of that batch."""
+    import pyarrow as pa
+
+    if isinstance(arrow, pa.RecordBatch):
+        arrow = pa.Table.from_batches([arrow])
+    dtypes = {c.name: c.dtype for c in data.columns if c.name in arrow.column_names}
+    table = typed_table(header, arrow, dtypes)
+    raise_for_bad_values(table)
+    return model_frame(data, table.arrow)
+
+
+def model_frame(data: DataSpec, arrow: Any) -> Any:
+    """The pandas frame a model sees of a typed Arrow table (see the module)."""
+    import numpy as np
+
+    specs = {column.name: column for column in data.columns}
+    frame = arrow.to_pandas()
+    for name in arrow.column_names:
         spec = specs.get(name)
         column = frame[name]
         if spec is None:

@@ -28,6 +28,7 @@ from mlops_ci.monitoring.feedback.sources import (
     rows_from_data,
     rows_from_log,
 )
+from mlops_ci.monitoring.feedback.stream_data import assess_parquet_data, is_streamed_data
 from mlops_ci.monitoring.feedback.stream_log import assess_parquet_log, is_parquet_log
 from mlops_ci.monitoring.production import resolve_files
 
@@ -71,6 +72,13 @@ def measure_feedback(
         if isinstance(production_model, str):
             source = ", ".join(f.name for f in files)
             return FeedbackCheck.not_measured(source, production_model, spec.min_rows)
+        if is_streamed_data(files, labels):
+            calibrator, note = _calibrator(forge, tag, folder) if spec.estimate else (None, None)
+            return assess_parquet_data(
+                spec, model.data, model_object=production_model, files=files,
+                metric_names=model.evaluate.metrics, registered=registered,
+                calibrator=calibrator, calibrator_note=note,
+                positive_class=model.evaluate.positive_class)
         rows = rows_from_data(
             spec, model.data, model_object=production_model, files=files, labels=labels,
         )

@@ -1,0 +1,190 @@
+"""``monitor.feedback.data`` in Parquet, scored in batches: estimates in bounded memory.
+
+When every ``feedback.data`` file is Parquet and no ``feedback.labels`` are joined (the label
+is the rows' own target column), the files are read in batches of ``BATCH_ROWS`` rows
+(``ParquetFile.iter_batches``) instead of whole:
+
+1. the footers first: a column the production model was fitted on (``feature_names_in_``)
+   or the ``timestamp_column`` missing from a file is an ``InputProblems`` naming the file and
+   the column (exit 2), before any row is scored;
+2. with a ``timestamp_column``, one pass over that column alone finds the latest time, which
+   ends window 0;
+3. each batch is typed as ``read_frame`` types the whole file (``dataset.typed_frame``),
+   scored with the model (``metrics.predict``, as in memory) and dropped: its scores go to its
+   window's ``StreamedEstimate`` (``stream_cbpe``, tolerance documented there), and its
+   labelled rows (target filled in) alone are kept, with their prediction and probabilities.
+
+At the end the labelled rows are judged by the same ``assess`` as in memory, so the live
+metrics are the in-memory ones exactly; the estimates are within ``stream_cbpe``'s tolerance.
+Memory grows with the labelled rows, not with the rows scored. With ``feedback.labels`` (a
+join by id) or CSV files, ``sources.rows_from_data`` reads the files whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from mlops_ci.config.model import ClassLabel, DataSpec, FeedbackSpec
+from mlops_ci.data.dataset import typed_frame
+from mlops_ci.data.stream import BATCH_ROWS, ParquetPart, open_parts
+from mlops_ci.errors import InputProblems, Problem, UserError
+from mlops_ci.metrics import predict
+from mlops_ci.monitoring.feedback.calibration import Calibrator
+from mlops_ci.monitoring.feedback.check import MAX_WINDOWS, FeedbackCheck, assess
+from mlops_ci.monitoring.feedback.join import window_of
+from mlops_ci.monitoring.feedback.predlog import parse_time
+from mlops_ci.monitoring.feedback.sources import NamedFile, ScoredRows, id_column_of
+from mlops_ci.monitoring.feedback.stream_cbpe import StreamedEstimate
+
+PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+def is_streamed_data(files: Sequence[NamedFile], labels: Sequence[NamedFile]) -> bool:
+    """True when ``files`` are all Parquet and their own target is the label (see module)."""
+    return bool(files) and not labels and all(
+        f.path.suffix.lower() in PARQUET_SUFFIXES for f in files)
+
+
+def assess_parquet_data(
+    spec: FeedbackSpec,
+    data: DataSpec,
+    *,
+    model_object: object,
+    files: Sequence[NamedFile],
+    metric_names: Sequence[str],
+    registered: Mapping[str, float],
+    calibrator: Calibrator | None,
+    calibrator_note: str | None,
+    positive_class: ClassLabel | None,
+) -> FeedbackCheck:
+    """Live quality and estimates of the rows of ``files`` scored with ``model_object``."""
+    import numpy as np
+
+    parts = open_parts([f.path for f in files], [f.name for f in files])
+    _check_columns(parts, model_object, spec.timestamp_column)
+    end = _window_end(parts, spec.timestamp_column)
+    drop = [c for c in (data.target, data.id_column, id_column_of(spec, data),
+                        spec.timestamp_column) if c]
+    sums: dict[int, StreamedEstimate] = {}
+    kept_pred: list[Any] = []
+    kept_proba: list[Any] = []
+    kept_label: list[Any] = []
+    kept_time: list[datetime | None] = []
+    classes: tuple[Any, ...] = ()
+    notes: tuple[str, ...] = ()
+    has_proba = True
+    for part in parts:
+        for frame in _frames(part, data):
+            features = frame.drop(columns=[c for c in dict.fromkeys(drop) if c in frame.columns])
+            scored = predict(model_object, features, np.zeros(len(frame)), "classification")
+            classes = scored.classes
+            if scored.proba is None:
+                has_proba = False
+                notes = (scored.proba_missing,) if scored.proba_missing else ()
+            times = ([parse_time(str(v)) if _present(v) else None
+                      for v in frame[spec.timestamp_column]] if spec.timestamp_column
+                     else [None] * len(frame))
+            windows = np.asarray([window_of(t, end, spec.window_days) for t in times], dtype=int)
+            if (calibrator is not None and scored.proba is not None and len(classes) == 2
+                    and calibrator.positive_class in classes):
+                scores = scored.proba[:, classes.index(calibrator.positive_class)]
+                predicted = np.asarray(scored.y_pred) == calibrator.positive_class
+                for window in np.unique(windows[windows < MAX_WINDOWS]):
+                    members = windows == window
+                    sums.setdefault(int(window), StreamedEstimate(calibrator)).add(
+                        scores[members], predicted[members])
+            if data.target not in frame.columns:
+                continue
+            target = frame[data.target]
+            for at in np.flatnonzero(target.notna().to_numpy()):
+                kept_pred.append(_plain(scored.y_pred[at]))
+                kept_proba.append(scored.proba[at] if scored.proba is not None else None)
+                kept_label.append(_label(target.iloc[at]))
+                kept_time.append(times[at])
+    proba = (np.asarray(kept_proba, dtype=float).reshape(-1, len(classes))
+             if has_proba and classes else None)
+    rows = ScoredRows(
+        source=", ".join(f.name for f in files),
+        y_pred=np.asarray(kept_pred, dtype=object),
+        proba=proba,
+        classes=tuple(classes),
+        times=tuple(kept_time),
+        labelled=tuple(enumerate(kept_label)),
+        notes=notes,
+    )
+    return assess(rows, spec=spec, metric_names=metric_names, registered=registered,
+                  calibrator=calibrator, calibrator_note=calibrator_note,
+                  positive_class=positive_class, end=end,
+                  streamed=[(w, s.rows, s) for w, s in sorted(sums.items())])
+
+
+def _check_columns(parts: Sequence[ParquetPart], model: object, timestamp: str | None) -> None:
+    names = getattr(model, "feature_names_in_", None)
+    wanted = [str(name) for name in names] if names is not None else []
+    problems = [
+        Problem(part.name, 1, 1, column, f"the model's column {column!r} is missing",
+                hint="the production rows must hold every column the model was trained on")
+        for part in parts for column in wanted if column not in part.columns
+    ]
+    if timestamp:
+        problems += [
+            Problem(part.name, 1, 1, timestamp, f"monitor.feedback.timestamp_column "
+                                                f"{timestamp!r} is missing")
+            for part in parts if timestamp not in part.columns
+        ]
+    if problems:
+        raise InputProblems(problems, what=f"{problems[0].file} cannot be used as feedback")
+
+
+def _window_end(parts: Sequence[ParquetPart], timestamp: str | None) -> datetime | None:
+    if not timestamp:
+        return None
+    end = None
+    for part in parts:
+        for batch in _batches(part, [timestamp]):
+            for value in batch.column(0).to_pandas():
+                moment = parse_time(str(value)) if _present(value) else None
+                if moment is not None and (end is None or moment > end):
+                    end = moment
+    return end
+
+
+def _frames(part: ParquetPart, data: DataSpec) -> Iterator[Any]:
+    for batch in _batches(part, None):
+        yield typed_frame(data, part.header, batch)
+
+
+def _batches(part: ParquetPart, columns: list[str] | None) -> Iterator[Any]:
+    import pyarrow as pa
+    from pyarrow import parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(part.path, pre_buffer=False, buffer_size=1 << 20)
+        yield from parquet.iter_batches(batch_size=BATCH_ROWS, columns=columns)
+    except (pa.ArrowException, OSError) as error:
+        raise UserError(f"{part.name}: not a readable Parquet file: {error}") from None
+
+
+def _present(value: object) -> bool:
+    if value is None:
+        return False
+    try:
+        return not bool(value != value)  # NaN and NaT are not equal to themselves
+    except (TypeError, ValueError):
+        return True
+
+
+def _plain(value: object) -> Any:
+    item = getattr(value, "item", None)
+    return item() if callable(item) else value
+
+
+def _label(value: object) -> Any:
+    plain = _plain(value)
+    if isinstance(plain, float) and plain.is_integer():
+        return int(plain)  # an int target read as float because of empty cells
+    if isinstance(plain, str | int | float | bool):
+        return plain
+    return str(plain)
