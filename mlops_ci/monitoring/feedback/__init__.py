@@ -5,6 +5,7 @@ model's ``monitor.feedback`` names; ``join`` joins late labels to served predict
 ``calibration`` fits (at registration) and applies the calibrator the estimate relies on;
 ``cbpe`` estimates accuracy and ROC AUC from calibrated confidence; ``live`` compares live
 metrics with those recorded at registration; ``check`` puts them together for ``monitor``;
-``registration`` calibrates a candidate at registration. ``report.feedback`` renders the
+``registration`` calibrates a candidate at registration; ``stream_cbpe``, ``stream_log``
+and ``stream_data`` measure Parquet sources in batches. ``report.feedback`` renders the
 result, every estimate marked as one.
 """

@@ -98,16 +98,20 @@ def assess_parquet_data(
             if data.target not in frame.columns:
                 continue
             target = frame[data.target]
-            for at in np.flatnonzero(target.notna().to_numpy()):
-                kept_pred.append(_plain(scored.y_pred[at]))
-                kept_proba.append(scored.proba[at] if scored.proba is not None else None)
-                kept_label.append(_label(target.iloc[at]))
-                kept_time.append(times[at])
-    proba = (np.asarray(kept_proba, dtype=float).reshape(-1, len(classes))
-             if has_proba and classes else None)
+            labelled = np.flatnonzero(target.notna().to_numpy())
+            # copies of the labelled rows only: a view would keep the whole batch alive
+            kept_pred.append(np.asarray(scored.y_pred)[labelled].astype(object))
+            if scored.proba is not None:
+                kept_proba.append(np.array(scored.proba[labelled], dtype=float))
+            kept_label += [_label(value) for value in target.iloc[labelled]]
+            kept_time += [times[at] for at in labelled]
+    proba = (np.concatenate(kept_proba).reshape(-1, len(classes))
+             if has_proba and classes and kept_proba else None)
+    if has_proba and classes and not kept_proba:
+        proba = np.zeros((0, len(classes)))
     rows = ScoredRows(
         source=", ".join(f.name for f in files),
-        y_pred=np.asarray(kept_pred, dtype=object),
+        y_pred=np.concatenate(kept_pred) if kept_pred else np.zeros(0, dtype=object),
         proba=proba,
         classes=tuple(classes),
         times=tuple(kept_time),

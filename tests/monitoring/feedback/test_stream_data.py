@@ -191,7 +191,7 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, file=sys.stder
 
 
 def _big(root: Path, rows: int, model: Any) -> None:
-    """``rows`` production rows in row groups of 100,000; 2,000 labelled at any size."""
+    """``rows`` production rows in row groups of 100,000; 2,000 labelled (evenly) at any size."""
     import pickle
 
     import numpy as np
@@ -208,7 +208,8 @@ def _big(root: Path, rows: int, model: Any) -> None:
         for start in range(0, rows, 100_000):
             n = min(100_000, rows - start)
             churned = rng.integers(0, 2, n).astype(float)
-            churned[max(0, 2000 - start):] = np.nan
+            # spread over every batch, so a batch kept alive by its labelled rows shows
+            churned[np.arange(start, start + n) % (rows // 2000) != 0] = np.nan
             writer.write_table(pa.table({
                 "id": pa.array([f"c{i}" for i in range(start, start + n)]),
                 "x1": rng.normal(0.0, 1.0, n),
