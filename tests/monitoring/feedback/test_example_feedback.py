@@ -227,3 +227,51 @@ def test_a_parquet_prediction_log_without_its_id_column_exits_2_naming_file_and_
     assert "logs/day=1/part-0.parquet:1:1: id: the prediction log's column 'id' is missing" \
         in err.getvalue()
     assert "Traceback" not in err.getvalue()
+
+
+def parquet_data(repo: Path, *, drop: str | None = None) -> None:
+    """The monitored labelled rows as a Parquet file, which ``feedback.data`` then names."""
+    from pyarrow import csv
+    from pyarrow import parquet as pq
+
+    table = csv.read_csv(repo / FEEDBACK / "labelled.csv")
+    if drop:
+        table = table.drop_columns([drop])
+    pq.write_table(table, repo / FEEDBACK / "labelled.parquet", row_group_size=100)
+    config = repo / "mlops.yaml"
+    text = config.read_text(encoding="utf-8")
+    old = "data: [data/feedback/labelled.csv]"
+    assert old in text
+    config.write_text(text.replace(old, "data: [data/feedback/labelled.parquet]"),
+                      encoding="utf-8")
+
+
+def test_parquet_feedback_data_streamed_gives_the_live_quality_of_the_csv(repo: Path) -> None:
+    feedback_sample(repo, "flipped.csv")
+    _, whole = run_monitor(repo, "501")
+    parquet_data(repo)
+
+    code, streamed = run_monitor(repo, "502")
+
+    assert code == 1
+    ours, theirs = streamed["feedback"]["live"], whole["feedback"]["live"]
+    assert streamed["feedback"]["source"] == "data/feedback/labelled.parquet"
+    assert ours["rows"] == theirs["rows"] >= 200
+    assert [m["live"] for m in ours["metrics"]] == pytest.approx(
+        [m["live"] for m in theirs["metrics"]], abs=1e-12)
+    assert ours["dropped"] and theirs["dropped"]
+
+
+def test_parquet_feedback_data_without_a_model_column_exits_2_naming_file_and_column(
+    repo: Path,
+) -> None:
+    from mlops_ci.cli import main
+
+    parquet_data(repo, drop="tenure_months")
+    err = io.StringIO()
+    code = main(["monitor", "-c", str(repo / "mlops.yaml"), "--dry-run"], stderr=err)
+
+    assert code == 2, err.getvalue()
+    assert ("data/feedback/labelled.parquet:1:1: tenure_months: the model's column "
+            "'tenure_months' is missing") in err.getvalue()
+    assert "Traceback" not in err.getvalue()
