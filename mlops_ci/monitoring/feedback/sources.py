@@ -139,20 +139,20 @@ def rows_from_data(
     target = table[data.target] if data.target in table.columns else None
     predictions = predict(model_object, features, np.zeros(len(table)), "classification")
     times = tuple(
-        parse_time(str(value)) if _present(value) else None
+        parse_time(str(value)) if present(value) else None
         for value in (table[spec.timestamp_column] if spec.timestamp_column
                       else [None] * len(table))
     )
     counts = None
     if labels:
-        ids = [str(value) if _present(value) else None for value in table[id_column]]
+        ids = [str(value) if present(value) else None for value in table[id_column]]
         served = [Served(row_id, time, i) for i, (row_id, time) in enumerate(zip(ids, times,
                                                                                 strict=True))]
         joined = join_labels(served, read_labels(labels, data, spec),
                              window_days=spec.window_days)
         labelled, counts = joined.labelled, joined.counts
     elif target is not None:
-        labelled = tuple((i, _plain(v)) for i, v in enumerate(target) if _present(v))
+        labelled = tuple((i, plain_label(v)) for i, v in enumerate(target) if present(v))
     else:
         labelled = ()
     return ScoredRows(
@@ -186,11 +186,11 @@ def read_labels(files: Sequence[NamedFile], data: DataSpec, spec: FeedbackSpec) 
                   and spec.timestamp_column in frame.columns else [None] * len(frame))
         for row_id, value, stamp in zip(frame[id_column], frame[data.target], stamps,
                                         strict=True):
-            if not _present(value):
+            if not present(value):
                 continue
             out.append(Label(
-                str(row_id) if _present(row_id) else None, _plain(value),
-                parse_time(str(stamp)) if _present(stamp) else None, len(out),
+                str(row_id) if present(row_id) else None, plain_label(value),
+                parse_time(str(stamp)) if present(stamp) else None, len(out),
             ))
     return out
 
@@ -202,7 +202,8 @@ def _missing(name: str, column: str, what: str) -> InputProblems:
     )
 
 
-def _present(value: object) -> bool:
+def present(value: object) -> bool:
+    """Whether a cell holds a value: not None, NaN or NaT."""
     if value is None:
         return False
     try:
@@ -211,7 +212,8 @@ def _present(value: object) -> bool:
         return True
 
 
-def _plain(value: object) -> Scalar:
+def plain_label(value: object) -> Scalar:
+    """A cell as a plain label: numpy scalars unwrapped, whole floats as ints."""
     item = getattr(value, "item", None)
     plain = item() if callable(item) else value
     if isinstance(plain, float) and plain.is_integer():

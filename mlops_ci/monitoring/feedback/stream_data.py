@@ -35,7 +35,13 @@ from mlops_ci.monitoring.feedback.calibration import Calibrator
 from mlops_ci.monitoring.feedback.check import MAX_WINDOWS, FeedbackCheck, assess
 from mlops_ci.monitoring.feedback.join import window_of
 from mlops_ci.monitoring.feedback.predlog import parse_time
-from mlops_ci.monitoring.feedback.sources import NamedFile, ScoredRows, id_column_of
+from mlops_ci.monitoring.feedback.sources import (
+    NamedFile,
+    ScoredRows,
+    id_column_of,
+    plain_label,
+    present,
+)
 from mlops_ci.monitoring.feedback.stream_cbpe import StreamedEstimate
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -83,7 +89,7 @@ def assess_parquet_data(
             if scored.proba is None:
                 has_proba = False
                 notes = (scored.proba_missing,) if scored.proba_missing else ()
-            times = ([parse_time(str(v)) if _present(v) else None
+            times = ([parse_time(str(v)) if present(v) else None
                       for v in frame[spec.timestamp_column]] if spec.timestamp_column
                      else [None] * len(frame))
             windows = np.asarray([window_of(t, end, spec.window_days) for t in times], dtype=int)
@@ -103,7 +109,7 @@ def assess_parquet_data(
             kept_pred.append(np.asarray(scored.y_pred)[labelled].astype(object))
             if scored.proba is not None:
                 kept_proba.append(np.array(scored.proba[labelled], dtype=float))
-            kept_label += [_label(value) for value in target.iloc[labelled]]
+            kept_label += [plain_label(value) for value in target.iloc[labelled]]
             kept_time += [times[at] for at in labelled]
     proba = (np.concatenate(kept_proba).reshape(-1, len(classes))
              if has_proba and classes and kept_proba else None)
@@ -149,7 +155,7 @@ def _window_end(parts: Sequence[ParquetPart], timestamp: str | None) -> datetime
     for part in parts:
         for batch in _batches(part, [timestamp]):
             for value in batch.column(0).to_pandas():
-                moment = parse_time(str(value)) if _present(value) else None
+                moment = parse_time(str(value)) if present(value) else None
                 if moment is not None and (end is None or moment > end):
                     end = moment
     return end
@@ -169,26 +175,3 @@ def _batches(part: ParquetPart, columns: list[str] | None) -> Iterator[Any]:
         yield from parquet.iter_batches(batch_size=BATCH_ROWS, columns=columns)
     except (pa.ArrowException, OSError) as error:
         raise UserError(f"{part.name}: not a readable Parquet file: {error}") from None
-
-
-def _present(value: object) -> bool:
-    if value is None:
-        return False
-    try:
-        return not bool(value != value)  # NaN and NaT are not equal to themselves
-    except (TypeError, ValueError):
-        return True
-
-
-def _plain(value: object) -> Any:
-    item = getattr(value, "item", None)
-    return item() if callable(item) else value
-
-
-def _label(value: object) -> Any:
-    plain = _plain(value)
-    if isinstance(plain, float) and plain.is_integer():
-        return int(plain)  # an int target read as float because of empty cells
-    if isinstance(plain, str | int | float | bool):
-        return plain
-    return str(plain)
