@@ -14,6 +14,7 @@ Reasons quote branch, tag and model names from the event: escape them before mar
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from mlops_ci.config.model import Config, StageName, Trigger
 from mlops_ci.events import Event, WorkflowRunRef
@@ -21,6 +22,21 @@ from mlops_ci.forge.protocol import Permission
 
 PLAN_FORMAT = 1
 NO_REPORT_CONCLUSIONS = ("cancelled", "skipped", "stale", "action_required", "startup_failure")
+
+CanaryStep = Literal["complete", "rollback"]
+CANARY_STEPS: tuple[CanaryStep, ...] = ("complete", "rollback")
+NO_CANARY_STEP = "none"  # the generated workflow's choice for "no canary step" (and "")
+
+
+def canary_step(value: str) -> CanaryStep | None:
+    """``value`` (a dispatch's or the action's ``canary`` input) as a step; ``None`` for ``""``
+    or ``none``; ``ValueError`` for anything else, for the caller to name its input."""
+    if value in ("", NO_CANARY_STEP):
+        return None
+    for step in CANARY_STEPS:
+        if value == step:
+            return step
+    raise ValueError(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +48,8 @@ class PlanStep:
     ``registry_stage`` to deploy, ``promoted_by`` (why, in a few words), and either
     ``writes_stage_tag`` with the ``version`` to promote first (release, dispatch), or the
     promotion ``tag`` whose commit's registered version is deployed (``version`` is ``None``).
+    A dispatch's ``canary`` step names the canary of ``version`` to complete or roll back
+    (``stages.deploy_order.settle_canary`` decides what that writes).
     """
 
     model: str
@@ -42,6 +60,7 @@ class PlanStep:
     tag: str | None = None  # the registry tag that triggered this step
     promoted_by: str | None = None  # deploy: e.g. "release churn@v1.4.0"; None: no promotion
     writes_stage_tag: bool = False  # deploy: promote ``version`` (write NAME#STAGE#N) first
+    canary: CanaryStep | None = None  # deploy: complete or roll back ``version``'s canary
 
     def to_json(self) -> dict[str, object]:
         return {

@@ -26,6 +26,10 @@ about. Decisions a caller may rely on:
   else the config's only model. With several models and no ``model``, a ``UserError`` naming
   the input: not a guess, and not a green run that deployed nothing.
   Without ``version`` and ``stage`` -> ``triggers.workflow_dispatch`` for ``model`` or all.
+  With the input ``canary`` (``complete`` or ``rollback``; empty or ``none``: no canary step),
+  the promotion completes or rolls back the canary of ``version`` in ``stage`` instead
+  (``PlanStep.canary``); it needs ``version`` and ``stage``, and any other value is a
+  ``UserError`` naming the input.
 - repository_dispatch of a model's ``monitor.actions.dispatch_event_type`` (``mlops-retrain``) ->
   ``triggers.repository_dispatch`` for ``client_payload.model`` or all.
 - A local run (no GitHub event) -> ``triggers.pull_request`` without register and deploy.
@@ -48,7 +52,15 @@ from collections.abc import Iterable
 from mlops_ci.config.model import Config, ModelSpec, StageName, Trigger
 from mlops_ci.errors import UserError
 from mlops_ci.events import Event, EventKind, ReleaseRef
-from mlops_ci.plan import Plan, PlanStep, why_no_stored_report
+from mlops_ci.plan import (
+    CANARY_STEPS,
+    NO_CANARY_STEP,
+    CanaryStep,
+    Plan,
+    PlanStep,
+    canary_step,
+    why_no_stored_report,
+)
 from mlops_ci.registry.tags import Action, is_valid_version, model_fullname
 
 CHECK_ACTIONS = ("opened", "synchronize", "reopened")
@@ -95,6 +107,7 @@ def _run(
     tag: str | None = None,
     promoted_by: str | None = None,
     writes_stage_tag: bool = False,
+    canary: CanaryStep | None = None,
 ) -> Plan:
     """The steps ``triggers.<trigger>`` names for ``models``, stage by stage."""
     reason = f"{reason} -> triggers.{trigger.value}"
@@ -104,7 +117,7 @@ def _run(
     chosen = list(models)
     steps = tuple(
         PlanStep(model.name, stage, reason, version, registry_stage, tag, promoted_by,
-                 writes_stage_tag)
+                 writes_stage_tag, canary)
         for stage in sorted(stages, key=_STAGE_ORDER.__getitem__)
         for model in chosen
     )
@@ -287,6 +300,13 @@ def _plan_workflow_dispatch(config: Config, event: Event) -> Plan:
     name = event.input("model")
     named = None if name is None else _named_model(config, name)
     version, stage = event.input("version"), event.input("stage")
+    canary = _dispatch_canary(event)
+    if canary is not None and (version is None or stage is None):
+        raise UserError(
+            f"workflow_dispatch input canary: {canary} needs the inputs version and stage "
+            "(the canary's version, and the stage it rolls out in)",
+            hint=f"e.g. version=v1.4.0, stage=production, canary={canary}",
+        )
     if version is None and stage is None:
         chosen = config.models if named is None else (named,)
         what = "workflow_dispatch" if named is None else f"workflow_dispatch for {named.name}"
@@ -315,17 +335,35 @@ def _plan_workflow_dispatch(config: Config, event: Event) -> Plan:
             f"as {config.file.name} has {len(config.models)} models",
             hint=f"run the workflow again with model set to one of: {known}",
         )
+    doing = {None: "promotion", "complete": "completing the canary",
+             "rollback": "rolling back the canary"}[canary]
+    where = "to" if canary is None else "in"
     return _run(
         config,
         event,
         Trigger.PROMOTION_TAG,
         [model],
-        f"workflow_dispatch (promotion of {model.name} {version} to {stage})",
+        f"workflow_dispatch ({doing} of {model.name} {version} {where} {stage})",
         version=version,
         registry_stage=stage,
-        promoted_by=f"workflow_dispatch of {version}",
+        promoted_by=f"workflow_dispatch {'' if canary is None else doing + ' '}of {version}",
         writes_stage_tag=True,
+        canary=canary,
     )
+
+
+def _dispatch_canary(event: Event) -> CanaryStep | None:
+    """The dispatch's ``canary`` input: ``complete``, ``rollback``, or none (empty, ``none``)."""
+    value = event.input("canary") or ""
+    try:
+        return canary_step(value)
+    except ValueError:
+        raise UserError(
+            f"workflow_dispatch input canary: {value[:100]!r} is not one of "
+            f"{', '.join((NO_CANARY_STEP, *CANARY_STEPS))}",
+            hint="complete: all traffic to the canary's version; rollback: the stable version "
+            "again",
+        ) from None
 
 
 def _plan_repository_dispatch(config: Config, event: Event) -> Plan:

@@ -50,7 +50,8 @@ from mlops_ci.registry.store import RegistryStore
 from mlops_ci.registry.tags import is_valid_version, model_fullname
 from mlops_ci.report.renderings import ReportRenderings
 from mlops_ci.stages.base import StageContext
-from mlops_ci.stages.deploy import DeployOrder, DeployStage
+from mlops_ci.stages.deploy import DeployStage
+from mlops_ci.stages.deploy_order import DeployOrder
 from mlops_ci.webhooks import local_event
 
 COMMANDS = ("run", "validate", "plan", "monitor", "promote")

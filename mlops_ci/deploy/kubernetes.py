@@ -197,25 +197,30 @@ class KubernetesTarget:
         self, environment: Environment, workspace: Path, environ: Mapping[str, str]
     ) -> str | None:
         """The committed manifests' version (during a canary, the canary's)."""
-        folder = _folder(environment, workspace)
         if environment.kind == "inferenceservice":
-            rollout = committed_rollout(_load(folder / ISVC_FILE))
+            rollout = committed_rollout_of(environment, workspace)
             return None if rollout is None else rollout.version
         try:
-            version = _load(folder / "deployment.yaml")["metadata"]["labels"][LABEL_VERSION]
+            path = _folder(environment, workspace) / "deployment.yaml"
+            version = _load(path)["metadata"]["labels"][LABEL_VERSION]
         except (KeyError, TypeError):
             return None
         return str(version)
-
 
     def current_promotion(
         self, environment: Environment, workspace: Path, environ: Mapping[str, str]
     ) -> str | None:
         """The stage tag the committed InferenceService records (a Deployment records none)."""
-        if environment.kind != "inferenceservice":
-            return None
-        rollout = committed_rollout(_load(_folder(environment, workspace) / ISVC_FILE))
+        rollout = committed_rollout_of(environment, workspace)
         return None if rollout is None else rollout.promotion
+
+
+def committed_rollout_of(environment: Environment, workspace: Path) -> Rollout | None:
+    """The roll-out the committed ``InferenceService`` of ``environment`` records; ``None``
+    for another backend or kind, or when none is committed yet."""
+    if environment.backend != "kubernetes" or environment.kind != "inferenceservice":
+        return None
+    return committed_rollout(_load(_folder(environment, workspace) / ISVC_FILE))
 
 
 def _load(path: Path) -> Any:

@@ -123,6 +123,11 @@ class RegistryStore:
                 )
             self.sleep(2.0 ** (attempt - 1))
 
+    def synced_state(self, model: str) -> RegistryState:
+        """The state after fetching ``model``'s tags from the remote, as a write decides on it
+        (a decision made on it, such as a canary step's, sees what the write will see)."""
+        return self._synced(model)
+
     def _synced(self, model: str) -> RegistryState:
         """The state after fetching ``model``'s tags from the remote (before any write)."""
         if self.remote is not None:

@@ -40,39 +40,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlops_ci.config.model import Backend, Environment, ModelSpec, StageName
+from mlops_ci.deploy.canary import previous_holder
 from mlops_ci.deploy.probe import rows_from_csv
 from mlops_ci.deploy.protocol import DeployFailed, DeployRequest, DeployTarget
 from mlops_ci.deploy.targets import target_for
 from mlops_ci.deploy.version_files import requirements_at
 from mlops_ci.errors import UserError
-from mlops_ci.plan import PlanStep
 from mlops_ci.registry.store import RegistryStore
-from mlops_ci.registry.tags import Action
 from mlops_ci.serving.columns import columns_from_specs
 from mlops_ci.stages.base import StageContext, StageResult, Status
+from mlops_ci.stages.deploy_order import DeployOrder, deploy_order, settle_canary
 from mlops_ci.stages.references import registry_name, registry_remote
-
-
-@dataclass(frozen=True, slots=True)
-class DeployOrder:
-    """Deploy ``version`` (``None``: the one the promotion tag names) of a model to ``stage``."""
-
-    stage: str
-    version: str | None
-    promotion_tag: str | None  # the NAME#STAGE#N tag of the event, when it is one
-    promote: bool  # write the stage tag first (release and dispatch events)
-    why: str
-
-
-def deploy_order(step: PlanStep | None) -> DeployOrder | None:
-    """What the plan ``step`` asks of the deploy, or ``None`` when it promotes nothing. Pure."""
-    if step is None or step.registry_stage is None or step.promoted_by is None:
-        return None
-    if step.writes_stage_tag:
-        return DeployOrder(step.registry_stage, step.version, None, True, step.promoted_by)
-    if step.tag is None:
-        return None
-    return DeployOrder(step.registry_stage, None, step.tag, False, step.promoted_by)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +82,7 @@ class DeployStage:
             return self._result(
                 model, Status.SKIPPED, f"no environment is bound to stage {order.stage}", started
             )
+        order = settle_canary(context, model, order, environments)
         if context.dry_run:
             return self._result(
                 model, Status.SKIPPED, _dry_run_summary(context, model, order, environments),
@@ -333,7 +312,8 @@ def _dry_run_summary(
     a promotion tag's run deploys what the stage holds now, even when the tag is superseded."""
     names = ", ".join(e.name for e in environments)
     if order.promote:
-        return (f"dry run: would promote {order.version} to {order.stage} ({order.why}), "
+        again = " again (a new stage tag: completes its canary)" if order.reassign else ""
+        return (f"dry run: would promote {order.version} to {order.stage}{again} ({order.why}), "
                 f"then deploy it to {names}")
     resolved = _resolve(context, model, order)
     if isinstance(resolved, str):
@@ -355,7 +335,7 @@ def _resolve(context: StageContext, model: ModelSpec, order: DeployOrder) -> _Re
     store = RegistryStore(context.workspace, remote=remote)
     name = registry_name(model)
     if order.promote and order.version is not None:
-        store.promote(name, order.version, order.stage)
+        (store.reassign if order.reassign else store.promote)(name, order.version, order.stage)
     state = store.state()
     model_state = state.model(name)
     if model_state is None:
@@ -387,12 +367,7 @@ def _resolve(context: StageContext, model: ModelSpec, order: DeployOrder) -> _Re
         note = (f"{event} is superseded by {assignment.name}: the registry's {order.stage} "
                 f"holds {version}, so this run deploys {version}, not {asked}")
         why = f"{order.why}, superseded by {assignment.name}"
-    previous = None
-    for record in model_state.records[: model_state.records.index(assignment)]:
-        if record.tag.action is Action.ASSIGN and record.tag.stage == order.stage:
-            holder = model_state.version_of_commit.get(record.commit)
-            if holder is not None and holder != version:
-                previous = holder
+    previous = previous_holder(model_state, order.stage, assignment)
     previous_state = model_state.version(previous) if previous else None
     return _Resolved(
         version, registered.tag, previous, previous_state.tag if previous_state else None,

@@ -14,7 +14,7 @@ from mlops_ci.config.model import Config, ModelSpec, StageName
 from mlops_ci.errors import UserError
 from mlops_ci.events import Event
 from mlops_ci.planner import build_plan
-from mlops_ci.stages.deploy import DeployOrder, deploy_order
+from mlops_ci.stages.deploy_order import DeployOrder, deploy_order
 from mlops_ci.webhooks import parse_event
 from tests.plan.conftest import TWO_MODELS
 from tests.serving.example import EXAMPLE
