@@ -18,6 +18,13 @@ and runs one command with a typed request, exactly as the CLI would, in ``workin
   holds its model file (sha256 checked), and each environment of the stage has what its target
   needs (a Docker engine, a command's program, a cluster). A cause found there exits 2 or 3
   and pushes no tag.
+  With ``canary`` (``complete`` or ``rollback``; empty or ``none``: none), the promotion
+  completes or rolls back the canary of ``version`` in ``stage`` instead, decided as a
+  workflow_dispatch's ``canary`` input is (``deploy.canary``): a new stage tag for the version
+  the stage holds (``registry promote --complete``), or the stable version promoted again; a
+  step done already writes nothing, and one naming a version the stage does not hold, or a
+  rollback without a canary, exits 2. Under ``run``, a workflow_dispatch reads its own
+  ``canary`` input from the event (as ``version`` and ``stage``); this input is only checked.
   With ``dry_run`` the store decides the promotion as the real one does
   (``RegistryStore.plan_promotion``): the tag it would push is printed, or the real run's
   refusal raised; no tag is written.
@@ -30,7 +37,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
@@ -44,8 +51,10 @@ from mlops_ci.commands.run_report import PULL_REQUEST_REPORTS, PullRequestReport
 from mlops_ci.commands.validate import ValidateRequest, validate
 from mlops_ci.config.loader import load_config
 from mlops_ci.config.model import Config, ModelSpec
+from mlops_ci.deploy.canary import settle_canary_step
 from mlops_ci.errors import EXIT_OK, UserError
 from mlops_ci.forge.select import open_forge
+from mlops_ci.plan import CANARY_STEPS, NO_CANARY_STEP, CanaryStep, canary_step
 from mlops_ci.registry.store import RegistryStore
 from mlops_ci.registry.tags import is_valid_version, model_fullname
 from mlops_ci.report.renderings import ReportRenderings
@@ -71,6 +80,8 @@ class Promotion:
     stage: str
     config: Config
     spec: ModelSpec
+    canary: CanaryStep | None = None  # the canary of ``version`` to complete or roll back
+    reassign: bool = False  # a new stage tag for the version held (a canary step settled)
 
 
 def action(environ: Mapping[str, str] | None = None) -> int:
@@ -90,6 +101,7 @@ def action(environ: Mapping[str, str] | None = None) -> int:
     config = directory / config_input  # unchanged when the input is absolute
     model = _input(env, "model") or None
     dry_run = _flag(env, "dry_run")
+    canary = _canary(env)
     if command == "run":
 
         request = RunRequest(
@@ -109,7 +121,7 @@ def action(environ: Mapping[str, str] | None = None) -> int:
         watch = MonitorRequest(config=config, model=model, dry_run=dry_run,
                                requirements_cache=requirements_cache(env))
         return monitor(watch, environ=env)
-    promotion = _promotion(env, config, model)
+    promotion = _settle_canary(replace(_promotion(env, config, model), canary=canary), env)
     if dry_run:
         return _preview_promotion(promotion, env)
     return _write_promotion(promotion, env)
@@ -128,6 +140,35 @@ def _pull_request_report(env: Mapping[str, str]) -> PullRequestReport:
         hint="`artifact` stores the results for the workflow_run job (mlops-report.yml) to "
         "post; `comment` comments from this job, which then needs pull-requests: write",
     )
+
+
+def _canary(env: Mapping[str, str]) -> CanaryStep | None:
+    """The ``canary`` input: ``complete``, ``rollback``, or none (empty, ``none``)."""
+    value = _input(env, "canary")
+    try:
+        return canary_step(value)
+    except ValueError:
+        raise UserError(
+            f"action input canary: {value[:60]!r} is not one of "
+            f"{', '.join((NO_CANARY_STEP, *CANARY_STEPS))}",
+            hint="complete: all traffic to the canary's version; rollback: the stable version "
+            "again; empty: a plain promotion",
+        ) from None
+
+
+def _settle_canary(promotion: Promotion, environ: Mapping[str, str]) -> Promotion:
+    """``promotion`` with its canary step made the plain promotion it is (printed): the
+    version to promote, and whether as a new stage tag of the version the stage holds."""
+    if promotion.canary is None:
+        return promotion
+    git = Git(promotion.repo, environ=environ)
+    remote = PROMOTION_REMOTE if git.has_remote(PROMOTION_REMOTE) else None
+    store = RegistryStore(promotion.repo, remote, git=git)
+    environments = [e for e in promotion.spec.deploy.environments if e.stage == promotion.stage]
+    decision = settle_canary_step(promotion.canary, store, promotion.model, promotion.version,
+                                  promotion.stage, environments, promotion.repo)
+    print(decision.note, flush=True)
+    return replace(promotion, version=decision.version, canary=None, reassign=decision.reassign)
 
 
 def _promotion(env: Mapping[str, str], config_path: Path, model: str | None) -> Promotion:
@@ -171,6 +212,7 @@ def _write_promotion(promotion: Promotion, environ: Mapping[str, str]) -> int:
         stage=promotion.stage,
         remote=PROMOTION_REMOTE,
         next_step=False,
+        complete=promotion.reassign,
     )
     code = promote(request, environ=environ)
     print(
@@ -203,6 +245,11 @@ def _preview_promotion(
     store = RegistryStore(promotion.repo, PROMOTION_REMOTE, git=git)
     plan = store.plan_promotion(promotion.model, promotion.version, promotion.stage)
     name, version, stage = plan.model, plan.version, plan.stage
+    if promotion.reassign:
+        print(f"dry run: would promote {name} {version} -> {stage} again (a new stage tag, "
+              f"pushed to {PROMOTION_REMOTE}: completes its canary); nothing written",
+              file=stream)
+        return EXIT_OK
     if not plan.new:
         print(
             f"dry run: already in stage: {name} {version} -> {stage} (tag {plan.tag}); "

@@ -31,6 +31,7 @@ from mlops_ci.deploy.kubernetes import committed_rollout_of
 from mlops_ci.errors import UserError
 from mlops_ci.plan import CanaryStep
 from mlops_ci.registry.state import ModelState, RegistryState, TagRecord
+from mlops_ci.registry.store import RegistryStore
 from mlops_ci.registry.tags import Action
 
 
@@ -42,6 +43,22 @@ class CanaryDecision:
     version: str
     reassign: bool
     note: str
+
+
+def settle_canary_step(
+    step: CanaryStep,
+    store: RegistryStore,
+    model: str,
+    version: str,
+    stage: str,
+    environments: Iterable[Environment],
+    workspace: Path,
+) -> CanaryDecision:
+    """:func:`decide_canary` on the registry as a write sees it (``model``'s tags fetched
+    from the store's remote first) and on the manifests ``environments`` of ``stage`` have
+    committed in ``workspace``. Writes nothing."""
+    rollouts = stage_rollouts(environments, workspace)
+    return decide_canary(step, store.synced_state(model), model, version, stage, rollouts)
 
 
 def stage_rollouts(

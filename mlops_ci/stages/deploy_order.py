@@ -2,9 +2,9 @@
 
 ``deploy_order`` reads the step the planner made (pure). ``settle_canary`` turns a dispatch's
 canary step (``PlanStep.canary``: complete or roll back the canary of ``version``) into the
-plain promotion it makes, decided by ``deploy.canary.decide_canary`` on the registry (its tags
-fetched first) and on the stage's committed manifests: the version to promote, and whether to
-write a new stage tag for the version the stage holds (which completes its canary).
+plain promotion it makes, decided by ``deploy.canary`` on the registry (its tags fetched
+first) and on the stage's committed manifests: the version to promote, and whether to write a
+new stage tag for the version the stage holds (which completes its canary).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from mlops_ci.config.model import Environment, ModelSpec
-from mlops_ci.deploy.canary import decide_canary, stage_rollouts
+from mlops_ci.deploy.canary import settle_canary_step
 from mlops_ci.plan import CanaryStep, PlanStep
 from mlops_ci.registry.store import RegistryStore
 from mlops_ci.stages.base import StageContext
@@ -52,9 +52,7 @@ def settle_canary(
     if order.canary is None or order.version is None:
         return order
     store = RegistryStore(context.workspace, remote=registry_remote(context.workspace))
-    name = registry_name(model)
-    state = store.synced_state(name)
-    rollouts = stage_rollouts(environments, context.workspace)
-    decision = decide_canary(order.canary, state, name, order.version, order.stage, rollouts)
+    decision = settle_canary_step(order.canary, store, registry_name(model), order.version,
+                                  order.stage, environments, context.workspace)
     context.out.write(f"{decision.note}\n")
     return replace(order, version=decision.version, canary=None, reassign=decision.reassign)

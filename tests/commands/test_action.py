@@ -18,8 +18,8 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "mlops_ci" / "examples" / "churn
 def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copytree(EXAMPLE, tmp_path / "models" / "churn", ignore=shutil.ignore_patterns("out"))
     monkeypatch.chdir(tmp_path)
-    for name in ("COMMAND", "CONFIG", "MODEL", "DRY_RUN", "VERSION", "STAGE", "GITHUB_TOKEN",
-                 "PULL_REQUEST_REPORT"):
+    for name in ("COMMAND", "CONFIG", "MODEL", "DRY_RUN", "VERSION", "STAGE", "CANARY",
+                 "GITHUB_TOKEN", "PULL_REQUEST_REPORT"):
         monkeypatch.delenv(f"INPUT_{name}", raising=False)
     monkeypatch.setenv("GITHUB_WORKSPACE", str(tmp_path))
     monkeypatch.setenv("INPUT_WORKING_DIRECTORY", "models/churn")
@@ -60,6 +60,8 @@ def test_working_directory_outside_the_workspace_is_refused(
         ("DRY_RUN", "maybe", "action input dry_run: 'maybe' is not true or false"),
         ("PULL_REQUEST_REPORT", "sometimes",
          "action input pull_request_report: 'sometimes' is not one of artifact, comment"),
+        ("CANARY", "finish", "action input canary: 'finish' is not one of none, complete, "
+         "rollback"),
     ],
 )
 def test_bad_inputs_exit_2_with_the_input_named(

@@ -33,9 +33,11 @@ class Dispatches:
     def __init__(self, workspace: DeployWorkspace, monkeypatch: pytest.MonkeyPatch) -> None:
         self.workspace, self.monkeypatch, self.runs = workspace, monkeypatch, 0
 
-    def __call__(self, version: str, **inputs: str) -> tuple[int, str]:
+    def __call__(self, version: str, *, action_inputs: dict[str, str] | None = None,
+                 **inputs: str) -> tuple[int, str]:
         """``mlops-ci action`` on a dispatch of ``{model: churn, version, stage: production}``
-        and ``inputs``; its exit code and everything it printed."""
+        and ``inputs``, with the action's ``action_inputs`` (names upper-cased, as
+        ``INPUT_*``); its exit code and everything it printed."""
         self.runs += 1
         scratch = self.workspace.root.parent / f"run-{self.runs}"
         scratch.mkdir()
@@ -60,6 +62,8 @@ class Dispatches:
                 patch.delenv(name)
             for key, value in environ.items():
                 patch.setenv(key, value)
+            for key, value in (action_inputs or {}).items():
+                patch.setenv(f"INPUT_{key.upper()}", value)
             out, err = io.StringIO(), io.StringIO()
             with patch.context() as inner:
                 inner.setattr("sys.stdout", out)
@@ -208,3 +212,38 @@ def test_a_bad_canary_input_exits_2_naming_it_and_writes_nothing(
     assert "Traceback" not in said
     assert (stage_tags(workspace), manifest(workspace), commits(workspace)) == (
         tags, before, count)
+
+
+def test_command_promote_with_canary_complete_pushes_the_tag_a_dispatch_then_deploys(
+    canary: tuple[DeployWorkspace, Dispatches], fake_github: FakeGitHub,
+) -> None:
+    workspace, dispatch = canary
+    remote = workspace.root.parent / "remote.git"
+    git(workspace.root.parent, "init", "-q", "--bare", str(remote))
+    git(workspace.root, "remote", "add", "origin", str(remote))
+    git(workspace.root, "push", "-q", "origin", "main", "--tags")
+    promote = {"command": "promote", "model": "churn", "version": "v1.1.0",
+               "stage": "production", "canary": "complete"}
+    tags = stage_tags(workspace)
+
+    code, said = dispatch("v1.1.0", action_inputs=promote)
+
+    assert code == 0, said
+    [new_tag] = sorted(set(stage_tags(workspace)) - set(tags))
+    assert f"promoted again, completing its canary: churn v1.1.0 -> production (tag {new_tag})" \
+        in said
+    assert git(remote, "tag", "--list", new_tag) == new_tag
+    assert manifest(workspace)["spec"]["predictor"]["canaryTrafficPercent"] == 10  # not yet
+
+    code, said = dispatch("v1.1.0", action_inputs=promote)  # the same step, run again
+
+    assert code == 0, said
+    assert f"{new_tag} completes the canary of churn v1.1.0 and is written already" in said
+    assert set(stage_tags(workspace)) == {*tags, new_tag}
+
+    code, said = dispatch("v1.1.0")  # what the action says deploys it: a dispatch, no canary
+
+    assert code == 0, said
+    assert "canaryTrafficPercent" not in manifest(workspace)["spec"]["predictor"]
+    assert manifest(workspace)["metadata"]["annotations"]["mlops-ci.promotion"] == new_tag
+    assert statuses(fake_github, "v1.1.0")[-1] == "success"
