@@ -113,3 +113,21 @@ def test_init_where_a_folder_stands_for_the_config_exits_2_even_with_force(tmp_p
     assert code == 2
     assert f"cannot write {tmp_path / 'mlops.yaml'}: a folder of that name is in the way" in err
     assert not (tmp_path / ".github").exists()
+
+
+def test_the_workflows_canary_input_is_a_valid_choice_of_what_the_dispatch_accepts(
+    tmp_path: Path,
+) -> None:
+    from mlops_ci.plan import CANARY_STEPS, canary_step
+
+    run(["init", str(tmp_path)])
+    workflow = yaml.safe_load((tmp_path / ".github/workflows/mlops.yml").read_text("utf-8"))
+    dispatch = workflow[True]["workflow_dispatch"]  # YAML 1.1 reads the key `on` as True
+    canary = dispatch["inputs"]["canary"]
+
+    assert canary["type"] == "choice"
+    options = canary["options"]
+    assert all(isinstance(o, str) and o for o in options), options  # actionlint: no "" option
+    assert canary["default"] in options
+    assert canary_step(canary["default"]) is None  # by default, a plain promotion
+    assert tuple(step for o in options if (step := canary_step(o))) == CANARY_STEPS

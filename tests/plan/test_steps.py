@@ -100,6 +100,26 @@ def test_dispatch_promotion_carries_version_and_stage(two_models: Config) -> Non
     )
 
 
+@pytest.mark.parametrize(
+    ("canary", "reason"),
+    [
+        ("none", "workflow_dispatch (promotion of churn v1.4.0 to production)"),
+        ("", "workflow_dispatch (promotion of churn v1.4.0 to production)"),
+        ("complete", "workflow_dispatch (completing the canary of churn v1.4.0 in production)"),
+        ("rollback", "workflow_dispatch (rolling back the canary of churn v1.4.0 in production)"),
+    ],
+)
+def test_dispatch_canary_input_rides_on_the_promotion_step(
+    one_model: Config, canary: str, reason: str
+) -> None:
+    payload = p.workflow_dispatch(version="v1.4.0", stage="production", canary=canary)
+    step = only_step(plan_for(one_model, "workflow_dispatch", payload))
+    assert (step.version, step.registry_stage, step.writes_stage_tag) == (
+        "v1.4.0", "production", True)
+    assert step.canary == (canary if canary in ("complete", "rollback") else None)
+    assert step.reason.startswith(reason)
+
+
 def test_dispatch_promotion_without_model_promotes_the_only_model(one_model: Config) -> None:
     payload = p.workflow_dispatch(version="v1.4.0", stage="production")
     step = only_step(plan_for(one_model, "workflow_dispatch", payload))
@@ -215,6 +235,10 @@ def test_empty_trigger_plans_nothing_and_says_so(load_text: Callable[[str], Conf
         ({"model": "churn", "version": "1.0", "stage": "production"}, "'1.0' is not a version"),
         ({"model": "churn", "version": "v1.0.0", "stage": "qa"}, "'qa' is not one of stages"),
         ({"version": "v1.0.0", "stage": "production"}, "input model: missing; promoting"),
+        ({"model": "churn", "version": "v1.0.0", "stage": "production", "canary": "finish"},
+         "workflow_dispatch input canary: 'finish' is not one of none, complete, rollback"),
+        ({"model": "churn", "canary": "complete"},
+         "workflow_dispatch input canary: complete needs the inputs version and stage"),
     ],
 )  # fmt: skip
 def test_bad_dispatch_inputs_are_user_errors(
