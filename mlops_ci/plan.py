@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from mlops_ci.config.model import Config, StageName, Trigger
+from mlops_ci.errors import UserError
 from mlops_ci.events import Event, WorkflowRunRef
 from mlops_ci.forge.protocol import Permission
 
@@ -28,15 +29,20 @@ CANARY_STEPS: tuple[CanaryStep, ...] = ("complete", "rollback")
 NO_CANARY_STEP = "none"  # the generated workflow's choice for "no canary step" (and "")
 
 
-def canary_step(value: str) -> CanaryStep | None:
-    """``value`` (a dispatch's or the action's ``canary`` input) as a step; ``None`` for ``""``
-    or ``none``; ``ValueError`` for anything else, for the caller to name its input."""
+def canary_step(value: str, source: str) -> CanaryStep | None:
+    """``value`` of the ``canary`` input ``source`` names (``workflow_dispatch input``, ``action
+    input``) as a step; ``None`` for ``""`` or ``none``; a ``UserError`` naming it otherwise."""
     if value in ("", NO_CANARY_STEP):
         return None
     for step in CANARY_STEPS:
         if value == step:
             return step
-    raise ValueError(value)
+    known = ", ".join((NO_CANARY_STEP, *CANARY_STEPS))
+    raise UserError(
+        f"{source} canary: {value[:60]!r} is not one of {known}",
+        hint="complete: all traffic to the canary's version; rollback: the stable version again; "
+        "none: a plain promotion",
+    )
 
 
 @dataclass(frozen=True, slots=True)

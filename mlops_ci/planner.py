@@ -26,10 +26,8 @@ about. Decisions a caller may rely on:
   else the config's only model. With several models and no ``model``, a ``UserError`` naming
   the input: not a guess, and not a green run that deployed nothing.
   Without ``version`` and ``stage`` -> ``triggers.workflow_dispatch`` for ``model`` or all.
-  With the input ``canary`` (``complete`` or ``rollback``; empty or ``none``: no canary step),
-  the promotion completes or rolls back the canary of ``version`` in ``stage`` instead
-  (``PlanStep.canary``); it needs ``version`` and ``stage``, and any other value is a
-  ``UserError`` naming the input.
+  With ``canary: complete`` or ``rollback`` (with ``version`` and ``stage``; ``none`` or empty:
+  none), that promotion completes or rolls back ``version``'s canary (``PlanStep.canary``).
 - repository_dispatch of a model's ``monitor.actions.dispatch_event_type`` (``mlops-retrain``) ->
   ``triggers.repository_dispatch`` for ``client_payload.model`` or all.
 - A local run (no GitHub event) -> ``triggers.pull_request`` without register and deploy.
@@ -52,15 +50,7 @@ from collections.abc import Iterable
 from mlops_ci.config.model import Config, ModelSpec, StageName, Trigger
 from mlops_ci.errors import UserError
 from mlops_ci.events import Event, EventKind, ReleaseRef
-from mlops_ci.plan import (
-    CANARY_STEPS,
-    NO_CANARY_STEP,
-    CanaryStep,
-    Plan,
-    PlanStep,
-    canary_step,
-    why_no_stored_report,
-)
+from mlops_ci.plan import CanaryStep, Plan, PlanStep, canary_step, why_no_stored_report
 from mlops_ci.registry.tags import Action, is_valid_version, model_fullname
 
 CHECK_ACTIONS = ("opened", "synchronize", "reopened")
@@ -300,22 +290,16 @@ def _plan_workflow_dispatch(config: Config, event: Event) -> Plan:
     name = event.input("model")
     named = None if name is None else _named_model(config, name)
     version, stage = event.input("version"), event.input("stage")
-    canary = _dispatch_canary(event)
-    if canary is not None and (version is None or stage is None):
-        raise UserError(
-            f"workflow_dispatch input canary: {canary} needs the inputs version and stage "
-            "(the canary's version, and the stage it rolls out in)",
-            hint=f"e.g. version=v1.4.0, stage=production, canary={canary}",
-        )
-    if version is None and stage is None:
+    canary = canary_step(event.input("canary") or "", "workflow_dispatch input")
+    if version is None and stage is None and canary is None:
         chosen = config.models if named is None else (named,)
         what = "workflow_dispatch" if named is None else f"workflow_dispatch for {named.name}"
         return _run(config, event, Trigger.WORKFLOW_DISPATCH, chosen, what)
     if version is None or stage is None:
+        got = "only version" if version else "only stage" if stage else f"canary {canary} alone"
         raise UserError(
-            "workflow_dispatch inputs version and stage go together: "
-            f"got only {'version' if version else 'stage'}",
-            hint="give both to promote a version, or neither to run triggers.workflow_dispatch",
+            f"workflow_dispatch inputs version and stage go together: got {got}",
+            hint="both: a promotion (or its canary settled); neither: triggers.workflow_dispatch",
         )
     if not is_valid_version(version):
         raise UserError(
@@ -335,14 +319,10 @@ def _plan_workflow_dispatch(config: Config, event: Event) -> Plan:
             f"as {config.file.name} has {len(config.models)} models",
             hint=f"run the workflow again with model set to one of: {known}",
         )
-    doing = {None: "promotion", "complete": "completing the canary",
-             "rollback": "rolling back the canary"}[canary]
-    where = "to" if canary is None else "in"
+    doing, where = {None: ("promotion", "to"), "complete": ("completing the canary", "in"),
+                    "rollback": ("rolling back the canary", "in")}[canary]
     return _run(
-        config,
-        event,
-        Trigger.PROMOTION_TAG,
-        [model],
+        config, event, Trigger.PROMOTION_TAG, [model],
         f"workflow_dispatch ({doing} of {model.name} {version} {where} {stage})",
         version=version,
         registry_stage=stage,
@@ -350,20 +330,6 @@ def _plan_workflow_dispatch(config: Config, event: Event) -> Plan:
         writes_stage_tag=True,
         canary=canary,
     )
-
-
-def _dispatch_canary(event: Event) -> CanaryStep | None:
-    """The dispatch's ``canary`` input: ``complete``, ``rollback``, or none (empty, ``none``)."""
-    value = event.input("canary") or ""
-    try:
-        return canary_step(value)
-    except ValueError:
-        raise UserError(
-            f"workflow_dispatch input canary: {value[:100]!r} is not one of "
-            f"{', '.join((NO_CANARY_STEP, *CANARY_STEPS))}",
-            hint="complete: all traffic to the canary's version; rollback: the stable version "
-            "again",
-        ) from None
 
 
 def _plan_repository_dispatch(config: Config, event: Event) -> Plan:

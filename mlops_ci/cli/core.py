@@ -102,7 +102,7 @@ def add_action_parser(commands: Any) -> None:
         "action",
         help="the GitHub Action's entry point: run the command its inputs name",
         description="Read the action's inputs (INPUT_COMMAND, INPUT_CONFIG, INPUT_MODEL, "
-        "INPUT_DRY_RUN, INPUT_WORKING_DIRECTORY, INPUT_VERSION, INPUT_STAGE, "
+        "INPUT_DRY_RUN, INPUT_WORKING_DIRECTORY, INPUT_VERSION, INPUT_STAGE, INPUT_CANARY, "
         "INPUT_GITHUB_TOKEN) and run that command. See action.yml.",
     )
     action.set_defaults(handler=_action)

@@ -54,7 +54,7 @@ from mlops_ci.config.model import Config, ModelSpec
 from mlops_ci.deploy.canary import settle_canary_step
 from mlops_ci.errors import EXIT_OK, UserError
 from mlops_ci.forge.select import open_forge
-from mlops_ci.plan import CANARY_STEPS, NO_CANARY_STEP, CanaryStep, canary_step
+from mlops_ci.plan import CanaryStep, canary_step
 from mlops_ci.registry.store import RegistryStore
 from mlops_ci.registry.tags import is_valid_version, model_fullname
 from mlops_ci.report.renderings import ReportRenderings
@@ -101,7 +101,7 @@ def action(environ: Mapping[str, str] | None = None) -> int:
     config = directory / config_input  # unchanged when the input is absolute
     model = _input(env, "model") or None
     dry_run = _flag(env, "dry_run")
-    canary = _canary(env)
+    canary = canary_step(_input(env, "canary"), "action input")
     if command == "run":
 
         request = RunRequest(
@@ -140,20 +140,6 @@ def _pull_request_report(env: Mapping[str, str]) -> PullRequestReport:
         hint="`artifact` stores the results for the workflow_run job (mlops-report.yml) to "
         "post; `comment` comments from this job, which then needs pull-requests: write",
     )
-
-
-def _canary(env: Mapping[str, str]) -> CanaryStep | None:
-    """The ``canary`` input: ``complete``, ``rollback``, or none (empty, ``none``)."""
-    value = _input(env, "canary")
-    try:
-        return canary_step(value)
-    except ValueError:
-        raise UserError(
-            f"action input canary: {value[:60]!r} is not one of "
-            f"{', '.join((NO_CANARY_STEP, *CANARY_STEPS))}",
-            hint="complete: all traffic to the canary's version; rollback: the stable version "
-            "again; empty: a plain promotion",
-        ) from None
 
 
 def _settle_canary(promotion: Promotion, environ: Mapping[str, str]) -> Promotion:

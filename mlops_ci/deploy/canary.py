@@ -12,7 +12,8 @@ the step makes, so the deploy that follows renders the right roll-out:
   (``mlops-ci.stable-version``) is promoted again; its deploy renders it alone.
 - Repeating a step that was done writes nothing (a rerun of the same dispatch): ``complete``
   of a version that takes all the traffic already, or whose completing tag is written but not
-  deployed yet; ``rollback`` of the version that held the stage just before its holder now.
+  deployed yet; ``rollback`` of the version that held the stage just before its holder now,
+  when the manifests show no canary of that holder.
   The decision then promotes the holder, which is a no-op, and the deploy converges on it.
 - Refused (:class:`UserError`, exit 2): a step naming a version the stage does not hold (as
   ``--complete`` refuses it), a ``rollback`` of a version with no canary, and a ``rollback``
@@ -100,13 +101,17 @@ def decide_canary(
     if holder is not None and current is None:  # held through an unregistered commit
         raise UserError(f"{model} {holder} is in {stage} without an assignment tag")
     if holder != version or current is None:
-        if step == "rollback" and holder is not None and previous == version:
+        # Rolled back already: the holder took over from ``version`` and serves without a
+        # canary of its own (naming the stable version during a canary is a mistake instead).
+        holder_canary = any(r.version == holder and r.stable is not None for _, r in rollouts)
+        if (step == "rollback" and holder is not None and previous == version and rollouts
+                and not holder_canary):
             return CanaryDecision(holder, False, (
                 f"the canary of {model} {version} in {stage} was rolled back already: {stage} "
                 f"holds {holder} since {current.name if current else 'then'}; nothing written"))
         raise UserError(
             f"{stage} holds {holder or 'no version'} of {model}, not {version}: there is no "
-            f"canary of {version} to {step}",
+            f"canary of {version} to {'complete' if step == 'complete' else 'roll back'}",
             hint=f"promote {version} with canary empty to start its roll-out"
             if step == "complete" else f"name the version in {stage}'s canary now",
         )

@@ -125,11 +125,7 @@ class RegistryStore:
 
     def synced_state(self, model: str) -> RegistryState:
         """The state after fetching ``model``'s tags from the remote, as a write decides on it
-        (a decision made on it, such as a canary step's, sees what the write will see)."""
-        return self._synced(model)
-
-    def _synced(self, model: str) -> RegistryState:
-        """The state after fetching ``model``'s tags from the remote (before any write)."""
+        (before any write, and for a decision that must see what the write will see)."""
         if self.remote is not None:
             if not self.git.has_remote(self.remote):
                 raise UserError(
@@ -167,7 +163,7 @@ class RegistryStore:
             raise UserError(f"invalid first version {first_version!r}")
         commit = self.git.resolve_commit(ref)
         for _ in range(RACE_ATTEMPTS):
-            state = self._synced(model)
+            state = self.synced_state(model)
             existing = state.version_at_commit(model, commit)
             if existing is not None and existing.active and existing.tag is not None:
                 if version is not None and existing.version != version:
@@ -200,7 +196,7 @@ class RegistryStore:
         a promotion ``promote`` would refuse raises the same :class:`UserError`."""
         _check_model(model)
         _check_stage(stage)
-        return plan_promotion(self._synced(model), model, version, stage)
+        return plan_promotion(self.synced_state(model), model, version, stage)
 
     def promote(
         self, model: str, version: str, stage: str, *, evidence: Evidence | None = None
@@ -217,7 +213,7 @@ class RegistryStore:
         _check_model(model)
         _check_stage(stage)
         for _ in range(RACE_ATTEMPTS):
-            state = self._synced(model)
+            state = self.synced_state(model)
             plan = decide(state, model, version, stage)
             if not plan.new:
                 self._push_existing([plan.tag])
@@ -235,7 +231,7 @@ class RegistryStore:
         _check_model(model)
         _check_stage(stage)
         for _ in range(RACE_ATTEMPTS):
-            state = self._synced(model)
+            state = self.synced_state(model)
             target = active_version(state, model, version)
             if stage not in state.assigned_stages(model, version):
                 raise UserError(f"{model} {version} is not in stage {stage!r}")
@@ -252,7 +248,7 @@ class RegistryStore:
         """Withdraw ``version`` (GTO's deregistration, tag ``NAME@vX.Y.Z!``)."""
         _check_model(model)
         for _ in range(RACE_ATTEMPTS):
-            state = self._synced(model)
+            state = self.synced_state(model)
             target = active_version(state, model, version)
             plain = RegistryTag(model, Action.DEREGISTER, version=version)
             tag = plain.format()
@@ -270,7 +266,7 @@ class RegistryStore:
         """Deprecate the whole model (tag ``NAME@deprecated``), at its first event's commit."""
         _check_model(model)
         for _ in range(RACE_ATTEMPTS):
-            state = self._synced(model)
+            state = self.synced_state(model)
             found = state.model(model)
             if found is None:
                 raise UserError(f"no model {model!r} in the registry")

@@ -129,5 +129,5 @@ def test_the_workflows_canary_input_is_a_valid_choice_of_what_the_dispatch_accep
     options = canary["options"]
     assert all(isinstance(o, str) and o for o in options), options  # actionlint: no "" option
     assert canary["default"] in options
-    assert canary_step(canary["default"]) is None  # by default, a plain promotion
-    assert tuple(step for o in options if (step := canary_step(o))) == CANARY_STEPS
+    assert canary_step(canary["default"], "input") is None  # by default, a plain promotion
+    assert tuple(step for o in options if (step := canary_step(o, "input"))) == CANARY_STEPS

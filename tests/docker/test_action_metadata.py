@@ -28,6 +28,7 @@ EXPECTED_INPUTS = {
     "working_directory",
     "version",
     "stage",
+    "canary",
 }
 
 

@@ -238,7 +238,7 @@ def test_empty_trigger_plans_nothing_and_says_so(load_text: Callable[[str], Conf
         ({"model": "churn", "version": "v1.0.0", "stage": "production", "canary": "finish"},
          "workflow_dispatch input canary: 'finish' is not one of none, complete, rollback"),
         ({"model": "churn", "canary": "complete"},
-         "workflow_dispatch input canary: complete needs the inputs version and stage"),
+         "workflow_dispatch inputs version and stage go together: got canary complete alone"),
     ],
 )  # fmt: skip
 def test_bad_dispatch_inputs_are_user_errors(
