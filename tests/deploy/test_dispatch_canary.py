@@ -247,3 +247,20 @@ def test_command_promote_with_canary_complete_pushes_the_tag_a_dispatch_then_dep
     assert "canaryTrafficPercent" not in manifest(workspace)["spec"]["predictor"]
     assert manifest(workspace)["metadata"]["annotations"]["mlops-ci.promotion"] == new_tag
     assert statuses(fake_github, "v1.1.0")[-1] == "success"
+
+
+def test_a_dry_run_of_canary_complete_says_what_it_would_write_and_writes_nothing(
+    canary: tuple[DeployWorkspace, Dispatches], fake_github: FakeGitHub,
+) -> None:
+    workspace, dispatch = canary
+    tags, before, count = stage_tags(workspace), manifest(workspace), commits(workspace)
+    fake_github.clear_requests()
+
+    code, said = dispatch("v1.1.0", action_inputs={"dry_run": "true"}, canary="complete")
+
+    assert code == 0, said
+    assert "dry run: would promote v1.1.0 to production again (a new stage tag: completes its " \
+        "canary)" in said
+    assert (stage_tags(workspace), manifest(workspace), commits(workspace)) == (
+        tags, before, count)
+    assert fake_github.writes() == []
