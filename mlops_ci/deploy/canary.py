@@ -71,8 +71,8 @@ def stage_rollouts(
 
 
 def previous_holder(model: ModelState, stage: str, assignment: TagRecord) -> str | None:
-    """The version that held ``stage`` before ``assignment``, the one that put its holder now
-    there (``None``: no other version held it before)."""
+    """The last other version that held ``stage`` before ``assignment`` (the tag that put its
+    holder there); ``None`` when no other version held it before."""
     holder = model.version_of_commit.get(assignment.commit)
     previous = None
     for record in model.records[: model.records.index(assignment)]:
@@ -108,23 +108,23 @@ def decide_canary(
                 and not holder_canary):
             return CanaryDecision(holder, False, (
                 f"the canary of {model} {version} in {stage} was rolled back already: {stage} "
-                f"holds {holder} since {current.name if current else 'then'}; nothing written"))
+                f"holds {holder} since {current.name if current else 'then'}; no tag written"))
         raise UserError(
             f"{stage} holds {holder or 'no version'} of {model}, not {version}: there is no "
             f"canary of {version} to {'complete' if step == 'complete' else 'roll back'}",
-            hint=f"promote {version} with canary empty to start its roll-out"
-            if step == "complete" else f"name the version in {stage}'s canary now",
+            hint=f"promote {version} without canary to start its roll-out"
+            if step == "complete" else f"rollback names the canary's version, which {stage} holds",
         )
     where = ", ".join(name for name, _ in canaries)
     if step == "complete":
         if not canaries:
             return CanaryDecision(version, False, (
                 f"{model} {version} takes all of {stage}'s traffic already: no canary of it to "
-                "complete; nothing written"))
+                "complete; no tag written"))
         if all(r.promotion not in (None, current.name) for _, r in canaries):
             return CanaryDecision(version, False, (
                 f"{current.name} completes the canary of {model} {version} and is written "
-                f"already: deploying it to {where}; nothing written"))
+                f"already: deploying it to {where}; no tag written"))
         return CanaryDecision(version, True, (
             f"completing the canary of {model} {version} in {stage} ({where}): a new stage tag, "
             f"all traffic to {version}"))
@@ -132,14 +132,14 @@ def decide_canary(
         raise UserError(
             f"{model} {version} takes all of {stage}'s traffic: there is no canary of it to "
             "roll back",
-            hint=f"to go back to another version, promote it to {stage} with canary empty",
+            hint=f"to go back to another version, promote it to {stage} without canary",
         )
     stables = sorted({str(r.stable) for _, r in canaries})
     if len(stables) > 1:
         raise UserError(
             f"the environments of {stage} ({where}) keep different stable versions "
             f"({', '.join(stables)}): mlops-ci cannot tell which to roll back to",
-            hint=f"promote the version you want in {stage} with canary empty",
+            hint=f"promote the version you want in {stage} without canary",
         )
     return CanaryDecision(stables[0], False, (
         f"rolling back the canary of {model} {version} in {stage} ({where}): promoting the "

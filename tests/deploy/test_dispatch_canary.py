@@ -151,7 +151,7 @@ def test_rerunning_a_completed_canary_dispatch_writes_nothing(
 
     assert code == 0, said
     assert "churn v1.1.0 takes all of production's traffic already: no canary of it to " \
-        "complete; nothing written" in said
+        "complete; no tag written" in said
     assert stage_tags(workspace) == tags
     assert commits(workspace) == count
     assert statuses(fake_github, "v1.1.0") == written
