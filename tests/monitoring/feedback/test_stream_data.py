@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -238,3 +239,37 @@ def test_memory_does_not_grow_with_the_scored_rows(tmp_path: Path) -> None:
     large = _peak_mb(tmp_path / "large")
     print(f"peak RSS: {small} MB at 200,000 production rows, {large} MB at 2,000,000")
     assert large < small + 50, (small, large)
+
+
+def test_a_regressors_streamed_live_quality_is_the_files_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A regressor's labelled rows summed in batches: MAE, MSE, RMSE, R², MAPE equal, the
+    median absolute error within its stated relative tolerance."""
+    import numpy as np
+    from sklearn.linear_model import LinearRegression
+
+    from mlops_ci.metrics import metric_names
+
+    frame = _rows(12_000, 4, 0.4)
+    frame["churned"] = 500.0 + 40 * frame["x1"] + np.where(frame["churned"].isna(), np.nan,
+                                                           frame["visits"] * 3.0)
+    model = LinearRegression().fit(frame[["x1", "visits"]].iloc[:3000],
+                                   500.0 + 40 * frame["x1"].iloc[:3000])
+    _write(tmp_path, frame.drop(columns=["plan"]))
+    files = _named(tmp_path)
+    spec = replace(SPEC, tolerances=(Tolerance("mae", 1.0),))
+    data = replace(DATA, columns=(ColumnSpec("visits", "int"),))
+    common: dict[str, Any] = {"metric_names": metric_names("regression"),
+                              "registered": {"mae": 20.0}, "calibrator": None,
+                              "positive_class": None}
+    whole = assess(rows_from_data(spec, data, model_object=model, files=files, labels=()),
+                   spec=spec, calibrator_note="none", **common)
+    monkeypatch.setattr(stream_data, "BATCH_ROWS", 1_000)
+    streamed = assess_parquet_data(spec, data, model_object=model, files=files,
+                                   calibrator_note="none", **common)
+
+    assert streamed.live.rows == whole.live.rows > 1000
+    assert all(check.live.defined for check in whole.live.checks)
+    assert_live_close(streamed.to_json()["live"]["metrics"], whole.to_json()["live"]["metrics"])
+    assert streamed.live.dropped == whole.live.dropped is True
