@@ -85,10 +85,11 @@ def assess_parquet_data(
             if scored.proba is None:
                 has_proba = False
                 notes = (scored.proba_missing,) if scored.proba_missing else ()
-            times = ([parse_time(str(v)) if present(v) else None
-                      for v in frame[spec.timestamp_column]] if spec.timestamp_column
-                     else [None] * len(frame))
-            windows = np.asarray([window_of(t, end, spec.window_days) for t in times], dtype=int)
+            windows = np.zeros(len(frame), dtype=int)  # without times, all rows are one window
+            if spec.timestamp_column:
+                windows = np.asarray([
+                    window_of(parse_time(str(v)) if present(v) else None, end, spec.window_days)
+                    for v in frame[spec.timestamp_column]], dtype=int)
             if (calibrator is not None and scored.proba is not None and len(classes) == 2
                     and calibrator.positive_class in classes):
                 scores = scored.proba[:, classes.index(calibrator.positive_class)]
