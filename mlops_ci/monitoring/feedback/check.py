@@ -95,20 +95,15 @@ def assess(
     calibrator: Calibrator | None,
     calibrator_note: str | None = None,
     positive_class: ClassLabel | None = None,
-    end: datetime | None = None,
-    streamed: Sequence[tuple[int, int, StreamedEstimate]] | None = None,
 ) -> FeedbackCheck:
     """Judge live quality on the latest window; estimate every recent window (see module).
 
     Binary metrics treat ``positive_class`` (``evaluate.positive_class``) as positive, as
-    evaluate did for the registered values. A streamed source (``stream_log``) passes only its
-    labelled rows, the window ``end`` of all its rows, and its estimates already accumulated
-    per window as ``streamed`` (window, rows, running sums).
+    evaluate did for the registered values.
     """
     import numpy as np
 
-    if end is None:
-        end = max((t for t in rows.times if t is not None), default=None)
+    end = max((t for t in rows.times if t is not None), default=None)
     windows = np.asarray([window_of(t, end, spec.window_days) for t in rows.times], dtype=int)
     label_index = np.asarray([index for index, _ in rows.labelled], dtype=int)
     label_values = np.asarray([value for _, value in rows.labelled], dtype=object)
@@ -138,9 +133,9 @@ def assess(
         positive = rows.classes.index(calibrator.positive_class)
         scores = rows.proba[:, positive]
         found = []
-        for window in _windows(windows, streamed):
+        for window in range(min(MAX_WINDOWS, int(windows.max()) + 1 if len(windows) else 0)):
             members = windows == window
-            if streamed is None and not members.any():
+            if not members.any():
                 continue
             in_window = windows[label_index] == window if len(label_index) else latest
             labelled = int(in_window.sum())
@@ -148,20 +143,13 @@ def assess(
             if labelled >= spec.min_rows:
                 for value in compute(REALISED, predictions(in_window)):
                     realised[value.name] = value.value
-            if streamed is not None:
-                sums = next(s for w, _, s in streamed if w == window)
-                accuracy, roc_auc, count = sums.accuracy(), sums.roc_auc(), sums.rows
-            else:
-                predicted_positive = uniform(rows.y_pred[members]) == calibrator.positive_class
-                accuracy = estimate_accuracy(calibrator, scores[members], predicted_positive)
-                roc_auc = estimate_roc_auc(calibrator, scores[members])
-                count = int(members.sum())
+            predicted_positive = uniform(rows.y_pred[members]) == calibrator.positive_class
             found.append(WindowEstimate(
                 window=_window_name(window, end, spec.window_days),
-                rows=count,
+                rows=int(members.sum()),
                 labelled=labelled,
-                accuracy=accuracy,
-                roc_auc=roc_auc,
+                accuracy=estimate_accuracy(calibrator, scores[members], predicted_positive),
+                roc_auc=estimate_roc_auc(calibrator, scores[members]),
                 realised_accuracy=realised["accuracy"],
                 realised_roc_auc=realised["roc_auc"],
             ))
@@ -207,7 +195,7 @@ def assess_counted(
         note = "estimation is off (monitor.feedback.estimate: false)"
     elif note is None and calibrator is not None:
         positive = classes.index(calibrator.positive_class)
-        for window in _windows(None, streamed):
+        for window in sorted(w for w, rows, _ in streamed if rows and w < MAX_WINDOWS):
             count = labelled.rows(window)
             realised: dict[str, float | None] = dict.fromkeys(REALISED)
             if count >= spec.min_rows:
@@ -219,13 +207,6 @@ def assess_counted(
                 labelled=count, accuracy=sums.accuracy(), roc_auc=sums.roc_auc(),
                 realised_accuracy=realised["accuracy"], realised_roc_auc=realised["roc_auc"]))
     return FeedbackCheck(source, live, tuple(estimates), note, counts, notes, calibrator)
-
-
-def _windows(windows: Any, streamed: Sequence[tuple[int, int, StreamedEstimate]] | None
-             ) -> list[int]:
-    if streamed is not None:
-        return sorted(window for window, rows, _ in streamed if rows and window < MAX_WINDOWS)
-    return list(range(min(MAX_WINDOWS, int(windows.max()) + 1 if len(windows) else 0)))
 
 
 def cannot_estimate(classes: Sequence[Any], has_proba: bool, calibrator: Calibrator
