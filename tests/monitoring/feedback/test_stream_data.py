@@ -37,7 +37,8 @@ SPEC = FeedbackSpec(data=("production",), timestamp_column="seen", window_days=7
 DATA = DataSpec(train=Path("train.csv"), test=Path("test.csv"), target="churned",
                 id_column="id", columns=(ColumnSpec("plan", "category"),
                                          ColumnSpec("visits", "int")))
-METRICS = ("accuracy", "roc_auc", "f1", "precision", "recall", "log_loss")
+METRICS = ("accuracy", "roc_auc", "f1", "precision", "recall", "log_loss", "balanced_accuracy",
+           "brier_score", "average_precision")
 
 
 def _rows(rows: int, seed: int, labelled: float) -> Any:

@@ -37,7 +37,8 @@ SPEC = FeedbackSpec(prediction_log=("logs",), labels=("labels.csv",), id_column=
                     tolerances=(Tolerance("accuracy", 0.05),))
 DATA = DataSpec(train=Path("train.csv"), test=Path("test.csv"), target="churned",
                 id_column="id")
-METRICS = ("accuracy", "roc_auc", "f1", "log_loss")
+METRICS = ("accuracy", "roc_auc", "f1", "log_loss", "precision", "recall", "balanced_accuracy",
+           "brier_score", "average_precision")
 
 
 def _model(seed: int) -> tuple[Calibrator, Any]:
