@@ -50,6 +50,8 @@ class Predictions:
     ``proba`` is ``None`` when the model has no ``predict_proba`` (``proba_missing`` says
     why); ``classes`` is the model's ``classes_`` (classification only), and
     ``positive_index`` the position of the positive class among them (binary only).
+    ``weight``: the rows each row stands for (``sample_weight``; counted live quality), taken by
+    the label metrics and by binary ROC AUC and average precision; ``None``: one each.
     """
 
     y_true: Any
@@ -58,6 +60,7 @@ class Predictions:
     classes: tuple[Any, ...] = ()
     proba_missing: str | None = None
     positive_index: int = -1
+    weight: Any = None
 
     @property
     def positive_class(self) -> Any:
@@ -107,23 +110,21 @@ def _plain(value: Any) -> Any:
 def _accuracy(p: Predictions) -> float:
     from sklearn.metrics import accuracy_score
 
-    return float(accuracy_score(p.y_true, p.y_pred))
+    return float(accuracy_score(p.y_true, p.y_pred, sample_weight=p.weight))
 
 
 def _balanced_accuracy(p: Predictions) -> float:
     from sklearn.metrics import balanced_accuracy_score
 
-    return float(balanced_accuracy_score(p.y_true, p.y_pred))
+    return float(balanced_accuracy_score(p.y_true, p.y_pred, sample_weight=p.weight))
 
 
 def _averaged(function: Callable[..., Any], p: Predictions, zero_reason: str) -> float:
     import numpy as np
 
-    if _binary(p):
-        value = function(p.y_true, p.y_pred, pos_label=_positive(p), zero_division=np.nan)
-    else:
-        value = function(p.y_true, p.y_pred, average=MULTICLASS_AVERAGE, labels=list(p.classes),
-                         zero_division=np.nan)
+    which: dict[str, Any] = ({"pos_label": _positive(p)} if _binary(p) else
+                             {"average": MULTICLASS_AVERAGE, "labels": list(p.classes)})
+    value = function(p.y_true, p.y_pred, zero_division=np.nan, sample_weight=p.weight, **which)
     if not math.isfinite(float(value)):
         raise Undefined(zero_reason)
     return float(value)
@@ -148,13 +149,13 @@ def _f1(p: Predictions) -> float:
 
 
 def _roc_auc(p: Predictions) -> float:
+    import numpy as np
     from sklearn.metrics import roc_auc_score
 
     _need_two_classes(p, "ROC AUC")
     if _binary(p):
-        import numpy as np
-
-        return float(roc_auc_score(np.asarray(p.y_true) == _positive(p), _positive_proba(p)))
+        return float(roc_auc_score(np.asarray(p.y_true) == _positive(p), _positive_proba(p),
+                                   sample_weight=p.weight))
     return float(roc_auc_score(p.y_true, p.proba, multi_class="ovr", labels=list(p.classes)))
 
 
@@ -165,7 +166,8 @@ def _average_precision(p: Predictions) -> float:
 
     _need_two_classes(p, "average precision")
     if _binary(p):
-        return float(average_precision_score(p.y_true, _positive_proba(p), pos_label=_positive(p)))
+        return float(average_precision_score(p.y_true, _positive_proba(p), pos_label=_positive(p),
+                                             sample_weight=p.weight))
     truth = label_binarize(p.y_true, classes=list(p.classes))
     present = truth.sum(axis=0) > 0
     return float(average_precision_score(truth[:, present], np.asarray(p.proba)[:, present]))

@@ -6,6 +6,7 @@ model's ``monitor.feedback`` names; ``join`` joins late labels to served predict
 ``cbpe`` estimates accuracy and ROC AUC from calibrated confidence; ``live`` compares live
 metrics with those recorded at registration; ``check`` puts them together for ``monitor``;
 ``registration`` calibrates a candidate at registration; ``stream_cbpe``, ``stream_log``
-and ``stream_data`` measure Parquet sources in batches. ``report.feedback`` renders the
-result, every estimate marked as one.
+and ``stream_data`` measure Parquet sources in batches, their labelled rows counted per window
+(``live_windows``: ``live_counts`` for a classifier, ``live_errors`` for a regressor) instead
+of held. ``report.feedback`` renders the result, every estimate marked as one.
 """

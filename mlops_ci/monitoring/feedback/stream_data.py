@@ -12,12 +12,15 @@ is the rows' own target column), the files are read in batches of ``BATCH_ROWS``
 3. each batch is typed as ``read_frame`` types the whole file (``dataset.typed_frame``),
    scored with the model (``metrics.predict``, as in memory) and dropped: its scores go to its
    window's ``StreamedEstimate`` (``stream_cbpe``, tolerance documented there), and its
-   labelled rows (target filled in) alone are kept, with their prediction and probabilities.
+   labelled rows (target filled in) to their window's counts (``live_windows``): confusion
+   counts, sums of log loss and Brier terms, binned scores. No row is kept.
 
-At the end the labelled rows are judged by the same ``assess`` as in memory, so the live
-metrics are the in-memory ones exactly; the estimates are within ``stream_cbpe``'s tolerance.
-Memory grows with the labelled rows, not with the rows scored. With ``feedback.labels`` (a
-join by id) or CSV files, ``sources.rows_from_data`` reads the files whole.
+At the end ``check.assess_counted`` judges the counts as ``assess`` judges rows in memory: the
+live metrics counted are exact, ROC AUC and average precision binned (``live_counts``, its
+tolerance), the estimates within ``stream_cbpe``'s tolerance. Memory does not grow with the
+rows, scored or labelled: one batch, and per window counts of a fixed size (they grow with the
+classes). With ``feedback.labels`` (a join by id) or CSV files, ``sources.rows_from_data``
+reads the files whole.
 """
 
 from __future__ import annotations
@@ -32,16 +35,12 @@ from mlops_ci.data.stream import BATCH_ROWS, ParquetPart, open_parts
 from mlops_ci.errors import InputProblems, Problem, UserError
 from mlops_ci.metrics import predict
 from mlops_ci.monitoring.feedback.calibration import Calibrator
-from mlops_ci.monitoring.feedback.check import MAX_WINDOWS, FeedbackCheck, assess
+from mlops_ci.monitoring.feedback.check import MAX_WINDOWS, FeedbackCheck, assess_counted
 from mlops_ci.monitoring.feedback.join import window_of
+from mlops_ci.monitoring.feedback.live_counts import NO_PROBABILITIES
+from mlops_ci.monitoring.feedback.live_windows import LabelledWindows
 from mlops_ci.monitoring.feedback.predlog import parse_time
-from mlops_ci.monitoring.feedback.sources import (
-    NamedFile,
-    ScoredRows,
-    id_column_of,
-    plain_label,
-    present,
-)
+from mlops_ci.monitoring.feedback.sources import NamedFile, id_column_of, present
 from mlops_ci.monitoring.feedback.stream_cbpe import StreamedEstimate
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -74,10 +73,7 @@ def assess_parquet_data(
     drop = [c for c in (data.target, data.id_column, id_column_of(spec, data),
                         spec.timestamp_column) if c]
     sums: dict[int, StreamedEstimate] = {}
-    kept_pred: list[Any] = []
-    kept_proba: list[Any] = []
-    kept_label: list[Any] = []
-    kept_time: list[datetime | None] = []
+    labelled_rows: LabelledWindows | None = None
     classes: tuple[Any, ...] = ()
     notes: tuple[str, ...] = ()
     has_proba = True
@@ -89,10 +85,11 @@ def assess_parquet_data(
             if scored.proba is None:
                 has_proba = False
                 notes = (scored.proba_missing,) if scored.proba_missing else ()
-            times = ([parse_time(str(v)) if present(v) else None
-                      for v in frame[spec.timestamp_column]] if spec.timestamp_column
-                     else [None] * len(frame))
-            windows = np.asarray([window_of(t, end, spec.window_days) for t in times], dtype=int)
+            windows = np.zeros(len(frame), dtype=int)  # without times, all rows are one window
+            if spec.timestamp_column:
+                windows = np.asarray([
+                    window_of(parse_time(str(v)) if present(v) else None, end, spec.window_days)
+                    for v in frame[spec.timestamp_column]], dtype=int)
             if (calibrator is not None and scored.proba is not None and len(classes) == 2
                     and calibrator.positive_class in classes):
                 scores = scored.proba[:, classes.index(calibrator.positive_class)]
@@ -103,31 +100,24 @@ def assess_parquet_data(
                         scores[members], predicted[members])
             if data.target not in frame.columns:
                 continue
+            if labelled_rows is None:
+                realised = (spec.estimate and calibrator is not None and len(classes) == 2
+                            and calibrator.positive_class in classes)
+                labelled_rows = LabelledWindows(metric_names, classes, realised=realised,
+                                                limit=MAX_WINDOWS)
             target = frame[data.target]
             labelled = np.flatnonzero(target.notna().to_numpy())
-            # copies of the labelled rows only: a view would keep the whole batch alive
-            kept_pred.append(np.asarray(scored.y_pred)[labelled].astype(object))
-            if scored.proba is not None:
-                kept_proba.append(np.array(scored.proba[labelled], dtype=float))
-            kept_label += [plain_label(value) for value in target.iloc[labelled]]
-            kept_time += [times[at] for at in labelled]
-    proba = (np.concatenate(kept_proba).reshape(-1, len(classes))
-             if has_proba and classes and kept_proba else None)
-    if has_proba and classes and not kept_proba:
-        proba = np.zeros((0, len(classes)))
-    rows = ScoredRows(
-        source=", ".join(f.name for f in files),
-        y_pred=np.concatenate(kept_pred) if kept_pred else np.zeros(0, dtype=object),
-        proba=proba,
-        classes=tuple(classes),
-        times=tuple(kept_time),
-        labelled=tuple(enumerate(kept_label)),
-        notes=notes,
-    )
-    return assess(rows, spec=spec, metric_names=metric_names, registered=registered,
-                  calibrator=calibrator, calibrator_note=calibrator_note,
-                  positive_class=positive_class, end=end,
-                  streamed=[(w, s.rows, s) for w, s in sorted(sums.items())])
+            labelled_rows.add(windows[labelled], target.to_numpy(dtype=object)[labelled],
+                              np.asarray(scored.y_pred)[labelled],
+                              None if scored.proba is None else scored.proba[labelled])
+    return assess_counted(
+        ", ".join(f.name for f in files),
+        labelled_rows or LabelledWindows(metric_names, classes, realised=False,
+                                         limit=MAX_WINDOWS),
+        proba_missing=None if has_proba else NO_PROBABILITIES, spec=spec,
+        metric_names=metric_names, registered=registered, calibrator=calibrator,
+        calibrator_note=calibrator_note, positive_class=positive_class, end=end,
+        streamed=[(w, s.rows, s) for w, s in sorted(sums.items())], notes=notes)
 
 
 def _check_columns(parts: Sequence[ParquetPart], model: object, timestamp: str | None) -> None:

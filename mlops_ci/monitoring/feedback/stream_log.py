@@ -16,13 +16,19 @@ pyarrow one row group's chunk of those columns):
 2. every column: each batch of that version's rows adds its scores to its window's
    ``StreamedEstimate`` (``stream_cbpe``) and is dropped. The labels are held in a dict by id
    (``join.latest_labels``): rows whose id is labelled (``pyarrow.compute.is_in``) keep their
-   candidate serving per id, by the rules of ``join``. At the end the labelled rows alone are
-   judged by the same ``assess`` as in memory, so live metrics are exact.
+   candidate serving per id, by the rules of ``join`` (a later serving may replace it, so the
+   pairs are known only at the end); a row whose id has no label is counted and dropped.
 
-Memory grows with the labels (and the ids labelled), not with the predictions. What differs
-from the in-memory join: an id served more than once is counted in ``duplicate_served`` only
-when it is labelled (spotting repeats among 100 million unlabelled ids would need them all in
-memory), so ``awaiting`` counts servings, not ids, of unlabelled rows.
+At the end the label-serving pairs go, ``BATCH_ROWS`` at a time, to their window's counts
+(``live_windows``), which ``check.assess_counted`` judges as ``assess`` judges rows: the live
+metrics counted are exact, ROC AUC and average precision binned (``live_counts``).
+
+Memory grows with the number of labels (each label, and the serving chosen for each labelled
+id: its time, prediction and probabilities), not with the logged rows; the counts per window
+have a fixed size. What differs from the in-memory join: an id served more than once is
+counted in ``duplicate_served`` only when it is labelled (spotting repeats among 100 million
+unlabelled ids would need them all in memory), so ``awaiting`` counts servings, not ids, of
+unlabelled rows.
 """
 
 from __future__ import annotations
@@ -36,9 +42,11 @@ from mlops_ci.config.model import ClassLabel, DataSpec, FeedbackSpec
 from mlops_ci.data.stream import BATCH_ROWS, ParquetPart, open_parts
 from mlops_ci.errors import InputProblems, Problem, UserError
 from mlops_ci.monitoring.feedback.calibration import Calibrator
-from mlops_ci.monitoring.feedback.check import MAX_WINDOWS, FeedbackCheck, assess
+from mlops_ci.monitoring.feedback.check import MAX_WINDOWS, FeedbackCheck, assess_counted
 from mlops_ci.monitoring.feedback.join import JoinCounts, is_late, latest_labels
-from mlops_ci.monitoring.feedback.sources import NamedFile, ScoredRows, read_labels
+from mlops_ci.monitoring.feedback.live_counts import NO_PROBABILITIES
+from mlops_ci.monitoring.feedback.live_windows import LabelledWindows
+from mlops_ci.monitoring.feedback.sources import NamedFile, read_labels
 from mlops_ci.monitoring.feedback.stream_cbpe import StreamedEstimate
 
 REQUIRED = ("id", "time", "model", "version", "prediction")
@@ -149,7 +157,6 @@ def assess_parquet_log(
             continue
         pairs.append((serving, label.value))
         late += is_late(_time(serving.time), label.time, end_time, spec.window_days)
-    pairs.sort(key=lambda pair: pair[0].index)
     notes = [f"{skipped} logged row(s) without an id or a time skipped"] if skipped else []
     if other:
         notes.append(f"{other} logged prediction(s) of other models or versions of {model} "
@@ -157,15 +164,26 @@ def assess_parquet_log(
     if not consistent:
         notes.append("the log holds no consistent probabilities: probability metrics and the "
                      "estimate are not available")
-    width = len(classes or ())
-    rows = ScoredRows(
-        source=source,
-        y_pred=np.asarray([s.prediction for s, _ in pairs], dtype=object),
-        proba=np.asarray([s.proba for s, _ in pairs], dtype=float).reshape(-1, width)
-        if consistent and classes else None,
-        classes=tuple(classes or ()),
-        times=tuple(_time(s.time) for s, _ in pairs),
-        labelled=tuple((i, value) for i, (_, value) in enumerate(pairs)),
+    found = tuple(classes or ())
+    scored = consistent and bool(found)
+    labelled_rows = LabelledWindows(
+        metric_names, found, limit=MAX_WINDOWS,
+        realised=bool(spec.estimate and calibrator is not None and scored and len(found) == 2
+                      and calibrator.positive_class in found))
+    for start in range(0, len(pairs), BATCH_ROWS):
+        chunk = pairs[start:start + BATCH_ROWS]
+        times = np.asarray([serving.time for serving, _ in chunk], dtype=float)
+        labelled_rows.add(
+            np.maximum(0, (end - times) // period).astype(np.int64),
+            _objects([value for _, value in chunk]),
+            _objects([serving.prediction for serving, _ in chunk]),
+            np.asarray([serving.proba for serving, _ in chunk], dtype=float).reshape(
+                len(chunk), len(found)) if scored else None)
+    return assess_counted(
+        source, labelled_rows, proba_missing=None if scored else NO_PROBABILITIES, spec=spec,
+        metric_names=metric_names, registered=registered, calibrator=calibrator,
+        calibrator_note=calibrator_note, positive_class=positive_class, end=end_time,
+        streamed=[(w, s.rows, s) for w, s in sorted(sums.items())],
         counts=JoinCounts(
             served=served, labels=len(label_rows), matched=len(pairs),
             awaiting=unlabelled + before,
@@ -173,12 +191,7 @@ def assess_parquet_log(
             duplicate_labels=duplicate_labels, conflicting_labels=conflicting,
             unmatched_labels=len(latest) - len(chosen), label_before_prediction=before,
             late=late, missing_ids=sum(1 for label in label_rows if not label.id)),
-        notes=tuple(notes),
-    )
-    return assess(rows, spec=spec, metric_names=metric_names, registered=registered,
-                  calibrator=calibrator, calibrator_note=calibrator_note,
-                  positive_class=positive_class, end=end_time,
-                  streamed=[(w, s.rows, s) for w, s in sorted(sums.items())])
+        notes=tuple(notes))
 
 
 def _check_columns(parts: Sequence[ParquetPart]) -> None:
@@ -306,6 +319,15 @@ def _choose(chosen: dict[str, _Serving], row_id: str, label_time: int | None,
     best = max(current, serving, key=key)
     best.servings = current.servings + 1
     chosen[row_id] = best
+
+
+def _objects(values: list[Any]) -> Any:
+    """``values`` as a one-dimensional object array, whatever they are."""
+    import numpy as np
+
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
 
 
 def _plain(value: Any) -> Any:

@@ -24,6 +24,7 @@ from mlops_ci.commands.run import RunRequest, execute
 from mlops_ci.monitoring.history import parse_history
 from mlops_ci.registry.store import RegistryStore
 from tests.commands.repos import EXAMPLE, example_repo, git
+from tests.monitoring.feedback.counted import assert_live_close
 
 FEEDBACK = Path("data") / "feedback"
 
@@ -208,8 +209,7 @@ def test_a_parquet_prediction_log_gives_the_live_quality_of_the_scored_rows(repo
     assert code == 1
     ours, theirs = logged["feedback"]["live"], scored["feedback"]["live"]
     assert ours["rows"] == theirs["rows"] >= 200
-    assert [m["live"] for m in ours["metrics"]] == pytest.approx(
-        [m["live"] for m in theirs["metrics"]], abs=1e-12)
+    assert_live_close(ours["metrics"], theirs["metrics"])
     assert ours["dropped"] and theirs["dropped"]
     assert logged["feedback"]["join"]["matched"] == theirs["rows"]
 
@@ -257,8 +257,7 @@ def test_parquet_feedback_data_streamed_gives_the_live_quality_of_the_csv(repo: 
     ours, theirs = streamed["feedback"]["live"], whole["feedback"]["live"]
     assert streamed["feedback"]["source"] == "data/feedback/labelled.parquet"
     assert ours["rows"] == theirs["rows"] >= 200
-    assert [m["live"] for m in ours["metrics"]] == pytest.approx(
-        [m["live"] for m in theirs["metrics"]], abs=1e-12)
+    assert_live_close(ours["metrics"], theirs["metrics"])
     assert ours["dropped"] and theirs["dropped"]
 
 
