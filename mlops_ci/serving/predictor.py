@@ -151,7 +151,7 @@ class Predictor:
                 try:
                     self._loaded = self._loader()
                 except MlopsError as error:
-                    self._load_error = " ".join(error.lines()[:1])
+                    self._load_error = error.message.split("\n")[0]
             if self._loaded is None:
                 raise RequestError(500, f"the model could not be loaded: {self._load_error}")
             return self._loaded
