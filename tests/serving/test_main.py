@@ -223,3 +223,27 @@ def test_a_server_started_from_the_compiled_form_imports_scikit_learn_only_when_
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0
+
+
+def test_a_damaged_compiled_file_is_ignored_with_one_line_and_the_model_serves(
+    churn_model_file: Path, churn: ModelSpec, tmp_path: Path
+) -> None:
+    model = tmp_path / "model.skops"
+    shutil.copyfile(churn_model_file, model)
+    columns = tmp_path / "columns.json"
+    write_columns(churn_columns(churn), columns)
+    (tmp_path / "model.skops.fused.npz").write_bytes(b"PK\x03\x04 cut short")
+    process = start(["--model", str(model), "--name", "churn", "--workers", "1",
+                     "--columns-json", str(columns)])
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert line.startswith("serving churn on http://127.0.0.1:"), process.stderr.read()
+        assert post_json(line.split()[3], "/predict", {"rows": rows_of_test_set(2)}).status == 200
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=10)
+    ignored = [line for line in err.splitlines() if "ignoring" in line]
+    assert ignored == [f"mlops-ci serving: ignoring {model}.fused.npz: not a readable .npz "
+                       "archive: BadZipFile: File is not a zip file; loading the model"]
+    assert "mlops-ci serving: fused: ColumnTransformer -> LogisticRegression (fused)\n" in err
