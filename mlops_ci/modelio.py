@@ -143,7 +143,7 @@ def load_model(path: Path, trusted_types: Sequence[str]) -> object:
     """
     import skops.io as sio
 
-    _check_trusted_names(trusted_types)
+    check_trusted_names(trusted_types)
     found = untrusted_types(path)
     check_trusted(path, found, trusted_types)
     try:
@@ -216,7 +216,9 @@ def check_skops_file(path: Path) -> None:
         )
 
 
-def _check_trusted_names(trusted_types: Sequence[str]) -> None:
+def check_trusted_names(trusted_types: Sequence[str]) -> None:
+    """``UserError`` when ``trusted_types`` lists a type of a never-trusted module (checked
+    by ``load_model`` whatever the file holds)."""
     dangerous = [name for name in trusted_types if never_trusted(name)]
     if dangerous:
         raise UserError(

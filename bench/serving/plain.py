@@ -12,6 +12,14 @@ the first 200 on ``/v2/models/iris/ready`` (polled every 10 ms), wall-clock and 
 seconds. Ours runs with one worker (a single client needs no more; MLServer runs its one
 process, ``parallel_workers: 0``, as in ``run.py``).
 
+Ours starts from the model's compiled form (``model.skops.fused.npz``, ``serving.compiled``),
+as it does in the serving image and under KServe, where the image build or the init container
+compiles it: the model is compiled once before the rounds, with ``--compile-only``, and that
+time (wall-clock and CPU) is printed on its own line, since a deploy pays it once, not at each
+start. One more line gives our start to ready without the compiled form (a copy of the model
+with none beside it: the server loads the skops file, which imports scikit-learn), the start of
+a model the compiled form does not cover.
+
 The servers take turns for ``--rounds`` rounds and each figure is the best of its rounds: on a
 shared machine the best is the figure least disturbed by other work. Goals (issue: "the model
 server on plain numeric models"): batch at least as fast as MLServer's, ready under 2 s.
@@ -22,6 +30,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -88,23 +98,50 @@ def measure(argv: list[str], env: dict[str, str], cwd: Path, port: int, body: by
     return ready, ready_cpu, batch
 
 
+def compile_model(model: Path, columns: Path) -> tuple[float, float]:
+    """(wall-clock s, CPU s) of ``--compile-only`` on ``model``, run once."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "mlops_ci.serving", "--model", str(model), "--columns-json",
+         str(columns), "--compile-only"],
+        env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT, capture_output=True, text=True,
+        check=False)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0 or not done.stdout.startswith("compiled "):
+        raise RuntimeError(f"the compile failed:\n{done.stdout}{done.stderr}")
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=40)
     args = parser.parse_args()
     mlserver_bin = peer_venv("mlserver", mlserver_requirements())
-    results: dict[str, list[tuple[float, float, float]]] = {"ours": [], "MLServer": []}
+    results: dict[str, list[tuple[float, float, float]]] = {
+        "ours": [], "MLServer": [], "uncompiled": []}
     with tempfile.TemporaryDirectory() as scratch_text:
         scratch = Path(scratch_text)
         model, mlserver_folder, body = train(scratch)
+        uncompiled = scratch / "uncompiled" / "model.skops"
+        uncompiled.parent.mkdir()
+        shutil.copyfile(model, uncompiled)
+        compile_wall, compile_cpu = compile_model(model, scratch / "columns.json")
         for _ in range(args.rounds):
-            port = free_port()
-            ours = [sys.executable, "-m", "mlops_ci.serving", "--model", str(model),
-                    "--name", MODEL, "--host", "127.0.0.1", "--port", str(port),
-                    "--workers", "1", "--columns-json", str(scratch / "columns.json")]
-            results["ours"].append(measure(ours, {**os.environ, "PYTHONPATH": str(ROOT)}, ROOT,
-                                           port, body, args.repeats, scratch / "ours.log"))
+            for name, served in (("ours", model), ("uncompiled", uncompiled)):
+                port = free_port()
+                ours = [sys.executable, "-m", "mlops_ci.serving", "--model", str(served),
+                        "--name", MODEL, "--host", "127.0.0.1", "--port", str(port),
+                        "--workers", "1", "--columns-json", str(scratch / "columns.json")]
+                log = scratch / f"{name}.log"
+                results[name].append(measure(ours, {**os.environ, "PYTHONPATH": str(ROOT)},
+                                             ROOT, port, body, args.repeats, log))
+                compiled = "compiled ahead of time" in log.read_text()
+                if compiled != (name == "ours"):
+                    raise RuntimeError(f"{name}: the compiled form was {'' if compiled else 'not '}"
+                                       f"used; see {log}:\n{log.read_text()[-2000:]}")
             port = free_port()
             (mlserver_folder / "settings.json").write_text(json.dumps({
                 "host": "127.0.0.1", "http_port": port, "grpc_port": free_port(),
@@ -123,11 +160,17 @@ def main() -> int:
     for index, name in enumerate(names):
         ours_value, theirs = best["ours"][index], best["MLServer"][index]
         print(f"{name:34}{ours_value:>10.3f}{theirs:>10.3f}{theirs / ours_value:>17.2f}x")
+    plain_ready, plain_cpu, _ = best["uncompiled"]
+    print(f"{'ours without the compiled form':34}{plain_ready:>10.3f} s to ready, "
+          f"{plain_cpu:.3f} server CPU s")
+    print(f"{'the compile, once, before the rounds':38}{compile_wall:>6.3f} s, "
+          f"{compile_cpu:.3f} CPU s")
     print(f"best of {args.rounds} rounds each; >1.00x: ours takes less time. "
           f"load average {os.getloadavg()[0]:.1f} at the end, {os.cpu_count()} CPUs")
     print("goals: batch >= MLServer's speed: "
           + ("met" if best["ours"][2] <= best["MLServer"][2] else "NOT met")
-          + "; ready < 2 s: " + ("met" if best["ours"][0] < 2.0 else "NOT met"))
+          + "; ready < 2 s: " + ("met" if best["ours"][0] < 2.0 else "NOT met")
+          + " (without the compiled form: " + ("met" if plain_ready < 2.0 else "NOT met") + ")")
     return 0
 
 

@@ -14,7 +14,9 @@ Before the server starts, the predictor's init container ``fetch-model`` (the sa
 ``python -m mlops_ci.serving.fetch``) reads the version's release through the GitHub API
 (``GITHUB_API_URL``), downloads its model file into an ``emptyDir`` at ``/mnt/models`` and checks
 its sha256 against the one the release recorded (the file this run verified); a mismatch fails
-the pod before the server sees the file. No ``storageUri``: KServe's storage initializer would
+the pod before the server sees the file. It then compiles the model into the same volume
+(``--compile``, ``serving.precompile``), so that the server starts without scikit-learn when
+the model is one the compiled form covers. No ``storageUri``: KServe's storage initializer would
 download without that check. A private repository's release needs a token: the Secret
 ``mlops-ci-release-token`` (key ``token``), if it exists in the namespace, is passed as
 ``GITHUB_TOKEN``.
@@ -174,7 +176,9 @@ def render_inferenceservice(
         "command": ["python", "-m", "mlops_ci.serving.fetch"],
         "args": ["--release", release_api_url(request), "--asset", request.model_file.name,
                  "--sha256", sha256_file(request.model_file), "--dir", MODEL_DIR,
-                 "--columns", columns],
+                 "--columns", columns, "--compile",
+                 *(part for trusted in request.trusted_types
+                   for part in ("--trusted-type", trusted))],
         "env": [{"name": "GITHUB_TOKEN", "valueFrom": {"secretKeyRef": {
             "name": TOKEN_SECRET, "key": "token", "optional": True}}}],
         "volumeMounts": [{"name": "model", "mountPath": MODEL_DIR}],

@@ -10,12 +10,19 @@ the action uses for training, ``requirements.layer``); the server then runs with
 interpreter. pip's settings come from the deploying environment: ``PIP_INDEX_URL``,
 ``PIP_EXTRA_INDEX_URL``, ``PIP_TRUSTED_HOST`` and ``PIP_NO_INDEX`` are passed as build
 arguments, and a local ``PIP_FIND_LINKS`` folder is copied into the build (offline builds).
+
+Once the model is in the image, a ``RUN`` step compiles it with the server's own interpreter
+and arguments (``--compile-only``, ``serving.precompile``) into
+``/srv/model/model.skops.fused.npz``, from which the server starts without scikit-learn. The
+step never fails the build: a model the compiled form does not cover gets none, and one that
+cannot be loaded fails at the server's start with its message, as without the step.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import shlex
 import shutil
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -32,6 +39,7 @@ _COLOUR = re.compile(r"\x1b\[[0-9;]*m")
 DOCKERFILE = """\
 FROM {base}
 {requirements}COPY model.skops columns.json /srv/model/
+RUN {compile} || echo "no compiled form: the server loads the model at its start"
 ENTRYPOINT {entrypoint}
 """
 
@@ -91,8 +99,10 @@ def write_context(request: DeployRequest, base: str, context: Path) -> dict[str,
                   "--version", request.version]
     for trusted in request.trusted_types:
         entrypoint += ["--trusted-type", trusted]
+    compile_step = " ".join(shlex.quote(part) for part in [*entrypoint, "--compile-only"])
     (context / "Dockerfile").write_text(
-        DOCKERFILE.format(base=base, requirements=layer, entrypoint=json.dumps(entrypoint)),
+        DOCKERFILE.format(base=base, requirements=layer, compile=compile_step,
+                          entrypoint=json.dumps(entrypoint)),
         encoding="utf-8",
     )
     return build_args

@@ -10,9 +10,13 @@ checked, and only then renamed to ``model.skops``: a checksum that differs leave
 and exits 2, so the server never starts on bytes that are not the release's. A token in
 ``GITHUB_TOKEN`` (from a Secret; needed for a private repository) goes to the API host only,
 never to the storage host GitHub redirects the download to. ``--columns`` (a JSON list, see
-``serving.columns``) is written beside the model as ``columns.json``. Exit 2 for what retrying
-cannot fix (no such release or asset, a refused token, a checksum that differs), 3 when the
-network or GitHub still fails after a few tries.
+``serving.columns``) is written beside the model as ``columns.json``. With ``--compile`` (and
+the server's ``--trusted-type`` options), the checked model is then compiled into the same
+folder (``model.skops.fused.npz``, ``serving.precompile``), so that the server starts without
+scikit-learn; a model the compiled form does not cover, or one that cannot be loaded, is only
+said on a line of output (the server then loads the model itself and says what is wrong with
+it). Exit 2 for what retrying cannot fix (no such release or asset, a refused token, a checksum
+that differs), 3 when the network or GitHub still fails after a few tries.
 """
 
 from __future__ import annotations
@@ -28,6 +32,10 @@ import urllib.request
 from collections.abc import Mapping, Sequence
 from http.client import HTTPResponse
 from pathlib import Path
+
+from mlops_ci.errors import MlopsError
+from mlops_ci.serving.columns import read_columns
+from mlops_ci.serving.precompile import compile_model
 
 MODEL_FILE = "model.skops"
 COLUMNS_FILE = "columns.json"
@@ -93,6 +101,10 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.envi
     parser.add_argument("--sha256", required=True)
     parser.add_argument("--dir", type=Path, required=True, dest="folder")
     parser.add_argument("--columns", default=None, help="the inputs' schema, a JSON list")
+    parser.add_argument("--compile", action="store_true",
+                        help="compile the model beside it for a fast server start")
+    parser.add_argument("--trusted-type", action="append", default=[], dest="trusted_types",
+                        help="as the server's: the types the model file may hold")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     if not args.release.startswith(("https://", "http://")):
         sys.stderr.write(f"error: --release {args.release!r} is not an http(s) URL\n")
@@ -113,7 +125,22 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.envi
     if args.columns is not None:
         (args.folder / COLUMNS_FILE).write_text(args.columns + "\n", encoding="utf-8")
     sys.stdout.write(f"fetched {path} (sha256 {args.sha256})\n")
+    if args.compile:
+        sys.stdout.write(compiled(path, args.trusted_types,
+                                  args.folder / COLUMNS_FILE if args.columns is not None else None))
     return 0
+
+
+def compiled(model: Path, trusted_types: Sequence[str], columns_file: Path | None) -> str:
+    """The line that says what compiling ``model`` gave: never an error here."""
+    try:
+        columns = read_columns(columns_file) if columns_file is not None else ()
+        done = compile_model(model, trusted_types, columns)
+    except MlopsError as error:
+        return f"not compiled: {error.message.splitlines()[0]}\n"
+    if done.written is None:
+        return f"not compiled: {done.reason}\n"
+    return f"compiled {done.written} ({done.reason})\n"
 
 
 if __name__ == "__main__":

@@ -14,31 +14,33 @@ is compiled here, once at load, into blocks that write straight into one float64
   value among its categories), as a dict lookup per column;
 
 then the rest of the pipeline runs on that matrix: ``LogisticRegression`` as its own matrix
-product and link function (the very operations scikit-learn performs), anything else through
-its own ``predict``/``predict_proba``. A ``LogisticRegression`` fitted on a plain numeric matrix
-(no pipeline) is compiled the same way: its columns are the matrix, then the matrix product;
-this skips scikit-learn's per-call validation, most of the time of a small request.
+product and link function (the very operations scikit-learn performs, with numpy alone:
+``serving.logistic``), anything else through its own ``predict``/``predict_proba``. A
+``LogisticRegression`` fitted on a plain numeric matrix (no pipeline) is compiled the same way:
+its columns are the matrix, then the matrix product; this skips scikit-learn's per-call
+validation, most of the time of a small request.
 
-What a caller may rely on: ``compile_pipeline`` returns ``None`` with the reason for any model
-it does not understand; ``FusedPipeline.features`` returns ``None`` for a batch it does not
+What a caller may rely on: ``compile_pipeline`` raises ``NotFusable`` with the reason for any
+model it does not understand; ``FusedPipeline.features`` returns ``None`` for a batch it does not
 handle (a null in a one-hot column, a null without an imputer), and the caller then takes the
 generic path. Equality with scikit-learn is not assumed: ``Predictor`` checks it on probe rows
 at load and uses this path only if every output is bit-for-bit equal (``serving.predictor``).
+A pipeline whose heads are a ``LogisticRegression``'s is data only (``FusedPipeline.logistic``):
+``serving.compiled`` writes it to a file the server starts from without scikit-learn.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mlops_ci.serving.columns import FLOAT_TYPES, INT_TYPES, InputColumn
-
-if TYPE_CHECKING:
-    import numpy.typing as npt
+from mlops_ci.serving.logistic import LogisticHead
 
 Array = Any  # numpy arrays (typed loosely: numpy is imported lazily)
 NUMERIC_TYPES = INT_TYPES | FLOAT_TYPES
+FUSED_LOGISTIC = "LogisticRegression (fused)"
 
 
 class NotFusable(Exception):
@@ -111,12 +113,18 @@ Head = Callable[[Array], Array]
 
 @dataclass(frozen=True, slots=True)
 class FusedPipeline:
-    """The compiled model: ``features`` builds the matrix, ``heads`` name the outputs."""
+    """The compiled model: ``features`` builds the matrix, ``heads`` name the outputs.
+
+    ``logistic``: the arrays behind the heads when they are a ``LogisticRegression``'s (then
+    the whole pipeline is data, which ``serving.compiled`` writes to a file); None when the
+    heads call the final estimator's own methods.
+    """
 
     blocks: tuple[Block, ...]
     width: int
     heads: dict[str, Head]
     description: str
+    logistic: LogisticHead | None = None
 
     def features(self, arrays: Sequence[Array], rows: int) -> Array | None:
         """The matrix the pipeline's later steps see, or None: use the generic path."""
@@ -148,8 +156,8 @@ def compile_pipeline(model: object, columns: Sequence[InputColumn]) -> FusedPipe
         raise NotFusable("the ColumnTransformer's output is sparse")
     blocks, width = _blocks(transformer, columns)
     rest: Any = model[1:]  # type: ignore[index]
-    heads, final = _heads(rest)
-    return FusedPipeline(tuple(blocks), width, heads, f"ColumnTransformer -> {final}")
+    heads, final, logistic = _heads(rest)
+    return FusedPipeline(tuple(blocks), width, heads, f"ColumnTransformer -> {final}", logistic)
 
 
 def _plain_logistic(model: Any, columns: Sequence[InputColumn]) -> FusedPipeline:
@@ -162,8 +170,8 @@ def _plain_logistic(model: Any, columns: Sequence[InputColumn]) -> FusedPipeline
         raise NotFusable(f"the LogisticRegression takes {model.n_features_in_} features, "
                          f"not the {len(columns)} columns given")
     block = NumericBlock(0, tuple(range(len(columns))), None, None, None)
-    return FusedPipeline((block,), len(columns), _logistic_heads(model),
-                         "LogisticRegression (fused)")
+    head = _logistic_heads(model)
+    return FusedPipeline((block,), len(columns), head.heads(), FUSED_LOGISTIC, head)
 
 
 def _blocks(transformer: Any, columns: Sequence[InputColumn]) -> tuple[list[Block], int]:
@@ -287,7 +295,7 @@ def _category_type(column: InputColumn) -> type | None:
     return None
 
 
-def _heads(rest: Any) -> tuple[dict[str, Head], str]:
+def _heads(rest: Any) -> tuple[dict[str, Head], str, LogisticHead | None]:
     """How the steps after the ColumnTransformer turn its matrix into each output."""
     from sklearn.linear_model import LogisticRegression
 
@@ -295,7 +303,8 @@ def _heads(rest: Any) -> tuple[dict[str, Head], str]:
     if getattr(steps[0], "feature_names_in_", None) is not None:
         raise NotFusable("the step after the ColumnTransformer was fitted on named columns")
     if len(steps) == 1 and type(steps[0]) is LogisticRegression:
-        return _logistic_heads(steps[0]), "LogisticRegression (fused)"
+        head = _logistic_heads(steps[0])
+        return head.heads(), FUSED_LOGISTIC, head
     final = steps[-1]
     transform: Any = rest[:-1] if len(steps) > 1 else None
     heads: dict[str, Head] = {}
@@ -304,7 +313,7 @@ def _heads(rest: Any) -> tuple[dict[str, Head], str]:
         if method is None:
             continue
         heads[name] = _through(transform, method)
-    return heads, type(final).__name__
+    return heads, type(final).__name__, None
 
 
 def _through(transform: Any, method: Callable[[Array], Array]) -> Head:
@@ -313,39 +322,16 @@ def _through(transform: Any, method: Callable[[Array], Array]) -> Head:
     return lambda matrix: method(transform.transform(matrix))
 
 
-def _logistic_heads(model: Any) -> dict[str, Head]:
-    """``decision_function``, ``predict`` and ``predict_proba`` of a fitted
-    ``LogisticRegression``, with the operations scikit-learn's own methods perform."""
+def _logistic_heads(model: Any) -> LogisticHead:
+    """The outputs of a fitted ``LogisticRegression``, computed by ``serving.logistic``."""
     import numpy as np
-    from scipy.special import expit
-    from sklearn.utils.extmath import softmax
 
     if not isinstance(model.coef_, np.ndarray):
         raise NotFusable("the LogisticRegression's coefficients are sparse")
-    coef_t = model.coef_.T
-    intercept = model.intercept_
-    classes = model.classes_
-    binary = classes.size <= 2
-    if binary and model.coef_.shape[0] != 1:
+    head = LogisticHead(model.coef_, model.intercept_, model.classes_)
+    if head.binary and model.coef_.shape[0] != 1:
         raise NotFusable("a binary LogisticRegression with more than one coefficient row")
-
-    def decision(matrix: Array) -> npt.NDArray[Any]:
-        scores: npt.NDArray[Any] = matrix @ coef_t + intercept
-        return scores.reshape(-1) if scores.shape[1] == 1 else scores
-
-    def predict(matrix: Array) -> npt.NDArray[Any]:
-        scores = decision(matrix)
-        indices = (scores > 0).astype(np.intp) if scores.ndim == 1 else scores.argmax(axis=1)
-        return classes.take(indices, axis=0)  # type: ignore[no-any-return]
-
-    def predict_proba(matrix: Array) -> npt.NDArray[Any]:
-        scores = decision(matrix)
-        if not binary:
-            return softmax(scores, copy=False)  # type: ignore[no-any-return]
-        positive = expit(scores, out=scores)
-        return np.stack([1 - positive, positive], axis=1)
-
-    return {"predict": predict, "predict_proba": predict_proba}
+    return head
 
 
 def probe_columns(fused: FusedPipeline, columns: Sequence[InputColumn]) -> list[list[object]]:

@@ -1,6 +1,10 @@
 """One loaded model and the single way it is asked for predictions.
 
-The model is loaded once, with skops and an explicit trusted-type list (``modelio``).
+The model is loaded once, with skops and an explicit trusted-type list (``modelio``); or, when
+a compiled form beside the model file stands for that very file (``serving.compiled``, written
+by ``serving.precompile``), the server starts from it without importing scikit-learn and
+loads the model itself only for the first request the compiled form does not cover (a null in
+a one-hot column, say): that request waits for the load, which happens once per process.
 
 Two paths answer a request. The *fused* path (``serving.fused``): a ``ColumnTransformer``
 pipeline (or a plain ``LogisticRegression``) compiled into numpy steps, used only when, at
@@ -17,14 +21,24 @@ client written against MLServer or KServe reads ours unchanged.
 
 from __future__ import annotations
 
+import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlops_ci.modelio import load_model
+from mlops_ci.digest import sha256_file
+from mlops_ci.errors import MlopsError, UserError
+from mlops_ci.modelio import check_trusted, check_trusted_names, load_model
 from mlops_ci.serving.columns import InputColumn, model_inputs
+from mlops_ci.serving.compiled import (
+    Compiled,
+    CompiledUnusable,
+    compiled_path,
+    library_versions,
+    read_compiled,
+)
 from mlops_ci.serving.decode import Batch
 from mlops_ci.serving.fused import FusedPipeline, NotFusable, compile_pipeline, probe_columns
 from mlops_ci.serving.values import RequestError, column_array
@@ -56,38 +70,95 @@ def oip_datatype(array: npt.NDArray[Any]) -> str:
     return "BYTES"
 
 
+@dataclass(frozen=True, slots=True)
+class LoadedModel:
+    """The model object and the parts of it the generic path calls."""
+
+    model: Any
+    transform: Any  # a pipeline's steps before the last, run once per request; or None
+    final: Any  # the last step (the model itself when it is not a pipeline)
+    by_name: bool  # fitted on a DataFrame: fed one with the columns' names
+
+    @classmethod
+    def of(cls, model: Any) -> LoadedModel:
+        # A pipeline's transforms run once per request, not once per output: predict and
+        # predict_proba of the last step then share them (a Pipeline's own predict does the
+        # same steps, so the answers are identical).
+        steps = getattr(model, "steps", None)
+        transform = model[:-1] if isinstance(steps, list) and len(steps) > 1 else None
+        return cls(model, transform, model[-1] if transform is not None else model,
+                   getattr(model, "feature_names_in_", None) is not None)
+
+
 class Predictor:
-    """A model ready to predict. Safe to call from several threads at once (read-only)."""
+    """A model ready to predict. Safe to call from several threads at once (read-only, but for
+    a lazy load, which happens once under a lock)."""
 
     def __init__(self, name: str, version: str | None, model: Any,
                  columns: Sequence[InputColumn]) -> None:
         feature_names = getattr(model, "feature_names_in_", None)
         names = None if feature_names is None else [str(n) for n in feature_names]
+        labelled = hasattr(model, "predict_proba") and hasattr(model, "classes_")
+        self._describe(name, version, model_inputs(columns, names, source=name), columns,
+                       model.classes_ if labelled else None)
+        self._loaded: LoadedModel | None = LoadedModel.of(model)
+        self._loader: Callable[[], LoadedModel] | None = None
+
+    def _describe(self, name: str, version: str | None, inputs: tuple[InputColumn, ...],
+                  schema: Sequence[InputColumn], classes: Any) -> None:
         self.name = name
         self.version = version
-        self.model = model
-        self.columns = model_inputs(columns, names, source=name)
-        used = {column.name for column in self.columns}
+        self.columns = inputs
+        used = {column.name for column in inputs}
         # Columns the schema declares that the model does not take (an id column): rows of the
         # data carry them, so ``/predict`` accepts them, and does not feed them to the model.
-        self.unused_columns = tuple(c.name for c in columns if c.name not in used)
-        self.by_name = names is not None
+        self.unused_columns = tuple(c.name for c in schema if c.name not in used)
         self.classes: tuple[object, ...] | None = None
         self.predict_datatype = "FP64"
-        if hasattr(model, "predict_proba") and hasattr(model, "classes_"):
-            self.classes = tuple(model.classes_.tolist())
-            self.predict_datatype = oip_datatype(model.classes_)
+        if classes is not None:
+            self.classes = tuple(classes.tolist())
+            self.predict_datatype = oip_datatype(classes)
         self.output_names: tuple[str, ...] = (
             (PREDICT, PREDICT_PROBA) if self.classes is not None else (PREDICT,)
         )
-        # A pipeline's transforms run once per request, not once per output: predict and
-        # predict_proba of the last step then share them (a Pipeline's own predict does the same
-        # steps, so the answers are identical).
-        steps = getattr(model, "steps", None)
-        self.transform: Any = model[:-1] if isinstance(steps, list) and len(steps) > 1 else None
-        self.final: Any = model[-1] if self.transform is not None else model
         self.fused: FusedPipeline | None = None
         self.fast_path = "generic: not tried"
+        self._lock = threading.Lock()
+        self._load_error: str | None = None
+
+    @classmethod
+    def from_compiled(cls, name: str, version: str | None, compiled: Compiled,
+                      schema: Sequence[InputColumn], loader: Callable[[], Any]) -> Predictor:
+        """A predictor that answers with ``compiled`` and calls ``loader`` for the model
+        itself only when a request needs the generic path (once, whichever thread asks)."""
+        predictor = cls.__new__(cls)
+        head = compiled.fused.logistic
+        predictor._describe(name, version, compiled.inputs, schema,
+                            None if head is None else head.classes)
+        predictor._loaded = None
+        predictor._loader = lambda: LoadedModel.of(loader())
+        predictor.fused = compiled.fused
+        predictor.fast_path = f"fused: {compiled.fused.description}, compiled ahead of time"
+        return predictor
+
+    def loaded(self) -> LoadedModel:
+        """The model, loaded now if it was not (a ``RequestError`` 500 if it cannot be)."""
+        loaded = self._loaded
+        if loaded is not None:
+            return loaded
+        with self._lock:
+            if self._loaded is None and self._load_error is None and self._loader is not None:
+                try:
+                    self._loaded = self._loader()
+                except MlopsError as error:
+                    self._load_error = error.message.split("\n")[0]
+            if self._loaded is None:
+                raise RequestError(500, f"the model could not be loaded: {self._load_error}")
+            return self._loaded
+
+    @property
+    def model(self) -> Any:
+        return self.loaded().model
 
     def enable_fused(self) -> str:
         """Compile the fused path and keep it if it equals the generic path on probe rows.
@@ -116,9 +187,25 @@ class Predictor:
         trusted_types: Sequence[str],
         columns: Sequence[InputColumn] = (),
         version: str | None = None,
+        *,
+        note: Callable[[str], None] = lambda _: None,
     ) -> Predictor:
-        """Load the skops file at ``path``; ``UserError`` if it is not a trusted model."""
-
+        """The model at ``path``: from its compiled form when one beside it stands for this
+        very file (``serving.compiled``), else the skops file itself; ``UserError`` if it is
+        not a trusted model. ``note`` hears, in a line, why a compiled form was ignored and
+        when the model itself is loaded later."""
+        compiled_file = compiled_path(path)
+        if compiled_file.is_file():
+            try:
+                compiled = usable_compiled(compiled_file, path, columns)
+            except CompiledUnusable as reason:
+                note(f"ignoring {compiled_file}: {reason}; loading the model")
+            else:
+                check_trusted_names(trusted_types)
+                check_trusted(path, compiled.untrusted_types, trusted_types)
+                return cls.from_compiled(
+                    name, version, compiled, columns,
+                    lambda: _load_later(path, compiled.model_sha256, trusted_types, note))
         predictor = cls(name, version, load_model(path, trusted_types), columns)
         predictor.enable_fused()
         return predictor
@@ -127,7 +214,7 @@ class Predictor:
         """What the model is fed for ``batch``."""
         import numpy as np
 
-        if self.by_name:
+        if self.loaded().by_name:
             import pandas as pd
 
             return pd.DataFrame(
@@ -138,10 +225,11 @@ class Predictor:
 
     def generic(self, batch: Batch, wanted: Sequence[str]) -> list[npt.NDArray[Any]]:
         """The outputs named ``wanted`` the way scikit-learn computes them."""
+        loaded = self.loaded()
         features = self.features(batch)
-        if self.transform is not None:
-            features = self.transform.transform(features)
-        return [getattr(self.final, name)(features) for name in wanted]
+        if loaded.transform is not None:
+            features = loaded.transform.transform(features)
+        return [getattr(loaded.final, name)(features) for name in wanted]
 
     def wanted_outputs(self, batch: Batch) -> tuple[str, ...]:
         """The outputs ``batch`` asks for (all by default); an unknown one is a 400."""
@@ -174,6 +262,36 @@ class Predictor:
                 f"{str(error)[:300]}"
             ) from None
         return tuple(results)
+
+
+def usable_compiled(compiled_file: Path, model_file: Path,
+                    schema: Sequence[InputColumn]) -> Compiled:
+    """The compiled form in ``compiled_file`` if it stands for ``model_file`` served with
+    ``schema`` and this process's libraries; ``CompiledUnusable`` says why not."""
+    compiled = read_compiled(compiled_file)
+    try:
+        digest = sha256_file(model_file)
+    except OSError as error:
+        raise CompiledUnusable(f"the model file cannot be read: {error.strerror}") from None
+    mismatch = compiled.mismatch(digest, tuple(schema), library_versions())
+    if mismatch is not None:
+        raise CompiledUnusable(mismatch)
+    return compiled
+
+
+def _load_later(path: Path, sha256: str, trusted_types: Sequence[str],
+                note: Callable[[str], None]) -> object:
+    """The model a compiled predictor was started for, loaded on its first generic request:
+    refused if the file changed since (its answers would not be the compiled form's)."""
+    note(f"loading {path} for a request the compiled form does not cover")
+    try:
+        digest = sha256_file(path)
+    except OSError as error:
+        raise UserError(f"{path}: cannot read the model file: {error.strerror}") from None
+    if digest != sha256:
+        raise UserError(f"{path}: the model file changed since the server started",
+                        hint="restart the server")
+    return load_model(path, trusted_types)
 
 
 SINGLE_ROW_PROBES = 4

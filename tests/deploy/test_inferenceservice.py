@@ -77,6 +77,8 @@ def test_predictor_serves_oip_with_the_release_model_checked_by_sha256(
         "https://ghe.example/api/v3/repos/Octo/Churn/releases/tags/churn%40v1.4.0")
     assert args[args.index("--asset") + 1] == churn_model_file.name
     assert args[args.index("--sha256") + 1] == sha256_file(churn_model_file)
+    assert "--compile" in args  # into the model volume, with the server's trusted types
+    assert args[args.index("--trusted-type") + 1] == "numpy.dtype"
     assert "containers" not in predictor  # KServe's model spec, run by our ServingRuntime
     model = predictor["model"]
     assert model["protocolVersion"] == "v2"

@@ -72,6 +72,9 @@ def test_the_pod_fetches_the_model_then_serves_it_ready(
     fetched = subprocess.run(command_of(fetch, models, 0), capture_output=True, text=True,
                              env=env, timeout=60, check=False)
     assert fetched.returncode == 0, fetched.stderr
+    assert "compiled " in fetched.stdout, fetched.stdout
+    assert sorted(path.name for path in models.iterdir()) == [
+        "columns.json", "model.skops", "model.skops.fused.npz"]
 
     [server] = pod["containers"]
     process = subprocess.Popen(command_of(server, models, 0), stdout=subprocess.PIPE,
@@ -88,4 +91,5 @@ def test_the_pod_fetches_the_model_then_serves_it_ready(
         assert answered.ok, answered.detail
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        _, err = process.communicate(timeout=10)
+    assert "fused: ColumnTransformer -> LogisticRegression (fused), compiled ahead of time" in err

@@ -9,6 +9,7 @@ import pytest
 
 from mlops_ci.config.model import ModelSpec
 from mlops_ci.serving.app import ServingApp
+from mlops_ci.serving.columns import InputColumn
 from mlops_ci.serving.predictor import Predictor
 from mlops_ci.serving.server import RunningServer, start_in_thread
 from tests.serving.example import churn_columns, churn_spec, train_churn
@@ -22,6 +23,11 @@ def churn() -> ModelSpec:
 @pytest.fixture(scope="session")
 def churn_model_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return train_churn(tmp_path_factory.mktemp("churn-model"))
+
+
+@pytest.fixture(scope="session")
+def churn_columns_schema(churn: ModelSpec) -> tuple[InputColumn, ...]:
+    return churn_columns(churn)
 
 
 @pytest.fixture(scope="session")

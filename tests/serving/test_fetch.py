@@ -72,3 +72,16 @@ def test_an_asset_the_release_lacks_exits_2_naming_it(
     assert done.returncode == 2
     assert "HTTP 404" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_compile_of_a_model_that_cannot_be_loaded_says_so_and_still_exits_0(
+    fake_github: FakeGitHub, release: str, tmp_path: Path
+) -> None:
+    done = fetch(release, tmp_path / "models", fake_github.token, "--columns", COLUMNS,
+                 "--compile", "--trusted-type", "numpy.dtype")
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[1].startswith(
+        f"not compiled: {tmp_path / 'models' / 'model.skops'}: not a skops model file")
+    assert sorted(p.name for p in (tmp_path / "models").iterdir()) == ["columns.json",
+                                                                      "model.skops"]
