@@ -1,11 +1,14 @@
-"""Drift of Parquet data streamed in batches against a reference held in memory.
+"""Drift of Parquet or CSV data streamed in batches against a reference held in memory.
 
 The same rules as ``drift`` (columns, methods, thresholds, correction, verdict, sampling with
 the same seeded rows), measured in memory that does not grow with the current data's rows:
 numeric columns are summarised on a grid of the reference (``binned``: PSI and Jensen-Shannon
 exact, KS and Wasserstein within the bounds documented there), categorical columns are counted
-exactly per category (memory grows with the categories, not the rows). The current files'
-column types are checked against the declared dtypes first (``stream.check_types``).
+exactly per category (memory grows with the categories, not the rows). The current Parquet
+files' column types are checked against the declared dtypes first (``stream.check_types``);
+each batch of a CSV file is typed as the whole-file read types it, and a value of the wrong
+type is an ``InputProblems`` naming the file, the column and its line (the first batch holding
+one stops the measurement: its count is that batch's).
 """
 
 from __future__ import annotations
@@ -33,9 +36,10 @@ from mlops_ci.data.reader import (
     raise_for_bad_values,
     read_header,
     read_table,
+    typed_table,
 )
 from mlops_ci.data.results import DriftResult, Sampled
-from mlops_ci.data.stream import ParquetPart, check_types, column_batches
+from mlops_ci.data.stream import DataPart, check_types, column_batches
 from mlops_ci.data.values import CategoricalValues, NumericValues, column_values
 from mlops_ci.errors import UserError
 
@@ -76,7 +80,7 @@ class CategoryCounts:
 
 def drift_stream(
     reference: Path,
-    parts: Sequence[ParquetPart],
+    parts: Sequence[DataPart],
     spec: DriftSpec,
     *,
     column_specs: Sequence[ColumnSpec] = (),
@@ -84,7 +88,7 @@ def drift_stream(
     data_format: DataFormat | None = None,
     current_name: str | None = None,
 ) -> DriftResult:
-    """Drift of the Parquet ``parts`` (one dataset) against the ``reference`` file."""
+    """Drift of the ``parts`` (one dataset) against the ``reference`` file."""
     reference_header = read_header(reference, data_format)
     names, skipped = select_columns(reference_header, parts[0].header, spec, exclude)
     specs = {s.name: s for s in column_specs if s.name in names}
@@ -112,7 +116,7 @@ def drift_stream(
     for name, kind in kinds.items():  # one column pair in memory at a time
         before = column_values(_take(read_reference(name, dtypes[name]), reference_take), kind)
         summary = _summary(before)
-        _count_stream(parts, name, summary, current_take)
+        _count_stream(parts, name, dtypes[name], summary, current_take)
         after = summary.values() if isinstance(summary, CategoryCounts) else summary
         choice = choose_method(name, kind, compared, spec)
         measured.append(compare_values(name, kind, choice.method, choice.threshold,
@@ -163,16 +167,25 @@ def _summary(values: NumericValues | CategoricalValues) -> BinnedNumeric | Categ
 
 
 def _count_stream(
-    parts: Sequence[ParquetPart], name: str, summary: BinnedNumeric | CategoryCounts, take: Any
+    parts: Sequence[DataPart], name: str, dtype: DType, summary: BinnedNumeric | CategoryCounts,
+    take: Any,
 ) -> None:
     """Feed every batch of column ``name`` of every part to ``summary`` (``take``: sorted row
-    numbers to keep, when sampling)."""
+    numbers to keep, when sampling); a CSV batch typed as ``dtype`` first."""
     import numpy as np
+    import pyarrow as pa
 
     offset = 0
     for part in parts:
-        for batch in column_batches(part, name):
+        lines = 0  # the rows of this file before the batch
+        for batch in column_batches(part, name, dtype):
             size = len(batch)
+            if part.format == "csv":
+                typed = typed_table(part.header, pa.table({name: batch}), {name: dtype},
+                                    first_row=lines)
+                raise_for_bad_values(typed)
+                batch = typed.column(name)
+            lines += size
             if take is not None:
                 low, high = np.searchsorted(take, [offset, offset + size])
                 batch = batch.take(take[low:high] - offset)
