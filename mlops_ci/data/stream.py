@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from mlops_ci.config.model import DataFormat, DType
 from mlops_ci.data.csvfile import csv_header
@@ -39,6 +39,7 @@ from mlops_ci.data.reader import data_format as format_of
 from mlops_ci.errors import InputProblems, Problem, UserError
 
 BATCH_ROWS = 1 << 16
+PartFormat = Literal["parquet", "csv", "jsonl"]  # JSON Lines: prediction logs (their reader)
 _READ_BUFFER = 1 << 20
 
 _EXPECTED = {
@@ -61,12 +62,13 @@ class DataPart:
     rows: int
     columns: tuple[str, ...]
     types: tuple[Any, ...]  # pyarrow types, one per column (Parquet; empty for CSV)
-    format: DataFormat = "parquet"
+    format: PartFormat = "parquet"
     bom: bool = False  # a CSV file starting with a UTF-8 byte-order mark
 
     @property
     def header(self) -> Header:
-        return Header(self.path, self.format, self.columns, self.bom)
+        fmt: DataFormat = "csv" if self.format == "csv" else "parquet"
+        return Header(self.path, fmt, self.columns, self.bom)
 
     def type_of(self, column: str) -> Any:
         return self.types[self.columns.index(column)]
