@@ -208,6 +208,8 @@ def record_batches(
 
     size = batch_rows if batch_rows is not None else BATCH_ROWS
     wanted = list(columns) if columns is not None else list(part.columns)
+    if not wanted:
+        return  # no column asked (pyarrow would read them all)
     if part.format == "csv":
         types = {name: arrow_type(dtypes[name]) for name in wanted
                  if name in dtypes and dtypes[name] != "datetime"}

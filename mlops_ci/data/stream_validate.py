@@ -14,13 +14,14 @@ a CSV file's bad values are ``dtype`` findings with their lines, as in memory.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from mlops_ci.config.model import DataSpec, RowBounds
+from mlops_ci.config.model import DataSpec, DType, RowBounds
 from mlops_ci.data.reader import MAX_EXAMPLES, typed_table
 from mlops_ci.data.results import Finding, Rule, ValidationResult
-from mlops_ci.data.stream import DataPart, check_types, column_batches
+from mlops_ci.data.stream import DataPart, check_types, column_batches, record_batches
 from mlops_ci.data.validate import (
     column_findings,
     duplicate_findings,
@@ -65,18 +66,15 @@ def validate_part(part: DataPart, spec: DataSpec) -> ValidationResult:
     dtypes = {name: column.dtype for name, column in declared.items()}
     merged: dict[tuple[Rule, str | None], _Merged] = {}
     kept: dict[str, list[Any]] = {name: [] for name, c in declared.items() if c.unique}
-    for name, dtype in dtypes.items():
-        offset = 0
-        for batch in column_batches(part, name, dtype):
-            table = typed_table(header, pa.table({name: batch}), {name: dtype})
-            for finding in validate_table(table, per_batch):
-                key = (finding.rule, finding.column)
-                merged.setdefault(key, _Merged(finding)).add(finding, offset)
-            if name in kept and offset < UNIQUE_ROWS:
-                # a copy: a slice would keep the whole decoded batch (and its chunk) alive
-                first = table.column(name).slice(0, UNIQUE_ROWS - offset).combine_chunks()
-                kept[name].append(pa.concat_arrays([first]))
-            offset += len(batch)
+    for name, offset, batch in _pieces(part, dtypes):
+        table = typed_table(header, pa.table({name: batch}), {name: dtypes[name]})
+        for finding in validate_table(table, per_batch):
+            key = (finding.rule, finding.column)
+            merged.setdefault(key, _Merged(finding)).add(finding, offset)
+        if name in kept and offset < UNIQUE_ROWS:
+            # a copy: a slice would keep the whole decoded batch (and its chunk) alive
+            first = table.column(name).slice(0, UNIQUE_ROWS - offset).combine_chunks()
+            kept[name].append(pa.concat_arrays([first]))
     for name in declared:  # in the order and wording of ``validate``
         for (rule, column_name), found in sorted(merged.items(),
                                                  key=lambda item: _ORDER.index(item[0][0])):
@@ -91,6 +89,23 @@ def validate_part(part: DataPart, spec: DataSpec) -> ValidationResult:
     findings += row_findings(part.rows, spec)
     place: Literal["line", "row"] = "line" if part.format == "csv" else "row"
     return ValidationResult(part.name, part.rows, part.columns, tuple(findings), place)
+
+
+def _pieces(part: DataPart, dtypes: dict[str, DType]) -> Iterator[tuple[str, int, Any]]:
+    """Each column's batches with the rows before them: a Parquet file column after column (as
+    Parquet lays them out), a CSV file batch after batch (parsed once for every column)."""
+    if part.format == "parquet":
+        for name in dtypes:
+            offset = 0
+            for batch in column_batches(part, name):
+                yield name, offset, batch
+                offset += len(batch)
+        return
+    offset = 0
+    for rows in record_batches(part, list(dtypes), dtypes):
+        for name in dtypes:
+            yield name, offset, rows.column(name)
+        offset += rows.num_rows
 
 
 def _unique(name: str, chunks: list[Any], rows: int) -> list[Finding]:
