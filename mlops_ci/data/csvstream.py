@@ -2,7 +2,8 @@
 
 What a caller may rely on:
 
-- Memory holds a block of the file (``block_bytes``: 64 bytes a row of a batch, at least
+- Memory holds a few blocks of the file (``block_bytes``: 16 bytes a row of a batch, 1 MiB
+  for 65,536 rows; pyarrow reads a few blocks ahead), at least
   16 KiB) and the batches cut from it, whatever the file's size.
 - A column given an Arrow type (the declared dtypes, as ``reader.read_table`` gives them to
   ``read_csv``) is converted by pyarrow's CSV converter, exactly as the whole-file read does.
@@ -32,7 +33,7 @@ from mlops_ci.errors import UserError
 
 _MIN_BLOCK = 1 << 14
 _MAX_BLOCK = 1 << 24
-_BYTES_PER_ROW = 64
+_BYTES_PER_ROW = 16
 _COLUMN_INDEX = re.compile(r"In CSV column #(\d+)")
 
 
