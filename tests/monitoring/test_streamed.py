@@ -199,3 +199,26 @@ def test_csv_memory_does_not_grow_with_the_rows(workspace: Path) -> None:
     large = peak_mb(workspace)
 
     assert large < small + 50, (small, large)
+
+
+def test_csv_value_of_another_type_is_a_finding_with_its_line_and_drift_not_measured(
+    workspace: Path,
+) -> None:
+    """Streamed, as read whole: the bad value is a ``dtype`` finding naming its line; drift,
+    which cannot read the column, is reported as not measured (exit 1, not 2)."""
+    path = workspace / "data" / "production.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    cells = lines[700].split(",")
+    cells[2] = "eighty"  # monthly_charges, a float
+    lines[700] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    run = run_monitor(workspace, LOCAL, dry_run=True)
+
+    assert run.code == 1
+    model = run.json["models"][0]  # type: ignore[index]
+    assert model["drift"] is None
+    assert "monthly_charges" in model["drift_error"] and "line 701" in model["drift_error"]
+    [finding] = [f for f in model["validation"][0]["findings"] if f["rule"] == "dtype"]
+    assert (finding["column"], finding["count"], finding["lines"]) == (
+        "monthly_charges", 1, [701])
