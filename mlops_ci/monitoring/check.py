@@ -149,12 +149,11 @@ def _reference_name(reference: ReferenceData) -> str:
     return f"{reference.relative.as_posix()} (workspace)"
 
 
-def _without_target(
-    result: ValidationResult, spec: DataSpec, name: str | None = None
-) -> ValidationResult:
+def _without_target(result: ValidationResult, spec: DataSpec) -> ValidationResult:
+    """The result without the finding of a missing target (production data awaits labels)."""
     findings = tuple(
         finding
         for finding in result.findings
         if not (finding.rule == "missing_column" and finding.column == spec.target)
     )
-    return dataclasses.replace(result, file=name or result.file, findings=findings)
+    return dataclasses.replace(result, findings=findings)

@@ -223,3 +223,23 @@ def test_csv_value_of_another_type_is_a_finding_with_its_line_and_drift_not_meas
     [finding] = [f for f in model["validation"][0]["findings"] if f["rule"] == "dtype"]
     assert (finding["column"], finding["count"], finding["lines"]) == (
         "monthly_charges", 1, [701])
+
+
+def test_a_folder_of_csv_and_parquet_files_is_one_streamed_dataset(workspace: Path) -> None:
+    """Mixed formats are read each by its reader; CSV columns may come in another order."""
+    live = workspace / "data" / "live"
+    write_rows(live / "day=1" / "part-0.parquet", 500, seed=1)
+    write_rows(live / "rows.parquet", 300, seed=2)
+    table = pq.read_table(live / "rows.parquet")
+    (live / "rows.parquet").unlink()
+    pacsv.write_csv(table.select(list(reversed(table.column_names))), live / "day=2.csv")
+    use_parquet(workspace, "data/live")
+
+    run = run_monitor(workspace, LOCAL, dry_run=True)
+
+    model = run.json["models"][0]  # type: ignore[index]
+    assert [v["file"] for v in model["validation"]] == [
+        "data/live/day=1/part-0.parquet", "data/live/day=2.csv"]
+    assert model["rows"] == 800 and model["drift"]["current_rows"] == 800
+    assert [f for v in model["validation"] for f in v["findings"]
+            if f["severity"] == "error"] == []
