@@ -1,7 +1,8 @@
 """Drift on 1M, 10M and 100M rows: time and peak memory of mlops-ci's streamed measurement.
 
 Run by hand (not part of the test suite): ``.venv/bin/python bench/drift/scale.py
-[--sizes 1000000,10000000,100000000] [--peer-max 1000000] [--skip-evidently]``.
+[--sizes 1000000,10000000,100000000] [--peer-max 1000000] [--skip-evidently]
+[--format parquet|csv]``.
 
 For each size, the current data is generated on the fly into a temporary folder (deleted
 afterwards, never committed), itself streamed: one row group of at most 1,000,000 rows is
@@ -12,12 +13,14 @@ by 0.3 sd, ``num_1`` 1.3x wider and ``cat_0`` with new shares in the current dat
 
 Each tool runs as a whole process on the same files, under ``/usr/bin/time`` (wall time, CPU
 time, max RSS; on a machine shared with other work, CPU time is the steadier figure). Ours is
-``mlops-ci data drift --reference R --current C.parquet --json``, which streams Parquet; the
-peer is Evidently's ``DataDriftPreset`` (its own venv, as ``run.py``), run at the sizes up to
-``--peer-max`` only: it loads both sides into pandas, so 10M rows of 25 columns need several
-GB. Printed per size: generation time, our wall and CPU time and peak memory, CPU time per
-million rows (linear growth keeps it flat), the flagged columns, and at the peer's sizes the
-ratios peer/ours (wall time and memory).
+``mlops-ci data drift --reference R --current C.parquet --json``, which streams Parquet (with
+``--format csv`` the current data is written as CSV, ``C.csv``, which is streamed too; the
+reference stays Parquet, and the peer does not run); the peer is Evidently's
+``DataDriftPreset`` (its own venv, as ``run.py``), run at the sizes up to ``--peer-max`` only:
+it loads both sides into pandas, so 10M rows of 25 columns need several GB. Printed per size:
+generation time, our wall and CPU time and peak memory, CPU time per million rows (linear
+growth keeps it flat), the flagged columns, and at the peer's sizes the ratios peer/ours (wall
+time and memory).
 """
 
 from __future__ import annotations
@@ -51,9 +54,11 @@ LEVELS = ("north", "south", "east", "west")
 
 
 def write_streamed(path: Path, rows: int, seed: int, drifted: bool) -> None:
-    """``rows`` rows of the bench's 25 columns, one row group at a time."""
+    """``rows`` rows of the bench's 25 columns, one row group at a time (CSV when ``path`` ends
+    in ``.csv``)."""
     import numpy as np
     import pyarrow as pa
+    import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
     rng = np.random.default_rng(seed)
@@ -75,6 +80,15 @@ def write_streamed(path: Path, rows: int, seed: int, drifted: bool) -> None:
                 codes = pa.array(rng.choice(4, size=size, p=shares).astype(np.int32))
                 columns[f"cat_{i}"] = pa.DictionaryArray.from_arrays(codes, levels)
             table = pa.table(columns)
+            if path.suffix == ".csv":
+                table = pa.table({name: (column.cast(pa.string())
+                                         if pa.types.is_dictionary(column.type) else column)
+                                  for name, column in zip(table.column_names, table.columns,
+                                                          strict=True)})
+                if writer is None:
+                    writer = pacsv.CSVWriter(path, table.schema)
+                writer.write_table(table)
+                continue
             if writer is None:
                 writer = pq.ParquetWriter(path, table.schema)
             writer.write_table(table, row_group_size=ROW_GROUP)
@@ -111,6 +125,8 @@ def main() -> None:
                         help="run Evidently at sizes up to this many rows")
     parser.add_argument("--skip-evidently", action="store_true")
     parser.add_argument("--dir", type=Path, default=None, help="where to write (default: TMP)")
+    parser.add_argument("--format", choices=("parquet", "csv"), default="parquet",
+                        help="the current data's format (csv: no peer)")
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
 
@@ -124,14 +140,14 @@ def main() -> None:
               f"{'cpu s/M':>8} {'peer s':>8} {'peer MB':>8} {'time p/o':>9} {'mem p/o':>8}  "
               "flagged (ours)")
         for size in sizes:
-            current = folder / f"current-{size}.parquet"
+            current = folder / f"current-{size}.{args.format}"
             started = time.perf_counter()
             write_streamed(current, size, seed=2, drifted=True)
             generated = time.perf_counter() - started
             ours = measure([sys.executable, "-m", "mlops_ci", "data", "drift", "--reference",
                             str(reference), "--current", str(current), "--json"], ours_drifted)
             peer: Timed | None = None
-            if not args.skip_evidently and size <= args.peer_max:
+            if not args.skip_evidently and size <= args.peer_max and args.format == "parquet":
                 python = str(peer_venv("evidently", EVIDENTLY) / "python")
                 peer = measure([python, "-c", EVIDENTLY_SCRIPT, str(reference), str(current)],
                                evidently_drifted)

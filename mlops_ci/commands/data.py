@@ -32,7 +32,6 @@ from mlops_ci.config.model import (
     DriftSpec,
     ModelSpec,
 )
-from mlops_ci.data.drift import drift_files
 from mlops_ci.data.reader import read_header
 from mlops_ci.data.results import to_json
 from mlops_ci.data.stream import open_parts
@@ -108,14 +107,10 @@ def measure_drift(request: DriftRequest, *, out: TextIO | None = None) -> int:
             "data drift needs --reference FILE (or -c mlops.yaml to use the model's reference)"
         )
     spec = _with_overrides(spec, request)
-    if read_header(request.current, data_format).format == "parquet":
-        # Parquet is streamed: memory holds the reference and one batch, whatever the rows
-        result = drift_stream(reference, open_parts([request.current]), spec,
-                              column_specs=column_specs, exclude=exclude,
-                              data_format=data_format)
-    else:
-        result = drift_files(reference, request.current, spec, column_specs=column_specs,
-                             exclude=exclude, data_format=data_format)
+    read_header(request.current, data_format)  # a missing or empty file, said plainly
+    # streamed, CSV and Parquet alike: memory holds the reference and one batch of the current
+    result = drift_stream(reference, open_parts([request.current], None, data_format), spec,
+                          column_specs=column_specs, exclude=exclude, data_format=data_format)
     if request.json:
         json.dump(to_json(result), stream, indent=2)
         stream.write("\n")

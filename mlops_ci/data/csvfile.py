@@ -95,9 +95,9 @@ def read_csv(
             message = str(error)
             if "UTF8" in message or "UTF-8" in message:
                 raise_not_utf8(path)
-            failing = _failing_column(message, header, types, as_text)
+            failing = failing_column(message, header, types, as_text)
             if failing is None:
-                raise _csv_parse_error(path, len(header), message) from None
+                raise csv_parse_error(path, len(header), message) from None
             as_text.add(failing)
             continue
         # pyarrow infers "binary" for an untyped column that is not valid UTF-8
@@ -106,7 +106,7 @@ def read_csv(
         return arrow
 
 
-def _failing_column(
+def failing_column(
     message: str, header: Sequence[str], types: Mapping[str, Any], as_text: set[str]
 ) -> str | None:
     """The typed column a conversion error is about, if it can still be read as text."""
@@ -121,7 +121,7 @@ def _failing_column(
     return untried[0] if untried else None
 
 
-def _csv_parse_error(path: Path, expected: int, message: str) -> UserError:
+def csv_parse_error(path: Path, expected: int, message: str) -> UserError:
     """A malformed-row error with its line, found by Python's csv module (error path only)."""
     with path.open(encoding="utf-8-sig", errors="replace", newline="") as text:
         reader = csv.reader(text)

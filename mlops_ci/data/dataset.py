@@ -47,17 +47,18 @@ def read_frame(data: DataSpec, path: Path) -> Any:
     return model_frame(data, table.arrow)
 
 
-def typed_frame(data: DataSpec, header: Header, arrow: Any) -> Any:
+def typed_frame(data: DataSpec, header: Header, arrow: Any, *, first_row: int = 0) -> Any:
     """An Arrow table or batch of the file of ``header`` as ``read_frame`` gives it: typed by
     ``data.columns`` (wrong values an ``InputProblems``), then made a model's frame. The
     streamed feedback reads Parquet in batches through this, so each batch's frame is the
-    whole file's rows of that batch."""
+    whole file's rows of that batch (``first_row``: the rows before it, for the lines of bad
+    values)."""
     import pyarrow as pa
 
     if isinstance(arrow, pa.RecordBatch):
         arrow = pa.Table.from_batches([arrow])
     dtypes = {c.name: c.dtype for c in data.columns if c.name in arrow.column_names}
-    table = typed_table(header, arrow, dtypes)
+    table = typed_table(header, arrow, dtypes, first_row=first_row)
     raise_for_bad_values(table)
     return model_frame(data, table.arrow)
 

@@ -231,13 +231,18 @@ def parquet_layout(header: Header) -> tuple[int, dict[str, Any]]:
 # -- typing columns ----------------------------------------------------------------------
 
 
-def typed_table(header: Header, arrow: Any, dtypes: Mapping[str, DType]) -> Table:
+def typed_table(
+    header: Header, arrow: Any, dtypes: Mapping[str, DType], *, first_row: int = 0
+) -> Table:
+    """``arrow`` typed by ``dtypes``; ``first_row``: the rows of the file before it (a streamed
+    batch), so that bad values are named by their line in the file."""
     bad_values: list[BadValues] = []
     for name, dtype in dtypes.items():
         index = arrow.schema.get_field_index(name)
         column, bad = _coerce_column(arrow.column(index), dtype)
         if bad is not None:
-            bad_values.append(_describe_bad(header, name, dtype, arrow.column(index), bad))
+            bad_values.append(_describe_bad(header, name, dtype, arrow.column(index), bad,
+                                            first_row))
         arrow = arrow.set_column(index, name, column)
     return Table(header, arrow.num_rows, arrow, tuple(bad_values))
 
@@ -321,13 +326,15 @@ def _is_datetime(value: str | None) -> bool | None:
     return True
 
 
-def _describe_bad(header: Header, name: str, dtype: DType, original: Any, bad: Any) -> BadValues:
+def _describe_bad(
+    header: Header, name: str, dtype: DType, original: Any, bad: Any, first_row: int
+) -> BadValues:
     import numpy as np
     import pyarrow.compute as pc
 
     mask = np.asarray(pc.fill_null(bad, False).to_numpy(zero_copy_only=False), dtype=bool)
     rows = np.flatnonzero(mask)[:MAX_EXAMPLES]
     examples = tuple(str(original[int(row)].as_py()) for row in rows)
-    offset = 2 if header.format == "csv" else 1
+    offset = (2 if header.format == "csv" else 1) + first_row
     lines = tuple(int(r) + offset for r in rows)
     return BadValues(name, dtype, int(mask.sum()), examples, lines, pc.fill_null(bad, False))

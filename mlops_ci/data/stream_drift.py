@@ -1,11 +1,14 @@
-"""Drift of Parquet data streamed in batches against a reference held in memory.
+"""Drift of Parquet or CSV data streamed in batches against a reference held in memory.
 
 The same rules as ``drift`` (columns, methods, thresholds, correction, verdict, sampling with
 the same seeded rows), measured in memory that does not grow with the current data's rows:
 numeric columns are summarised on a grid of the reference (``binned``: PSI and Jensen-Shannon
 exact, KS and Wasserstein within the bounds documented there), categorical columns are counted
-exactly per category (memory grows with the categories, not the rows). The current files'
-column types are checked against the declared dtypes first (``stream.check_types``).
+exactly per category (memory grows with the categories, not the rows). The current Parquet
+files' column types are checked against the declared dtypes first (``stream.check_types``);
+each batch of a CSV file is typed as the whole-file read types it, and a value of the wrong
+type is an ``InputProblems`` naming the file, the column and its line (the first batch holding
+one stops the measurement: its count is that batch's).
 """
 
 from __future__ import annotations
@@ -33,9 +36,10 @@ from mlops_ci.data.reader import (
     raise_for_bad_values,
     read_header,
     read_table,
+    typed_table,
 )
-from mlops_ci.data.results import DriftResult, Sampled
-from mlops_ci.data.stream import ParquetPart, check_types, column_batches
+from mlops_ci.data.results import ColumnDriftResult, ColumnKind, DriftResult, Sampled
+from mlops_ci.data.stream import DataPart, check_types, column_batches, record_batches
 from mlops_ci.data.values import CategoricalValues, NumericValues, column_values
 from mlops_ci.errors import UserError
 
@@ -76,7 +80,7 @@ class CategoryCounts:
 
 def drift_stream(
     reference: Path,
-    parts: Sequence[ParquetPart],
+    parts: Sequence[DataPart],
     spec: DriftSpec,
     *,
     column_specs: Sequence[ColumnSpec] = (),
@@ -84,7 +88,7 @@ def drift_stream(
     data_format: DataFormat | None = None,
     current_name: str | None = None,
 ) -> DriftResult:
-    """Drift of the Parquet ``parts`` (one dataset) against the ``reference`` file."""
+    """Drift of the ``parts`` (one dataset) against the ``reference`` file."""
     reference_header = read_header(reference, data_format)
     names, skipped = select_columns(reference_header, parts[0].header, spec, exclude)
     specs = {s.name: s for s in column_specs if s.name in names}
@@ -108,15 +112,41 @@ def drift_stream(
         sampled = Sampled(spec.sample.rows, spec.sample.seed, reference_rows,
                           current_rows)
     compared = len(reference_take) if reference_take is not None else reference_rows
-    measured = []
-    for name, kind in kinds.items():  # one column pair in memory at a time
-        before = column_values(_take(read_reference(name, dtypes[name]), reference_take), kind)
-        summary = _summary(before)
-        _count_stream(parts, name, summary, current_take)
+    def reference_values(name: str, kind: ColumnKind) -> NumericValues | CategoricalValues:
+        return column_values(_take(read_reference(name, dtypes[name]), reference_take), kind)
+
+    def compare(name: str, kind: ColumnKind, before: NumericValues | CategoricalValues,
+                summary: BinnedNumeric | CategoryCounts) -> ColumnDriftResult:
         after = summary.values() if isinstance(summary, CategoryCounts) else summary
         choice = choose_method(name, kind, compared, spec)
-        measured.append(compare_values(name, kind, choice.method, choice.threshold,
-                                       choice.reason, before, after))
+        return compare_values(name, kind, choice.method, choice.threshold, choice.reason,
+                              before, after)
+
+    measured = []
+    if all(part.format == "parquet" for part in parts):
+        for name, kind in kinds.items():  # one column pair in memory at a time
+            before = reference_values(name, kind)
+            summary = _summary(before)
+            base = 0
+            for part in parts:
+                _count_column(part, name, summary, current_take, base)
+                base += part.rows
+            measured.append(compare(name, kind, before, summary))
+    else:
+        # a CSV file is parsed once for every column: the summaries first (the reference read
+        # one column at a time), then one pass over the current data, then the comparisons
+        summaries = {name: _summary(reference_values(name, kind)) for name, kind in kinds.items()}
+        base = 0
+        for part in parts:
+            if part.format == "csv":
+                _count_csv(part, {name: dtypes[name] for name in kinds}, summaries,
+                           current_take, base)
+            else:
+                for name, summary in summaries.items():
+                    _count_column(part, name, summary, current_take, base)
+            base += part.rows
+        measured = [compare(name, kind, reference_values(name, kind), summaries[name])
+                    for name, kind in kinds.items()]
     columns = correct_p_values(measured, spec.p_value_correction)
     result = dataset_verdict(
         (reference_header.name, reference_rows, _unused),
@@ -162,22 +192,42 @@ def _summary(values: NumericValues | CategoricalValues) -> BinnedNumeric | Categ
     return BinnedNumeric.for_reference(reference)
 
 
-def _count_stream(
-    parts: Sequence[ParquetPart], name: str, summary: BinnedNumeric | CategoryCounts, take: Any
-) -> None:
-    """Feed every batch of column ``name`` of every part to ``summary`` (``take``: sorted row
-    numbers to keep, when sampling)."""
+def _count_column(part: DataPart, name: str, summary: BinnedNumeric | CategoryCounts, take: Any,
+                  base: int) -> None:
+    """Feed every batch of column ``name`` of a Parquet part to ``summary`` (``take``: sorted
+    row numbers of the dataset to keep, when sampling; ``base``: the part's first row)."""
+    offset = base
+    for batch in column_batches(part, name):
+        size = len(batch)
+        summary.add(_sampled(batch, take, offset))
+        offset += size
+
+
+def _count_csv(part: DataPart, dtypes: dict[str, DType],
+               summaries: dict[str, BinnedNumeric | CategoryCounts], take: Any,
+               base: int) -> None:
+    """Feed every batch of a CSV part, typed as the whole-file read types it, to the
+    ``summaries``; a value of the wrong type is an ``InputProblems`` naming its line."""
+    import pyarrow as pa
+
+    lines = 0  # the rows of this file before the batch
+    for batch in record_batches(part, list(summaries), dtypes):
+        typed = typed_table(part.header, pa.Table.from_batches([batch]), dtypes,
+                            first_row=lines)
+        raise_for_bad_values(typed)
+        for name, summary in summaries.items():
+            summary.add(_sampled(typed.column(name), take, base + lines))
+        lines += batch.num_rows
+
+
+def _sampled(column: Any, take: Any, offset: int) -> Any:
+    """The rows of ``column`` (rows ``offset`` on of the dataset) that ``take`` keeps."""
     import numpy as np
 
-    offset = 0
-    for part in parts:
-        for batch in column_batches(part, name):
-            size = len(batch)
-            if take is not None:
-                low, high = np.searchsorted(take, [offset, offset + size])
-                batch = batch.take(take[low:high] - offset)
-            offset += size
-            summary.add(batch)
+    if take is None:
+        return column
+    low, high = np.searchsorted(take, [offset, offset + len(column)])
+    return column.take(take[low:high] - offset)
 
 
 def _unused(name: str) -> Any:  # pragma: no cover - the verdict reads names and rows only

@@ -13,16 +13,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from mlops_ci.config.model import DataSpec, ModelSpec
-from mlops_ci.data.drift import drift_files
 from mlops_ci.data.results import DriftResult, ValidationResult
 from mlops_ci.data.stream import open_parts
 from mlops_ci.data.stream_drift import drift_stream
 from mlops_ci.data.stream_validate import validate_part
-from mlops_ci.data.validate import validate_file
 from mlops_ci.errors import UserError
 from mlops_ci.monitoring.production import ProductionData
 from mlops_ci.monitoring.reference import ReferenceData
@@ -118,68 +115,32 @@ def check_production(
     *,
     display_names: Sequence[str] | None = None,
 ) -> MonitorCheck:
-    """Validate each production file, then measure drift of their union against ``reference``."""
+    """Validate each production file, then measure drift of their union against ``reference``,
+    in batches (``data.stream``): memory does not grow with the production rows. A Parquet
+    column of another type than declared is a ``UserError``."""
 
     names = tuple(display_names) if display_names is not None else tuple(
         str(path) for path in production.files
     )
-    if production.union is None:
-        return _check_streamed(model, version, reference, production, names)
-    validations = tuple(
-        _validate_production(path, model.data, name)
-        for path, name in zip(production.files, names, strict=True)
-    )
     data = model.data
+    parts = open_parts(production.files, names, production.data_format)
+    validations = tuple(_without_target(validate_part(part, data), data) for part in parts)
     exclude = [data.target] + ([data.id_column] if data.id_column else [])
     drift: DriftResult | None = None
     error: str | None = None
     try:
-        drift = drift_files(
-            reference.path,
-            production.union,
-            model.drift,
-            column_specs=data.columns,
-            exclude=exclude,
-            data_format=data.format,
-        )
+        drift = drift_stream(reference.path, parts, model.drift, column_specs=data.columns,
+                             exclude=exclude, data_format=data.format,
+                             current_name=production.display)
     except UserError as failure:
         if not any(not result.ok for result in validations):
             raise
         error = failure.message
     if drift is not None:
-        drift = dataclasses.replace(
-            drift, reference=_reference_name(reference), current=production.display
-        )
-    return MonitorCheck(
-        model=model.name,
-        version=version,
-        reference=reference,
-        production=names,
-        validations=validations,
-        drift=drift,
-        drift_error=error,
-    )
-
-
-def _check_streamed(
-    model: ModelSpec,
-    version: str,
-    reference: ReferenceData,
-    production: ProductionData,
-    names: tuple[str, ...],
-) -> MonitorCheck:
-    """Parquet production data, validated and compared in batches (``data.stream``): memory
-    does not grow with its rows. A column of another type than declared is a ``UserError``."""
-    data = model.data
-    parts = open_parts(production.files, names)
-    validations = tuple(_without_target(validate_part(part, data), data) for part in parts)
-    exclude = [data.target] + ([data.id_column] if data.id_column else [])
-    drift = drift_stream(reference.path, parts, model.drift, column_specs=data.columns,
-                         exclude=exclude, data_format=data.format,
-                         current_name=production.display)
-    drift = dataclasses.replace(drift, reference=_reference_name(reference))
+        drift = dataclasses.replace(drift, reference=_reference_name(reference))
     return MonitorCheck(model=model.name, version=version, reference=reference,
-                        production=names, validations=validations, drift=drift)
+                        production=names, validations=validations, drift=drift,
+                        drift_error=error)
 
 
 def _reference_name(reference: ReferenceData) -> str:
@@ -188,18 +149,11 @@ def _reference_name(reference: ReferenceData) -> str:
     return f"{reference.relative.as_posix()} (workspace)"
 
 
-def _validate_production(path: Path, spec: DataSpec, name: str) -> ValidationResult:
-    """The file validated against the schema; an absent target column is not a finding."""
-
-    return _without_target(validate_file(path, spec), spec, name)
-
-
-def _without_target(
-    result: ValidationResult, spec: DataSpec, name: str | None = None
-) -> ValidationResult:
+def _without_target(result: ValidationResult, spec: DataSpec) -> ValidationResult:
+    """The result without the finding of a missing target (production data awaits labels)."""
     findings = tuple(
         finding
         for finding in result.findings
         if not (finding.rule == "missing_column" and finding.column == spec.target)
     )
-    return dataclasses.replace(result, file=name or result.file, findings=findings)
+    return dataclasses.replace(result, findings=findings)

@@ -7,10 +7,10 @@ folder. A folder stands for every data file below it (``*.parquet``, ``*.pq``, `
 folder; the partition keys in folder names are not read as columns. Each pattern must match at
 least one file (a schedule that silently compares nothing would report "no drift" forever):
 one that matches nothing is a ``UserError`` naming the pattern and its YAML path, at its line
-in mlops.yaml. Several files are compared as one dataset, their union: Parquet files are
-streamed one batch after the other (``data.stream``: never held whole, never copied); CSV
-files must share one header (the first line) and are concatenated once into the run's
-scratch folder.
+in mlops.yaml. Several files are compared as one dataset, their union, streamed one batch
+after the other (``data.stream``: never held whole, never copied), Parquet and CSV alike (a
+glob may match both: each file is read by its own reader); the files must hold the same
+columns, in any order.
 """
 
 from __future__ import annotations
@@ -24,22 +24,16 @@ from mlops_ci.config.yamlmarks import YamlPath, format_path, load_document
 from mlops_ci.data.reader import data_format as format_of
 from mlops_ci.errors import UserError
 
-_BOM = b"\xef\xbb\xbf"
 _DATA_SUFFIXES = (".parquet", ".pq", ".csv", ".tsv")
 
 
 @dataclass(frozen=True, slots=True)
 class ProductionData:
-    """The production files of one run and the one file that holds them all."""
+    """The production files of one run, measured as one dataset in batches (``data.stream``)."""
 
     files: tuple[Path, ...]  # every matched file, sorted, each once
-    union: Path | None  # CSV: ``files[0]``, or their union in the scratch folder; Parquet: None
     display: str  # how reports name the data: the file, or "PATTERN (N files)"
-
-    @property
-    def streamed(self) -> bool:
-        """Parquet data, measured in batches (``data.stream``) rather than read whole."""
-        return self.union is None
+    data_format: DataFormat | None = None  # as declared (``data.format``), else by extension
 
 
 def resolve_files(
@@ -112,52 +106,17 @@ def _place(config_file: Path | None, at: YamlPath) -> str:
 
 def production_data(
     files: Sequence[Path],
-    scratch: Path,
     data_format: DataFormat | None,
     *,
     display: str | None = None,
 ) -> ProductionData:
-    """The files as one dataset: the file itself, or their union written under ``scratch``."""
+    """The files as one dataset (each file's format checked: declared, else by its name)."""
 
     if not files:
         raise UserError("no production data to compare", hint="set monitor.production_data")
     ordered = tuple(files)
-    formats = {format_of(path, data_format) for path in ordered}
-    if formats == {"parquet"}:
-        shown = display or (ordered[0].name if len(ordered) == 1
-                            else f"{ordered[0].name} and {len(ordered) - 1} more files")
-        return ProductionData(ordered, None, shown)
-    if len(ordered) == 1:
-        return ProductionData(ordered, ordered[0], display or ordered[0].name)
-    if len(formats) > 1:
-        raise UserError(
-            "the production files mix CSV and Parquet: "
-            + ", ".join(path.name for path in ordered),
-            hint="set data.format, or keep one format per model",
-        )
-    scratch.mkdir(parents=True, exist_ok=True)
-    union = scratch / "production-union.csv"
-    _union_csv(ordered, union)
-    label = display or f"{ordered[0].name} and {len(ordered) - 1} more files"
-    return ProductionData(ordered, union, label)
-
-
-def _union_csv(files: Sequence[Path], target: Path) -> None:
-    """Concatenate CSV files sharing one header: the header once, then every data line."""
-    header: bytes | None = None
-    with target.open("wb") as out:
-        for path in files:
-            data = path.read_bytes().removeprefix(_BOM)
-            first, _, rest = data.partition(b"\n")
-            if header is None:
-                header = first.rstrip(b"\r")
-                out.write(header + b"\n")
-            elif first.rstrip(b"\r") != header:
-                raise UserError(
-                    f"{path}:1:1: its header differs from the first production file "
-                    f"{files[0].name}",
-                    hint="production files compared together must have the same columns "
-                    "in the same order",
-                )
-            if rest:
-                out.write(rest if rest.endswith(b"\n") else rest + b"\n")
+    for path in ordered:
+        format_of(path, data_format)  # a name that tells no format is a ``UserError`` here
+    shown = display or (ordered[0].name if len(ordered) == 1
+                        else f"{ordered[0].name} and {len(ordered) - 1} more files")
+    return ProductionData(ordered, shown, data_format)

@@ -136,7 +136,7 @@ def _production(
         files.append(asset.path)
         names.append(asset.display)
     display = names[0] if len(names) == 1 else f"{names[0]} and {len(names) - 1} more"
-    return production_data(files, scratch, model.data.format, display=display), tuple(names)
+    return production_data(files, model.data.format, display=display), tuple(names)
 
 
 def _registered_metrics(

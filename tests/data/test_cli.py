@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 
 from mlops_ci.cli import main
 from mlops_ci.config.model import DriftSpec
-from mlops_ci.data.drift import drift_files
 from mlops_ci.data.results import to_json
+from mlops_ci.data.stream import open_parts
+from mlops_ci.data.stream_drift import drift_stream
 from tests.config.samples import MINIMAL
 
 GOOD = "tenure,plan,churned\n" + "".join(f"{i % 7},{'basic' if i % 3 else 'pro'},{i % 2}\n"
@@ -225,7 +226,8 @@ def test_drift_json_keeps_hostile_column_names_exactly(
     args = ["data", "drift", "--reference", str(reference), "--current", str(current), "--json"]
     assert main(args) == 1
     out = capsys.readouterr().out
-    expected = to_json(drift_files(reference, current, DriftSpec()))
+    # the current file is streamed (as in ``monitor``)
+    expected = to_json(drift_stream(reference, open_parts([current]), DriftSpec()))
     assert out == json.dumps(expected, indent=2) + "\n"  # the JSON is to_json's, untouched
     assert [c["column"] for c in json.loads(out)["columns"]] == HOSTILE_COLUMNS
     assert RAW_CONTROL.search(out.replace("\n", "")) is None  # escaped as \u001b by JSON

@@ -138,8 +138,8 @@ def test_files_with_different_headers_are_refused(workspace: Path) -> None:
     (workspace / "data" / "other.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     code, err = cli(workspace)
     assert code == 2
-    assert "data/production.csv:1:1: its header differs from the first production file " \
-        "other.csv" in err
+    assert "data/production.csv: its columns differ from data/other.csv's: it lacks 'a', 'b'" \
+        in err
 
 
 def test_pattern_matching_nothing_is_a_user_error(workspace: Path) -> None:

@@ -22,14 +22,9 @@ from mlops_ci.metrics_file import METRICS_FILE, read_metrics
 from mlops_ci.modelio import load_model
 from mlops_ci.monitoring.feedback.calibration import CALIBRATION_FILE, Calibrator, read_calibrator
 from mlops_ci.monitoring.feedback.check import FeedbackCheck, assess
-from mlops_ci.monitoring.feedback.sources import (
-    NamedFile,
-    ScoredRows,
-    rows_from_data,
-    rows_from_log,
-)
+from mlops_ci.monitoring.feedback.sources import NamedFile, rows_from_data
 from mlops_ci.monitoring.feedback.stream_data import assess_parquet_data, is_streamed_data
-from mlops_ci.monitoring.feedback.stream_log import assess_parquet_log, is_parquet_log
+from mlops_ci.monitoring.feedback.stream_log import assess_parquet_log
 from mlops_ci.monitoring.production import resolve_files
 
 KEY = "monitor.feedback"
@@ -49,7 +44,6 @@ def measure_feedback(
     """Live quality and estimates of ``model`` ``version`` (released as ``tag``)."""
     folder = scratch / "feedback"
     labels = _files(workspace, spec.labels, (*_at(model), "labels"))
-    rows: ScoredRows
     if spec.prediction_log:
         if not labels:
             raise UserError(
@@ -57,34 +51,29 @@ def measure_feedback(
                 "what was served, the labels what happened",
             )
         logs = _files(workspace, spec.prediction_log, (*_at(model), "prediction_log"))
-        if is_parquet_log(logs):
-            calibrator, note = _calibrator(forge, tag, folder) if spec.estimate else (None, None)
-            return assess_parquet_log(
-                spec, model.data, model=model.name, version=version, logs=logs, labels=labels,
-                metric_names=model.evaluate.metrics, registered=registered,
-                calibrator=calibrator, calibrator_note=note,
-                positive_class=model.evaluate.positive_class)
-        rows = rows_from_log(spec, model.data, model=model.name, version=version, logs=logs,
-                             labels=labels)
-    else:
-        files = _files(workspace, spec.data, (*_at(model), "data"))
-        production_model = _production_model(forge, model, tag, folder)
-        if isinstance(production_model, str):
-            source = ", ".join(f.name for f in files)
-            return FeedbackCheck.not_measured(source, production_model, spec.min_rows)
-        if is_streamed_data(files, labels):
-            calibrator, note = _calibrator(forge, tag, folder) if spec.estimate else (None, None)
-            return assess_parquet_data(
-                spec, model.data, model_object=production_model, files=files,
-                metric_names=model.evaluate.metrics, registered=registered,
-                calibrator=calibrator, calibrator_note=note,
-                positive_class=model.evaluate.positive_class)
-        rows = rows_from_data(
-            spec, model.data, model_object=production_model, files=files, labels=labels,
-        )
+        # streamed, JSON Lines and Parquet alike (``stream_log``)
+        calibrator, note = _calibrator(forge, tag, folder) if spec.estimate else (None, None)
+        return assess_parquet_log(
+            spec, model.data, model=model.name, version=version, logs=logs, labels=labels,
+            metric_names=model.evaluate.metrics, registered=registered,
+            calibrator=calibrator, calibrator_note=note,
+            positive_class=model.evaluate.positive_class)
+    files = _files(workspace, spec.data, (*_at(model), "data"))
+    production_model = _production_model(forge, model, tag, folder)
+    if isinstance(production_model, str):
+        source = ", ".join(f.name for f in files)
+        return FeedbackCheck.not_measured(source, production_model, spec.min_rows)
     calibrator, note = _calibrator(forge, tag, folder) if spec.estimate else (None, None)
-    metric_names = model.evaluate.metrics
-    return assess(rows, spec=spec, metric_names=metric_names, registered=registered,
+    if is_streamed_data(files, labels):
+        return assess_parquet_data(
+            spec, model.data, model_object=production_model, files=files,
+            metric_names=model.evaluate.metrics, registered=registered,
+            calibrator=calibrator, calibrator_note=note,
+            positive_class=model.evaluate.positive_class)
+    rows = rows_from_data(
+        spec, model.data, model_object=production_model, files=files, labels=labels,
+    )
+    return assess(rows, spec=spec, metric_names=model.evaluate.metrics, registered=registered,
                   calibrator=calibrator, calibrator_note=note,
                   positive_class=model.evaluate.positive_class)
 

@@ -41,7 +41,7 @@ def read_prediction_logs(paths: Sequence[Path], *, names: Sequence[str] | None =
         for number, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
                 continue
-            record, why = _parse(line)
+            record, why = parse_line(line)
             if record is None:
                 bad += 1
                 first = first or f"{name}:{number}: {why}"
@@ -59,7 +59,8 @@ def parse_time(text: str) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _parse(line: str) -> tuple[PredictionRecord | None, str]:
+def parse_line(line: str) -> tuple[PredictionRecord | None, str]:
+    """One line as a record, or None and why it is not one (``read_prediction_logs``'s rule)."""
     try:
         value = json.loads(line)
     except (ValueError, RecursionError):

@@ -1,12 +1,13 @@
-"""``monitor.feedback.data`` in Parquet, scored in batches: estimates in bounded memory.
+"""``monitor.feedback.data`` in Parquet or CSV, scored in batches: estimates in bounded memory.
 
-When every ``feedback.data`` file is Parquet and no ``feedback.labels`` are joined (the label
-is the rows' own target column), the files are read in batches of ``BATCH_ROWS`` rows
-(``ParquetFile.iter_batches``) instead of whole:
+When every ``feedback.data`` file is Parquet or CSV and no ``feedback.labels`` are joined (the
+label is the rows' own target column), the files are read in batches of ``BATCH_ROWS`` rows
+(``data.stream.record_batches``: ``ParquetFile.iter_batches``, or ``pyarrow.csv.open_csv``
+with each column typed as the whole-file read types it) instead of whole:
 
-1. the footers first: a column the production model was fitted on (``feature_names_in_``)
-   or the ``timestamp_column`` missing from a file is an ``InputProblems`` naming the file and
-   the column (exit 2), before any row is scored;
+1. the footers (CSV: the header lines) first: a column the production model was fitted on
+   (``feature_names_in_``) or the ``timestamp_column`` missing from a file is an
+   ``InputProblems`` naming the file and the column (exit 2), before any row is scored;
 2. with a ``timestamp_column``, one pass over that column alone finds the latest time, which
    ends window 0;
 3. each batch is typed as ``read_frame`` types the whole file (``dataset.typed_frame``),
@@ -19,8 +20,8 @@ At the end ``check.assess_counted`` judges the counts as ``assess`` judges rows 
 live metrics counted are exact, ROC AUC and average precision binned (``live_counts``, its
 tolerance), the estimates within ``stream_cbpe``'s tolerance. Memory does not grow with the
 rows, scored or labelled: one batch, and per window counts of a fixed size (they grow with the
-classes). With ``feedback.labels`` (a join by id) or CSV files, ``sources.rows_from_data``
-reads the files whole.
+classes). With ``feedback.labels`` (a join by id), ``sources.rows_from_data`` reads the files
+whole.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ from typing import Any
 
 from mlops_ci.config.model import ClassLabel, DataSpec, FeedbackSpec
 from mlops_ci.data.dataset import typed_frame
-from mlops_ci.data.stream import BATCH_ROWS, ParquetPart, open_parts
-from mlops_ci.errors import InputProblems, Problem, UserError
+from mlops_ci.data.stream import BATCH_ROWS, ParquetPart, open_parts, record_batches
+from mlops_ci.errors import InputProblems, Problem
 from mlops_ci.metrics import predict
 from mlops_ci.monitoring.feedback.calibration import Calibrator
 from mlops_ci.monitoring.feedback.check import MAX_WINDOWS, FeedbackCheck, assess_counted
@@ -43,13 +44,14 @@ from mlops_ci.monitoring.feedback.predlog import parse_time
 from mlops_ci.monitoring.feedback.sources import NamedFile, id_column_of, present
 from mlops_ci.monitoring.feedback.stream_cbpe import StreamedEstimate
 
-PARQUET_SUFFIXES = (".parquet", ".pq")
+STREAMED_SUFFIXES = (".parquet", ".pq", ".csv", ".tsv")
 
 
 def is_streamed_data(files: Sequence[NamedFile], labels: Sequence[NamedFile]) -> bool:
-    """True when ``files`` are all Parquet and their own target is the label (see module)."""
+    """True when ``files`` are all Parquet or CSV and their own target is the label (see
+    module)."""
     return bool(files) and not labels and all(
-        f.path.suffix.lower() in PARQUET_SUFFIXES for f in files)
+        f.path.suffix.lower() in STREAMED_SUFFIXES for f in files)
 
 
 def assess_parquet_data(
@@ -67,9 +69,9 @@ def assess_parquet_data(
     """Live quality and estimates of the rows of ``files`` scored with ``model_object``."""
     import numpy as np
 
-    parts = open_parts([f.path for f in files], [f.name for f in files])
+    parts = open_parts([f.path for f in files], [f.name for f in files], data.format)
     _check_columns(parts, model_object, spec.timestamp_column)
-    end = _window_end(parts, spec.timestamp_column)
+    end = _window_end(parts, spec.timestamp_column, data)
     drop = [c for c in (data.target, data.id_column, id_column_of(spec, data),
                         spec.timestamp_column) if c]
     sums: dict[int, StreamedEstimate] = {}
@@ -138,12 +140,13 @@ def _check_columns(parts: Sequence[ParquetPart], model: object, timestamp: str |
         raise InputProblems(problems, what=f"{problems[0].file} cannot be used as feedback")
 
 
-def _window_end(parts: Sequence[ParquetPart], timestamp: str | None) -> datetime | None:
+def _window_end(parts: Sequence[ParquetPart], timestamp: str | None,
+                data: DataSpec) -> datetime | None:
     if not timestamp:
         return None
     end = None
     for part in parts:
-        for batch in _batches(part, [timestamp]):
+        for batch in _batches(part, [timestamp], data):
             for value in batch.column(0).to_pandas():
                 moment = parse_time(str(value)) if present(value) else None
                 if moment is not None and (end is None or moment > end):
@@ -152,16 +155,11 @@ def _window_end(parts: Sequence[ParquetPart], timestamp: str | None) -> datetime
 
 
 def _frames(part: ParquetPart, data: DataSpec) -> Iterator[Any]:
-    for batch in _batches(part, None):
-        yield typed_frame(data, part.header, batch)
+    first_row = 0
+    for batch in _batches(part, None, data):
+        yield typed_frame(data, part.header, batch, first_row=first_row)
+        first_row += batch.num_rows
 
 
-def _batches(part: ParquetPart, columns: list[str] | None) -> Iterator[Any]:
-    import pyarrow as pa
-    from pyarrow import parquet as pq
-
-    try:
-        parquet = pq.ParquetFile(part.path, pre_buffer=False, buffer_size=1 << 20)
-        yield from parquet.iter_batches(batch_size=BATCH_ROWS, columns=columns)
-    except (pa.ArrowException, OSError) as error:
-        raise UserError(f"{part.name}: not a readable Parquet file: {error}") from None
+def _batches(part: ParquetPart, columns: list[str] | None, data: DataSpec) -> Iterator[Any]:
+    return record_batches(part, columns, {c.name: c.dtype for c in data.columns}, BATCH_ROWS)

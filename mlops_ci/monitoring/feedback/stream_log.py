@@ -1,10 +1,12 @@
-"""Prediction logs in Parquet, measured in batches: live quality and estimates, bounded memory.
+"""Prediction logs, measured in batches: live quality and estimates, bounded memory.
 
-A Parquet prediction log (a file, a glob, a partitioned folder: ``monitor.feedback.
-prediction_log`` resolved as ``production_data`` is) holds one row per answer, in the JSON
-Lines record's fields: ``id``, ``time`` (a timestamp, or ISO 8601 text), ``model``,
-``version``, ``prediction`` and, for probability metrics and the estimate, ``probabilities``
-(a list of numbers) with ``classes`` (a list, one per probability). A file without one of the
+A prediction log (a file, a glob, a partitioned folder: ``monitor.feedback.prediction_log``
+resolved as ``production_data`` is) in JSON Lines, as the server writes it, is read in batches
+of records by ``log_lines`` (a line that is no record skipped and counted, as read whole); a
+Parquet log holds one row per answer, in the JSON Lines record's fields: ``id``, ``time`` (a
+timestamp, or ISO 8601 text), ``model``, ``version``, ``prediction`` and, for probability
+metrics and the estimate, ``probabilities`` (a list of numbers) with ``classes`` (a list, one
+per probability). A file without one of the
 first five columns is an ``InputProblems`` naming the file and the column (exit 2). Rows
 without a time or an id are skipped and counted, as unreadable JSON lines are.
 
@@ -39,18 +41,22 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mlops_ci.config.model import ClassLabel, DataSpec, FeedbackSpec
-from mlops_ci.data.stream import BATCH_ROWS, ParquetPart, open_parts
+from mlops_ci.data.stream import BATCH_ROWS, ParquetPart
 from mlops_ci.errors import InputProblems, Problem, UserError
 from mlops_ci.monitoring.feedback.calibration import Calibrator
 from mlops_ci.monitoring.feedback.check import MAX_WINDOWS, FeedbackCheck, assess_counted
 from mlops_ci.monitoring.feedback.join import JoinCounts, is_late, latest_labels
 from mlops_ci.monitoring.feedback.live_counts import NO_PROBABILITIES
 from mlops_ci.monitoring.feedback.live_windows import LabelledWindows
+from mlops_ci.monitoring.feedback.log_lines import (
+    BadLines,
+    log_batches,
+    open_log_parts,
+)
 from mlops_ci.monitoring.feedback.sources import NamedFile, read_labels
 from mlops_ci.monitoring.feedback.stream_cbpe import StreamedEstimate
 
 REQUIRED = ("id", "time", "model", "version", "prediction")
-PARQUET_SUFFIXES = (".parquet", ".pq")
 _DAY_US = 86_400 * 1_000_000
 
 
@@ -63,16 +69,6 @@ class _Serving:
     prediction: Any
     proba: tuple[float, ...] | None
     servings: int = 1
-
-
-def is_parquet_log(logs: Sequence[NamedFile]) -> bool:
-    """True when every log file is Parquet; a mix of Parquet and JSON Lines is a ``UserError``."""
-    parquet = [f for f in logs if f.path.suffix.lower() in PARQUET_SUFFIXES]
-    if parquet and len(parquet) != len(logs):
-        other = next(f for f in logs if f not in parquet)
-        raise UserError(f"{other.name}: the prediction log mixes Parquet ({parquet[0].name}) "
-                        "with another format", hint="write every log file in one format")
-    return bool(logs) and len(parquet) == len(logs)
 
 
 def assess_parquet_log(
@@ -93,7 +89,7 @@ def assess_parquet_log(
     import numpy as np
     import pyarrow.compute as pc
 
-    parts = open_parts([f.path for f in logs], [f.name for f in logs])
+    parts = open_log_parts(logs)
     _check_columns(parts)
     with_proba = all("probabilities" in p.columns and "classes" in p.columns for p in parts)
     end = _window_end(parts, model, version)
@@ -113,8 +109,9 @@ def assess_parquet_log(
     classes: tuple[Any, ...] | None = None
     consistent = with_proba
     served = skipped = other = unlabelled = 0
+    bad_lines = BadLines()
     for part in parts:
-        for batch in _batches(part, with_proba):
+        for batch in _batches(part, with_proba, bad=bad_lines):
             total, batch = _ours(batch, model, version)
             other += total - batch.num_rows
             ids, times = _ids(batch), _times(part, batch.column("time"))
@@ -158,6 +155,7 @@ def assess_parquet_log(
         pairs.append((serving, label.value))
         late += is_late(_time(serving.time), label.time, end_time, spec.window_days)
     notes = [f"{skipped} logged row(s) without an id or a time skipped"] if skipped else []
+    notes += [note for note in (bad_lines.note(),) if note]
     if other:
         notes.append(f"{other} logged prediction(s) of other models or versions of {model} "
                      "left out")
@@ -207,11 +205,18 @@ def _check_columns(parts: Sequence[ParquetPart]) -> None:
                                            "log")
 
 
-def _batches(part: ParquetPart, with_proba: bool, columns: Sequence[str] | None = None) -> Any:
+def _batches(part: ParquetPart, with_proba: bool, columns: Sequence[str] | None = None,
+             bad: BadLines | None = None) -> Any:
+    wanted = list(columns or (*REQUIRED, *(("probabilities", "classes") if with_proba else ())))
+    if part.format == "jsonl":
+        return log_batches(part, wanted, BATCH_ROWS, bad)
+    return _parquet_batches(part, wanted)
+
+
+def _parquet_batches(part: ParquetPart, wanted: list[str]) -> Any:
     import pyarrow as pa
     from pyarrow import parquet as pq
 
-    wanted = list(columns or (*REQUIRED, *(("probabilities", "classes") if with_proba else ())))
     try:
         parquet = pq.ParquetFile(part.path, pre_buffer=False, buffer_size=1 << 20)
         yield from parquet.iter_batches(batch_size=BATCH_ROWS, columns=wanted)
