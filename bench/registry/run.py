@@ -2,7 +2,8 @@
 
 Builds repositories with 1,000, 10,000 and 100,000 registry tags over 20 models (half
 registrations, each on its own commit, half stage assignments) with one ``git fast-import`` run,
-then times, best of ``--runs`` runs:
+then times, best of ``--runs`` rounds (each figure once per round, in turn, so that a machine
+getting busier or quieter mid-run slows all alike):
 
 * ``git for-each-ref`` with the same format we read (the floor), and with names only;
 * ours in-process (``commands.registry.show``/``history``, the JSON rendering);
@@ -89,16 +90,22 @@ def build(repo: Path, tags: int) -> None:
     subprocess.run(["git", "pack-refs", "--all"], cwd=repo, check=True, env=ENV)
 
 
-def best(fn: Callable[[], object], runs: int, before: Callable[[], object] | None = None) -> float:
-    """The shortest of ``runs`` timings of ``fn``; ``before`` runs ahead of each, untimed."""
-    times = []
+Case = tuple[str, Callable[[], object], Callable[[], object] | None]
+
+
+def best(cases: list[Case], runs: int) -> dict[str, float]:
+    """The shortest of ``runs`` timings of each case ``(label, fn, before)``; ``before`` runs
+    ahead of each timing, untimed. The cases take turns within each round, so a machine that
+    gets busier or quieter during the run slows them alike and their ratios stay fair."""
+    times: dict[str, list[float]] = {label: [] for label, _, _ in cases}
     for _ in range(runs):
-        if before is not None:
-            before()
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        for label, fn, before in cases:
+            if before is not None:
+                before()
+            start = time.perf_counter()
+            fn()
+            times[label].append(time.perf_counter() - start)
+    return {label: min(found) for label, found in times.items()}
 
 
 def run(args: list[str], repo: Path, cap: float | None = None) -> float | None:
@@ -113,22 +120,6 @@ def run(args: list[str], repo: Path, cap: float | None = None) -> float | None:
 def measure(repo: Path, tags: int, runs: int, gto_cap: float) -> list[list[object]]:
     cache = cache_path(repo)
     assert cache is not None
-
-    def forget() -> None:  # the first read: no cache of ours
-        cache.unlink(missing_ok=True)
-
-    def cold(fn: Callable[[], object]) -> float:
-        return best(fn, runs, before=forget)
-
-    def warm(fn: Callable[[], object]) -> float:
-        fn()  # writes the cache for the timed runs
-        assert cache.is_file()
-        return best(fn, runs)
-
-    floor = best(lambda: run(["git", "for-each-ref", f"--format={FORMAT}", "refs/tags/"], repo),
-                 runs)
-    names = best(lambda: run(["git", "for-each-ref", "--format=%(refname)", "refs/tags/"], repo),
-                 runs)
     sink = io.StringIO()
 
     def ours_show() -> object:
@@ -136,6 +127,13 @@ def measure(repo: Path, tags: int, runs: int, gto_cap: float) -> list[list[objec
 
     def ours_hist() -> object:
         return history(HistoryRequest(repo, "model-0", json=True, remote=None), sink, sink)
+
+    def forget() -> None:  # the first read: no cache of ours
+        cache.unlink(missing_ok=True)
+
+    def keep() -> None:  # the cache warm: another read of the same tags wrote it
+        if not cache.is_file():
+            ours_show()
 
     cli = [str(BIN / "mlops-ci"), "registry"]
 
@@ -148,18 +146,28 @@ def measure(repo: Path, tags: int, runs: int, gto_cap: float) -> list[list[objec
     def cli_hist() -> object:
         return run([*cli, "history", "model-0", "--json"], repo)
 
+    def git_floor() -> object:
+        return run(["git", "for-each-ref", f"--format={FORMAT}", "refs/tags/"], repo)
+
+    def git_names() -> object:
+        return run(["git", "for-each-ref", "--format=%(refname)", "refs/tags/"], repo)
+
     cli_table()  # compiles the bytecode, as installing the package does: untimed
     cli_hist()
-    timed = [
-        ("ours show, in-process, first read", cold(ours_show)),
-        ("ours show, in-process, cache warm", warm(ours_show)),
-        ("ours history, in-process, cache warm", warm(ours_hist)),
-        ("ours show, CLI (the table, as typed), first read", cold(cli_table)),
-        ("ours show, CLI (the table, as typed), cache warm", warm(cli_table)),
-        ("ours show, CLI (--json), cache warm", warm(cli_show)),
-        ("ours history, CLI (--json), first read", cold(cli_hist)),
-        ("ours history, CLI (--json), cache warm", warm(cli_hist)),
-    ]
+    floor_label = "git for-each-ref (our format, floor)"
+    timed = best([
+        (floor_label, git_floor, None),
+        ("git for-each-ref (names only)", git_names, None),
+        ("ours show, in-process, first read", ours_show, forget),
+        ("ours show, in-process, cache warm", ours_show, keep),
+        ("ours history, in-process, cache warm", ours_hist, keep),
+        ("ours show, CLI (the table, as typed), first read", cli_table, forget),
+        ("ours show, CLI (the table, as typed), cache warm", cli_table, keep),
+        ("ours show, CLI (--json), cache warm", cli_show, keep),
+        ("ours history, CLI (--json), first read", cli_hist, forget),
+        ("ours history, CLI (--json), cache warm", cli_hist, keep),
+    ], runs)
+    floor = timed[floor_label]
     gto = str(BIN / "gto")
     gto_show = run([gto, "show", "--json"], repo, cap=gto_cap)
     gto_hist = run([gto, "history", "model-0", "--json"], repo, cap=gto_cap) if gto_show else None
@@ -170,9 +178,7 @@ def measure(repo: Path, tags: int, runs: int, gto_cap: float) -> list[list[objec
         return [tags, what, f"{seconds:.3f}", f"{seconds / floor:.2f}x"]
 
     return [
-        row("git for-each-ref (our format, floor)", floor),
-        row("git for-each-ref (names only)", names),
-        *(row(what, seconds) for what, seconds in timed),
+        *(row(what, seconds) for what, seconds in timed.items()),
         row("gto show", gto_show),
         row("gto history", gto_hist),
     ]

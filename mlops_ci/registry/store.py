@@ -84,7 +84,7 @@ class RegistryStore:
 
     def read(self) -> RegistryState:
         """The state from local refs only (one git call)."""
-        return fold(*self._records())
+        return _fold(*self._records())
 
     def state(self) -> RegistryState:
         """The state, fetching tags first when the checkout is shallow or has none."""
@@ -98,7 +98,7 @@ class RegistryStore:
             self._fetch(remote, ["+refs/tags/*:refs/tags/*"])
             state = self.read()
             return RegistryState(state.models, state.warnings, fetched_from=remote)
-        return fold(records, lightweight)
+        return _fold(records, lightweight)
 
     def _records(self) -> tuple[list[TagRecord], list[str]]:
         """Every registry tag, parsed while ``git for-each-ref`` still writes them."""
@@ -366,14 +366,20 @@ class RegistryStore:
             self.sleep(2.0 ** (attempt - 1))
 
 
+def _fold(records: list[TagRecord], lightweight: list[str]) -> RegistryState:
+    with _collector_paused():
+        return fold(records, lightweight)
+
+
 @contextmanager
 def _collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while the tags are parsed.
+    """Pause Python's cycle collector while the tags are parsed and folded.
 
-    The parse makes two tuples per tag (100,000 tags in the benchmark), and every few hundred
-    new objects the collector walks the young ones, now and then all of them. Tuples of strings
-    and numbers make no cycles, so those walks would free nothing: at 10,000 tags they cost
-    about as much as parsing. The collector runs again as before afterwards.
+    The parse makes two tuples per tag (100,000 tags in the benchmark), the fold a few more, and
+    every few hundred new objects the collector walks the young ones, now and then all of them.
+    Tuples of strings and numbers make no cycles, nor do the fold's values, so those walks
+    would free nothing: at 10,000 tags they cost about as much as parsing. The collector runs
+    again as before afterwards.
     """
     enabled = gc.isenabled()
     gc.disable()
