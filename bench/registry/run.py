@@ -14,7 +14,7 @@ getting busier or quieter mid-run slows all alike):
 * ``gto show`` / ``gto history`` (the dev venv's gto), capped at 60 s;
 * ``register`` and ``promote`` at 10,000 tags (local, no remote).
 
-``show`` and ``history`` keep the tags they read in ``.git/mlops-ci/registry-cache.json``
+``show`` and ``history`` keep the tags they read in ``.git/mlops-ci/registry-cache``
 (``mlops_ci/registry/cache.py``). Each of our figures is marked: *first read* runs with that
 cache removed before every timed run (nothing of ours cached: the tags are read and parsed, the
 cache written); *cache warm* runs right after another read of the same tags.

@@ -326,7 +326,7 @@ def _fold_model(
         versions=versions,
         stages=stages,
         latest=latest,
-        deprecated=bool(records) and records[-1].tag.action is Action.DEPRECATE,
+        deprecated=records[-1].tag.action is Action.DEPRECATE,
         max_counter=max_counter,
         records=tuple(records),
         version_of_commit=version_of_commit,

@@ -40,6 +40,11 @@ _NAME_RE = re.compile(NAME_PATTERN)
 _DIRNAME_RE = re.compile(DIRNAME_PATTERN)
 _SEMVER_RE = re.compile(SEMVER_PATTERN)
 _PLAIN_VERSION_RE = re.compile(r"v(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
+# The two commonest forms, split in one match; what it takes is checked as the general path
+# checks it (model and stage by name, a version with no prerelease or build is valid as is).
+_COMMON_FORM_RE = re.compile(
+    r"([^@#]+)(?:@(v(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*))|#([^@#!]+)#([0-9]+))"
+)
 
 MAX_TAG_COMPONENT = 250  # bytes: a loose ref is a file, NAME.lock, and a file name holds 255
 MAX_REF_COMPONENT = 200  # bytes of a model or stage: room for "@v1.2.3" or "#stage#N" after it
@@ -216,6 +221,19 @@ def _counter(text: str) -> int | None:
 
 def parse_tag(name: str) -> RegistryTag | None:
     """The registry tag ``name`` spells, or ``None`` when it is not one. Never raises."""
+    common = _COMMON_FORM_RE.fullmatch(name)
+    if common is not None:  # NAME@vX.Y.Z or NAME#STAGE#N: nine tags in ten, one expression
+        prefix, version, stage, counter = common.groups()
+        model = _checked_models.get(prefix, "")
+        if model == "":
+            model = _model_from_tag(prefix)
+        if model is None:
+            return None
+        if version is not None:
+            return _new(RegistryTag, (model, Action.REGISTER, version, None, None))
+        if not _stage_ok(stage):
+            return None
+        return _new(RegistryTag, (model, Action.ASSIGN, None, stage, int(counter)))
     at = name.find("@")
     hash_ = name.find("#")
     if at < 0 and hash_ < 0:

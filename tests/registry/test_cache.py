@@ -7,11 +7,13 @@ import io
 import json
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
-from mlops_ci.backends.git import Git
+from mlops_ci.backends.git import Git, GitResult
 from mlops_ci.commands.registry import HistoryRequest, ShowRequest, history, show
 from mlops_ci.registry import RegistryStore
 from mlops_ci.registry.cache import CACHE_FILE, MAGIC
+from mlops_ci.registry.refs import FORMAT, LISTING
 from tests.registry.gitutil import commits, git
 
 
@@ -142,3 +144,37 @@ def test_a_tag_that_comes_and_goes_during_a_read_is_not_kept_by_the_cache(repo: 
 
     assert during is not None and during.latest == "v0.2.0"
     assert _show(repo)["models"][0]["latest"] == "v0.1.0"  # type: ignore[index]
+
+
+class _Recording(Git):
+    """Git that records the command of every call, streamed or not."""
+
+    def __init__(self, repo: Path) -> None:
+        super().__init__(repo)
+        self.commands: list[list[str]] = []
+
+    def run(self, args: Sequence[str], **options: Any) -> GitResult:
+        self.commands.append(list(args))
+        return super().run(args, **options)
+
+    def stream(self, args: Sequence[str], *, chunk_bytes: int = 1 << 16) -> Iterator[bytes]:
+        self.commands.append(list(args))
+        yield from super().stream(args, chunk_bytes=chunk_bytes)
+
+
+def test_a_first_read_runs_one_git_command_and_a_cached_read_only_the_listing(
+    repo: Path,
+) -> None:
+    first, _, _ = commits(repo)
+    store = RegistryStore(repo, None)
+    store.register("churn", ref=first)
+    store.promote("churn", "v0.1.0", "production")
+    recording = _Recording(repo)
+
+    cold = RegistryStore(repo, None, git=recording, cache=True).state()
+    assert recording.commands == [["for-each-ref", f"--format={FORMAT}", "refs/tags/"]]
+
+    recording.commands.clear()
+    warm = RegistryStore(repo, None, git=recording, cache=True).state()
+    assert recording.commands == [["for-each-ref", f"--format={LISTING}", "refs/tags/"]]
+    assert warm.models == cold.models == _uncached(repo)
