@@ -17,7 +17,7 @@ import codecs
 from collections.abc import Iterable
 
 from mlops_ci.registry import tags as grammar
-from mlops_ci.registry.state import TagRecord
+from mlops_ci.registry.state import TagRecord, collector_paused
 
 FIELDS = (
     "%(refname)",
@@ -84,7 +84,8 @@ class RefsParser:
         del pending[:whole]
         self._refnames.extend(columns[0])
         self._objectnames.extend(columns[1])
-        _parse_columns(columns, self.records, self.lightweight)
+        with collector_paused():
+            _parse_columns(columns, self.records, self.lightweight)
 
 
 def parse_for_each_ref(text: str) -> tuple[list[TagRecord], list[str]]:

@@ -28,10 +28,8 @@ are dated by it unless ``GIT_COMMITTER_DATE`` pins it) and ``sleep`` its only wa
 
 from __future__ import annotations
 
-import gc
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 
 from mlops_ci.backends.git import Git
@@ -84,7 +82,7 @@ class RegistryStore:
 
     def read(self) -> RegistryState:
         """The state from local refs only (one git call)."""
-        return _fold(*self._records())
+        return fold(*self._records())
 
     def state(self) -> RegistryState:
         """The state, fetching tags first when the checkout is shallow or has none."""
@@ -98,15 +96,14 @@ class RegistryStore:
             self._fetch(remote, ["+refs/tags/*:refs/tags/*"])
             state = self.read()
             return RegistryState(state.models, state.warnings, fetched_from=remote)
-        return _fold(records, lightweight)
+        return fold(records, lightweight)
 
     def _records(self) -> tuple[list[TagRecord], list[str]]:
         """Every registry tag, parsed while ``git for-each-ref`` still writes them."""
         path = cache_path(self.repo) if self.cache else None
-        with _collector_paused():
-            if path is not None:
-                return cached_records(self.git, path, self._for_each_ref)
-            return parse_for_each_ref_chunks(self._for_each_ref())
+        if path is not None:
+            return cached_records(self.git, path, self._for_each_ref)
+        return parse_for_each_ref_chunks(self._for_each_ref())
 
     def _for_each_ref(self) -> Iterator[bytes]:
         return self.git.stream(["for-each-ref", f"--format={FORMAT}", "refs/tags/"])
@@ -364,30 +361,6 @@ class RegistryStore:
                     attempts=attempt,
                 )
             self.sleep(2.0 ** (attempt - 1))
-
-
-def _fold(records: list[TagRecord], lightweight: list[str]) -> RegistryState:
-    with _collector_paused():
-        return fold(records, lightweight)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while the tags are parsed and folded.
-
-    The parse makes two tuples per tag (100,000 tags in the benchmark), the fold a few more, and
-    every few hundred new objects the collector walks the young ones, now and then all of them.
-    Tuples of strings and numbers make no cycles, nor do the fold's values, so those walks
-    would free nothing: at 10,000 tags they cost about as much as parsing. The collector runs
-    again as before afterwards.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _refused(status: str) -> bool:
