@@ -185,6 +185,11 @@ class Git:
         return ExternalError(f"{describe(result.args)} failed: {reason}")
 
     def is_shallow(self) -> bool:
+        """Whether the repository is a shallow clone. At the top of a checkout whose ``.git`` is
+        a folder, git's own test is read without starting git: a ``shallow`` file in it."""
+        git_dir = self.repo / ".git"
+        if git_dir.is_dir() and "GIT_COMMON_DIR" not in self.environ:
+            return (git_dir / "shallow").exists()
         return self.output(["rev-parse", "--is-shallow-repository"]) == "true"
 
     def resolve_commit(self, rev: str) -> str:

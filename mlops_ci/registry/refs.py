@@ -2,8 +2,13 @@
 
 Fields are separated by NUL (``%00``), which no ref name, identity or tag message contains, so
 multi-line messages need no escaping; each record ends with git's newline. The output is parsed
-in chunks as git writes it (one split per chunk, a slice per tag), so at 100,000 tags the parsing
-runs beside git rather than after it.
+in chunks as git writes it (one split per chunk, then a column of fields per slice), so at 100,000
+tags the parsing runs beside git rather than after it.
+
+Each record starts with ``%(refname)%00%(objectname)%00``, which is also the whole of
+:data:`LISTING`: the names and object ids of every tag, registry tag or not, are what the read
+commands' cache (:mod:`.cache`) is keyed by, and :attr:`RefsParser.listing` gives that text as
+``git for-each-ref --format=LISTING`` would print it, without a second git call.
 """
 
 from __future__ import annotations
@@ -12,10 +17,11 @@ import codecs
 from collections.abc import Iterable
 
 from mlops_ci.registry import tags as grammar
-from mlops_ci.registry.state import TagRecord
+from mlops_ci.registry.state import TagRecord, collector_paused
 
 FIELDS = (
     "%(refname)",
+    "%(objectname)",
     "%(objecttype)",
     "%(taggerdate:unix)",
     "%(taggername)",
@@ -26,6 +32,60 @@ FIELDS = (
     "%(contents:body)",
 )
 FORMAT = "%00".join(FIELDS) + "%00"
+LISTING = "%00".join(FIELDS[:2]) + "%00"  # what a record starts with: the cache's key
+
+
+class RefsParser:
+    """Registry tags from ``git for-each-ref --format=FORMAT refs/tags``'s output, fed in chunks
+    of any size with :meth:`feed`, then :meth:`close`.
+
+    ``records`` are the annotated tags of commits, ``lightweight`` the names of lightweight tags
+    that look like registry tags. Invalid UTF-8 is replaced (U+FFFD), as a whole decode would.
+    Each chunk is split on NUL, the split's last piece kept for the next chunk, and every
+    complete run of ``len(FIELDS)`` fields parsed at once.
+    """
+
+    def __init__(self) -> None:
+        self.records: list[TagRecord] = []
+        self.lightweight: list[str] = []
+        self._refnames: list[str] = []  # as printed, each but the first after git's newline
+        self._objectnames: list[str] = []
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._pending: list[str] = []
+        self._tail = ""
+
+    def feed(self, chunk: bytes) -> None:
+        pieces = (self._tail + self._decoder.decode(chunk)).split("\0")
+        self._tail = pieces.pop()
+        self._take(pieces)
+
+    def close(self) -> None:
+        self._take((self._tail + self._decoder.decode(b"", final=True)).split("\0")[:-1])
+        self._tail = ""
+
+    @property
+    def listing(self) -> str:
+        """The output of ``git for-each-ref --format=LISTING refs/tags`` for the same tags."""
+        if not self._refnames:
+            return ""
+        both = [""] * (2 * len(self._refnames))
+        both[0::2] = self._refnames
+        both[1::2] = self._objectnames
+        return "\0".join(both) + "\0\n"
+
+    def _take(self, pieces: list[str]) -> None:
+        pending = self._pending
+        pending.extend(pieces)
+        width = len(FIELDS)
+        whole = len(pending) - len(pending) % width
+        if not whole:
+            return
+        columns = [pending[index:whole:width] for index in range(width)]
+        del pending[:whole]
+        self._refnames.extend(columns[0])
+        self._objectnames.extend(columns[1])
+        with collector_paused():
+            _parse_columns(columns, self.records, self.lightweight)
 
 
 def parse_for_each_ref(text: str) -> tuple[list[TagRecord], list[str]]:
@@ -37,60 +97,43 @@ def parse_for_each_ref(text: str) -> tuple[list[TagRecord], list[str]]:
 
 
 def parse_for_each_ref_chunks(chunks: Iterable[bytes]) -> tuple[list[TagRecord], list[str]]:
-    """:func:`parse_for_each_ref` over the output as it arrives, in chunks of any size.
-
-    Invalid UTF-8 is replaced (U+FFFD), as a whole decode would. Each chunk is split on NUL,
-    the split's last piece kept for the next chunk, and every complete run of ``len(FIELDS)``
-    fields parsed at once.
-    """
-    records: list[TagRecord] = []
-    lightweight: list[str] = []
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-    pending: list[str] = []
-    tail = ""
-    width = len(FIELDS)
+    """:func:`parse_for_each_ref` over the output as it arrives, in chunks of any size."""
+    parser = RefsParser()
     for chunk in chunks:
-        pieces = (tail + decoder.decode(chunk)).split("\0")
-        tail = pieces.pop()
-        pending.extend(pieces)
-        whole = len(pending) - len(pending) % width
-        if whole:
-            _parse_fields(pending, whole, records, lightweight)
-            del pending[:whole]
-    pending.extend((tail + decoder.decode(b"", final=True)).split("\0")[:-1])
-    _parse_fields(pending, len(pending) - len(pending) % width, records, lightweight)
-    return records, lightweight
+        parser.feed(chunk)
+    parser.close()
+    return parser.records, parser.lightweight
 
 
-def _parse_fields(
-    chunks: list[str], end: int, records: list[TagRecord], lightweight: list[str]
+def _parse_columns(
+    columns: list[list[str]], records: list[TagRecord], lightweight: list[str]
 ) -> None:
-    width = len(FIELDS)
     parse = grammar.parse_tag
-    for start in range(0, end, width):
-        ref = chunks[start]
-        if ref[:1] == "\n":
-            ref = ref[1:]
-        name = ref[10:]  # after "refs/tags/"
+    make = tuple.__new__  # TagRecord's own __new__ is a Python function: 10,000 calls count
+    for ref, _, kind, stamp, tagger, email, target, target_kind, subject, body in zip(
+        *columns, strict=True
+    ):
+        name = ref[11:] if ref[:1] == "\n" else ref[10:]  # after "refs/tags/"
         tag = parse(name)
         if tag is None:
             continue
-        if chunks[start + 1] != "tag":
+        if kind != "tag":
             lightweight.append(name)
             continue
-        if chunks[start + 6] != "commit":
+        if target_kind != "commit":
             continue  # a tag of a tag, tree or blob: GTO cannot use it either
-        stamp = chunks[start + 2]
-        email = chunks[start + 4]
         records.append(
-            TagRecord(
-                name,
-                tag,
-                chunks[start + 5],
-                int(stamp) if stamp else 0,
-                chunks[start + 3],
-                email[1:-1] if email[:1] == "<" else email,
-                chunks[start + 7],
-                chunks[start + 8],
+            make(
+                TagRecord,
+                (
+                    name,
+                    tag,
+                    target,
+                    int(stamp) if stamp else 0,
+                    tagger,
+                    email[1:-1] if email[:1] == "<" else email,
+                    subject,
+                    body,
+                ),
             )
         )

@@ -29,7 +29,7 @@ are dated by it unless ``GIT_COMMITTER_DATE`` pins it) and ``sleep`` its only wa
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from mlops_ci.backends.git import Git
@@ -102,13 +102,11 @@ class RegistryStore:
         """Every registry tag, parsed while ``git for-each-ref`` still writes them."""
         path = cache_path(self.repo) if self.cache else None
         if path is not None:
-            return cached_records(self.git, path, self._read_records)
-        return self._read_records()
+            return cached_records(self.git, path, self._for_each_ref)
+        return parse_for_each_ref_chunks(self._for_each_ref())
 
-    def _read_records(self) -> tuple[list[TagRecord], list[str]]:
-        return parse_for_each_ref_chunks(
-            self.git.stream(["for-each-ref", f"--format={FORMAT}", "refs/tags/"])
-        )
+    def _for_each_ref(self) -> Iterator[bytes]:
+        return self.git.stream(["for-each-ref", f"--format={FORMAT}", "refs/tags/"])
 
     def _fetch(self, remote: str, refspecs: Sequence[str]) -> None:
         args = ["fetch", "--quiet", "--no-tags", "--force", "--", remote, *refspecs]

@@ -39,6 +39,12 @@ SEMVER_PATTERN = (
 _NAME_RE = re.compile(NAME_PATTERN)
 _DIRNAME_RE = re.compile(DIRNAME_PATTERN)
 _SEMVER_RE = re.compile(SEMVER_PATTERN)
+_PLAIN_VERSION_RE = re.compile(r"v(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
+# The two commonest forms, split in one match; what it takes is checked as the general path
+# checks it (model and stage by name, a version with no prerelease or build is valid as is).
+_COMMON_FORM_RE = re.compile(
+    r"([^@#]+)(?:@(v(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*))|#([^@#!]+)#([0-9]+))"
+)
 
 MAX_TAG_COMPONENT = 250  # bytes: a loose ref is a file, NAME.lock, and a file name holds 255
 MAX_REF_COMPONENT = 200  # bytes of a model or stage: room for "@v1.2.3" or "#stage#N" after it
@@ -185,12 +191,11 @@ def tag_prefixes(model: str) -> tuple[str, str]:
 
 _checked_models: dict[str, str | None] = {}
 _checked_stages: dict[str, bool] = {}
+# RegistryTag's own __new__ is a Python function taking keywords; tuple's is not.
+_new = tuple.__new__
 
 
 def _model_from_tag(text: str) -> str | None:
-    known = _checked_models.get(text, "")
-    if known != "":
-        return known
     folder, sep, name = text.rpartition(SEPARATOR_IN_TAG)
     ok = _NAME_RE.fullmatch(name) is not None and (
         not sep or _DIRNAME_RE.fullmatch(folder) is not None
@@ -216,12 +221,28 @@ def _counter(text: str) -> int | None:
 
 def parse_tag(name: str) -> RegistryTag | None:
     """The registry tag ``name`` spells, or ``None`` when it is not one. Never raises."""
+    common = _COMMON_FORM_RE.fullmatch(name)
+    if common is not None:  # NAME@vX.Y.Z or NAME#STAGE#N: nine tags in ten, one expression
+        prefix, version, stage, counter = common.groups()
+        model = _checked_models.get(prefix, "")
+        if model == "":
+            model = _model_from_tag(prefix)
+        if model is None:
+            return None
+        if version is not None:
+            return _new(RegistryTag, (model, Action.REGISTER, version, None, None))
+        if not _stage_ok(stage):
+            return None
+        return _new(RegistryTag, (model, Action.ASSIGN, None, stage, int(counter)))
     at = name.find("@")
     hash_ = name.find("#")
     if at < 0 and hash_ < 0:
         return None
     split = at if hash_ < 0 or (0 <= at < hash_) else hash_
-    model = _model_from_tag(name[:split])
+    prefix = name[:split]
+    model = _checked_models.get(prefix, "")
+    if model == "":
+        model = _model_from_tag(prefix)
     if model is None:
         return None
     rest = name[split + 1 :]
@@ -238,13 +259,13 @@ def _parse_at(model: str, rest: str) -> RegistryTag | None:
         if counter is None:
             return None
     if body == DEPRECATED:
-        return RegistryTag(model, Action.DEPRECATE, counter=counter)
-    cancel = body.endswith("!")
+        return _new(RegistryTag, (model, Action.DEPRECATE, None, None, counter))
+    cancel = body[-1:] == "!"
     version = body[:-1] if cancel else body
-    if not is_valid_version(version):
+    if version[:1] != "v" or _SEMVER_RE.fullmatch(version, 1) is None:
         return None
     action = Action.DEREGISTER if cancel else Action.REGISTER
-    return RegistryTag(model, action, version=version, counter=counter)
+    return _new(RegistryTag, (model, action, version, None, counter))
 
 
 def _parse_hash(model: str, rest: str) -> RegistryTag | None:
@@ -254,13 +275,13 @@ def _parse_hash(model: str, rest: str) -> RegistryTag | None:
         counter = _counter(counter_text)
         if counter is None:
             return None
-    cancel = stage.endswith("!")
+    cancel = stage[-1:] == "!"
     if cancel:
         stage = stage[:-1]
     if not _stage_ok(stage):
         return None
     action = Action.UNASSIGN if cancel else Action.ASSIGN
-    return RegistryTag(model, action, stage=stage, counter=counter)
+    return _new(RegistryTag, (model, action, None, stage, counter))
 
 
 def register_message(model: str, version: str) -> str:
@@ -294,15 +315,10 @@ def version_key(version: str) -> tuple[object, ...]:
     A release sorts above its prereleases; numeric prerelease parts sort numerically and below
     alphanumeric ones. Call only with a valid version (see :func:`is_valid_version`).
     """
-    parts = version[1:].split(".")
-    if (
-        len(parts) == 3
-        and all(part.isdecimal() and part.isascii() for part in parts)
-        and not any(len(part) > 1 and part[0] == "0" for part in parts)
-    ):
-        # The common "vX.Y.Z" (no prerelease, no build): no expression to run. Like the
-        # grammar, a number with a leading zero is no version.
-        return (int(parts[0]), int(parts[1]), int(parts[2]), (1, ()), "")
+    plain = _PLAIN_VERSION_RE.fullmatch(version)
+    if plain is not None:  # the common "vX.Y.Z": no prerelease, no build, no groups by name
+        major, minor, patch = plain.groups()
+        return (int(major), int(minor), int(patch), (1, ()), "")
     match = _SEMVER_RE.fullmatch(version, 1)
     if match is None:
         raise ValueError(f"not a version: {version!r}")

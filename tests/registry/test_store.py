@@ -90,6 +90,24 @@ def test_shallow_clone_fetches_the_registry(repo: Path, remote: Path, tmp_path: 
     assert event.evidence == Evidence(compared_to="v0.0.9")
 
 
+def test_shallow_clone_with_some_tags_fetches_the_rest(
+    repo: Path, remote: Path, tmp_path: Path
+) -> None:
+    first, _, last = commits(repo)
+    store = RegistryStore(repo)
+    store.register("churn", ref=first)
+    store.register("churn", bump="minor", ref=last)
+    shallow = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", remote.as_uri(), str(shallow)],
+                   check=True, capture_output=True)
+    assert git(shallow, "tag") == "churn@v0.2.0"  # the clone followed HEAD's tag only
+
+    state = RegistryStore(shallow).state()
+
+    assert state.fetched_from == "origin"
+    assert [v.version for v in state.versions("churn")] == ["v0.2.0", "v0.1.0"]
+
+
 def test_reading_a_clone_with_tags_stays_offline(repo: Path) -> None:
     RegistryStore(repo).register("churn")
     git(repo, "remote", "set-url", "origin", "file:///nonexistent/remote.git")

@@ -71,11 +71,35 @@ def test_rejects_what_gto_rejects(name: str) -> None:
 tag_alphabet = st.sampled_from([*"ab1-_/.=@#!v0+", "v1.0.0", "@v", "#1", "deprecated"])
 
 
+def _gto_reading(name: str) -> RegistryTag | None:
+    """What GTO's expression reads in ``name``, as a RegistryTag."""
+    match = GTO_TAG_RE.fullmatch(name)
+    if match is None or match["created"]:
+        return None
+    dirname = match["dirname"]
+    model = f"{dirname[:-1]}:{match['name']}" if dirname else match["name"]
+    counter = int(match["counter"]) if match["counter"] else None
+    cancel = bool(match["cancel"])
+    if match["deprecated"]:
+        return RegistryTag(model, Action.DEPRECATE, counter=counter)
+    if match["version"]:
+        action = Action.DEREGISTER if cancel else Action.REGISTER
+        return RegistryTag(model, action, version=match["version"], counter=counter)
+    action = Action.UNASSIGN if cancel else Action.ASSIGN
+    return RegistryTag(model, action, stage=match["stage"], counter=counter)
+
+
 @given(st.lists(tag_alphabet, max_size=12).map("".join))
 def test_agrees_with_gtos_expression(name: str) -> None:
-    match = GTO_TAG_RE.fullmatch(name)
-    gto_reads = match is not None and not match["created"]
-    assert (parse_tag(name) is not None) == gto_reads
+    assert parse_tag(name) == _gto_reading(name)
+
+
+@given(st.builds("{}{}{}".format, st.from_regex(r"[a-z0-9][a-z0-9=/_-]{0,6}", fullmatch=True),
+                 st.sampled_from(["@", "#", "@v", "#prod#", "#prod!#"]),
+                 st.text(alphabet="0123456789.v!#@-+a", max_size=10)))
+def test_the_common_forms_read_as_gtos_expression_reads_them(name: str) -> None:
+    """``NAME@vX.Y.Z`` and ``NAME#STAGE#N`` take a shorter path: near misses must not."""
+    assert parse_tag(name) == _gto_reading(name)
 
 
 @given(st.text(max_size=60))
