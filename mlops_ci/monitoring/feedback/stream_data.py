@@ -1,9 +1,10 @@
 """``monitor.feedback.data`` in Parquet or CSV, scored in batches: estimates in bounded memory.
 
-When every ``feedback.data`` file is Parquet or CSV and no ``feedback.labels`` are joined (the
-label is the rows' own target column), the files are read in batches of ``BATCH_ROWS`` rows
-(``data.stream.record_batches``: ``ParquetFile.iter_batches``, or ``pyarrow.csv.open_csv``
-with each column typed as the whole-file read types it) instead of whole:
+When every ``feedback.data`` file is Parquet or CSV (``is_streamed_data``) and no
+``feedback.labels`` are joined (the label is the rows' own target column), the files are read
+in batches of ``BATCH_ROWS`` rows (``data.stream.record_batches``: ``ParquetFile.iter_batches``,
+or ``pyarrow.csv.open_csv`` with each column typed as the whole-file read types it) instead of
+whole:
 
 1. the footers (CSV: the header lines) first: a column the production model was fitted on
    (``feature_names_in_``) or the ``timestamp_column`` missing from a file is an
@@ -20,8 +21,9 @@ At the end ``check.assess_counted`` judges the counts as ``assess`` judges rows 
 live metrics counted are exact, ROC AUC and average precision binned (``live_counts``, its
 tolerance), the estimates within ``stream_cbpe``'s tolerance. Memory does not grow with the
 rows, scored or labelled: one batch, and per window counts of a fixed size (they grow with the
-classes). With ``feedback.labels`` (a join by id), ``sources.rows_from_data`` reads the files
-whole.
+classes). With ``feedback.labels`` (a join by id), ``stream_data_join`` reads the files in the
+same batches (``check_columns``, ``window_end``, ``frames``) and joins them as a prediction log
+is joined.
 """
 
 from __future__ import annotations

@@ -19,7 +19,9 @@ pyarrow one row group's chunk of those columns):
    ``StreamedEstimate`` (``stream_cbpe``) and is dropped. The labels are held in a dict by id
    (``join.latest_labels``): rows whose id is labelled (``pyarrow.compute.is_in``) keep their
    candidate serving per id, by the rules of ``join`` (a later serving may replace it, so the
-   pairs are known only at the end); a row whose id has no label is counted and dropped.
+   pairs are known only at the end); a row whose id has no label is counted and dropped. That
+   join is ``stream_join.LabelJoin``, which ``stream_data_join`` uses too for ``feedback.data``
+   joined to labels by id.
 
 At the end the label-serving pairs go, ``BATCH_ROWS`` at a time, to their window's counts
 (``live_windows``), which ``check.assess_counted`` judges as ``assess`` judges rows: the live
