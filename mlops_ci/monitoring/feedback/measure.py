@@ -24,6 +24,7 @@ from mlops_ci.monitoring.feedback.calibration import CALIBRATION_FILE, Calibrato
 from mlops_ci.monitoring.feedback.check import FeedbackCheck, assess
 from mlops_ci.monitoring.feedback.sources import NamedFile, rows_from_data
 from mlops_ci.monitoring.feedback.stream_data import assess_parquet_data, is_streamed_data
+from mlops_ci.monitoring.feedback.stream_data_join import assess_joined_data
 from mlops_ci.monitoring.feedback.stream_log import assess_parquet_log
 from mlops_ci.monitoring.production import resolve_files
 
@@ -64,7 +65,13 @@ def measure_feedback(
         source = ", ".join(f.name for f in files)
         return FeedbackCheck.not_measured(source, production_model, spec.min_rows)
     calibrator, note = _calibrator(forge, tag, folder) if spec.estimate else (None, None)
-    if is_streamed_data(files, labels):
+    if is_streamed_data(files) and labels:
+        return assess_joined_data(
+            spec, model.data, model_object=production_model, files=files, labels=labels,
+            metric_names=model.evaluate.metrics, registered=registered,
+            calibrator=calibrator, calibrator_note=note,
+            positive_class=model.evaluate.positive_class)
+    if is_streamed_data(files):
         return assess_parquet_data(
             spec, model.data, model_object=production_model, files=files,
             metric_names=model.evaluate.metrics, registered=registered,

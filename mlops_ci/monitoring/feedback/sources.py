@@ -6,8 +6,9 @@ Two sources, chosen by ``monitor.feedback``:
   production (rows of other versions are counted, not used), joined by id to ``labels``;
 - ``data``: production rows scored here with the production model (loaded through skops with
   its trusted types). Their target, where filled in, is the label; with ``labels`` the target
-  comes from those files instead, joined by id. (Parquet ``data`` without ``labels`` is scored
-  in batches by ``stream_data`` instead; a Parquet log is read by ``stream_log``.)
+  comes from those files instead, joined by id. (Parquet or CSV ``data`` is scored in
+  batches instead: by ``stream_data`` without ``labels``, by ``stream_data_join`` with them; a
+  log, JSON Lines or Parquet, is read by ``stream_log``.)
 
 Files are read with the model's column schema (``stages.dataset``), so a bad value is an
 ``InputProblems`` naming file, line and column; a missing id, target or timestamp column is one

@@ -1,9 +1,10 @@
 """``monitor.feedback.data`` in Parquet or CSV, scored in batches: estimates in bounded memory.
 
-When every ``feedback.data`` file is Parquet or CSV and no ``feedback.labels`` are joined (the
-label is the rows' own target column), the files are read in batches of ``BATCH_ROWS`` rows
-(``data.stream.record_batches``: ``ParquetFile.iter_batches``, or ``pyarrow.csv.open_csv``
-with each column typed as the whole-file read types it) instead of whole:
+When every ``feedback.data`` file is Parquet or CSV (``is_streamed_data``) and no
+``feedback.labels`` are joined (the label is the rows' own target column), the files are read
+in batches of ``BATCH_ROWS`` rows (``data.stream.record_batches``: ``ParquetFile.iter_batches``,
+or ``pyarrow.csv.open_csv`` with each column typed as the whole-file read types it) instead of
+whole:
 
 1. the footers (CSV: the header lines) first: a column the production model was fitted on
    (``feature_names_in_``) or the ``timestamp_column`` missing from a file is an
@@ -20,8 +21,9 @@ At the end ``check.assess_counted`` judges the counts as ``assess`` judges rows 
 live metrics counted are exact, ROC AUC and average precision binned (``live_counts``, its
 tolerance), the estimates within ``stream_cbpe``'s tolerance. Memory does not grow with the
 rows, scored or labelled: one batch, and per window counts of a fixed size (they grow with the
-classes). With ``feedback.labels`` (a join by id), ``sources.rows_from_data`` reads the files
-whole.
+classes). With ``feedback.labels`` (a join by id), ``stream_data_join`` reads the files in the
+same batches (``check_columns``, ``window_end``, ``frames``) and joins them as a prediction log
+is joined.
 """
 
 from __future__ import annotations
@@ -47,10 +49,10 @@ from mlops_ci.monitoring.feedback.stream_cbpe import StreamedEstimate
 STREAMED_SUFFIXES = (".parquet", ".pq", ".csv", ".tsv")
 
 
-def is_streamed_data(files: Sequence[NamedFile], labels: Sequence[NamedFile]) -> bool:
-    """True when ``files`` are all Parquet or CSV and their own target is the label (see
-    module)."""
-    return bool(files) and not labels and all(
+def is_streamed_data(files: Sequence[NamedFile]) -> bool:
+    """True when ``files`` are all Parquet or CSV: read in batches, here when their own target
+    is the label, by ``stream_data_join`` when ``feedback.labels`` are joined by id."""
+    return bool(files) and all(
         f.path.suffix.lower() in STREAMED_SUFFIXES for f in files)
 
 
@@ -70,8 +72,8 @@ def assess_parquet_data(
     import numpy as np
 
     parts = open_parts([f.path for f in files], [f.name for f in files], data.format)
-    _check_columns(parts, model_object, spec.timestamp_column)
-    end = _window_end(parts, spec.timestamp_column, data)
+    check_columns(parts, model_object, spec.timestamp_column)
+    end = window_end(parts, spec.timestamp_column, data)
     drop = [c for c in (data.target, data.id_column, id_column_of(spec, data),
                         spec.timestamp_column) if c]
     sums: dict[int, StreamedEstimate] = {}
@@ -80,7 +82,7 @@ def assess_parquet_data(
     notes: tuple[str, ...] = ()
     has_proba = True
     for part in parts:
-        for frame in _frames(part, data):
+        for frame in frames(part, data):
             features = frame.drop(columns=[c for c in dict.fromkeys(drop) if c in frame.columns])
             scored = predict(model_object, features, np.zeros(len(frame)), "classification")
             classes = scored.classes
@@ -122,7 +124,9 @@ def assess_parquet_data(
         streamed=[(w, s.rows, s) for w, s in sorted(sums.items())], notes=notes)
 
 
-def _check_columns(parts: Sequence[ParquetPart], model: object, timestamp: str | None) -> None:
+def check_columns(parts: Sequence[ParquetPart], model: object, timestamp: str | None,
+                  id_column: str | None = None) -> None:
+    """Each column the rows need, in every file's footer or header, else ``InputProblems``."""
     names = getattr(model, "feature_names_in_", None)
     wanted = [str(name) for name in names] if names is not None else []
     problems = [
@@ -136,12 +140,20 @@ def _check_columns(parts: Sequence[ParquetPart], model: object, timestamp: str |
                                                 f"{timestamp!r} is missing")
             for part in parts if timestamp not in part.columns
         ]
+    if id_column:
+        problems += [
+            Problem(part.name, 1, 1, id_column,
+                    f"the id column joining the labels {id_column!r} is missing")
+            for part in parts if id_column not in part.columns
+        ]
     if problems:
         raise InputProblems(problems, what=f"{problems[0].file} cannot be used as feedback")
 
 
-def _window_end(parts: Sequence[ParquetPart], timestamp: str | None,
+def window_end(parts: Sequence[ParquetPart], timestamp: str | None,
                 data: DataSpec) -> datetime | None:
+    """The latest time of the ``timestamp`` column (one pass over it alone), which ends window
+    0; None without one."""
     if not timestamp:
         return None
     end = None
@@ -154,7 +166,8 @@ def _window_end(parts: Sequence[ParquetPart], timestamp: str | None,
     return end
 
 
-def _frames(part: ParquetPart, data: DataSpec) -> Iterator[Any]:
+def frames(part: ParquetPart, data: DataSpec) -> Iterator[Any]:
+    """The batches of ``part`` as pandas frames typed as ``read_frame`` types the file."""
     first_row = 0
     for batch in _batches(part, None, data):
         yield typed_frame(data, part.header, batch, first_row=first_row)

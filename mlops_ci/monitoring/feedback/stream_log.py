@@ -19,7 +19,9 @@ pyarrow one row group's chunk of those columns):
    ``StreamedEstimate`` (``stream_cbpe``) and is dropped. The labels are held in a dict by id
    (``join.latest_labels``): rows whose id is labelled (``pyarrow.compute.is_in``) keep their
    candidate serving per id, by the rules of ``join`` (a later serving may replace it, so the
-   pairs are known only at the end); a row whose id has no label is counted and dropped.
+   pairs are known only at the end); a row whose id has no label is counted and dropped. That
+   join is ``stream_join.LabelJoin``, which ``stream_data_join`` uses too for ``feedback.data``
+   joined to labels by id.
 
 At the end the label-serving pairs go, ``BATCH_ROWS`` at a time, to their window's counts
 (``live_windows``), which ``check.assess_counted`` judges as ``assess`` judges rows: the live
@@ -36,18 +38,14 @@ unlabelled rows.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from mlops_ci.config.model import ClassLabel, DataSpec, FeedbackSpec
 from mlops_ci.data.stream import BATCH_ROWS, ParquetPart
 from mlops_ci.errors import InputProblems, Problem, UserError
 from mlops_ci.monitoring.feedback.calibration import Calibrator
-from mlops_ci.monitoring.feedback.check import MAX_WINDOWS, FeedbackCheck, assess_counted
-from mlops_ci.monitoring.feedback.join import JoinCounts, is_late, latest_labels
+from mlops_ci.monitoring.feedback.check import FeedbackCheck, assess_counted
 from mlops_ci.monitoring.feedback.live_counts import NO_PROBABILITIES
-from mlops_ci.monitoring.feedback.live_windows import LabelledWindows
 from mlops_ci.monitoring.feedback.log_lines import (
     BadLines,
     log_batches,
@@ -55,20 +53,14 @@ from mlops_ci.monitoring.feedback.log_lines import (
 )
 from mlops_ci.monitoring.feedback.sources import NamedFile, read_labels
 from mlops_ci.monitoring.feedback.stream_cbpe import StreamedEstimate
+from mlops_ci.monitoring.feedback.stream_join import (
+    LabelJoin,
+    add_estimates,
+    moment_of,
+    windows_of,
+)
 
 REQUIRED = ("id", "time", "model", "version", "prediction")
-_DAY_US = 86_400 * 1_000_000
-
-
-@dataclass(slots=True)
-class _Serving:
-    """The serving of one labelled id that its label answers, as far as read."""
-
-    time: int | None  # microseconds since the epoch
-    index: int
-    prediction: Any
-    proba: tuple[float, ...] | None
-    servings: int = 1
 
 
 def assess_parquet_log(
@@ -99,16 +91,11 @@ def assess_parquet_log(
             f"the prediction log ({source}) holds no prediction of {model} {version}",
             hint="check the log's model and version columns and monitor.feedback.prediction_log",
         )
-    label_rows = read_labels(labels, data, spec)
-    latest, duplicate_labels, conflicting = latest_labels(label_rows)
-    label_ids = _id_array(list(latest))  # built once: the set every batch is matched against
-    label_us = {i: _micros_of(label.time) for i, label in latest.items()}
-    period = spec.window_days * _DAY_US
+    join = LabelJoin(read_labels(labels, data, spec))
     sums: dict[int, StreamedEstimate] = {}
-    chosen: dict[str, _Serving] = {}
     classes: tuple[Any, ...] | None = None
     consistent = with_proba
-    served = skipped = other = unlabelled = 0
+    skipped = other = 0
     bad_lines = BadLines()
     for part in parts:
         for batch in _batches(part, with_proba, bad=bad_lines):
@@ -118,42 +105,17 @@ def assess_parquet_log(
             named = pc.fill_null(pc.greater(pc.utf8_length(ids), 0), False)
             keep = ~np.isnan(times) & named.to_numpy(zero_copy_only=False)
             skipped += len(keep) - int(keep.sum())
-            served += int(keep.sum())
-            windows = np.maximum(0, ((end - times[keep]) // period)).astype(np.int64)
+            windows = windows_of(times[keep], end, spec.window_days)
             proba = None
             if consistent:
                 proba, found = _probabilities(batch.filter(keep))
                 classes = classes if classes is not None or found is None else found
                 consistent = proba is not None and found in (None, classes)
             predictions = batch.column("prediction").filter(keep).to_numpy(zero_copy_only=False)
-            if consistent and calibrator is not None and classes and len(classes) == 2 and \
-                    calibrator.positive_class in classes and proba is not None:
-                scores = proba[:, classes.index(calibrator.positive_class)]
-                predicted = predictions == calibrator.positive_class
-                for window in np.unique(windows[windows < MAX_WINDOWS]):
-                    members = windows == window
-                    sums.setdefault(int(window), StreamedEstimate(calibrator)).add(
-                        scores[members], predicted[members])
-            kept_ids = ids.filter(keep)
-            labelled = pc.is_in(kept_ids, value_set=label_ids).to_numpy(
-                zero_copy_only=False) if len(label_ids) else np.zeros(len(kept_ids), dtype=bool)
-            unlabelled += int((~labelled).sum())
-            kept_times = times[keep]
-            for at in np.flatnonzero(labelled):
-                row_id = kept_ids[int(at)].as_py()
-                _choose(chosen, row_id, label_us[row_id], _Serving(
-                    int(kept_times[at]), served - len(windows) + int(at), _plain(predictions[at]),
-                    tuple(proba[at]) if proba is not None else None))
-    end_time = datetime.fromtimestamp(end / 1e6, tz=UTC)
-    pairs: list[tuple[_Serving, Any]] = []
-    before = late = 0
-    for row_id, serving in chosen.items():
-        label, arrived = latest[row_id], label_us[row_id]
-        if arrived is not None and serving.time is not None and arrived < serving.time:
-            before += 1
-            continue
-        pairs.append((serving, label.value))
-        late += is_late(_time(serving.time), label.time, end_time, spec.window_days)
+            add_estimates(sums, calibrator, classes or (), proba if consistent else None,
+                          predictions, windows)
+            join.add(ids.filter(keep), times[keep], predictions, proba if consistent else None)
+    end_time = moment_of(end)
     notes = [f"{skipped} logged row(s) without an id or a time skipped"] if skipped else []
     notes += [note for note in (bad_lines.note(),) if note]
     if other:
@@ -164,31 +126,15 @@ def assess_parquet_log(
                      "estimate are not available")
     found = tuple(classes or ())
     scored = consistent and bool(found)
-    labelled_rows = LabelledWindows(
-        metric_names, found, limit=MAX_WINDOWS,
+    labelled_rows, counts = join.finish(
+        metric_names, found, scored=scored, end=end_time, window_days=spec.window_days,
         realised=bool(spec.estimate and calibrator is not None and scored and len(found) == 2
                       and calibrator.positive_class in found))
-    for start in range(0, len(pairs), BATCH_ROWS):
-        chunk = pairs[start:start + BATCH_ROWS]
-        times = np.asarray([serving.time for serving, _ in chunk], dtype=float)
-        labelled_rows.add(
-            np.maximum(0, (end - times) // period).astype(np.int64),
-            _objects([value for _, value in chunk]),
-            _objects([serving.prediction for serving, _ in chunk]),
-            np.asarray([serving.proba for serving, _ in chunk], dtype=float).reshape(
-                len(chunk), len(found)) if scored else None)
     return assess_counted(
         source, labelled_rows, proba_missing=None if scored else NO_PROBABILITIES, spec=spec,
         metric_names=metric_names, registered=registered, calibrator=calibrator,
         calibrator_note=calibrator_note, positive_class=positive_class, end=end_time,
-        streamed=[(w, s.rows, s) for w, s in sorted(sums.items())],
-        counts=JoinCounts(
-            served=served, labels=len(label_rows), matched=len(pairs),
-            awaiting=unlabelled + before,
-            duplicate_served=sum(s.servings - 1 for s in chosen.values()),
-            duplicate_labels=duplicate_labels, conflicting_labels=conflicting,
-            unmatched_labels=len(latest) - len(chosen), label_before_prediction=before,
-            late=late, missing_ids=sum(1 for label in label_rows if not label.id)),
+        streamed=[(w, s.rows, s) for w, s in sorted(sums.items())], counts=counts,
         notes=tuple(notes))
 
 
@@ -280,12 +226,6 @@ def _ids(batch: Any) -> Any:
     return pc.cast(batch.column("id"), pa.string())
 
 
-def _id_array(ids: Sequence[str]) -> Any:
-    import pyarrow as pa
-
-    return pa.array(ids, type=pa.string())
-
-
 def _probabilities(batch: Any) -> tuple[Any, tuple[Any, ...] | None]:
     """Rows x classes probabilities and the classes, or (None, None) when inconsistent."""
     import numpy as np
@@ -307,42 +247,3 @@ def _probabilities(batch: Any) -> tuple[Any, tuple[Any, ...] | None]:
     if not np.isfinite(values).all():
         return None, None
     return values.reshape(-1, width), first
-
-
-def _choose(chosen: dict[str, _Serving], row_id: str, label_time: int | None,
-            serving: _Serving) -> None:
-    """Keep the serving the label answers: the latest not after it, else the latest."""
-    current = chosen.get(row_id)
-    if current is None:
-        chosen[row_id] = serving
-        return
-
-    def key(row: _Serving) -> tuple[bool, float, int]:
-        fits = label_time is None or row.time is None or row.time <= label_time
-        return (fits, float("-inf") if row.time is None else row.time, row.index)
-
-    best = max(current, serving, key=key)
-    best.servings = current.servings + 1
-    chosen[row_id] = best
-
-
-def _objects(values: list[Any]) -> Any:
-    """``values`` as a one-dimensional object array, whatever they are."""
-    import numpy as np
-
-    array = np.empty(len(values), dtype=object)
-    array[:] = values
-    return array
-
-
-def _plain(value: Any) -> Any:
-    item = getattr(value, "item", None)
-    return item() if callable(item) else value
-
-
-def _micros_of(moment: datetime | None) -> int | None:
-    return None if moment is None else int(moment.timestamp() * 1_000_000)
-
-
-def _time(micros: int | None) -> datetime | None:
-    return None if micros is None else datetime.fromtimestamp(micros / 1e6, tz=UTC)

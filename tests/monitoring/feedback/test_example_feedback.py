@@ -274,3 +274,57 @@ def test_parquet_feedback_data_without_a_model_column_exits_2_naming_file_and_co
     assert ("data/feedback/labelled.parquet:1:1: tenure_months: the model's column "
             "'tenure_months' is missing") in err.getvalue()
     assert "Traceback" not in err.getvalue()
+
+
+def joined_data(repo: Path, *, drop: str | None = None) -> None:
+    """``feedback.data`` the monitored rows (without ``drop``), their labels joined by
+    ``customer_id`` from a copy of them, ``labels.csv``."""
+    import pandas as pd
+
+    shutil.copyfile(repo / FEEDBACK / "labelled.csv", repo / FEEDBACK / "labels.csv")
+    if drop:
+        rows = pd.read_csv(repo / FEEDBACK / "labelled.csv", dtype=str, keep_default_na=False)
+        rows.drop(columns=[drop]).to_csv(repo / FEEDBACK / "labelled.csv", index=False)
+    config = repo / "mlops.yaml"
+    text = config.read_text(encoding="utf-8")
+    old = "data: [data/feedback/labelled.csv]"
+    assert old in text
+    config.write_text(text.replace(old, old + "\n        labels: [data/feedback/labels.csv]"),
+                      encoding="utf-8")
+
+
+def test_feedback_data_joined_to_labels_by_id_is_streamed_not_read_whole(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mlops_ci.monitoring.feedback import measure
+
+    feedback_sample(repo, "flipped.csv")
+    _, own_target = run_monitor(repo, "701")
+    joined_data(repo)
+
+    def read_whole(*_: Any, **__: Any) -> Any:
+        raise AssertionError("feedback.data joined by id was read whole")
+
+    monkeypatch.setattr(measure, "rows_from_data", read_whole)
+    code, joined = run_monitor(repo, "702")
+
+    assert code == 1
+    ours, theirs = joined["feedback"]["live"], own_target["feedback"]["live"]
+    assert ours["rows"] == theirs["rows"] == joined["feedback"]["join"]["matched"] >= 200
+    assert_live_close(ours["metrics"], theirs["metrics"])
+    assert ours["dropped"] and theirs["dropped"]
+
+
+def test_feedback_data_without_the_id_column_joining_labels_exits_2_naming_file_and_column(
+    repo: Path,
+) -> None:
+    from mlops_ci.cli import main
+
+    joined_data(repo, drop="customer_id")
+    err = io.StringIO()
+    code = main(["monitor", "-c", str(repo / "mlops.yaml"), "--dry-run"], stderr=err)
+
+    assert code == 2, err.getvalue()
+    assert ("data/feedback/labelled.csv:1:1: customer_id: the id column joining the labels "
+            "'customer_id' is missing") in err.getvalue()
+    assert "Traceback" not in err.getvalue()

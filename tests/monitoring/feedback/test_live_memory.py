@@ -9,6 +9,7 @@ batch and the counts.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -62,4 +63,48 @@ def test_memory_does_not_grow_with_the_labelled_rows(tmp_path: Path) -> None:
     print(f"traced peak: {peak:.1f} MB for {ROWS:,} labelled rows")
     assert check.live.rows == ROWS
     assert all(c.live.defined for c in check.live.checks)
+    assert peak < PEAK_MB, peak
+
+
+def test_memory_of_data_joined_by_id_grows_with_the_labels_not_the_rows(tmp_path: Path) -> None:
+    """1,000,000 rows with an id, 2,000 of them labelled from a label file: read whole, the ids
+    and the join's servings alone take over 100 MB; streamed, the peak is one batch, the labels
+    and the serving chosen for each labelled id."""
+    import tracemalloc
+
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    from pyarrow import parquet as pq
+
+    from mlops_ci.monitoring.feedback.stream_data_join import assess_joined_data
+
+    rows = 1_000_000
+    path = tmp_path / "production.parquet"
+    model = _write(path)
+    table = pq.read_table(path).slice(0, rows).drop_columns(["churned"])
+    table = table.append_column("id", pa.array([f"c{i}" for i in range(rows)]))
+    pq.write_table(table, path, row_group_size=100_000)
+    del table
+    rng = np.random.default_rng(1)
+    pd.DataFrame({"id": [f"c{i}" for i in range(0, rows, rows // 2000)],
+                  "churned": rng.integers(0, 2, 2000)}).to_csv(tmp_path / "labels.csv",
+                                                              index=False)
+    spec = replace(SPEC, labels=("labels.csv",), id_column="id")
+
+    tracemalloc.start()
+    try:
+        check = assess_joined_data(
+            spec, DATA, model_object=model, files=(NamedFile(path, "production.parquet"),),
+            labels=(NamedFile(tmp_path / "labels.csv", "labels.csv"),), metric_names=METRICS,
+            registered={}, calibrator=None, calibrator_note=None, positive_class=1)
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+    print(f"traced peak: {peak:.1f} MB for {rows:,} rows joined to 2,000 labels")
+    assert check.counts is not None
+    assert (check.counts.served, check.counts.matched) == (rows, 2000)
+    assert check.counts.awaiting == rows - 2000
+    assert check.live.rows == 2000
     assert peak < PEAK_MB, peak

@@ -102,7 +102,7 @@ def test_parquet_data_streamed_gives_the_results_of_the_files_read_whole(
     model, calibrator = _model()
     _write(tmp_path, _rows(24_000, 3, 0.3))
     files = _named(tmp_path)
-    assert is_streamed_data(files, ())
+    assert is_streamed_data(files)
     common: dict[str, Any] = {"metric_names": METRICS, "registered": {"accuracy": 0.8},
                               "calibrator": calibrator, "positive_class": 1}
     whole_rows = rows_from_data(SPEC, DATA, model_object=model, files=files, labels=())

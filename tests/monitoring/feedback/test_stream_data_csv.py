@@ -59,7 +59,7 @@ def test_csv_data_streamed_gives_the_results_of_the_files_read_whole(
     frame.loc[:2_999, "x1"] = [round(v) for v in frame.loc[:2_999, "x1"]]
     _write_csv(tmp_path, frame)
     files = _named(tmp_path)
-    assert is_streamed_data(files, ())
+    assert is_streamed_data(files)
     whole_rows = rows_from_data(SPEC, DATA, model_object=model, files=files, labels=())
     whole = assess(whole_rows, spec=SPEC, metric_names=METRICS, registered={"accuracy": 0.8},
                    calibrator=calibrator, positive_class=1)
