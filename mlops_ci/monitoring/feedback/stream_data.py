@@ -45,6 +45,7 @@ from mlops_ci.monitoring.feedback.live_windows import LabelledWindows
 from mlops_ci.monitoring.feedback.predlog import parse_time
 from mlops_ci.monitoring.feedback.sources import NamedFile, id_column_of, present
 from mlops_ci.monitoring.feedback.stream_cbpe import StreamedEstimate
+from mlops_ci.monitoring.feedback.stream_join import add_estimates
 
 STREAMED_SUFFIXES = (".parquet", ".pq", ".csv", ".tsv")
 
@@ -78,50 +79,62 @@ def assess_parquet_data(
                         spec.timestamp_column) if c]
     sums: dict[int, StreamedEstimate] = {}
     labelled_rows: LabelledWindows | None = None
-    classes: tuple[Any, ...] = ()
-    notes: tuple[str, ...] = ()
-    has_proba = True
-    for part in parts:
-        for frame in frames(part, data):
-            features = frame.drop(columns=[c for c in dict.fromkeys(drop) if c in frame.columns])
-            scored = predict(model_object, features, np.zeros(len(frame)), "classification")
-            classes = scored.classes
-            if scored.proba is None:
-                has_proba = False
-                notes = (scored.proba_missing,) if scored.proba_missing else ()
-            windows = np.zeros(len(frame), dtype=int)  # without times, all rows are one window
-            if spec.timestamp_column:
-                windows = np.asarray([
-                    window_of(parse_time(str(v)) if present(v) else None, end, spec.window_days)
-                    for v in frame[spec.timestamp_column]], dtype=int)
-            if (calibrator is not None and scored.proba is not None and len(classes) == 2
-                    and calibrator.positive_class in classes):
-                scores = scored.proba[:, classes.index(calibrator.positive_class)]
-                predicted = np.asarray(scored.y_pred) == calibrator.positive_class
-                for window in np.unique(windows[windows < MAX_WINDOWS]):
-                    members = windows == window
-                    sums.setdefault(int(window), StreamedEstimate(calibrator)).add(
-                        scores[members], predicted[members])
-            if data.target not in frame.columns:
-                continue
-            if labelled_rows is None:
-                realised = (spec.estimate and calibrator is not None and len(classes) == 2
-                            and calibrator.positive_class in classes)
-                labelled_rows = LabelledWindows(metric_names, classes, realised=realised,
-                                                limit=MAX_WINDOWS)
-            target = frame[data.target]
-            labelled = np.flatnonzero(target.notna().to_numpy())
-            labelled_rows.add(windows[labelled], target.to_numpy(dtype=object)[labelled],
-                              np.asarray(scored.y_pred)[labelled],
-                              None if scored.proba is None else scored.proba[labelled])
+    scoring = Scoring()
+    for frame, scored in scoring.frames(parts, data, model_object, drop):
+        classes = scored.classes
+        windows = np.zeros(len(frame), dtype=int)  # without times, all rows are one window
+        if spec.timestamp_column:
+            windows = np.asarray([
+                window_of(parse_time(str(v)) if present(v) else None, end, spec.window_days)
+                for v in frame[spec.timestamp_column]], dtype=int)
+        add_estimates(sums, calibrator, classes, scored.proba, scored.y_pred, windows)
+        if data.target not in frame.columns:
+            continue
+        if labelled_rows is None:
+            realised = (spec.estimate and calibrator is not None and len(classes) == 2
+                        and calibrator.positive_class in classes)
+            labelled_rows = LabelledWindows(metric_names, classes, realised=realised,
+                                            limit=MAX_WINDOWS)
+        target = frame[data.target]
+        labelled = np.flatnonzero(target.notna().to_numpy())
+        labelled_rows.add(windows[labelled], target.to_numpy(dtype=object)[labelled],
+                          np.asarray(scored.y_pred)[labelled],
+                          None if scored.proba is None else scored.proba[labelled])
     return assess_counted(
         ", ".join(f.name for f in files),
-        labelled_rows or LabelledWindows(metric_names, classes, realised=False,
+        labelled_rows or LabelledWindows(metric_names, scoring.classes, realised=False,
                                          limit=MAX_WINDOWS),
-        proba_missing=None if has_proba else NO_PROBABILITIES, spec=spec,
+        proba_missing=None if scoring.has_proba else NO_PROBABILITIES, spec=spec,
         metric_names=metric_names, registered=registered, calibrator=calibrator,
         calibrator_note=calibrator_note, positive_class=positive_class, end=end,
-        streamed=[(w, s.rows, s) for w, s in sorted(sums.items())], notes=notes)
+        streamed=[(w, s.rows, s) for w, s in sorted(sums.items())], notes=scoring.notes)
+
+
+class Scoring:
+    """The rows of parts, batch by batch, scored with the model; what the batches said of the
+    model's outputs (its classes, whether every batch had probabilities, and why not)."""
+
+    def __init__(self) -> None:
+        self.classes: tuple[Any, ...] = ()
+        self.notes: tuple[str, ...] = ()
+        self.has_proba = True
+
+    def frames(self, parts: Sequence[ParquetPart], data: DataSpec, model_object: object,
+               drop: Sequence[str]) -> Iterator[tuple[Any, Any]]:
+        """Each batch of ``parts`` typed as read whole (``frames``) with its ``predict``ion,
+        the columns in ``drop`` left out of the features."""
+        import numpy as np
+
+        left_out = list(dict.fromkeys(drop))
+        for part in parts:
+            for frame in frames(part, data):
+                features = frame.drop(columns=[c for c in left_out if c in frame.columns])
+                scored = predict(model_object, features, np.zeros(len(frame)), "classification")
+                self.classes = scored.classes
+                if scored.proba is None:
+                    self.has_proba = False
+                    self.notes = (scored.proba_missing,) if scored.proba_missing else ()
+                yield frame, scored
 
 
 def check_columns(parts: Sequence[ParquetPart], model: object, timestamp: str | None,

@@ -22,19 +22,17 @@ with the number of labels, not with the data rows.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from mlops_ci.config.model import ClassLabel, DataSpec, FeedbackSpec
 from mlops_ci.data.stream import open_parts
 from mlops_ci.errors import UserError
-from mlops_ci.metrics import predict
 from mlops_ci.monitoring.feedback.calibration import Calibrator
 from mlops_ci.monitoring.feedback.check import FeedbackCheck, assess_counted
 from mlops_ci.monitoring.feedback.live_counts import NO_PROBABILITIES
 from mlops_ci.monitoring.feedback.predlog import parse_time
 from mlops_ci.monitoring.feedback.sources import NamedFile, id_column_of, present, read_labels
 from mlops_ci.monitoring.feedback.stream_cbpe import StreamedEstimate
-from mlops_ci.monitoring.feedback.stream_data import check_columns, frames, window_end
+from mlops_ci.monitoring.feedback.stream_data import Scoring, check_columns, window_end
 from mlops_ci.monitoring.feedback.stream_join import (
     LabelJoin,
     add_estimates,
@@ -74,43 +72,35 @@ def assess_joined_data(
     end_us = micros_of(end)
     drop = [c for c in (data.target, data.id_column, id_column, spec.timestamp_column) if c]
     sums: dict[int, StreamedEstimate] = {}
-    classes: tuple[Any, ...] = ()
-    notes: tuple[str, ...] = ()
-    has_proba = True
     rows = without_id = 0
-    for part in parts:
-        for frame in frames(part, data):
-            features = frame.drop(columns=[c for c in dict.fromkeys(drop) if c in frame.columns])
-            scored = predict(model_object, features, np.zeros(len(frame)), "classification")
-            classes = scored.classes
-            if scored.proba is None:
-                has_proba = False
-                notes = (scored.proba_missing,) if scored.proba_missing else ()
-            times = np.full(len(frame), np.nan)
-            if spec.timestamp_column:
-                times = np.asarray([_micros(v) for v in frame[spec.timestamp_column]],
-                                   dtype=float)
-            predictions = np.asarray(scored.y_pred)
-            add_estimates(sums, calibrator, classes, scored.proba, predictions,
-                          windows_of(times, end_us, spec.window_days))
-            ids = [str(v) if present(v) else "" for v in frame[id_column]]
-            named = np.asarray([bool(i) for i in ids], dtype=bool)
-            rows += len(frame)
-            without_id += len(frame) - int(named.sum())
-            join.add(pa.array([i for i in ids if i], type=pa.string()), times[named],
-                     predictions[named], None if scored.proba is None else scored.proba[named])
+    scoring = Scoring()
+    for frame, scored in scoring.frames(parts, data, model_object, drop):
+        times = np.full(len(frame), np.nan)
+        if spec.timestamp_column:
+            times = np.asarray([_micros(v) for v in frame[spec.timestamp_column]],
+                               dtype=float)
+        predictions = np.asarray(scored.y_pred)
+        add_estimates(sums, calibrator, scored.classes, scored.proba, predictions,
+                      windows_of(times, end_us, spec.window_days))
+        ids = [str(v) if present(v) else "" for v in frame[id_column]]
+        named = np.asarray([bool(i) for i in ids], dtype=bool)
+        rows += len(frame)
+        without_id += len(frame) - int(named.sum())
+        join.add(pa.array([i for i in ids if i], type=pa.string()), times[named],
+                 predictions[named], None if scored.proba is None else scored.proba[named])
+    classes = scoring.classes
     labelled_rows, counts = join.finish(
-        metric_names, classes, scored=has_proba, end=end, window_days=spec.window_days,
-        served=rows, missing_ids=without_id,
-        realised=bool(spec.estimate and calibrator is not None and has_proba
+        metric_names, classes, scored=scoring.has_proba, end=end,
+        window_days=spec.window_days, served=rows, missing_ids=without_id,
+        realised=bool(spec.estimate and calibrator is not None and scoring.has_proba
                       and len(classes) == 2 and calibrator.positive_class in classes))
     return assess_counted(
         ", ".join(f.name for f in files), labelled_rows,
-        proba_missing=None if has_proba else NO_PROBABILITIES, spec=spec,
+        proba_missing=None if scoring.has_proba else NO_PROBABILITIES, spec=spec,
         metric_names=metric_names, registered=registered, calibrator=calibrator,
         calibrator_note=calibrator_note, positive_class=positive_class, end=end,
         streamed=[(w, s.rows, s) for w, s in sorted(sums.items())], counts=counts,
-        notes=notes)
+        notes=scoring.notes)
 
 
 def _micros(value: object) -> float:

@@ -152,7 +152,6 @@ def test_data_joined_by_id_streamed_gives_the_results_of_the_files_read_whole(
 def test_data_without_the_id_column_names_the_file_and_the_column_before_scoring(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mlops_ci.monitoring.feedback import stream_data_join
 
     model, calibrator = _model()
     frame, labels = _feedback(2_000)
@@ -161,7 +160,7 @@ def test_data_without_the_id_column_names_the_file_and_the_column_before_scoring
     def never(*_: Any, **__: Any) -> Any:
         raise AssertionError("a row was scored")
 
-    monkeypatch.setattr(stream_data_join, "predict", never)
+    monkeypatch.setattr(stream_data, "predict", never)
     with pytest.raises(InputProblems) as raised:
         assess_joined_data(SPEC, DATA, model_object=model, files=files,
                            labels=(NamedFile(tmp_path / "labels.csv", "labels.csv"),),
