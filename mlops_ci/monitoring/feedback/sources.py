@@ -146,7 +146,7 @@ def rows_from_data(
     )
     counts = None
     if labels:
-        ids = [str(value) if present(value) else None for value in table[id_column]]
+        ids = [row_id_text(value) for value in table[id_column]]
         served = [Served(row_id, time, i) for i, (row_id, time) in enumerate(zip(ids, times,
                                                                                 strict=True))]
         joined = join_labels(served, read_labels(labels, data, spec),
@@ -190,7 +190,7 @@ def read_labels(files: Sequence[NamedFile], data: DataSpec, spec: FeedbackSpec) 
             if not present(value):
                 continue
             out.append(Label(
-                str(row_id) if present(row_id) else None, plain_label(value),
+                row_id_text(row_id), plain_label(value),
                 parse_time(str(stamp)) if present(stamp) else None, len(out),
             ))
     return out
@@ -211,6 +211,13 @@ def present(value: object) -> bool:
         return not bool(value != value)  # NaN and NaT are not equal to themselves
     except (TypeError, ValueError):
         return True
+
+
+def row_id_text(value: object) -> str | None:
+    """A cell of an id column as the text ids are joined by, None when it holds none. Whole
+    floats read as ints: a numeric id column with an empty cell is read as floats (``5.0``),
+    and must still meet the ``5`` of a file without gaps."""
+    return str(plain_label(value)) if present(value) else None
 
 
 def plain_label(value: object) -> Scalar:

@@ -30,7 +30,13 @@ from mlops_ci.monitoring.feedback.calibration import Calibrator
 from mlops_ci.monitoring.feedback.check import FeedbackCheck, assess_counted
 from mlops_ci.monitoring.feedback.live_counts import NO_PROBABILITIES
 from mlops_ci.monitoring.feedback.predlog import parse_time
-from mlops_ci.monitoring.feedback.sources import NamedFile, id_column_of, present, read_labels
+from mlops_ci.monitoring.feedback.sources import (
+    NamedFile,
+    id_column_of,
+    present,
+    read_labels,
+    row_id_text,
+)
 from mlops_ci.monitoring.feedback.stream_cbpe import StreamedEstimate
 from mlops_ci.monitoring.feedback.stream_data import Scoring, check_columns, window_end
 from mlops_ci.monitoring.feedback.stream_join import (
@@ -82,7 +88,7 @@ def assess_joined_data(
         predictions = np.asarray(scored.y_pred)
         add_estimates(sums, calibrator, scored.classes, scored.proba, predictions,
                       windows_of(times, end_us, spec.window_days))
-        ids = [str(v) if present(v) else "" for v in frame[id_column]]
+        ids = [row_id_text(v) or "" for v in frame[id_column]]
         named = np.asarray([bool(i) for i in ids], dtype=bool)
         rows += len(frame)
         without_id += len(frame) - int(named.sum())

@@ -172,3 +172,21 @@ def test_data_without_the_id_column_names_the_file_and_the_column_before_scoring
     assert "the id column joining the labels 'id' is missing" in problem.message
     assert [p.file for p in raised.value.problems] == ["production/part-0.parquet",
                                                        "production/part-1.parquet"]
+
+
+def test_numeric_ids_with_empty_cells_meet_the_labels_ids(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model, calibrator = _model()
+    frame, labels = _feedback(4_000)
+    expected, _ = _both(tmp_path / "text", _write(tmp_path / "text", frame, labels, ".csv"),
+                        model, calibrator, monkeypatch)
+    labels = labels[labels["id"].notna() & ~labels["id"].astype(str).str.startswith("gone")]
+    # numeric ids: the rows' column has empty cells (read as floats), the labels' has none
+    frame["id"] = frame["id"].map(lambda v: None if v is None else int(v[1:]))
+    labels = labels.assign(id=labels["id"].map(lambda v: int(v[1:])))
+    files = _write(tmp_path / "numbers", frame, labels, ".csv")
+
+    whole, streamed = _both(tmp_path / "numbers", files, model, calibrator, monkeypatch)
+
+    assert whole.live.rows == streamed.live.rows == expected.live.rows > 300
