@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -43,7 +42,12 @@ sys.path.insert(0, str(ROOT))
 
 from bench.peers import peer_venv  # noqa: E402
 from bench.serving.loadgen import batch_latency_ms, cpu_seconds  # noqa: E402
-from bench.serving.run import free_port, mlserver_requirements, ready_status  # noqa: E402
+from bench.serving.run import (  # noqa: E402
+    compile_model,
+    free_port,
+    mlserver_requirements,
+    ready_status,
+)
 
 MODEL = "iris"
 COLUMNS = ("sepal_length", "sepal_width", "petal_length", "petal_width")
@@ -96,22 +100,6 @@ def measure(argv: list[str], env: dict[str, str], cwd: Path, port: int, body: by
                 server.kill()
                 server.wait()
     return ready, ready_cpu, batch
-
-
-def compile_model(model: Path, columns: Path) -> tuple[float, float]:
-    """(wall-clock s, CPU s) of ``--compile-only`` on ``model``, run once."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "mlops_ci.serving", "--model", str(model), "--columns-json",
-         str(columns), "--compile-only"],
-        env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT, capture_output=True, text=True,
-        check=False)
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0 or not done.stdout.startswith("compiled "):
-        raise RuntimeError(f"the compile failed:\n{done.stdout}{done.stderr}")
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main() -> int:
