@@ -124,6 +124,7 @@ def encode(compiled: Compiled) -> bytes:
         "untrusted_types": list(compiled.untrusted_types),
         "description": compiled.fused.description,
         "width": compiled.fused.width,
+        "order": compiled.fused.order,
         "blocks": blocks,
         "head": {"kind": "logistic", "classes": classes},
     }
@@ -241,7 +242,11 @@ def _decode(document: dict[str, Any], arrays: dict[str, Array]) -> Compiled:
     untrusted = document["untrusted_types"]
     if not isinstance(untrusted, list) or not all(isinstance(t, str) for t in untrusted):
         raise CompiledUnusable("the untrusted types are not strings")
-    fused = FusedPipeline(blocks, width, head.heads(), str(document["description"]), head)
+    order = document.get("order", "C")
+    if order not in ("C", "F"):
+        raise CompiledUnusable(f"the matrix's layout is {order!r}, not 'C' or 'F'")
+    fused = FusedPipeline(blocks, width, head.heads(), str(document["description"]), head,
+                          "F" if order == "F" else "C")
     return Compiled(str(document["model_sha256"]), _columns(document["schema"]), inputs,
                     tuple(untrusted), dict(versions), fused)
 

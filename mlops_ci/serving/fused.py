@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from mlops_ci.serving.columns import FLOAT_TYPES, INT_TYPES, InputColumn
 from mlops_ci.serving.logistic import LogisticHead
@@ -125,12 +125,13 @@ class FusedPipeline:
     heads: dict[str, Head]
     description: str
     logistic: LogisticHead | None = None
+    order: Literal["C", "F"] = "C"  # "F": the layout scikit-learn gets from a DataFrame
 
     def features(self, arrays: Sequence[Array], rows: int) -> Array | None:
         """The matrix the pipeline's later steps see, or None: use the generic path."""
         import numpy as np
 
-        out = np.empty((rows, self.width), dtype=np.float64)
+        out = np.empty((rows, self.width), dtype=np.float64, order=self.order)
         for block in self.blocks:
             if not block.write(arrays, out):
                 return None
@@ -150,14 +151,31 @@ def compile_pipeline(model: object, columns: Sequence[InputColumn]) -> FusedPipe
 
     transformer = steps[0][1]
     if type(transformer) is not ColumnTransformer:
-        raise NotFusable(f"the first step is a {type(transformer).__name__}, "
-                         "not a ColumnTransformer")
+        return _numeric_pipeline(model, [step for _, step in steps], columns)
     if getattr(transformer, "sparse_output_", False):
         raise NotFusable("the ColumnTransformer's output is sparse")
     blocks, width = _blocks(transformer, columns)
     rest: Any = model[1:]  # type: ignore[index]
     heads, final, logistic = _heads(rest)
     return FusedPipeline(tuple(blocks), width, heads, f"ColumnTransformer -> {final}", logistic)
+
+
+def _numeric_pipeline(model: Any, steps: list[Any],
+                      columns: Sequence[InputColumn]) -> FusedPipeline:
+    """A Pipeline of numeric steps on every column in order (an imputer, a scaler: those of a
+    ColumnTransformer's numeric part), then a model, such as ``make_pipeline(StandardScaler(),
+    LogisticRegression())``."""
+    names = getattr(model, "feature_names_in_", None)
+    if names is None and getattr(model, "n_features_in_", None) != len(columns):
+        raise NotFusable(f"the Pipeline takes {model.n_features_in_} features, not the "
+                         f"{len(columns)} columns given")
+    inputs = tuple(range(len(columns))) if names is None else _inputs(
+        [str(n) for n in names], [], {c.name: i for i, c in enumerate(columns)}, "steps")
+    block = _block(steps[:-1], inputs, [columns[i] for i in inputs], 0, "steps")
+    heads, final, logistic = _heads(model[len(steps) - 1:])
+    described = " -> ".join(type(step).__name__ for step in steps[:-1])
+    return FusedPipeline((block,), block.width, heads, f"{described} -> {final}", logistic,
+                         "C" if names is None else "F")  # the product's bits follow the layout
 
 
 def _plain_logistic(model: Any, columns: Sequence[InputColumn]) -> FusedPipeline:
@@ -209,14 +227,15 @@ def _inputs(selected: object, names: list[str], positions: dict[str, int],
 
 
 def _block(fitted: Any, inputs: tuple[int, ...], columns: list[InputColumn], start: int,
-           part: str) -> Block:
+           part: str) -> Block:  # fitted: a step, a Pipeline or a list of steps
     from sklearn.impute import SimpleImputer
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
     if type(fitted) is OneHotEncoder:
         return _one_hot(fitted, inputs, columns, start, part)
-    steps = [fitted] if type(fitted) is not Pipeline else [s for _, s in fitted.steps]
+    steps = fitted if isinstance(fitted, list) else \
+        [fitted] if type(fitted) is not Pipeline else [s for _, s in fitted.steps]
     not_numeric = [c.name for c in columns if c.datatype not in NUMERIC_TYPES]
     if not_numeric:
         raise NotFusable(f"part {part!r} takes non-numeric column {not_numeric[0]!r}")

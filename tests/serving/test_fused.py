@@ -296,3 +296,39 @@ def test_another_model_fitted_on_a_matrix_is_generic(
     model = RandomForestClassifier(n_estimators=3, random_state=0).fit(numbers, training[1])
     predictor = Predictor("m", None, model, SCHEMA[:2])
     assert predictor.enable_fused().startswith("generic: not a scikit-learn Pipeline")
+
+
+def test_a_pipeline_of_numeric_steps_on_every_column_is_fused_and_equal(
+    training: tuple[pd.DataFrame, pd.Series],
+) -> None:
+    model = make_pipeline(SimpleImputer(), StandardScaler(), LogisticRegression())
+    model.fit(training[0][NUMERIC], training[1])  # named columns, total_charges with gaps
+    # the server's columns in another order than the model's: read by name
+    predictor = Predictor("m", None, model, tuple(reversed(SCHEMA[:4])))
+    assert predictor.enable_fused() == (
+        "fused: SimpleImputer -> StandardScaler -> LogisticRegression (fused)")
+    rows = [{name: row[name] for name in NUMERIC} for row in rows_of_test_set(300)]
+    assert any(row["total_charges"] is None for row in rows)
+    for chunk in (rows, rows[:1], rows[7:8]):
+        batch = decode_rows({"rows": chunk}, predictor.columns)
+        got = {o.name: o.array for o in predictor.predict(batch)}
+        table = pd.DataFrame(chunk)[NUMERIC].astype(np.float64)
+        want = {name: getattr(model, name)(table) for name in predictor.output_names}
+        assert_bitwise_equal(got, want)
+
+
+def test_a_pipeline_with_another_leading_step_is_generic_and_says_which(
+    training: tuple[pd.DataFrame, pd.Series],
+) -> None:
+    from sklearn.preprocessing import PolynomialFeatures
+
+    numbers = training[0][NUMERIC].fillna(0.0)
+    model = make_pipeline(PolynomialFeatures(), LogisticRegression(max_iter=50))
+    model.fit(numbers, training[1])
+    predictor = Predictor("m", None, model, SCHEMA[:4])
+    assert predictor.enable_fused() == "generic: part 'steps' has a PolynomialFeatures step"
+    scaled = make_pipeline(StandardScaler(), LogisticRegression())
+    scaled.fit(numbers.to_numpy(), training[1])  # on a matrix: the columns by position
+    predictor = Predictor("m", None, scaled, SCHEMA[:3])
+    assert predictor.enable_fused() == (
+        "generic: the Pipeline takes 4 features, not the 3 columns given")

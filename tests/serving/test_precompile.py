@@ -108,6 +108,30 @@ def test_a_plain_logistic_regression_starts_from_its_compiled_form_with_its_answ
                               "predict_proba": model.predict_proba(matrix)})
 
 
+def test_a_scaled_logistic_regression_on_named_columns_starts_compiled_with_its_answers(
+    tmp_path: Path,
+) -> None:
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    table = pd.read_csv(TEST_CSV)
+    model = make_pipeline(SimpleImputer(), StandardScaler(), LogisticRegression())
+    model.fit(table[NUMERIC], table["churned"])  # a DataFrame: the matrix is column-major
+    save_model(model, tmp_path / "model.skops")
+    done = compile_model(tmp_path / "model.skops", [], SCHEMA[:4])
+    assert done.written is not None, done.reason
+
+    predictor, notes = started(tmp_path / "model.skops", SCHEMA[:4], [])
+
+    assert predictor.fast_path == ("fused: SimpleImputer -> StandardScaler -> "
+                                   "LogisticRegression (fused), compiled ahead of time")
+    rows = [{name: row[name] for name in NUMERIC} for row in rows_of_test_set(300)]
+    for chunk in (rows, rows[:1], rows[7:8]):
+        assert_bitwise_equal(answers(predictor, chunk), sklearn_outputs(model, chunk, NUMERIC))
+    assert notes == []
+
+
 def test_a_model_the_compiled_form_does_not_cover_gets_none_and_loses_a_stale_one(
     tmp_path: Path,
 ) -> None:
