@@ -317,6 +317,7 @@ def test_a_pipeline_of_numeric_steps_on_every_column_is_fused_and_equal(
         assert_bitwise_equal(got, want)
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # not served
 def test_a_pipeline_with_another_leading_step_is_generic_and_says_which(
     training: tuple[pd.DataFrame, pd.Series],
 ) -> None:
