@@ -74,9 +74,6 @@ class DataPart:
         return self.types[self.columns.index(column)]
 
 
-ParquetPart = DataPart  # the name the Parquet-only readers knew it by
-
-
 def open_parts(
     paths: Sequence[Path], names: Sequence[str] | None = None,
     data_format: DataFormat | None = None,

@@ -23,9 +23,9 @@ from mlops_ci.modelio import load_model
 from mlops_ci.monitoring.feedback.calibration import CALIBRATION_FILE, Calibrator, read_calibrator
 from mlops_ci.monitoring.feedback.check import FeedbackCheck, assess
 from mlops_ci.monitoring.feedback.sources import NamedFile, rows_from_data
-from mlops_ci.monitoring.feedback.stream_data import assess_parquet_data, is_streamed_data
+from mlops_ci.monitoring.feedback.stream_data import assess_streamed_data, is_streamed_data
 from mlops_ci.monitoring.feedback.stream_data_join import assess_joined_data
-from mlops_ci.monitoring.feedback.stream_log import assess_parquet_log
+from mlops_ci.monitoring.feedback.stream_log import assess_log
 from mlops_ci.monitoring.production import resolve_files
 
 KEY = "monitor.feedback"
@@ -54,7 +54,7 @@ def measure_feedback(
         logs = _files(workspace, spec.prediction_log, (*_at(model), "prediction_log"))
         # streamed, JSON Lines and Parquet alike (``stream_log``)
         calibrator, note = _calibrator(forge, tag, folder) if spec.estimate else (None, None)
-        return assess_parquet_log(
+        return assess_log(
             spec, model.data, model=model.name, version=version, logs=logs, labels=labels,
             metric_names=model.evaluate.metrics, registered=registered,
             calibrator=calibrator, calibrator_note=note,
@@ -72,7 +72,7 @@ def measure_feedback(
             calibrator=calibrator, calibrator_note=note,
             positive_class=model.evaluate.positive_class)
     if is_streamed_data(files):
-        return assess_parquet_data(
+        return assess_streamed_data(
             spec, model.data, model_object=production_model, files=files,
             metric_names=model.evaluate.metrics, registered=registered,
             calibrator=calibrator, calibrator_note=note,

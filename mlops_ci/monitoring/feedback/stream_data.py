@@ -34,7 +34,7 @@ from typing import Any
 
 from mlops_ci.config.model import ClassLabel, DataSpec, FeedbackSpec
 from mlops_ci.data.dataset import typed_frame
-from mlops_ci.data.stream import BATCH_ROWS, ParquetPart, open_parts, record_batches
+from mlops_ci.data.stream import BATCH_ROWS, DataPart, open_parts, record_batches
 from mlops_ci.errors import InputProblems, Problem
 from mlops_ci.metrics import predict
 from mlops_ci.monitoring.feedback.calibration import Calibrator
@@ -57,7 +57,7 @@ def is_streamed_data(files: Sequence[NamedFile]) -> bool:
         f.path.suffix.lower() in STREAMED_SUFFIXES for f in files)
 
 
-def assess_parquet_data(
+def assess_streamed_data(
     spec: FeedbackSpec,
     data: DataSpec,
     *,
@@ -119,7 +119,7 @@ class Scoring:
         self.notes: tuple[str, ...] = ()
         self.has_proba = True
 
-    def frames(self, parts: Sequence[ParquetPart], data: DataSpec, model_object: object,
+    def frames(self, parts: Sequence[DataPart], data: DataSpec, model_object: object,
                drop: Sequence[str]) -> Iterator[tuple[Any, Any]]:
         """Each batch of ``parts`` typed as read whole (``frames``) with its ``predict``ion,
         the columns in ``drop`` left out of the features."""
@@ -137,7 +137,7 @@ class Scoring:
                 yield frame, scored
 
 
-def check_columns(parts: Sequence[ParquetPart], model: object, timestamp: str | None,
+def check_columns(parts: Sequence[DataPart], model: object, timestamp: str | None,
                   id_column: str | None = None) -> None:
     """Each column the rows need, in every file's footer or header, else ``InputProblems``."""
     names = getattr(model, "feature_names_in_", None)
@@ -163,7 +163,7 @@ def check_columns(parts: Sequence[ParquetPart], model: object, timestamp: str | 
         raise InputProblems(problems, what=f"{problems[0].file} cannot be used as feedback")
 
 
-def window_end(parts: Sequence[ParquetPart], timestamp: str | None,
+def window_end(parts: Sequence[DataPart], timestamp: str | None,
                 data: DataSpec) -> datetime | None:
     """The latest time of the ``timestamp`` column (one pass over it alone), which ends window
     0; None without one."""
@@ -179,7 +179,7 @@ def window_end(parts: Sequence[ParquetPart], timestamp: str | None,
     return end
 
 
-def frames(part: ParquetPart, data: DataSpec) -> Iterator[Any]:
+def frames(part: DataPart, data: DataSpec) -> Iterator[Any]:
     """The batches of ``part`` as pandas frames typed as ``read_frame`` types the file."""
     first_row = 0
     for batch in _batches(part, None, data):
@@ -187,5 +187,5 @@ def frames(part: ParquetPart, data: DataSpec) -> Iterator[Any]:
         first_row += batch.num_rows
 
 
-def _batches(part: ParquetPart, columns: list[str] | None, data: DataSpec) -> Iterator[Any]:
+def _batches(part: DataPart, columns: list[str] | None, data: DataSpec) -> Iterator[Any]:
     return record_batches(part, columns, {c.name: c.dtype for c in data.columns}, BATCH_ROWS)

@@ -41,7 +41,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mlops_ci.config.model import ClassLabel, DataSpec, FeedbackSpec
-from mlops_ci.data.stream import BATCH_ROWS, ParquetPart
+from mlops_ci.data.stream import BATCH_ROWS, DataPart
 from mlops_ci.errors import InputProblems, Problem, UserError
 from mlops_ci.monitoring.feedback.calibration import Calibrator
 from mlops_ci.monitoring.feedback.check import FeedbackCheck, assess_counted
@@ -63,7 +63,7 @@ from mlops_ci.monitoring.feedback.stream_join import (
 REQUIRED = ("id", "time", "model", "version", "prediction")
 
 
-def assess_parquet_log(
+def assess_log(
     spec: FeedbackSpec,
     data: DataSpec,
     *,
@@ -77,7 +77,8 @@ def assess_parquet_log(
     calibrator_note: str | None,
     positive_class: ClassLabel | None,
 ) -> FeedbackCheck:
-    """Live quality and estimates of ``model`` ``version`` from Parquet logs (see module)."""
+    """Live quality and estimates of ``model`` ``version`` from its logs, read in batches (see
+    module)."""
     import numpy as np
     import pyarrow.compute as pc
 
@@ -138,7 +139,7 @@ def assess_parquet_log(
         notes=tuple(notes))
 
 
-def _check_columns(parts: Sequence[ParquetPart]) -> None:
+def _check_columns(parts: Sequence[DataPart]) -> None:
     problems = [
         Problem(part.name, 1, 1, column,
                 f"the prediction log's column {column!r} is missing",
@@ -151,7 +152,7 @@ def _check_columns(parts: Sequence[ParquetPart]) -> None:
                                            "log")
 
 
-def _batches(part: ParquetPart, with_proba: bool, columns: Sequence[str] | None = None,
+def _batches(part: DataPart, with_proba: bool, columns: Sequence[str] | None = None,
              bad: BadLines | None = None) -> Any:
     wanted = list(columns or (*REQUIRED, *(("probabilities", "classes") if with_proba else ())))
     if part.format == "jsonl":
@@ -159,7 +160,7 @@ def _batches(part: ParquetPart, with_proba: bool, columns: Sequence[str] | None 
     return _parquet_batches(part, wanted)
 
 
-def _parquet_batches(part: ParquetPart, wanted: list[str]) -> Any:
+def _parquet_batches(part: DataPart, wanted: list[str]) -> Any:
     import pyarrow as pa
     from pyarrow import parquet as pq
 
@@ -179,7 +180,7 @@ def _ours(batch: Any, model: str, version: str) -> tuple[int, Any]:
     return batch.num_rows, batch.filter(pc.fill_null(mine, False))
 
 
-def _window_end(parts: Sequence[ParquetPart], model: str, version: str) -> float | None:
+def _window_end(parts: Sequence[DataPart], model: str, version: str) -> float | None:
     import numpy as np
 
     end = None
@@ -193,7 +194,7 @@ def _window_end(parts: Sequence[ParquetPart], model: str, version: str) -> float
     return end
 
 
-def _times(part: ParquetPart, column: Any) -> Any:
+def _times(part: DataPart, column: Any) -> Any:
     """Microseconds since the epoch, as floats (NaN where there is no time)."""
     import numpy as np
     import pyarrow as pa

@@ -15,7 +15,7 @@ from typing import Any
 
 from mlops_ci.config.model import DataSpec, FeedbackSpec
 from mlops_ci.monitoring.feedback.sources import NamedFile
-from mlops_ci.monitoring.feedback.stream_data import assess_parquet_data
+from mlops_ci.monitoring.feedback.stream_data import assess_streamed_data
 
 ROWS = 2_000_000
 PEAK_MB = 40
@@ -52,7 +52,7 @@ def test_memory_does_not_grow_with_the_labelled_rows(tmp_path: Path) -> None:
 
     tracemalloc.start()
     try:
-        check = assess_parquet_data(
+        check = assess_streamed_data(
             SPEC, DATA, model_object=model, files=(NamedFile(path, "production.parquet"),),
             metric_names=METRICS, registered={}, calibrator=None, calibrator_note=None,
             positive_class=1)

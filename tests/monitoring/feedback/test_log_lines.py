@@ -22,7 +22,7 @@ from mlops_ci.monitoring.feedback.check import assess
 from mlops_ci.monitoring.feedback.log_lines import LOG_COLUMNS, BadLines, log_batches
 from mlops_ci.monitoring.feedback.sources import rows_from_log
 from mlops_ci.monitoring.feedback.stream_cbpe import AUC_TOLERANCE
-from mlops_ci.monitoring.feedback.stream_log import assess_parquet_log
+from mlops_ci.monitoring.feedback.stream_log import assess_log
 from tests.monitoring.feedback.counted import allowed
 from tests.monitoring.feedback.test_stream_log import (
     DATA,
@@ -58,7 +58,7 @@ def _checks(root: Path) -> tuple[Any, Any]:
                               "calibrator": calibrator, "positive_class": 1}
     whole = assess(rows_from_log(SPEC, DATA, model="churn", version="v1.0", logs=logs,
                                  labels=labels), spec=SPEC, **common)
-    streamed = assess_parquet_log(SPEC, DATA, model="churn", version="v1.0", logs=logs,
+    streamed = assess_log(SPEC, DATA, model="churn", version="v1.0", logs=logs,
                                   labels=labels, calibrator_note=None, **common)
     return whole, streamed
 
@@ -124,7 +124,7 @@ def test_a_log_mixing_parquet_and_json_lines_is_refused(tmp_path: Path) -> None:
     calibrator, _ = _model(1)
 
     with pytest.raises(UserError) as raised:
-        assess_parquet_log(SPEC, DATA, model="churn", version="v1.0",
+        assess_log(SPEC, DATA, model="churn", version="v1.0",
                            logs=_named(tmp_path, ("logs", "logs/late.jsonl")),
                            labels=_named(tmp_path, ("labels.csv",)), metric_names=METRICS,
                            registered={}, calibrator=calibrator, calibrator_note=None,

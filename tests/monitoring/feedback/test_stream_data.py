@@ -3,7 +3,7 @@
 A real scikit-learn pipeline (a category one-hot encoded, numbers, fitted on a DataFrame so it
 records its columns) scores production rows over 20 days, a part of them labelled by their own
 target. The same Parquet files go through ``rows_from_data`` + ``assess`` (read whole) and
-``assess_parquet_data`` (in batches of 1,000 rows here, so each file is many batches).
+``assess_streamed_data`` (in batches of 1,000 rows here, so each file is many batches).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from mlops_ci.monitoring.feedback.check import assess
 from mlops_ci.monitoring.feedback.live_counts import AUC_TOLERANCE as AUC_COUNTED
 from mlops_ci.monitoring.feedback.sources import NamedFile, rows_from_data
 from mlops_ci.monitoring.feedback.stream_cbpe import AUC_TOLERANCE, INTERVAL_TOLERANCE
-from mlops_ci.monitoring.feedback.stream_data import assess_parquet_data, is_streamed_data
+from mlops_ci.monitoring.feedback.stream_data import assess_streamed_data, is_streamed_data
 from mlops_ci.monitoring.production import resolve_files
 from tests.monitoring.feedback.counted import assert_live_close
 
@@ -108,7 +108,7 @@ def test_parquet_data_streamed_gives_the_results_of_the_files_read_whole(
     whole_rows = rows_from_data(SPEC, DATA, model_object=model, files=files, labels=())
     whole = assess(whole_rows, spec=SPEC, **common)
     monkeypatch.setattr(stream_data, "BATCH_ROWS", 1_000)
-    streamed = assess_parquet_data(SPEC, DATA, model_object=model, files=files,
+    streamed = assess_streamed_data(SPEC, DATA, model_object=model, files=files,
                                    calibrator_note=None, **common)
 
     # the labelled rows' predictions, scored in batches, are the whole files' ones
@@ -165,7 +165,7 @@ def test_a_parquet_file_without_a_model_column_names_the_file_and_the_column(
     _write(tmp_path, _rows(500, 3, 0.5).drop(columns=["visits"]))
 
     with pytest.raises(InputProblems) as raised:
-        assess_parquet_data(SPEC, DATA, model_object=model, files=_named(tmp_path),
+        assess_streamed_data(SPEC, DATA, model_object=model, files=_named(tmp_path),
                             metric_names=METRICS, registered={}, calibrator=calibrator,
                             calibrator_note=None, positive_class=1)
 
@@ -182,10 +182,10 @@ from dataclasses import replace
 from pathlib import Path
 sys.path.insert(0, sys.argv[2])
 from tests.monitoring.feedback.test_stream_data import SPEC, DATA, METRICS, _named
-from mlops_ci.monitoring.feedback.stream_data import assess_parquet_data
+from mlops_ci.monitoring.feedback.stream_data import assess_streamed_data
 root = Path(sys.argv[1])
 model, calibrator = pickle.loads((root / "model.pkl").read_bytes())
-check = assess_parquet_data(replace(SPEC, timestamp_column=None), DATA, model_object=model,
+check = assess_streamed_data(replace(SPEC, timestamp_column=None), DATA, model_object=model,
     files=_named(root), metric_names=METRICS, registered={}, calibrator=calibrator,
     calibrator_note=None, positive_class=1)
 assert check.live.rows == 2000 and check.estimates and check.estimates[0].roc_auc.value
@@ -267,7 +267,7 @@ def test_a_regressors_streamed_live_quality_is_the_files_read_whole(
     whole = assess(rows_from_data(spec, data, model_object=model, files=files, labels=()),
                    spec=spec, calibrator_note="none", **common)
     monkeypatch.setattr(stream_data, "BATCH_ROWS", 1_000)
-    streamed = assess_parquet_data(spec, data, model_object=model, files=files,
+    streamed = assess_streamed_data(spec, data, model_object=model, files=files,
                                    calibrator_note="none", **common)
 
     assert streamed.live.rows == whole.live.rows > 1000

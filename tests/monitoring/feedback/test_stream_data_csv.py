@@ -16,7 +16,7 @@ from mlops_ci.monitoring.feedback import stream_data
 from mlops_ci.monitoring.feedback.check import assess
 from mlops_ci.monitoring.feedback.live_counts import AUC_TOLERANCE
 from mlops_ci.monitoring.feedback.sources import rows_from_data
-from mlops_ci.monitoring.feedback.stream_data import assess_parquet_data, is_streamed_data
+from mlops_ci.monitoring.feedback.stream_data import assess_streamed_data, is_streamed_data
 from tests.monitoring.feedback.counted import allowed
 from tests.monitoring.feedback.test_stream_data import (
     DATA,
@@ -41,7 +41,7 @@ def _write_csv(root: Path, frame: Any, files: int = 2) -> list[Path]:
 
 
 def _assess(files: Any, model: Any, calibrator: Any) -> Any:
-    return assess_parquet_data(SPEC, DATA, model_object=model, files=files, metric_names=METRICS,
+    return assess_streamed_data(SPEC, DATA, model_object=model, files=files, metric_names=METRICS,
                                registered={"accuracy": 0.8}, calibrator=calibrator,
                                calibrator_note=None, positive_class=1)
 

@@ -4,7 +4,7 @@ One generated log (a logistic model's answers over 20 days, some rows of another
 ids served twice, labels for a part of the rows, some duplicated, conflicting, arriving before
 their prediction, or for ids never served) is written both as JSON Lines and as a partitioned
 Parquet folder; both go through ``monitor.feedback``'s code (``rows_from_log`` + ``assess``
-against ``assess_parquet_log``) with the same labels and calibrator.
+against ``assess_log``) with the same labels and calibrator.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from mlops_ci.monitoring.feedback.check import FeedbackCheck, assess
 from mlops_ci.monitoring.feedback.live_counts import AUC_TOLERANCE as AUC_COUNTED
 from mlops_ci.monitoring.feedback.sources import NamedFile, rows_from_log
 from mlops_ci.monitoring.feedback.stream_cbpe import AUC_TOLERANCE, INTERVAL_TOLERANCE
-from mlops_ci.monitoring.feedback.stream_log import assess_parquet_log
+from mlops_ci.monitoring.feedback.stream_log import assess_log
 from mlops_ci.monitoring.production import resolve_files
 from tests.monitoring.feedback.counted import allowed
 
@@ -126,7 +126,7 @@ def _both(root: Path, calibrator: Calibrator) -> tuple[FeedbackCheck, FeedbackCh
     whole = assess(rows_from_log(SPEC, DATA, model="churn", version="v1.0",
                                  logs=_named(root, ("predictions.jsonl",)), labels=labels),
                    spec=SPEC, **common)
-    streamed = assess_parquet_log(SPEC, DATA, model="churn", version="v1.0",
+    streamed = assess_log(SPEC, DATA, model="churn", version="v1.0",
                                   logs=_named(root, ("logs",)), labels=labels,
                                   calibrator_note=None, **common)
     return whole, streamed
@@ -176,7 +176,7 @@ def test_a_parquet_log_without_a_column_names_the_file_and_the_column(
     _write(tmp_path, [{k: v for k, v in r.items() if k != column} for r in records], labels)
 
     with pytest.raises(InputProblems) as raised:
-        assess_parquet_log(SPEC, DATA, model="churn", version="v1.0",
+        assess_log(SPEC, DATA, model="churn", version="v1.0",
                            logs=_named(tmp_path, ("logs",)),
                            labels=_named(tmp_path, ("labels.csv",)), metric_names=METRICS,
                            registered={}, calibrator=calibrator, calibrator_note=None,
@@ -193,9 +193,9 @@ import resource, sys
 from pathlib import Path
 sys.path.insert(0, sys.argv[2])
 from tests.monitoring.feedback.test_stream_log import SPEC, DATA, METRICS, _model, _named
-from mlops_ci.monitoring.feedback.stream_log import assess_parquet_log
+from mlops_ci.monitoring.feedback.stream_log import assess_log
 root = Path(sys.argv[1])
-check = assess_parquet_log(SPEC, DATA, model="churn", version="v1.0",
+check = assess_log(SPEC, DATA, model="churn", version="v1.0",
     logs=_named(root, ("logs",)), labels=_named(root, ("labels.csv",)), metric_names=METRICS,
     registered={}, calibrator=_model(1)[0], calibrator_note=None, positive_class=1)
 assert check.counts.served > 0 and check.estimates
